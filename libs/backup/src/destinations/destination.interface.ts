@@ -1,0 +1,40 @@
+import { Readable, Writable } from 'node:stream';
+
+/** One stored object as a destination lists it. Keys use '/' separators on every destination. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/**
+ * An upload in progress. Bytes are written to `stream`; nothing is visible under `key` until
+ * `complete()` resolves. `abort()` removes every trace (temporary file, multipart upload).
+ */
+export interface DestinationUpload {
+  readonly key: string;
+  readonly stream: Writable;
+  /** Finishes the upload, reads the stored size back and compares it; throws on a mismatch. */
+  complete(expectedSize: number): Promise<StoredObject>;
+  abort(reason?: Error): Promise<void>;
+}
+
+/**
+ * Where backups are stored. The shipped implementations are LocalDestination and
+ * S3Destination; a host can register its own.
+ */
+export interface BackupDestination {
+  /** The disk name used in BACKUP_DISKS and in every message (e.g. "local", "s3"). */
+  readonly name: string;
+  /** Human description without secrets, e.g. "s3://bucket (http://127.0.0.1:4569)". */
+  describe(): string;
+  openUpload(key: string): Promise<DestinationUpload>;
+  /** Every object under `prefix` (paging past 1,000 keys on S3). */
+  list(prefix: string): AsyncIterable<StoredObject>;
+  stat(key: string): Promise<StoredObject | null>;
+  /** Streams an object, or the inclusive byte range [start, end] of it. */
+  read(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  delete(key: string): Promise<void>;
+  /** Resolves when the destination answers; rejects with a BackupError saying why not. */
+  checkReachable(): Promise<void>;
+}

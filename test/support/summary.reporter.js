@@ -1,11 +1,14 @@
-// Prints one plain closing line ("tests: N passed, N failed") that CI reads beside Jest's own summary.
+// Prints one plain closing line ("tests: N passed, N failed") that CI reads. It is written at
+// process exit so it stands after Jest's own summary. A suite that could not run at all (a
+// compile error, a failing beforeAll) counts as one failure so it can never look green.
 class SummaryReporter {
   onRunComplete(_contexts, results) {
+    const passed = results.numPassedTests;
+    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const skipped = results.numPendingTests + results.numTodoTests;
-    const failedSuites = results.numFailedTestSuites + results.numRuntimeErrorTestSuites;
-    process.stdout.write(
-      `\ntests: ${results.numPassedTests} passed, ${results.numFailedTests + failedSuites * (results.numFailedTests ? 0 : 1)} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
-    );
+    process.on('exit', () => {
+      process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    });
   }
 }
 module.exports = SummaryReporter;

@@ -1,0 +1,77 @@
+import { BackupDestination } from '../destinations/destination.interface';
+import { ConnectionInfo } from '../sources/connection-info';
+
+/** Local disk destination settings (BACKUP_LOCAL_ROOT). */
+export interface LocalDiskOptions {
+  root: string;
+}
+
+/** S3-compatible destination settings (AWS_*). Credentials may come from the SDK's default chain. */
+export interface S3DiskOptions {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** See shared reference: most non-AWS servers need WHEN_REQUIRED. */
+  checksumMode: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+  partSizeMb?: number;
+}
+
+export interface ArchiveOptions {
+  encryption: 'aes256' | 'none';
+  /** BACKUP_ARCHIVE_PASSWORD; required (32+ characters) unless encryption is 'none'. */
+  password?: string;
+  /** 0 = stored, 1-9 deflate. */
+  compressionLevel: number;
+  filenamePrefix: string;
+}
+
+export interface FileSelectionOptions {
+  include: string[];
+  exclude: string[];
+  followSymlinks: boolean;
+}
+
+export interface RetentionSettings {
+  keepAllDays: number;
+  keepDailyDays: number;
+  keepWeeklyWeeks: number;
+  keepMonthlyMonths: number;
+  keepYearlyYears: number;
+  deleteOldestWhenUsingMoreMb: number | null;
+  maxCount: number | null;
+}
+
+export interface MonitorSettings {
+  disks: string[];
+  maxAgeDays: number;
+  maxStorageMb: number;
+}
+
+/** Everything BackupModule needs; `backupOptionsFromEnv` builds it from the environment. */
+export interface BackupModuleOptions {
+  /** BACKUP_NAME: the folder backups are stored under on every destination. */
+  appName: string;
+  /** Root that `files/<relative path>` entries are relative to (default: process.cwd()). */
+  appRoot: string;
+  /** Destinations written by `backup:run`, by name (BACKUP_DISKS). */
+  disks: string[];
+  local?: LocalDiskOptions;
+  s3?: S3DiskOptions;
+  /** Extra destinations supplied by the host, addressable by their `name` in `disks`. */
+  destinations?: BackupDestination[];
+  archive: ArchiveOptions;
+  /** TypeORM DataSource names to dump (BACKUP_DATABASES); empty for none. */
+  databases: string[];
+  /** Explicit connections by DataSource name; looked up from TypeORM when absent. */
+  connections?: ConnectionInfo[];
+  files: FileSelectionOptions;
+  retention: RetentionSettings;
+  monitor: MonitorSettings;
+  /** Raw environment for channel settings (MAIL_*, SLACK_WEBHOOK_URL, ...). */
+  notificationEnv?: Record<string, string | undefined>;
+  /** How users start the CLI, used in messages ("npm run cli --"). */
+  cliCommand: string;
+}

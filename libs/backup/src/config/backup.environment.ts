@@ -1,0 +1,106 @@
+import { IsIn, IsOptional, Matches, MinLength, ValidateIf } from 'class-validator';
+
+const INT = /^\d+$/;
+const BOOL = /^(true|false|1|0|yes|no)$/i;
+
+/**
+ * The environment variables the library reads, as validated by class-validator. Values stay
+ * strings here; `backupOptionsFromEnv` converts them once they are known to be valid. Each
+ * message names the variable and what is expected, and never echoes a secret's value.
+ */
+export class BackupEnvironment {
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]+$/, {
+    message: 'BACKUP_NAME must use only letters, digits, ".", "_" and "-" (it becomes a folder name)',
+  })
+  BACKUP_NAME?: string;
+
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9_-]+(\s*,\s*[A-Za-z0-9_-]+)*\s*$/, {
+    message: 'BACKUP_DISKS must be a comma list of disk names such as "local,s3"',
+  })
+  BACKUP_DISKS?: string;
+
+  @IsOptional()
+  @IsIn(['aes256', 'none'], { message: 'BACKUP_ENCRYPTION must be "aes256" or "none"' })
+  BACKUP_ENCRYPTION?: string;
+
+  @ValidateIf((o: BackupEnvironment) => (o.BACKUP_ENCRYPTION ?? 'aes256') === 'aes256')
+  @MinLength(32, {
+    message: (a) =>
+      a.value === undefined || a.value === ''
+        ? 'BACKUP_ARCHIVE_PASSWORD is not set: backups are encrypted by default. Set a password of at least 32 characters, or set BACKUP_ENCRYPTION=none explicitly to store unencrypted archives'
+        : `BACKUP_ARCHIVE_PASSWORD is too short (${String(a.value).length} characters): use at least 32 characters`,
+  })
+  BACKUP_ARCHIVE_PASSWORD?: string;
+
+  @IsOptional()
+  @Matches(/^[0-9]$/, { message: 'BACKUP_COMPRESSION_LEVEL must be an integer from 0 (stored) to 9' })
+  BACKUP_COMPRESSION_LEVEL?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]*$/, {
+    message: 'BACKUP_FILENAME_PREFIX may use only letters, digits, ".", "_" and "-"',
+  })
+  BACKUP_FILENAME_PREFIX?: string;
+
+  @IsOptional()
+  @Matches(BOOL, { message: 'BACKUP_FOLLOW_SYMLINKS must be true or false' })
+  BACKUP_FOLLOW_SYMLINKS?: string;
+
+  // --- S3 (checked only when an "s3" disk is selected) ---
+  @ValidateIf((o: BackupEnvironment) => o.usesS3())
+  @MinLength(3, { message: 'AWS_BUCKET must be set (3 characters or more) when BACKUP_DISKS includes s3' })
+  AWS_BUCKET?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/.*)?$/, {
+    message: 'AWS_ENDPOINT must be an http(s) URL such as https://nyc3.digitaloceanspaces.com (leave it empty for AWS)',
+  })
+  AWS_ENDPOINT?: string;
+
+  @IsOptional()
+  @Matches(BOOL, { message: 'AWS_USE_PATH_STYLE_ENDPOINT must be true or false' })
+  AWS_USE_PATH_STYLE_ENDPOINT?: string;
+
+  @IsOptional()
+  @IsIn(['WHEN_REQUIRED', 'WHEN_SUPPORTED'], {
+    message: 'AWS_REQUEST_CHECKSUM_CALCULATION must be WHEN_REQUIRED or WHEN_SUPPORTED',
+  })
+  AWS_REQUEST_CHECKSUM_CALCULATION?: string;
+
+  @IsOptional()
+  @Matches(/^([5-9]|[1-9]\d{1,3})$/, { message: 'BACKUP_S3_PART_SIZE_MB must be an integer from 5 to 9999' })
+  BACKUP_S3_PART_SIZE_MB?: string;
+
+  // --- retention ---
+  @IsOptional() @Matches(INT, { message: 'BACKUP_KEEP_ALL_DAYS must be a whole number of days' })
+  BACKUP_KEEP_ALL_DAYS?: string;
+  @IsOptional() @Matches(INT, { message: 'BACKUP_KEEP_DAILY_DAYS must be a whole number of days' })
+  BACKUP_KEEP_DAILY_DAYS?: string;
+  @IsOptional() @Matches(INT, { message: 'BACKUP_KEEP_WEEKLY_WEEKS must be a whole number of weeks' })
+  BACKUP_KEEP_WEEKLY_WEEKS?: string;
+  @IsOptional() @Matches(INT, { message: 'BACKUP_KEEP_MONTHLY_MONTHS must be a whole number of months' })
+  BACKUP_KEEP_MONTHLY_MONTHS?: string;
+  @IsOptional() @Matches(INT, { message: 'BACKUP_KEEP_YEARLY_YEARS must be a whole number of years' })
+  BACKUP_KEEP_YEARLY_YEARS?: string;
+  @IsOptional()
+  @Matches(/^(\d+|off)$/, { message: 'BACKUP_DELETE_OLDEST_WHEN_USING_MORE_MB must be a whole number of MB or "off"' })
+  BACKUP_DELETE_OLDEST_WHEN_USING_MORE_MB?: string;
+  @IsOptional()
+  @Matches(/^([1-9]\d*|off)$/, { message: 'BACKUP_MAX_COUNT must be a positive whole number or "off"' })
+  BACKUP_MAX_COUNT?: string;
+
+  // --- monitoring ---
+  @IsOptional()
+  @Matches(/^\d+(\.\d+)?$/, { message: 'BACKUP_MAX_AGE_DAYS must be a number of days, e.g. 1 or 1.5' })
+  BACKUP_MAX_AGE_DAYS?: string;
+  @IsOptional() @Matches(INT, { message: 'BACKUP_MAX_STORAGE_MB must be a whole number of MB' })
+  BACKUP_MAX_STORAGE_MB?: string;
+
+  constructor(private readonly disks: string[] = []) {}
+
+  usesS3(): boolean {
+    return this.disks.includes('s3');
+  }
+}

@@ -1,0 +1,71 @@
+import { BackupConfigError } from './backup-config.error';
+import { backupOptionsFromEnv } from './env.config';
+
+const PASSWORD = 'x'.repeat(32);
+
+describe('backupOptionsFromEnv', () => {
+  it('applies the documented defaults', () => {
+    const o = backupOptionsFromEnv({ APP_NAME: 'My App', BACKUP_ARCHIVE_PASSWORD: PASSWORD }, { cwd: '/srv/app' });
+    expect(o.appName).toBe('My-App');
+    expect(o.disks).toEqual(['local']);
+    expect(o.local?.root).toBe('/srv/app/storage/backups');
+    expect(o.archive).toEqual({ encryption: 'aes256', password: PASSWORD, compressionLevel: 6, filenamePrefix: '' });
+    expect(o.databases).toEqual(['default']);
+    expect(o.retention).toMatchObject({ keepAllDays: 7, keepDailyDays: 30, keepWeeklyWeeks: 12, keepMonthlyMonths: 12, keepYearlyYears: 7 });
+    expect(o.monitor).toEqual({ disks: ['local'], maxAgeDays: 1, maxStorageMb: 10240 });
+  });
+
+  it('refuses to start without a password unless encryption is explicitly off', () => {
+    expect(() => backupOptionsFromEnv({})).toThrow(/BACKUP_ARCHIVE_PASSWORD is not set/);
+    expect(backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none' }).archive.password).toBeUndefined();
+  });
+
+  it('refuses a password under 32 characters without echoing it', () => {
+    try {
+      backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: 'short-secret-value' });
+      throw new Error('expected a BackupConfigError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(BackupConfigError);
+      expect(e.message).toMatch(/too short \(18 characters\)/);
+      expect(e.message).not.toContain('short-secret-value');
+    }
+  });
+
+  it('reports every bad variable in one error', () => {
+    try {
+      backupOptionsFromEnv({
+        BACKUP_DISKS: 's3',
+        BACKUP_ENCRYPTION: 'rot13',
+        BACKUP_COMPRESSION_LEVEL: '11',
+        AWS_ENDPOINT: 'not a url',
+        BACKUP_MAX_AGE_DAYS: 'soon',
+      });
+      throw new Error('expected a BackupConfigError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(BackupConfigError);
+      const text = (e as BackupConfigError).problems.join('\n');
+      for (const name of ['BACKUP_ENCRYPTION', 'BACKUP_COMPRESSION_LEVEL', 'AWS_BUCKET', 'AWS_ENDPOINT', 'BACKUP_MAX_AGE_DAYS']) {
+        expect(text).toContain(name);
+      }
+    }
+  });
+
+  it('reads S3 settings and BACKUP_DISK as the single-disk spelling', () => {
+    const o = backupOptionsFromEnv({
+      BACKUP_DISK: 's3',
+      BACKUP_ARCHIVE_PASSWORD: PASSWORD,
+      AWS_BUCKET: 'backups',
+      AWS_ENDPOINT: 'http://127.0.0.1:9000',
+      AWS_USE_PATH_STYLE_ENDPOINT: 'true',
+      AWS_ACCESS_KEY_ID: 'AK',
+      AWS_SECRET_ACCESS_KEY: 'SK',
+    });
+    expect(o.disks).toEqual(['s3']);
+    expect(o.s3).toMatchObject({ bucket: 'backups', region: 'us-east-1', forcePathStyle: true, checksumMode: 'WHEN_REQUIRED' });
+  });
+
+  it('treats empty values as unset and BACKUP_DATABASES=none as no databases', () => {
+    const o = backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', AWS_ENDPOINT: '', BACKUP_DATABASES: 'none' });
+    expect(o.databases).toEqual([]);
+  });
+});

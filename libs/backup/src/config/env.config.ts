@@ -1,0 +1,132 @@
+import * as path from 'node:path';
+import { validateSync } from 'class-validator';
+import { BackupConfigError } from './backup-config.error';
+import { BackupEnvironment } from './backup.environment';
+import { BackupModuleOptions } from './backup-options.interface';
+
+export type Env = Record<string, string | undefined>;
+
+/** Every variable `backupOptionsFromEnv` reads, for ConfigService look-ups and the README. */
+export const BACKUP_ENV_KEYS = [
+  'APP_NAME', 'BACKUP_NAME', 'BACKUP_APP_ROOT', 'BACKUP_DISKS', 'BACKUP_DISK', 'BACKUP_LOCAL_ROOT',
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_DEFAULT_REGION', 'AWS_BUCKET', 'AWS_ENDPOINT',
+  'AWS_USE_PATH_STYLE_ENDPOINT', 'AWS_REQUEST_CHECKSUM_CALCULATION', 'BACKUP_S3_PART_SIZE_MB',
+  'BACKUP_ARCHIVE_PASSWORD', 'BACKUP_ENCRYPTION', 'BACKUP_COMPRESSION_LEVEL', 'BACKUP_DATABASES',
+  'BACKUP_INCLUDE', 'BACKUP_EXCLUDE', 'BACKUP_FOLLOW_SYMLINKS', 'BACKUP_FILENAME_PREFIX',
+  'BACKUP_KEEP_ALL_DAYS', 'BACKUP_KEEP_DAILY_DAYS', 'BACKUP_KEEP_WEEKLY_WEEKS', 'BACKUP_KEEP_MONTHLY_MONTHS',
+  'BACKUP_KEEP_YEARLY_YEARS', 'BACKUP_DELETE_OLDEST_WHEN_USING_MORE_MB', 'BACKUP_MAX_COUNT',
+  'BACKUP_MONITOR_DISKS', 'BACKUP_MAX_AGE_DAYS', 'BACKUP_MAX_STORAGE_MB', 'BACKUP_CLI_COMMAND',
+  'MAIL_HOST', 'MAIL_PORT', 'MAIL_USERNAME', 'MAIL_PASSWORD', 'MAIL_FROM_ADDRESS', 'MAIL_ENCRYPTION',
+  'BACKUP_NOTIFICATION_EMAIL', 'SLACK_WEBHOOK_URL', 'DISCORD_WEBHOOK_URL', 'BACKUP_WEBHOOK_URL',
+  'BACKUP_WEBHOOK_SECRET', 'BACKUP_FAILURE_NOTIFICATIONS', 'BACKUP_HEALTH_NOTIFICATIONS',
+  'BACKUP_SUCCESS_NOTIFICATIONS',
+] as const;
+
+export const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const flag = (value: string | undefined, fallback: boolean): boolean =>
+  value === undefined || value === '' ? fallback : /^(true|1|yes)$/i.test(value);
+
+const num = (value: string | undefined, fallback: number): number =>
+  value === undefined || value === '' ? fallback : Number(value);
+
+const optionalNum = (value: string | undefined, fallback: number | null): number | null =>
+  value === undefined || value === '' ? fallback : value === 'off' ? null : Number(value);
+
+/** Treats empty strings as unset, as .env files write `AWS_ENDPOINT=`. */
+function clean(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v.trim();
+  return out;
+}
+
+/**
+ * Builds BackupModuleOptions from environment variables, validating every one of them first
+ * (class-validator) and reporting all problems in one BackupConfigError.
+ *
+ * @example BackupModule.forRoot(backupOptionsFromEnv(process.env))
+ */
+export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): BackupModuleOptions {
+  const env = clean(rawEnv);
+  const cwd = opts.cwd ?? process.cwd();
+  const disks = list(env.BACKUP_DISKS ?? env.BACKUP_DISK ?? 'local');
+
+  const subject = Object.assign(new BackupEnvironment(disks), pickEnv(env));
+  const problems = validateSync(subject, { forbidUnknownValues: false }).flatMap((e) =>
+    Object.values(e.constraints ?? {}),
+  );
+  const known = new Set(['local', 's3']);
+  for (const d of disks) {
+    if (!known.has(d) && !/^[A-Za-z0-9_-]+$/.test(d)) problems.push(`BACKUP_DISKS names an invalid disk "${d}"`);
+  }
+  if (disks.length === 0) problems.push('BACKUP_DISKS is empty: name at least one disk, e.g. "local" or "s3"');
+  if (problems.length) throw new BackupConfigError(problems);
+
+  const appRoot = path.resolve(cwd, env.BACKUP_APP_ROOT ?? '.');
+  const encryption = (env.BACKUP_ENCRYPTION ?? 'aes256') as 'aes256' | 'none';
+  const databases = list(env.BACKUP_DATABASES ?? 'default');
+  return {
+    appName: env.BACKUP_NAME ?? sanitizeName(env.APP_NAME) ?? 'app',
+    appRoot,
+    disks,
+    local: { root: path.resolve(appRoot, env.BACKUP_LOCAL_ROOT ?? 'storage/backups') },
+    s3: disks.includes('s3')
+      ? {
+          bucket: env.AWS_BUCKET!,
+          region: env.AWS_DEFAULT_REGION ?? 'us-east-1',
+          endpoint: env.AWS_ENDPOINT,
+          forcePathStyle: flag(env.AWS_USE_PATH_STYLE_ENDPOINT, false),
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          checksumMode: (env.AWS_REQUEST_CHECKSUM_CALCULATION ?? 'WHEN_REQUIRED') as 'WHEN_REQUIRED' | 'WHEN_SUPPORTED',
+          partSizeMb: env.BACKUP_S3_PART_SIZE_MB ? Number(env.BACKUP_S3_PART_SIZE_MB) : undefined,
+        }
+      : undefined,
+    archive: {
+      encryption,
+      password: encryption === 'aes256' ? env.BACKUP_ARCHIVE_PASSWORD : undefined,
+      compressionLevel: num(env.BACKUP_COMPRESSION_LEVEL, 6),
+      filenamePrefix: env.BACKUP_FILENAME_PREFIX ?? '',
+    },
+    databases: databases.length === 1 && databases[0] === 'none' ? [] : databases,
+    files: {
+      include: list(env.BACKUP_INCLUDE),
+      exclude: list(env.BACKUP_EXCLUDE ?? 'node_modules,.git'),
+      followSymlinks: flag(env.BACKUP_FOLLOW_SYMLINKS, false),
+    },
+    retention: {
+      keepAllDays: num(env.BACKUP_KEEP_ALL_DAYS, 7),
+      keepDailyDays: num(env.BACKUP_KEEP_DAILY_DAYS, 30),
+      keepWeeklyWeeks: num(env.BACKUP_KEEP_WEEKLY_WEEKS, 12),
+      keepMonthlyMonths: num(env.BACKUP_KEEP_MONTHLY_MONTHS, 12),
+      keepYearlyYears: num(env.BACKUP_KEEP_YEARLY_YEARS, 7),
+      deleteOldestWhenUsingMoreMb: optionalNum(
+        env.BACKUP_DELETE_OLDEST_WHEN_USING_MORE_MB,
+        num(env.BACKUP_MAX_STORAGE_MB, 10240),
+      ),
+      maxCount: optionalNum(env.BACKUP_MAX_COUNT, null),
+    },
+    monitor: {
+      disks: list(env.BACKUP_MONITOR_DISKS).length ? list(env.BACKUP_MONITOR_DISKS) : disks,
+      maxAgeDays: num(env.BACKUP_MAX_AGE_DAYS, 1),
+      maxStorageMb: num(env.BACKUP_MAX_STORAGE_MB, 10240),
+    },
+    notificationEnv: pickEnv(env),
+    cliCommand: env.BACKUP_CLI_COMMAND ?? 'npm run cli --',
+  };
+}
+
+function pickEnv(env: Env): Env {
+  const out: Env = {};
+  for (const k of BACKUP_ENV_KEYS) if (env[k] !== undefined) out[k] = env[k];
+  return out;
+}
+
+function sanitizeName(name: string | undefined): string | undefined {
+  const s = name?.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return s || undefined;
+}

@@ -12,11 +12,23 @@ export interface StoredObject {
  * `complete()` resolves. `abort()` removes every trace (temporary file, multipart upload).
  */
 export interface DestinationUpload {
+  /** The name of the destination this upload goes to ("local", "s3", ...). */
+  readonly destination: string;
   readonly key: string;
   readonly stream: Writable;
   /** Finishes the upload, reads the stored size back and compares it; throws on a mismatch. */
   complete(expectedSize: number): Promise<StoredObject>;
   abort(reason?: Error): Promise<void>;
+}
+
+/** Optional facts about an upload that a destination may use to size its transfer. */
+export interface UploadOptions {
+  /**
+   * A generous estimate of the final size in bytes, when known. S3 grows its multipart part size
+   * from it so the upload stays under 10,000 parts; without it the configured part size decides
+   * the largest archive that fits.
+   */
+  sizeHint?: number;
 }
 
 /**
@@ -28,7 +40,7 @@ export interface BackupDestination {
   readonly name: string;
   /** Human description without secrets, e.g. "s3://bucket (http://127.0.0.1:4569)". */
   describe(): string;
-  openUpload(key: string): Promise<DestinationUpload>;
+  openUpload(key: string, options?: UploadOptions): Promise<DestinationUpload>;
   /** Every object under `prefix` (paging past 1,000 keys on S3). */
   list(prefix: string): AsyncIterable<StoredObject>;
   stat(key: string): Promise<StoredObject | null>;

@@ -1,0 +1,242 @@
+/**
+ * A real S3-compatible server for tests: s3rver over HTTP on 127.0.0.1, a random free port and
+ * a temporary directory, with one bucket.
+ *
+ * About wrong keys: s3rver answers 403 InvalidAccessKeyId to any access key id other than
+ * "S3RVER", but for SigV4 (what @aws-sdk v3 sends) it never checks the signature, so a wrong
+ * SECRET with the right key id is accepted. A "wrong S3 key" test can therefore use
+ *   - a different accessKeyId straight against s3rver (403 InvalidAccessKeyId), or
+ *   - startS3AuthProxy() below, which verifies SigV4 signatures with the expected secret and
+ *     answers 403 InvalidAccessKeyId / SignatureDoesNotMatch like AWS does, forwarding the rest.
+ * The proxy can also start refusing requests after N request-body bytes, to fail an upload
+ * mid-way on purpose.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+
+// s3rver ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver');
+
+export interface TestS3Server {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** A client with the right key and WHEN_REQUIRED checksums, for looking at what landed. */
+  client: S3Client;
+  /** Every key in the bucket under `prefix`, sorted. */
+  listKeys(prefix?: string): Promise<string[]>;
+  /** The stored bytes of an object (tests only: held in memory). */
+  download(key: string): Promise<Buffer>;
+  stop(): Promise<void>;
+}
+
+export async function startS3Server(options: { bucket?: string } = {}): Promise<TestS3Server> {
+  const bucket = options.bucket ?? 'backups';
+  const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
+  const address: AddressInfo = await server.run();
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const accessKeyId = 'S3RVER';
+  const secretAccessKey = 'S3RVER';
+  const region = 'us-east-1';
+  const client = new S3Client({
+    endpoint,
+    region,
+    forcePathStyle: true,
+    credentials: { accessKeyId, secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+  return {
+    endpoint,
+    bucket,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    client,
+    async listKeys(prefix = '') {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const o of page.Contents ?? []) keys.push(o.Key!);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys.sort();
+    },
+    async download(key) {
+      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await res.Body!.transformToByteArray());
+    },
+    async stop() {
+      client.destroy();
+      const httpServer: http.Server | undefined = server.httpServer;
+      httpServer?.closeAllConnections();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface S3AuthProxy {
+  endpoint: string;
+  /** How many request-body bytes have been forwarded so far. */
+  forwardedBytes(): number;
+  /** From now on every request gets 403 AccessDenied and open connections are cut. */
+  deny(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of s3rver that checks SigV4 like AWS: a request signed with another
+ * access key id gets 403 InvalidAccessKeyId, one signed with another secret 403
+ * SignatureDoesNotMatch. `denyAfterBytes` makes it refuse everything (403 AccessDenied) once
+ * that many request-body bytes went through, to break an upload mid-way.
+ */
+export async function startS3AuthProxy(
+  target: Pick<TestS3Server, 'endpoint' | 'accessKeyId' | 'secretAccessKey'>,
+  options: { denyAfterBytes?: number } = {},
+): Promise<S3AuthProxy> {
+  const upstream = new URL(target.endpoint);
+  let forwarded = 0;
+  let denied = false;
+  const open = new Set<http.IncomingMessage>();
+
+  const server = http.createServer((req, res) => {
+    if (denied) return refuse(res, 'AccessDenied', 'Access Denied', req);
+    const auth = checkSignature(req, target.accessKeyId, target.secretAccessKey);
+    if (auth) return refuse(res, auth.code, auth.message, req);
+
+    open.add(req);
+    const out = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    req.on('data', (chunk: Buffer) => {
+      if (denied) return;
+      forwarded += chunk.length;
+      out.write(chunk);
+      if (options.denyAfterBytes !== undefined && forwarded >= options.denyAfterBytes) {
+        proxy.deny();
+      }
+    });
+    req.on('end', () => out.end());
+    req.on('close', () => open.delete(req));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const proxy: S3AuthProxy = {
+    endpoint: `http://127.0.0.1:${port}`,
+    forwardedBytes: () => forwarded,
+    deny() {
+      denied = true;
+      // Requests in flight are cut: the client sees a reset and retries into the 403s.
+      for (const req of open) req.socket.destroy();
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return proxy;
+}
+
+function refuse(res: http.ServerResponse, code: string, message: string, req: http.IncomingMessage): void {
+  req.resume();
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** Verifies an `Authorization: AWS4-HMAC-SHA256 ...` header; returns the S3 error or null. */
+function checkSignature(
+  req: http.IncomingMessage,
+  accessKeyId: string,
+  secret: string,
+): { code: string; message: string } | null {
+  const match = /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
+    req.headers.authorization ?? '',
+  );
+  if (!match) return { code: 'AccessDenied', message: 'Only SigV4 header authentication is accepted' };
+  const [, credential, signedHeaders, signature] = match;
+  const [keyId, date, region, service] = credential.split('/');
+  if (keyId !== accessKeyId) {
+    return { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+  }
+  const url = new URL(req.url ?? '/', 'http://x');
+  const rawQuery = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
+  const query = rawQuery
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const [k, v = ''] = pair.split('=');
+      return [rfc3986(decodeURIComponent(k)), rfc3986(decodeURIComponent(v.replace(/\+/g, ' ')))];
+    })
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const headers = signedHeaders
+    .split(';')
+    .map((h) => `${h}:${String(req.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
+  const canonical = [
+    req.method,
+    url.pathname,
+    query,
+    headers,
+    signedHeaders,
+    String(req.headers['x-amz-content-sha256'] ?? 'UNSIGNED-PAYLOAD'),
+  ].join('\n');
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', String(req.headers['x-amz-date']), scope, sha256(canonical)].join('\n');
+  let key: Buffer = hmac(`AWS4${secret}`, date);
+  for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
+  const expected = createHmac('sha256', key).update(toSign).digest('hex');
+  if (expected !== signature) {
+    return {
+      code: 'SignatureDoesNotMatch',
+      message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    };
+  }
+  return null;
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data).digest();
+}
+
+function sha256(data: string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function rfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}

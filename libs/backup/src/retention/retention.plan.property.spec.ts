@@ -1,0 +1,139 @@
+import { planRetention } from './retention.plan';
+import { RetentionCandidate, RetentionOptions } from './retention.types';
+import { subtractDaysUtc } from './utc-calendar';
+
+/** mulberry32: a tiny seeded PRNG so every run checks the same "random" cases. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DAY = 86_400_000;
+const MIB = 1024 * 1024;
+
+interface Case {
+  backups: RetentionCandidate[];
+  now: Date;
+  options: RetentionOptions;
+}
+
+function randomCase(rand: () => number, index: number): Case {
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const now = new Date(Date.UTC(2015, 0, 1) + int(0, 3 * 365) * DAY + int(0, DAY - 1));
+  const options: RetentionOptions = {
+    keepAllDays: int(0, 10),
+    keepDailyDays: int(0, 20),
+    keepWeeklyWeeks: int(0, 10),
+    keepMonthlyMonths: int(0, 14),
+    keepYearlyYears: int(0, 4),
+    deleteOldestWhenUsingMoreMb: rand() < 0.4 ? int(0, 40) : null,
+    maxCount: rand() < 0.3 ? int(1, 30) : null,
+  };
+  const count = int(0, 120);
+  const keepAllStart = subtractDaysUtc(now, options.keepAllDays).getTime();
+  const backups: RetentionCandidate[] = [];
+  for (let i = 0; i < count; i++) {
+    const pick = rand();
+    let t: number;
+    if (pick < 0.1) t = keepAllStart; // exactly on the keep-all boundary
+    else if (pick < 0.15) t = now.getTime() + int(0, 3) * DAY; // clock skew: dated after "now"
+    else if (pick < 0.3) t = now.getTime() - int(0, options.keepAllDays * DAY);
+    else if (pick < 0.35 && backups.length) t = backups[int(0, backups.length - 1)].date.getTime(); // same second
+    else t = now.getTime() - int(0, 8 * 365) * DAY - int(0, DAY - 1);
+    backups.push({ key: `app/case${index}-${i}.zip`, date: new Date(t), size: int(0, 3 * MIB) });
+  }
+  return { backups, now, options };
+}
+
+function newestOf(backups: RetentionCandidate[]): RetentionCandidate {
+  return [...backups].sort((a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : -1))[0];
+}
+
+const CASES = 400;
+
+describe('planRetention: properties over seeded random backup sets', () => {
+  const rand = prng(0x5eed2016);
+  const cases = Array.from({ length: CASES }, (_, i) => randomCase(rand, i));
+
+  it('generates varied cases (with and without cap / max count, empty and large)', () => {
+    expect(cases.filter((c) => c.options.deleteOldestWhenUsingMoreMb != null).length).toBeGreaterThan(50);
+    expect(cases.filter((c) => c.options.maxCount != null).length).toBeGreaterThan(50);
+    expect(cases.some((c) => c.backups.length === 0)).toBe(true);
+    expect(cases.some((c) => c.backups.length > 100)).toBe(true);
+  });
+
+  it('partitions the input (keep ∪ delete = input, keep ∩ delete = ∅), keeps the newest, explains every key', () => {
+    for (const c of cases) {
+      const plan = planRetention(c.backups, c.now, c.options);
+      const input = c.backups.map((b) => b.key).sort();
+      // each key exactly once across keep and delete
+      expect([...plan.keep, ...plan.delete].sort()).toEqual(input);
+      if (c.backups.length) expect(plan.keep).toContain(newestOf(c.backups).key);
+      for (const key of input) expect(plan.reasons[key]).toEqual(expect.any(String));
+    }
+  });
+
+  it('without a cap or max count, nothing newer than the keep-all window start is ever deleted', () => {
+    let checked = 0;
+    for (const c of cases.filter((x) => x.options.deleteOldestWhenUsingMoreMb == null && x.options.maxCount == null)) {
+      const start = subtractDaysUtc(c.now, c.options.keepAllDays).getTime();
+      const plan = planRetention(c.backups, c.now, c.options);
+      const deleted = new Set(plan.delete);
+      for (const b of c.backups) {
+        if (b.date.getTime() > start) {
+          checked++;
+          expect(deleted.has(b.key)).toBe(false);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it('with a cap or max count, those rules only ever take the oldest: each such deletion is older than every kept backup', () => {
+    let capOrCountDeletions = 0;
+    for (const c of cases) {
+      const plan = planRetention(c.backups, c.now, c.options);
+      const byKey = new Map(c.backups.map((b) => [b.key, b]));
+      const oldestKept = Math.min(...plan.keep.map((k) => byKey.get(k)!.date.getTime()));
+      const start = subtractDaysUtc(c.now, c.options.keepAllDays).getTime();
+      for (const key of plan.delete) {
+        const reason = plan.reasons[key];
+        const b = byKey.get(key)!;
+        if (/^(size cap|max count)/.test(reason)) {
+          capOrCountDeletions++;
+          expect(b.date.getTime()).toBeLessThanOrEqual(oldestKept);
+        } else {
+          // a deletion for any other reason never touches the keep-all window
+          expect(b.date.getTime()).toBeLessThanOrEqual(start);
+        }
+      }
+    }
+    expect(capOrCountDeletions).toBeGreaterThan(50);
+  });
+
+  it('the cap and the count hold afterwards, unless only the newest is left', () => {
+    for (const c of cases) {
+      const plan = planRetention(c.backups, c.now, c.options);
+      const size = new Map(c.backups.map((b) => [b.key, b.size]));
+      const used = plan.keep.reduce((sum, k) => sum + size.get(k)!, 0);
+      const cap = c.options.deleteOldestWhenUsingMoreMb;
+      if (cap != null && plan.keep.length > 1) expect(used).toBeLessThanOrEqual(cap * MIB);
+      if (c.options.maxCount != null) expect(plan.keep.length).toBeLessThanOrEqual(c.options.maxCount);
+    }
+  });
+
+  it('is stable: planning the survivors again deletes nothing', () => {
+    for (const c of cases) {
+      const plan = planRetention(c.backups, c.now, c.options);
+      const kept = new Set(plan.keep);
+      const again = planRetention(c.backups.filter((b) => kept.has(b.key)), c.now, c.options);
+      expect(again.delete).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { CommandFactory } from 'nest-commander';
+import { DemoCliModule } from './demo-cli.module';
+
+async function main(): Promise<void> {
+  await CommandFactory.run(DemoCliModule, {
+    logger: ['error', 'warn', 'log'],
+    cliName: 'npm run cli --',
+    serviceErrorHandler: (err) => {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 1;
+    },
+  });
+}
+
+main().catch((err: Error) => {
+  // Start-up errors (a bad environment) end here: print the message, not a stack trace.
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BackupModule, backupOptionsFromConfig } from 'nest-backup';
+import { dataSourceOptionsFromUrl } from './database/data-source.options';
+import { TenantsController } from './tenants/tenants.controller';
+
+/** The demo SaaS as a web app: its data plus BackupModule, configured from the environment. */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, envFilePath: ['.env'] }),
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => dataSourceOptionsFromUrl(config.get<string>('DB_URL')),
+    }),
+    BackupModule.forRootAsync({ inject: [ConfigService], useFactory: backupOptionsFromConfig }),
+  ],
+  controllers: [TenantsController],
+})
+export class DemoModule {}

@@ -1,0 +1,44 @@
+import { DumpFacts } from '../sources/database-dumper.interface';
+
+/** What `backup:run` (or a host calling BackupService.run) asks for. */
+export interface RunRequest {
+  onlyDb?: boolean;
+  onlyFiles?: boolean;
+  /** DataSource names to dump instead of BACKUP_DATABASES. */
+  dbNames?: string[];
+  /** One disk to write to instead of BACKUP_DISKS. */
+  onlyToDisk?: string;
+  /** File name (".zip" appended when missing) instead of the dated one. */
+  filename?: string;
+  /** Extra exclude paths/globs for this run. */
+  exclude?: string[];
+  disableNotifications?: boolean;
+  /** Called as archive bytes are produced (for a progress bar). */
+  onProgress?: (bytes: number) => void;
+  /** Cancels the run (timeout, SIGTERM). */
+  signal?: AbortSignal;
+  /** The moment the backup is named after (tests); default now. */
+  now?: Date;
+}
+
+export interface DestinationOutcome {
+  disk: string;
+  ok: boolean;
+  key: string;
+  sizeBytes?: number;
+  error?: string;
+}
+
+export interface RunReport {
+  ok: boolean;
+  key: string;
+  archiveBytes: number;
+  archiveSha256?: string;
+  durationMs: number;
+  databases: DumpFacts[];
+  files: number;
+  unreadableFiles: { path: string; error: string }[];
+  destinations: DestinationOutcome[];
+  /** Set when the run failed before any destination could be written. */
+  error?: string;
+}

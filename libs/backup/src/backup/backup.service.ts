@@ -1,0 +1,251 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import * as fs from 'node:fs';
+import { Transform } from 'node:stream';
+import { ZipWriter } from '../archive';
+import { BackupError } from '../common/backup.error';
+import { Redactor } from '../common/redact';
+import { BackupModuleOptions } from '../config/backup-options.interface';
+import { DestinationUpload } from '../destinations/destination.interface';
+import { fanOut } from '../destinations/fan-out';
+import { BackupEvents, BackupFailedEvent, BackupSucceededEvent } from '../events/backup.events';
+import { ConnectionResolver } from '../module/connection.resolver';
+import { DestinationRegistry } from '../module/destination.registry';
+import { DumpFacts } from '../sources/database-dumper.interface';
+import { dumperFor } from '../sources/dumper.registry';
+import { selectFiles } from '../sources/file-selection';
+import { backupFileName, backupKey } from './backup-key';
+import { BACKUP_OPTIONS } from './backup.constants';
+import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
+
+/**
+ * Makes one backup: database dumps and files stream through one ZipWriter, whose output is
+ * streamed to every destination at once. Nothing is kept under the backup's name unless that
+ * destination received the complete archive.
+ *
+ * @example const report = await backupService.run({ onlyDb: true });
+ */
+@Injectable()
+export class BackupService {
+  private readonly logger = new Logger('Backup');
+  private readonly redactor: Redactor;
+
+  constructor(
+    @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
+    private readonly destinations: DestinationRegistry,
+    private readonly connections: ConnectionResolver,
+    @Optional() private readonly events?: EventEmitter2,
+  ) {
+    this.redactor = new Redactor(secretsOf(options));
+  }
+
+  async run(request: RunRequest = {}): Promise<RunReport> {
+    const started = Date.now();
+    const now = request.now ?? new Date();
+    const fileName = request.filename
+      ? request.filename.endsWith('.zip') ? request.filename : `${request.filename}.zip`
+      : backupFileName(now, this.options.archive.filenamePrefix);
+    const key = backupKey(this.options.appName, fileName);
+    const report: RunReport = {
+      ok: false, key, archiveBytes: 0, durationMs: 0, databases: [], files: 0, unreadableFiles: [], destinations: [],
+    };
+    try {
+      await this.produce(request, key, report);
+    } catch (err) {
+      report.error = this.redactor.redact(err instanceof Error ? err.message : String(err));
+    }
+    report.durationMs = Date.now() - started;
+    report.ok = !report.error && report.destinations.length > 0 && report.destinations.every((d) => d.ok);
+    this.emitOutcome(report, request);
+    return report;
+  }
+
+  private async produce(request: RunRequest, key: string, report: RunReport): Promise<void> {
+    if (request.onlyDb && request.onlyFiles) {
+      throw new BackupError('--only-db and --only-files cannot be combined', 'Pass one of them, or neither for a full backup.');
+    }
+    const disks = request.onlyToDisk ? [request.onlyToDisk] : this.options.disks;
+    const targets = disks.map((d) => this.destinations.get(d));
+    const connections = request.onlyFiles ? [] : await this.connections.resolve(request.dbNames ?? this.options.databases);
+    const withFiles = !request.onlyDb && this.options.files.include.length > 0;
+    if (connections.length === 0 && !withFiles) {
+      throw new BackupError(
+        'Nothing to back up: no database and no file paths are selected',
+        'Set BACKUP_DATABASES and/or BACKUP_INCLUDE, or drop --only-db / --only-files.',
+      );
+    }
+
+    // Open every destination first: one that cannot even start is reported, the others go on.
+    const uploads: DestinationUpload[] = [];
+    const uploadDisks: string[] = [];
+    for (const target of targets) {
+      try {
+        await target.checkReachable();
+        uploads.push(await target.openUpload(key));
+        uploadDisks.push(target.name);
+      } catch (err) {
+        report.destinations.push({ disk: target.name, ok: false, key, error: this.message(err) });
+      }
+    }
+    if (uploads.length === 0) throw new BackupError(`No destination could be written (${report.destinations.map((d) => `${d.disk}: ${d.error}`).join('; ')})`);
+
+    const writer = new ZipWriter({
+      encryption: this.options.archive.encryption,
+      password: this.options.archive.password,
+      level: this.options.archive.compressionLevel,
+      appName: this.options.appName,
+    });
+    let produced = 0;
+    const counted = writer.output.pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          produced += chunk.length;
+          request.onProgress?.(produced);
+          done(null, chunk);
+        },
+      }),
+    );
+    writer.output.on('error', (e) => counted.destroy(e));
+    const delivery = fanOut(counted, uploads);
+    const onAbort = () => writer.abort(new BackupError('The backup was cancelled', String(request.signal?.reason ?? '')));
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+
+    let archiveError: Error | undefined;
+    try {
+      report.databases = await this.addDatabases(writer, connections);
+      if (withFiles) await this.addFiles(writer, request, report);
+      const summary = await writer.finish({
+        databases: report.databases,
+        unreadableFiles: report.unreadableFiles.map((f) => f.path),
+      });
+      report.archiveBytes = summary.bytes;
+      report.archiveSha256 = summary.sha256;
+    } catch (err) {
+      archiveError = err;
+      writer.abort(err);
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort);
+    }
+
+    const results = await delivery;
+    for (const [i, upload] of uploads.entries()) {
+      report.destinations.push(await this.settle(upload, uploadDisks[i], results[i], archiveError, report.archiveBytes));
+    }
+    if (archiveError) throw archiveError;
+  }
+
+  private async settle(
+    upload: DestinationUpload,
+    disk: string,
+    result: { ok: boolean; error?: Error } | undefined,
+    archiveError: Error | undefined,
+    size: number,
+  ): Promise<DestinationOutcome> {
+    if (archiveError || !result?.ok) {
+      await upload.abort(archiveError ?? result?.error).catch(() => undefined);
+      return { disk, ok: false, key: upload.key, error: this.message(archiveError ?? result?.error ?? 'upload failed') };
+    }
+    try {
+      const stored = await upload.complete(size);
+      this.logger.log(`Backup stored on ${disk}: ${upload.key} (${stored.size} bytes)`);
+      return { disk, ok: true, key: upload.key, sizeBytes: stored.size };
+    } catch (err) {
+      await upload.abort(err).catch(() => undefined);
+      return { disk, ok: false, key: upload.key, error: this.message(err) };
+    }
+  }
+
+  private async addDatabases(writer: ZipWriter, connections: Awaited<ReturnType<ConnectionResolver['resolve']>>): Promise<DumpFacts[]> {
+    const facts: DumpFacts[] = [];
+    for (const connection of connections) {
+      const name = dumpEntryName(connection.driver, connection.database);
+      this.logger.log(`Dumping ${connection.driver} database "${connection.name}" → ${name}`);
+      const handle = dumperFor(connection.driver).dump(connection);
+      const entry = writer.addEntry(name, handle.stream, { kind: 'database-dump', mtime: new Date() });
+      // Both must succeed: the tool's exit status and the archive entry.
+      const [dumpFacts] = await Promise.all([
+        handle.facts,
+        entry.catch((err) => {
+          handle.cancel(err);
+          throw err;
+        }),
+      ]);
+      facts.push(dumpFacts);
+    }
+    return facts;
+  }
+
+  private async addFiles(writer: ZipWriter, request: RunRequest, report: RunReport): Promise<void> {
+    const { files } = this.options;
+    const alwaysExclude = this.destinations.localRoots();
+    for await (const file of selectFiles({
+      root: this.options.appRoot,
+      include: files.include,
+      exclude: [...files.exclude, ...(request.exclude ?? [])],
+      followSymlinks: files.followSymlinks,
+      alwaysExclude,
+    })) {
+      if ('unreadable' in file) {
+        report.unreadableFiles.push({ path: file.absolutePath, error: this.message(file.error) });
+        this.logger.warn(`Cannot read ${file.absolutePath}: ${this.message(file.error)} (listed in the manifest as unreadable)`);
+        continue;
+      }
+      // Open before adding, so a file that vanished since the walk is reported, not fatal.
+      let handle: fs.promises.FileHandle;
+      try {
+        handle = await fs.promises.open(file.absolutePath, 'r');
+      } catch (err) {
+        report.unreadableFiles.push({ path: file.absolutePath, error: this.message(err) });
+        this.logger.warn(`Cannot read ${file.absolutePath}: ${this.message(err)} (listed in the manifest as unreadable)`);
+        continue;
+      }
+      await writer.addEntry(file.archivePath, handle.createReadStream(), { kind: 'file', mtime: file.mtime, mode: file.mode });
+      report.files++;
+    }
+  }
+
+  private emitOutcome(report: RunReport, request: RunRequest): void {
+    if (!this.events) return;
+    const at = new Date().toISOString();
+    const meta = { disableNotifications: !!request.disableNotifications };
+    for (const d of report.destinations) {
+      if (d.ok) {
+        const ev: BackupSucceededEvent = {
+          appName: this.options.appName, destination: d.disk, at, backupName: d.key, sizeBytes: d.sizeBytes ?? 0, durationMs: report.durationMs,
+        };
+        this.events.emit(BackupEvents.BackupSucceeded, ev, meta);
+      } else {
+        const ev: BackupFailedEvent = { appName: this.options.appName, destination: d.disk, at, backupName: d.key, error: d.error ?? 'unknown error' };
+        this.events.emit(BackupEvents.BackupFailed, ev, meta);
+      }
+    }
+    if (report.error && report.destinations.length === 0) {
+      const ev: BackupFailedEvent = { appName: this.options.appName, at, backupName: report.key, error: report.error };
+      this.events.emit(BackupEvents.BackupFailed, ev, meta);
+    }
+  }
+
+  private message(err: unknown): string {
+    return this.redactor.redact(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** `db-dumps/<driver>-<database>.sql`; SQLite databases are named by their file's base name. */
+export function dumpEntryName(driver: string, database: string): string {
+  const base = database.split(/[\\/]/).pop()!.replace(/\.(sqlite3?|db)$/i, '');
+  return `db-dumps/${driver}-${base.replace(/[^A-Za-z0-9._-]+/g, '_')}.sql`;
+}
+
+export function secretsOf(options: BackupModuleOptions): string[] {
+  const env = options.notificationEnv ?? {};
+  return [
+    options.archive.password,
+    options.s3?.secretAccessKey,
+    options.s3?.accessKeyId,
+    env.MAIL_PASSWORD,
+    env.BACKUP_WEBHOOK_SECRET,
+    env.SLACK_WEBHOOK_URL,
+    env.DISCORD_WEBHOOK_URL,
+    ...(options.connections ?? []).map((c) => c.password),
+  ].filter((s): s is string => !!s);
+}

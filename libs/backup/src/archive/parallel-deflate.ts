@@ -1,0 +1,77 @@
+import { constants, deflateRaw } from 'node:zlib';
+
+const DICTIONARY = 32 * 1024;
+
+/**
+ * pigz-style deflate of one stream on several cores: the plaintext is cut into blocks, each
+ * block is compressed on the libuv thread pool with the previous block's last 32 KiB as its
+ * dictionary (so the ratio stays close to a single stream) and ends with a sync flush (the
+ * last with Z_FINISH); the outputs, concatenated in order, are one valid raw deflate stream.
+ * At most `maxInFlight` blocks are held, so memory stays bounded whatever the entry size.
+ */
+export class ParallelDeflater {
+  private readonly inFlight: Promise<Buffer>[] = [];
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  private held: Buffer | null = null;
+  private tail: Buffer | undefined;
+
+  constructor(
+    private readonly level: number,
+    private readonly emit: (compressed: Buffer) => Promise<void>,
+    private readonly blockSize = 512 * 1024,
+    private readonly maxInFlight = 4,
+  ) {}
+
+  /** Adds plaintext; resolves once the pipeline has room again (back pressure). */
+  async write(chunk: Buffer): Promise<void> {
+    this.parts.push(chunk);
+    this.partsLength += chunk.length;
+    while (this.partsLength >= this.blockSize) {
+      const all = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLength);
+      const block = all.subarray(0, this.blockSize);
+      const rest = all.subarray(this.blockSize);
+      this.parts = rest.length ? [rest] : [];
+      this.partsLength = rest.length;
+      await this.hold(block);
+    }
+  }
+
+  /** Compresses what is left with Z_FINISH and emits everything. */
+  async end(): Promise<void> {
+    const restBlock = Buffer.concat(this.parts, this.partsLength);
+    this.parts = [];
+    this.partsLength = 0;
+    if (restBlock.length > 0 || this.held === null) await this.hold(restBlock);
+    this.submit(this.held as Buffer, true);
+    this.held = null;
+    while (this.inFlight.length > 0) await this.emit(await (this.inFlight.shift() as Promise<Buffer>));
+  }
+
+  /** A block is compressed only once the next one exists, so the last one can get Z_FINISH. */
+  private async hold(block: Buffer): Promise<void> {
+    if (this.held) this.submit(this.held, false);
+    this.held = block;
+    while (this.inFlight.length >= this.maxInFlight) {
+      await this.emit(await (this.inFlight.shift() as Promise<Buffer>));
+    }
+  }
+
+  private submit(block: Buffer, last: boolean): void {
+    const dictionary = this.tail;
+    this.tail = block.length >= DICTIONARY ? block.subarray(block.length - DICTIONARY) : undefined;
+    const job = new Promise<Buffer>((resolve, reject) =>
+      deflateRaw(
+        block,
+        {
+          level: this.level,
+          finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+          ...(dictionary ? { dictionary } : {}),
+        },
+        (err, out) => (err ? reject(err) : resolve(out)),
+      ),
+    );
+    job.catch(() => undefined); // surfaced when awaited in order
+    this.inFlight.push(job);
+  }
+}

@@ -1,0 +1,380 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform, TransformCallback } from 'node:stream';
+import { createInflateRaw, crc32 } from 'node:zlib';
+import * as yauzl from 'yauzl';
+import { BackupError } from '../common/backup.error';
+import {
+  CorruptArchiveError,
+  NotAZipError,
+  PasswordRequiredError,
+  TruncatedArchiveError,
+  UnsafeEntryNameError,
+  UnsupportedArchiveError,
+  WrongPasswordError,
+} from './archive.errors';
+import { entryNameProblem } from './entry-name';
+import { Manifest, MANIFEST_NAME } from './manifest';
+import { fileSource, RandomAccessSource, readRange, SourceRandomAccessReader } from './random-access.source';
+import { AES_MAC_LENGTH, AES_VERIFIER_LENGTH, deriveKeys, saltLength, WinZipAesDecryptor } from './winzip-aes';
+import { EXTRA_AES, EXTRA_TIMESTAMP, FLAG_UTF8, METHOD_AES, METHOD_DEFLATE, METHOD_STORED } from './zip-format';
+
+/** One entry as the central directory describes it. */
+export interface ZipEntryInfo {
+  name: string;
+  /** Uncompressed size. */
+  size: number;
+  /** Bytes in the archive (for AES: salt + verifier + ciphertext + MAC). */
+  compressedSize: number;
+  encrypted: boolean;
+  /** The real compression method: 0 stored, 8 deflate (also for AES entries). */
+  method: number;
+  mtime: Date;
+  /** Unix mode when the archive recorded one. */
+  mode?: number;
+}
+
+export interface VerifyFault {
+  entry?: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  entriesChecked: number;
+  /** Plaintext bytes read. */
+  bytes: number;
+  faults: VerifyFault[];
+}
+
+/** The named entry is not in the archive. */
+export class EntryNotFoundError extends BackupError {
+  constructor(readonly entry: string) {
+    super(`The archive has no entry "${entry}"`, 'List the entries to see what the archive holds.');
+  }
+}
+
+interface AesInfo {
+  vendorVersion: number;
+  strength: number;
+}
+
+interface EntryState {
+  info: ZipEntryInfo;
+  raw: yauzl.Entry;
+  crc32: number;
+  aes?: AesInfo;
+}
+
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Lists and streams entries of a ZIP archive (WinZip AES or plain, ZIP64 included) and checks
+ * everything it can: AES verifier (WrongPasswordError before any data), HMAC, CRC-32, size,
+ * and the SHA-256 recorded in manifest.json. yauzl parses the directory and hands out raw
+ * entry bytes; decryption and checks are done here.
+ *
+ * @example
+ * const zip = await ZipReader.open('backup.zip', { password });
+ * await pipeline(await zip.openEntry('db/shop.sql'), createWriteStream('shop.sql'));
+ * await zip.close();
+ */
+export class ZipReader {
+  private manifest?: Promise<Manifest | undefined>;
+
+  private constructor(
+    private readonly zip: yauzl.ZipFile,
+    private readonly byName: Map<string, EntryState>,
+    private readonly password: string | undefined,
+  ) {}
+
+  static async open(source: string | RandomAccessSource, options: { password?: string } = {}): Promise<ZipReader> {
+    const src = typeof source === 'string' ? await fileSource(source) : source;
+    if (src.size < 22) throw await notZipOrTruncated(src, `only ${src.size} bytes`);
+    let zip: yauzl.ZipFile;
+    try {
+      zip = await yauzl.fromRandomAccessReaderPromise(new SourceRandomAccessReader(src), src.size, {
+        lazyEntries: true,
+        autoClose: false,
+        decodeStrings: false,
+        validateEntrySizes: true,
+      });
+    } catch (err) {
+      throw await notZipOrTruncated(src, err.message);
+    }
+    try {
+      const byName = await readDirectory(zip);
+      return new ZipReader(zip, byName, options.password);
+    } catch (err) {
+      zip.close();
+      if (err instanceof BackupError) throw err;
+      throw /EOF|overflow|bounds/i.test(err.message)
+        ? new TruncatedArchiveError(err.message)
+        : new CorruptArchiveError(undefined, `central directory: ${err.message}`);
+    }
+  }
+
+  entries(): ZipEntryInfo[] {
+    return [...this.byName.values()].map((e) => ({ ...e.info }));
+  }
+
+  /** manifest.json of an archive made by this library. */
+  async readManifest(): Promise<Manifest> {
+    const manifest = await this.loadManifest();
+    if (!manifest) {
+      throw new BackupError('The archive has no manifest.json', 'It was not made by nest-backup; list or extract it with 7-Zip.');
+    }
+    return manifest;
+  }
+
+  /**
+   * Streams an entry's plaintext. Rejects with WrongPasswordError / PasswordRequiredError
+   * before any data; the stream errors with CorruptArchiveError at the end when a check fails.
+   */
+  async openEntry(name: string): Promise<Readable> {
+    const state = this.byName.get(name);
+    if (!state) throw new EntryNotFoundError(name);
+    const { info } = state;
+    if (info.method !== METHOD_STORED && info.method !== METHOD_DEFLATE) {
+      throw new UnsupportedArchiveError(name, `compression method ${info.method}`);
+    }
+    let expectedSha: string | undefined;
+    if (name !== MANIFEST_NAME && this.byName.has(MANIFEST_NAME)) {
+      expectedSha = (await this.loadManifest())?.entries.find((e) => e.path === name)?.sha256;
+    }
+
+    const stages: Array<Readable | Transform> = [];
+    if (info.encrypted) {
+      if (!state.aes) throw new UnsupportedArchiveError(name, 'legacy ZipCrypto encryption');
+      if (!this.password) throw new PasswordRequiredError(name);
+      const saltLen = saltLength(state.aes.strength);
+      const headerLen = saltLen + AES_VERIFIER_LENGTH;
+      if (saltLen === 0) throw new UnsupportedArchiveError(name, `AES strength ${state.aes.strength}`);
+      if (info.compressedSize < headerLen + AES_MAC_LENGTH) {
+        throw new CorruptArchiveError(name, 'the encrypted data is shorter than its salt, verifier and MAC');
+      }
+      const [header, mac] = await Promise.all([
+        this.readRaw(state, 0, headerLen),
+        this.readRaw(state, info.compressedSize - AES_MAC_LENGTH, info.compressedSize),
+      ]);
+      const keys = await deriveKeys(this.password, header.subarray(0, saltLen), state.aes.strength);
+      if (!keys.verifier.equals(header.subarray(saltLen))) throw new WrongPasswordError(name);
+      stages.push(await this.rawStream(state, headerLen, info.compressedSize - AES_MAC_LENGTH));
+      stages.push(decryptStage(name, new WinZipAesDecryptor(keys), mac));
+    } else {
+      stages.push(await this.rawStream(state, 0, info.compressedSize));
+    }
+    if (info.method === METHOD_DEFLATE) stages.push(createInflateRaw());
+    // AE-2 may store CRC 0 (the MAC protects the data then); AE-1 and plain entries always carry it.
+    const checkCrc = !state.aes || state.aes.vendorVersion === 1 || state.crc32 !== 0;
+    stages.push(checkStage(name, info.size, checkCrc ? state.crc32 : undefined, expectedSha));
+    return chain(stages, name);
+  }
+
+  /** Reads every entry to the end and collects every fault instead of stopping at the first. */
+  async verify(): Promise<VerifyReport> {
+    const faults: VerifyFault[] = [];
+    let bytes = 0;
+    let checked = 0;
+    let manifest: Manifest | undefined;
+    if (this.byName.has(MANIFEST_NAME)) {
+      try {
+        manifest = await this.loadManifest();
+      } catch (err) {
+        if (err instanceof WrongPasswordError || err instanceof PasswordRequiredError) throw err;
+        faults.push({ entry: MANIFEST_NAME, message: err.message });
+      }
+    }
+    for (const name of this.byName.keys()) {
+      try {
+        const stream = await this.openEntry(name);
+        for await (const chunk of stream) bytes += (chunk as Buffer).length;
+        checked++;
+      } catch (err) {
+        if (err instanceof WrongPasswordError || err instanceof PasswordRequiredError) throw err;
+        if (name === MANIFEST_NAME && faults.some((f) => f.entry === MANIFEST_NAME)) continue;
+        faults.push({ entry: name, message: err.message });
+      }
+    }
+    if (manifest) {
+      for (const listed of manifest.entries) {
+        const state = this.byName.get(listed.path);
+        if (!state) faults.push({ entry: listed.path, message: 'listed in manifest.json but missing from the archive' });
+        else if (state.info.size !== listed.size) {
+          faults.push({ entry: listed.path, message: `manifest size ${listed.size} != archive size ${state.info.size}` });
+        }
+      }
+      const listedNames = new Set(manifest.entries.map((e) => e.path));
+      for (const name of this.byName.keys()) {
+        if (name !== MANIFEST_NAME && !listedNames.has(name)) faults.push({ entry: name, message: 'not listed in manifest.json' });
+      }
+    }
+    return { ok: faults.length === 0, entriesChecked: checked, bytes, faults };
+  }
+
+  async close(): Promise<void> {
+    if (this.zip.isOpen) this.zip.close();
+  }
+
+  private loadManifest(): Promise<Manifest | undefined> {
+    if (!this.byName.has(MANIFEST_NAME)) return Promise.resolve(undefined);
+    this.manifest ??= (async () => {
+      const parts: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of await this.openEntry(MANIFEST_NAME)) {
+        parts.push(chunk as Buffer);
+        length += (chunk as Buffer).length;
+        if (length > MAX_MANIFEST_BYTES) throw new CorruptArchiveError(MANIFEST_NAME, 'implausibly large manifest');
+      }
+      try {
+        const manifest = JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest;
+        if (!manifest || !Array.isArray(manifest.entries)) throw new Error('no "entries" list');
+        return manifest;
+      } catch (err) {
+        throw new CorruptArchiveError(MANIFEST_NAME, `not a valid manifest: ${err.message}`);
+      }
+    })();
+    this.manifest.catch(() => (this.manifest = undefined));
+    return this.manifest;
+  }
+
+  private async rawStream(state: EntryState, start: number, end: number): Promise<Readable> {
+    try {
+      return await this.zip.openReadStreamPromise(state.raw, { decodeFileData: false, start, end });
+    } catch (err) {
+      throw /EOF|overflow|bounds/i.test(err.message)
+        ? new TruncatedArchiveError(`entry "${state.info.name}": ${err.message}`)
+        : new CorruptArchiveError(state.info.name, err.message);
+    }
+  }
+
+  private async readRaw(state: EntryState, start: number, end: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    try {
+      for await (const chunk of await this.rawStream(state, start, end)) parts.push(chunk as Buffer);
+    } catch (err) {
+      if (err instanceof BackupError) throw err;
+      throw new TruncatedArchiveError(`entry "${state.info.name}": ${err.message}`);
+    }
+    return Buffer.concat(parts);
+  }
+}
+
+async function notZipOrTruncated(src: RandomAccessSource, detail: string): Promise<BackupError> {
+  let head: Buffer = Buffer.alloc(0);
+  if (src.size >= 4) head = await readRange(src, 0, 3).catch(() => Buffer.alloc(0));
+  if (head.length === 4 && head.readUInt32LE(0) === 0x04034b50) {
+    return new TruncatedArchiveError(`${detail} (the file starts like a ZIP archive but its end is missing)`);
+  }
+  return new NotAZipError(detail);
+}
+
+function readDirectory(zip: yauzl.ZipFile): Promise<Map<string, EntryState>> {
+  return new Promise((resolve, reject) => {
+    const byName = new Map<string, EntryState>();
+    zip.on('error', reject);
+    zip.on('end', () => resolve(byName));
+    zip.on('entry', (raw: yauzl.Entry) => {
+      try {
+        const state = describe(raw);
+        if (byName.has(state.info.name)) throw new CorruptArchiveError(state.info.name, 'the name appears twice');
+        byName.set(state.info.name, state);
+        zip.readEntry();
+      } catch (err) {
+        reject(err);
+      }
+    });
+    zip.readEntry();
+  });
+}
+
+function describe(raw: yauzl.Entry): EntryState {
+  const nameBytes = raw.fileName as unknown as Buffer;
+  const name = nameBytes.toString(raw.generalPurposeBitFlag & FLAG_UTF8 ? 'utf8' : 'latin1');
+  const problem = entryNameProblem(name);
+  // Directory entries ("dir/") are tolerated from other tools; everything else must be safe.
+  if (problem && !(name.endsWith('/') && !entryNameProblem(name.slice(0, -1)))) {
+    throw new UnsafeEntryNameError(name, problem);
+  }
+  let aes: AesInfo | undefined;
+  let method = raw.compressionMethod;
+  let mtime: Date | undefined;
+  for (const field of raw.extraFields) {
+    if (field.id === EXTRA_AES && field.data.length >= 7 && method === METHOD_AES) {
+      aes = { vendorVersion: field.data.readUInt16LE(0), strength: field.data.readUInt8(4) };
+      method = field.data.readUInt16LE(5);
+    } else if (field.id === EXTRA_TIMESTAMP && field.data.length >= 5 && field.data[0] & 1) {
+      mtime = new Date(field.data.readInt32LE(1) * 1000);
+    }
+  }
+  const madeBy = raw.versionMadeBy >> 8;
+  return {
+    raw,
+    aes,
+    crc32: raw.crc32,
+    info: {
+      name,
+      size: raw.uncompressedSize,
+      compressedSize: raw.compressedSize,
+      encrypted: (raw.generalPurposeBitFlag & 1) !== 0,
+      method,
+      mtime: mtime ?? yauzl.dosDateTimeToDate(raw.lastModFileDate, raw.lastModFileTime),
+      mode: madeBy === 3 && raw.externalFileAttributes >>> 16 ? raw.externalFileAttributes >>> 16 : undefined,
+    },
+  };
+}
+
+function decryptStage(name: string, decryptor: WinZipAesDecryptor, mac: Buffer): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      cb(null, decryptor.decrypt(chunk));
+    },
+    flush(cb: TransformCallback) {
+      if (!decryptor.macMatches(mac)) return cb(new CorruptArchiveError(name, 'the authentication code (HMAC) does not match'));
+      cb();
+    },
+  });
+}
+
+function checkStage(name: string, size: number, crc: number | undefined, sha256: string | undefined): Transform {
+  const hash = sha256 ? createHash('sha256') : undefined;
+  let actualCrc = 0;
+  let actualSize = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      actualSize += chunk.length;
+      if (actualSize > size) return cb(new CorruptArchiveError(name, `more data than the recorded size ${size}`));
+      if (crc !== undefined) actualCrc = crc32(chunk, actualCrc);
+      hash?.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb: TransformCallback) {
+      if (actualSize !== size) return cb(new CorruptArchiveError(name, `size ${actualSize} != recorded size ${size}`));
+      if (crc !== undefined && actualCrc >>> 0 !== crc >>> 0) return cb(new CorruptArchiveError(name, 'CRC-32 mismatch'));
+      if (hash && sha256 && hash.digest('hex') !== sha256) {
+        return cb(new CorruptArchiveError(name, 'SHA-256 does not match manifest.json'));
+      }
+      cb();
+    },
+  });
+}
+
+/** Pipes the stages together; any failure ends the last stage with an error that names the entry. */
+function chain(stages: Array<Readable | Transform>, name: string): Readable {
+  const last = stages[stages.length - 1] as Transform;
+  let failed = false;
+  const fail = (err: Error) => {
+    if (failed) return;
+    failed = true;
+    for (const s of stages) if (s !== last) s.destroy();
+    const mapped = err instanceof BackupError ? err : new CorruptArchiveError(name, err.message);
+    last.destroy(mapped);
+  };
+  for (let i = 0; i < stages.length - 1; i++) {
+    stages[i].on('error', fail);
+    stages[i].pipe(stages[i + 1] as Transform);
+  }
+  last.once('close', () => {
+    for (const s of stages) if (s !== last && !s.destroyed) s.destroy();
+  });
+  return last;
+}

@@ -1,0 +1,19 @@
+import { Readable } from 'node:stream';
+import { ConnectionInfo, DatabaseDriver } from './connection-info';
+
+/**
+ * Restore's counterpart of DatabaseDumper: loads a dump this library wrote into a database and
+ * manages scratch databases for test restores. `connection` carries the server and credentials;
+ * for SQLite `name` / `connection.database` is a file path.
+ */
+export interface DatabaseLoader {
+  supports(driver: DatabaseDriver): boolean;
+  /** Loads `sql` into `connection.database`, all or nothing; rejects with a LoadFailedError. */
+  load(connection: ConnectionInfo, sql: Readable): Promise<void>;
+  createDatabase(connection: ConnectionInfo, name: string): Promise<void>;
+  /** Drops it if it exists (PostgreSQL: ending other sessions first). */
+  dropDatabase(connection: ConnectionInfo, name: string): Promise<void>;
+  databaseExists(connection: ConnectionInfo, name: string): Promise<boolean>;
+  /** Rows per table of `connection.database`, keyed like DumpFacts.tables. */
+  countRows(connection: ConnectionInfo): Promise<Record<string, number>>;
+}

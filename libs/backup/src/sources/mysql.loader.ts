@@ -1,0 +1,100 @@
+import { createConnection, Connection } from 'mysql2/promise';
+import { Readable } from 'node:stream';
+import { Redactor } from '../common/redact';
+import { ConnectionInfo, DatabaseDriver } from './connection-info';
+import { DatabaseLoader } from './database-loader.interface';
+import { failureHint, runToolLoad } from './db-tool';
+import { mysqlDefaultsFile, mysqlTool, mysqlWhere } from './mysql.options';
+import { ToolDumperOptions } from './postgres.dumper';
+import { LoadFailedError } from './source.errors';
+
+function quoteIdent(name: string): string {
+  return '`' + name.replace(/`/g, '``') + '`';
+}
+
+/**
+ * Loads a mariadb-dump / mysqldump into a database with the `mariadb` (or `mysql`) client; the
+ * password goes in a 0600 defaults file that is removed afterwards. Administrative queries use
+ * mysql2. The dump's own `SET FOREIGN_KEY_CHECKS=0` lets tables load in any order.
+ */
+export class MysqlLoader implements DatabaseLoader {
+  constructor(private readonly options: ToolDumperOptions = {}) {}
+
+  supports(driver: DatabaseDriver): boolean {
+    return driver === 'mysql' || driver === 'mariadb';
+  }
+
+  async load(connection: ConnectionInfo, sql: Readable): Promise<void> {
+    const { bin, tool } = mysqlTool('client', this.options.bin);
+    const defaults = await mysqlDefaultsFile(connection, this.options.tmpDir);
+    try {
+      await runToolLoad(
+        {
+          tool,
+          bin,
+          args: [`--defaults-extra-file=${defaults.path}`, '--batch', '--default-character-set=utf8mb4', connection.database],
+          env: { ...process.env, MYSQL_PWD: undefined } as NodeJS.ProcessEnv,
+          describe: `database "${connection.database}" on ${mysqlWhere(connection)}`,
+          where: mysqlWhere(connection),
+          redactor: new Redactor([connection.password]),
+        },
+        sql,
+      );
+    } finally {
+      await defaults.remove();
+    }
+  }
+
+  async createDatabase(connection: ConnectionInfo, name: string): Promise<void> {
+    await this.withConnection(connection, undefined, `create database "${name}"`, (c) =>
+      c.query(`CREATE DATABASE ${quoteIdent(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`),
+    );
+  }
+
+  async dropDatabase(connection: ConnectionInfo, name: string): Promise<void> {
+    await this.withConnection(connection, undefined, `drop database "${name}"`, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`));
+  }
+
+  async databaseExists(connection: ConnectionInfo, name: string): Promise<boolean> {
+    return this.withConnection(connection, undefined, `look up database "${name}"`, async (c) => {
+      const [rows] = await c.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name]);
+      return (rows as unknown[]).length === 1;
+    });
+  }
+
+  async countRows(connection: ConnectionInfo): Promise<Record<string, number>> {
+    return this.withConnection(connection, connection.database, 'count rows', async (c) => {
+      const [tables] = await c.query(
+        `SELECT TABLE_NAME AS name FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
+        [connection.database],
+      );
+      const counts: Record<string, number> = {};
+      for (const { name } of tables as Array<{ name: string }>) {
+        const [rows] = await c.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(name)}`);
+        counts[name] = Number((rows as Array<{ n: number }>)[0].n);
+      }
+      return counts;
+    });
+  }
+
+  private async withConnection<T>(connection: ConnectionInfo, database: string | undefined, what: string, fn: (c: Connection) => Promise<T>): Promise<T> {
+    let c: Connection | undefined;
+    try {
+      c = await createConnection({
+        host: connection.host,
+        port: connection.port,
+        user: connection.username,
+        password: connection.password,
+        database,
+        connectTimeout: 15000,
+      });
+      return await fn(c);
+    } catch (err) {
+      const text = new Redactor([connection.password]).redact((err as Error).message);
+      throw new LoadFailedError(`Could not ${what} on ${mysqlWhere(connection)}: ${text}`, failureHint(text, mysqlWhere(connection)), text);
+    } finally {
+      await c?.end().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { Client } from 'pg';
+import { Readable } from 'node:stream';
+import { Redactor } from '../common/redact';
+import { ConnectionInfo, DatabaseDriver } from './connection-info';
+import { DatabaseLoader } from './database-loader.interface';
+import { failureHint, findOnPath, runToolLoad } from './db-tool';
+import { pgEnv, pgPassfile, pgWhere } from './postgres.env';
+import { qualifiedTableName } from './pg-copy.counter';
+import { ToolDumperOptions } from './postgres.dumper';
+import { LoadFailedError } from './source.errors';
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Loads a plain pg_dump with `psql -v ON_ERROR_STOP=1 --single-transaction`: the first error
+ * stops it and nothing is committed. Administrative queries go through the `pg` driver, which
+ * sends the password over the protocol, never on a command line.
+ */
+export class PostgresLoader implements DatabaseLoader {
+  constructor(private readonly options: ToolDumperOptions = {}) {}
+
+  supports(driver: DatabaseDriver): boolean {
+    return driver === 'postgres';
+  }
+
+  async load(connection: ConnectionInfo, sql: Readable): Promise<void> {
+    const passfile = await pgPassfile(connection, this.options.tmpDir);
+    try {
+      await runToolLoad(
+        {
+          tool: 'psql',
+          bin: this.options.bin ?? findOnPath(['psql']) ?? 'psql',
+          args: ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-'],
+          env: pgEnv(connection, connection.database, passfile),
+          describe: `PostgreSQL database "${connection.database}" on ${pgWhere(connection)}`,
+          where: pgWhere(connection),
+          redactor: new Redactor([connection.password]),
+        },
+        sql,
+      );
+    } finally {
+      await passfile?.remove();
+    }
+  }
+
+  async createDatabase(connection: ConnectionInfo, name: string): Promise<void> {
+    await this.admin(connection, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`), `create database "${name}"`);
+  }
+
+  async dropDatabase(connection: ConnectionInfo, name: string): Promise<void> {
+    await this.admin(connection, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`), `drop database "${name}"`);
+  }
+
+  async databaseExists(connection: ConnectionInfo, name: string): Promise<boolean> {
+    return this.admin(
+      connection,
+      async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
+      `look up database "${name}"`,
+    );
+  }
+
+  async countRows(connection: ConnectionInfo): Promise<Record<string, number>> {
+    return this.withClient(connection, connection.database, 'count rows', async (c) => {
+      const { rows } = await c.query<{ schemaname: string; tablename: string }>(
+        `SELECT schemaname, tablename FROM pg_tables
+          WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY schemaname, tablename`,
+      );
+      const counts: Record<string, number> = {};
+      for (const { schemaname, tablename } of rows) {
+        const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(schemaname)}.${quoteIdent(tablename)}`);
+        counts[qualifiedTableName(schemaname, tablename)] = Number(r.rows[0].n);
+      }
+      return counts;
+    });
+  }
+
+  /** Runs on the maintenance database "postgres" (template1 if that one is missing). */
+  private async admin<T>(connection: ConnectionInfo, fn: (c: Client) => Promise<T>, what: string): Promise<T> {
+    try {
+      return await this.withClient(connection, 'postgres', what, fn);
+    } catch (err) {
+      if (!/database "postgres" does not exist/.test((err as Error).message)) throw err;
+      return this.withClient(connection, 'template1', what, fn);
+    }
+  }
+
+  private async withClient<T>(connection: ConnectionInfo, database: string, what: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    const client = new Client({
+      host: connection.host,
+      port: connection.port,
+      user: connection.username,
+      password: connection.password,
+      database,
+      connectionTimeoutMillis: 15000,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return await fn(client);
+    } catch (err) {
+      if (err instanceof LoadFailedError) throw err;
+      const text = new Redactor([connection.password]).redact((err as Error).message);
+      throw new LoadFailedError(
+        `Could not ${what} on PostgreSQL ${pgWhere(connection)}: ${text}`,
+        failureHint(text, pgWhere(connection)),
+        text,
+      );
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}

@@ -157,7 +157,13 @@ export class ZipReader {
         this.readRaw(state, info.compressedSize - AES_MAC_LENGTH, info.compressedSize),
       ]);
       const keys = await deriveKeys(this.password, header.subarray(0, saltLen), state.aes.strength);
-      if (!keys.verifier.equals(header.subarray(saltLen))) throw new WrongPasswordError(name);
+      if (!keys.verifier.equals(header.subarray(saltLen))) {
+        // The same password opening another entry means this entry's salt or verifier is damaged.
+        if (await this.passwordOpensAnotherEntry(name)) {
+          throw new CorruptArchiveError(name, 'the AES salt or password verifier is damaged');
+        }
+        throw new WrongPasswordError(name);
+      }
       stages.push(await this.rawStream(state, headerLen, info.compressedSize - AES_MAC_LENGTH));
       stages.push(decryptStage(name, new WinZipAesDecryptor(keys), mac));
     } else {
@@ -235,6 +241,21 @@ export class ZipReader {
     })();
     this.manifest.catch(() => (this.manifest = undefined));
     return this.manifest;
+  }
+
+  private async passwordOpensAnotherEntry(except: string): Promise<boolean> {
+    const others = [...this.byName.values()].filter((e) => e.info.name !== except && e.aes && saltLength(e.aes.strength));
+    for (const other of others.slice(-3)) {
+      try {
+        const headerLen = saltLength(other.aes!.strength) + AES_VERIFIER_LENGTH;
+        const header = await this.readRaw(other, 0, headerLen);
+        const keys = await deriveKeys(this.password!, header.subarray(0, headerLen - 2), other.aes!.strength);
+        if (keys.verifier.equals(header.subarray(headerLen - 2))) return true;
+      } catch {
+        // a damaged neighbour proves nothing
+      }
+    }
+    return false;
   }
 
   private async rawStream(state: EntryState, start: number, end: number): Promise<Readable> {

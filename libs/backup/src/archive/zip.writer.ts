@@ -94,6 +94,8 @@ export class ZipWriter {
     }
     this.level = level;
     this.output = new Readable({ read: () => this.wake(), highWaterMark: 1024 * 1024 });
+    // abort() must not crash a process that has not piped `output` yet; pipers still see the error.
+    this.output.on('error', () => undefined);
     this.ended = new Promise<void>((resolve, reject) => {
       this.output.once('end', resolve);
       this.output.once('close', () => {

@@ -174,7 +174,7 @@ export class Notifier {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const err = Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { name: 'TimeoutError' });
+        const err = Object.assign(new Error(`${channel.name}: no answer within ${this.timeoutMs} ms, gave up on this attempt`), { name: 'TimeoutError' });
         controller.abort(err);
         reject(err);
       }, this.timeoutMs);

@@ -11,6 +11,7 @@
  * The proxy can also start refusing requests after N request-body bytes, to fail an upload
  * mid-way on purpose.
  */
+import { spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -19,9 +20,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
-// s3rver ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver');
 
 export interface TestS3Server {
   endpoint: string;
@@ -38,18 +36,58 @@ export interface TestS3Server {
   stop(): Promise<void>;
 }
 
+/**
+ * s3rver runs in a child Node process started with --openssl-legacy-provider: it encrypts its
+ * ListObjectsV2 continuation tokens with DES, which Node 20's OpenSSL 3 refuses otherwise, so
+ * every truncated listing (more than MaxKeys objects) would fail with InternalError in-process.
+ * The child exits when its stdin closes, so a crashed test never leaves it running.
+ */
+const CHILD_SCRIPT = `
+const S3rver = require(process.env.S3RVER_MODULE);
+const server = new S3rver({
+  address: '127.0.0.1', port: 0, silent: true,
+  directory: process.env.S3RVER_DIR,
+  configureBuckets: [{ name: process.env.S3RVER_BUCKET }],
+});
+server.run().then((addr) => process.stdout.write(JSON.stringify({ port: addr.port }) + '\\n'),
+  (err) => { process.stderr.write(String(err && err.stack || err)); process.exit(1); });
+const stop = () => { try { server.httpServer.closeAllConnections(); } catch {} server.close().finally(() => process.exit(0)); };
+process.stdin.on('end', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);
+`;
+
 export async function startS3Server(options: { bucket?: string } = {}): Promise<TestS3Server> {
   const bucket = options.bucket ?? 'backups';
   const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: bucket }],
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', CHILD_SCRIPT], {
+    env: {
+      PATH: process.env.PATH,
+      S3RVER_MODULE: require.resolve('s3rver'),
+      S3RVER_DIR: directory,
+      S3RVER_BUCKET: bucket,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const address: AddressInfo = await server.run();
-  const endpoint = `http://127.0.0.1:${address.port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n')[0];
+        if (out.includes('\n')) resolve(JSON.parse(line).port);
+      });
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.once('exit', (code) => reject(new Error(`s3rver exited (${code}): ${err}`)));
+    });
+  } catch (e) {
+    await rm(directory, { recursive: true, force: true });
+    throw e;
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
   const accessKeyId = 'S3RVER';
   const secretAccessKey = 'S3RVER';
   const region = 'us-east-1';
@@ -61,6 +99,7 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  let stopped: Promise<void> | undefined;
 
   return {
     endpoint,
@@ -85,12 +124,16 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return Buffer.from(await res.Body!.transformToByteArray());
     },
-    async stop() {
-      client.destroy();
-      const httpServer: http.Server | undefined = server.httpServer;
-      httpServer?.closeAllConnections();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
+    stop() {
+      stopped ??= (async () => {
+        client.destroy();
+        child.stdin.end();
+        const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(killer);
+        await rm(directory, { recursive: true, force: true });
+      })();
+      return stopped;
     },
   };
 }

@@ -81,8 +81,11 @@ export function translateS3Error(err: unknown, ctx: S3ErrorContext): BackupError
 /** Node network errors can be wrapped (AggregateError, cause); look through them. */
 function findNetworkCode(err: unknown, depth = 0): string | undefined {
   if (!err || typeof err !== 'object' || depth > 4) return undefined;
-  const e = err as { code?: string; cause?: unknown; errors?: unknown[] };
+  const e = err as { code?: string; message?: string; cause?: unknown; errors?: unknown[] };
   if (e.code && NETWORK_CODES.has(e.code)) return e.code;
+  // The SDK wraps socket errors as "AWS SDK error wrapper for Error: connect ECONNREFUSED ...".
+  const inMessage = /\b(E[A-Z_]{4,})\b/.exec(e.message ?? '')?.[1];
+  if (inMessage && NETWORK_CODES.has(inMessage)) return inMessage;
   for (const inner of [e.cause, ...(e.errors ?? [])]) {
     const found = findNetworkCode(inner, depth + 1);
     if (found) return found;

@@ -199,6 +199,24 @@ describe('Notifier end to end', () => {
     }
   });
 
+  it('does not retry what retrying cannot fix: a 404 webhook URL and a refused SMTP login', async () => {
+    discord.setMode({ kind: 'fail', status: 404 });
+    const wrongPassword = 'wrong-Pa55word-e2e';
+    const report = await notifier(
+      { MAIL_PASSWORD: wrongPassword, BACKUP_FAILURE_NOTIFICATIONS: 'mail,discord' },
+      { retries: 3 },
+    ).notify(BackupEvents.BackupFailed, failed);
+
+    expect(discord.requests).toHaveLength(1);
+    expect(report.channels).toEqual([
+      { channel: 'mail', delivered: false, attempts: 1, error: expect.stringContaining('EAUTH') },
+      { channel: 'discord', delivered: false, attempts: 1, error: expect.stringContaining('answered HTTP 404') },
+    ]);
+    expect(report.channels[0].error).toContain('Check MAIL_USERNAME and MAIL_PASSWORD');
+    expect(smtp.mails).toHaveLength(0);
+    expect(logLines.join('\n')).not.toContain(wrongPassword);
+  });
+
   it('a dead SMTP port and a stalling webhook never throw out of notify() and it returns', async () => {
     webhook.setMode({ kind: 'stall' });
     const n = notifier(

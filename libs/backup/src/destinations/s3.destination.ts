@@ -1,4 +1,4 @@
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -241,7 +241,9 @@ interface S3UploadParams {
 class S3Upload implements DestinationUpload {
   readonly destination: string;
   readonly key: string;
-  readonly stream: ByteLimit;
+  readonly stream: Writable;
+  /** What lib-storage reads; separate from `stream` so its own teardown never reaches writers. */
+  private readonly body: ByteLimit;
   private readonly upload: Upload;
   private readonly done: Promise<unknown>;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -256,17 +258,21 @@ class S3Upload implements DestinationUpload {
     this.destination = p.destination;
     this.key = p.key;
     const maxBytes = p.partSize * MAX_PARTS;
-    this.stream = new ByteLimit(maxBytes, () =>
+    this.body = new ByteLimit(maxBytes, () =>
       new UploadFailedError(
         `the archive is larger than ${formatGiB(maxBytes)}, the most a ${p.partSize / MIB} MiB part size allows on S3 (10,000 parts)`,
         'raise the S3 part size (partSizeMb) or pass a size hint to openUpload',
       ),
     );
+    // lib-storage destroys the body with a bare AbortError when a part fails; the real error
+    // arrives through done(), so the body's own errors are not passed on.
+    this.body.on('error', () => undefined);
+    this.stream = this.createSink();
     // Errors surface through complete() and the fan-out's listener, never as a crash.
     this.stream.on('error', () => undefined);
     this.upload = new Upload({
       client: this.trackedClient(),
-      params: { Bucket: p.bucket, Key: p.objectKey, Body: this.stream, ContentType: 'application/zip' },
+      params: { Bucket: p.bucket, Key: p.objectKey, Body: this.body, ContentType: 'application/zip' },
       partSize: p.partSize,
       queueSize: p.queueSize,
       // Parts are cleaned up by abort() below, which keeps the original error.
@@ -286,6 +292,7 @@ class S3Upload implements DestinationUpload {
     this.state = 'completing';
     try {
       if (!this.stream.writableEnded && !this.stream.destroyed) this.stream.end();
+      if (!this.body.writableEnded && !this.body.destroyed) this.body.end();
       await this.done.catch((err) => {
         throw this.failure ?? translateS3Error(err, this.p.errorContext(`uploading ${this.key}`));
       });
@@ -320,6 +327,7 @@ class S3Upload implements DestinationUpload {
     this.partAbort.abort();
     await this.upload.abort().catch(() => undefined);
     if (!this.stream.destroyed) this.stream.destroy();
+    if (!this.body.destroyed) this.body.destroy();
     // Wait until no request can still create the object, then clean up.
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     const { client, bucket, objectKey } = this.p;
@@ -331,6 +339,29 @@ class S3Upload implements DestinationUpload {
     if (this.mayHaveCreatedObject) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey })).catch(() => undefined);
     }
+  }
+
+  /**
+   * The writable handed to callers. Each chunk is passed to the body once the previous one was
+   * taken (lib-storage's pace); when the body breaks, the write fails with the upload's real,
+   * translated error instead of the body's AbortError.
+   */
+  private createSink(): Writable {
+    const realError = (fallback: Error | null | undefined): Promise<Error> =>
+      this.done.then(
+        () => fallback ?? new UploadFailedError(`upload of ${this.key} stopped`),
+        () => this.failure ?? fallback ?? new UploadFailedError(`upload of ${this.key} stopped`),
+      );
+    return new Writable({
+      write: (chunk: Buffer, _enc, callback) => {
+        if (this.body.destroyed) return void realError(null).then(callback);
+        this.body.write(chunk, (err) => (err ? void realError(err).then(callback) : callback()));
+      },
+      final: (callback) => {
+        if (this.body.destroyed) return void realError(null).then(callback);
+        this.body.end((err?: Error | null) => (err ? void realError(err).then(callback) : callback()));
+      },
+    });
   }
 
   /**

@@ -8,7 +8,7 @@ import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { DestinationUpload } from '../destinations/destination.interface';
 import { fanOut } from '../destinations/fan-out';
-import { BackupEvents, BackupFailedEvent, BackupSucceededEvent } from '../events/backup.events';
+import { BackupEventMeta, BackupEvents, BackupFailedEvent, BackupSucceededEvent } from '../events/backup.events';
 import { ConnectionResolver } from '../module/connection.resolver';
 import { DestinationRegistry } from '../module/destination.registry';
 import { DumpFacts } from '../sources/database-dumper.interface';
@@ -56,7 +56,7 @@ export class BackupService {
     }
     report.durationMs = Date.now() - started;
     report.ok = !report.error && report.destinations.length > 0 && report.destinations.every((d) => d.ok);
-    this.emitOutcome(report, request);
+    await this.emitOutcome(report, request);
     return report;
   }
 
@@ -204,24 +204,25 @@ export class BackupService {
     }
   }
 
-  private emitOutcome(report: RunReport, request: RunRequest): void {
+  /** Awaits the listeners (emitAsync) so a CLI process never exits before its failure mail is out. */
+  private async emitOutcome(report: RunReport, request: RunRequest): Promise<void> {
     if (!this.events) return;
     const at = new Date().toISOString();
-    const meta = { disableNotifications: !!request.disableNotifications };
+    const meta: BackupEventMeta = { disableNotifications: !!request.disableNotifications };
     for (const d of report.destinations) {
       if (d.ok) {
         const ev: BackupSucceededEvent = {
           appName: this.options.appName, destination: d.disk, at, backupName: d.key, sizeBytes: d.sizeBytes ?? 0, durationMs: report.durationMs,
         };
-        this.events.emit(BackupEvents.BackupSucceeded, ev, meta);
+        await this.events.emitAsync(BackupEvents.BackupSucceeded, ev, meta);
       } else {
         const ev: BackupFailedEvent = { appName: this.options.appName, destination: d.disk, at, backupName: d.key, error: d.error ?? 'unknown error' };
-        this.events.emit(BackupEvents.BackupFailed, ev, meta);
+        await this.events.emitAsync(BackupEvents.BackupFailed, ev, meta);
       }
     }
     if (report.error && report.destinations.length === 0) {
       const ev: BackupFailedEvent = { appName: this.options.appName, at, backupName: report.key, error: report.error };
-      this.events.emit(BackupEvents.BackupFailed, ev, meta);
+      await this.events.emitAsync(BackupEvents.BackupFailed, ev, meta);
     }
   }
 

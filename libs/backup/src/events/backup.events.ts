@@ -73,3 +73,11 @@ export interface BackupEventPayloads {
   [BackupEvents.HealthyBackupFound]: HealthyBackupFoundEvent;
   [BackupEvents.UnhealthyBackupFound]: UnhealthyBackupFoundEvent;
 }
+
+/**
+ * Second argument of every emit. `disableNotifications` (the CLI's --disable-notifications)
+ * silences the notification channels for this event; other listeners still receive it.
+ */
+export interface BackupEventMeta {
+  disableNotifications?: boolean;
+}

@@ -1,12 +1,31 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module, Provider } from '@nestjs/common';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
-import { BackupService } from '../backup/backup.service';
+import { BackupService, secretsOf } from '../backup/backup.service';
+import { BackupModuleOptions } from '../config/backup-options.interface';
+import { NotificationListener } from '../notify/notification.listener';
+import { Notifier } from '../notify/notifier.service';
+import { NOTIFIER_OPTIONS } from '../notify/notify.constants';
+import { notifierOptionsFromEnv } from '../notify/notify.config';
 import { RunCommand } from '../cli/run.command';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver];
+const notifierOptions: Provider = {
+  provide: NOTIFIER_OPTIONS,
+  inject: [BACKUP_OPTIONS],
+  useFactory: (options: BackupModuleOptions) => {
+    const { warnings, ...notifier } = notifierOptionsFromEnv(options.notificationEnv ?? {}, {
+      appName: options.appName,
+      secrets: secretsOf(options),
+      cliCommand: options.cliCommand,
+    });
+    for (const w of warnings) new Logger('Backup').warn(w);
+    return notifier;
+  },
+};
+
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener];
 const commands = [RunCommand];
 
 /**
@@ -20,7 +39,7 @@ const commands = [RunCommand];
  * })
  */
 @Module({
-  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, ...services, ...commands],
+  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, ...services, ...commands],
   exports: [BACKUP_OPTIONS, ...services],
 })
 export class BackupModule extends ConfigurableModuleClass {}

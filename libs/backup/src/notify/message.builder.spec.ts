@@ -1,5 +1,6 @@
 import { BackupEvents } from '../events/backup.events';
-import { age, buildMessage, formatBytes } from './message.builder';
+import { age, buildMessage } from './message.builder';
+import { formatBytes } from '../listing/size.format';
 
 const opts = { cliCommand: 'npx shop-cli' };
 const all = (m: { subject: string; text: string; fields: { name: string; value: string }[] }) =>
@@ -92,7 +93,7 @@ describe('buildMessage', () => {
       opts,
     );
     expect(ok.subject).toBe('Backup of shop to s3 succeeded');
-    expect(ok.text).toContain('shop/x.zip (5.0 MiB, took 2.5 s)');
+    expect(ok.text).toContain('shop/x.zip (5 MB, took 2.5 s)');
 
     const deleted = Array.from({ length: 25 }, (_, i) => `shop/${i}.zip`);
     const clean = buildMessage(
@@ -118,6 +119,6 @@ describe('age and formatBytes', () => {
     expect(age('2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z')).toBe('1 day');
     expect(age('x', 'y')).toBe('age unknown');
     expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(1536)).toBe('1.5 KB');
   });
 });

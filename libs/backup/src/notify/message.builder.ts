@@ -11,6 +11,7 @@ import {
 } from '../events/backup.events';
 import { NotificationField, NotificationMessage } from './notification-channel.interface';
 import { NOTIFY_DEFAULTS } from './notify.constants';
+import { formatBytes } from '../listing/size.format';
 
 export interface MessageOptions {
   /** Used when the payload carries no appName. */
@@ -225,17 +226,6 @@ export function age(fromIso: string, toIso: string): string {
   if (days > 0) return hours % 24 ? `${unit(days, 'day')} ${unit(hours % 24, 'hour')}` : unit(days, 'day');
   if (hours > 0) return minutes % 60 ? `${unit(hours, 'hour')} ${unit(minutes % 60, 'minute')}` : unit(hours, 'hour');
   return unit(minutes, 'minute');
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let i = 0;
-  while (value >= 1024 && i < units.length - 1) {
-    value /= 1024;
-    i++;
-  }
-  return i === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[i]}`;
 }
 
 function formatDuration(ms: number): string {

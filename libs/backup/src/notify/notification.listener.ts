@@ -8,6 +8,9 @@ import {
   CleanupSucceededEvent,
   HealthyBackupFoundEvent,
   UnhealthyBackupFoundEvent,
+  BackupEventMeta,
+  BackupEventName,
+  BackupEventPayloads,
 } from '../events/backup.events';
 import { Notifier, NotifyReport } from './notifier.service';
 
@@ -21,32 +24,37 @@ export class NotificationListener {
   constructor(private readonly notifier: Notifier) {}
 
   @OnEvent(BackupEvents.BackupSucceeded)
-  onBackupSucceeded(event: BackupSucceededEvent): Promise<NotifyReport> {
-    return this.notifier.notify(BackupEvents.BackupSucceeded, event);
+  onBackupSucceeded(event: BackupSucceededEvent, meta?: BackupEventMeta): Promise<NotifyReport> {
+    return this.forward(BackupEvents.BackupSucceeded, event, meta);
   }
 
   @OnEvent(BackupEvents.BackupFailed)
-  onBackupFailed(event: BackupFailedEvent): Promise<NotifyReport> {
-    return this.notifier.notify(BackupEvents.BackupFailed, event);
+  onBackupFailed(event: BackupFailedEvent, meta?: BackupEventMeta): Promise<NotifyReport> {
+    return this.forward(BackupEvents.BackupFailed, event, meta);
   }
 
   @OnEvent(BackupEvents.CleanupSucceeded)
-  onCleanupSucceeded(event: CleanupSucceededEvent): Promise<NotifyReport> {
-    return this.notifier.notify(BackupEvents.CleanupSucceeded, event);
+  onCleanupSucceeded(event: CleanupSucceededEvent, meta?: BackupEventMeta): Promise<NotifyReport> {
+    return this.forward(BackupEvents.CleanupSucceeded, event, meta);
   }
 
   @OnEvent(BackupEvents.CleanupFailed)
-  onCleanupFailed(event: CleanupFailedEvent): Promise<NotifyReport> {
-    return this.notifier.notify(BackupEvents.CleanupFailed, event);
+  onCleanupFailed(event: CleanupFailedEvent, meta?: BackupEventMeta): Promise<NotifyReport> {
+    return this.forward(BackupEvents.CleanupFailed, event, meta);
   }
 
   @OnEvent(BackupEvents.HealthyBackupFound)
-  onHealthyBackupFound(event: HealthyBackupFoundEvent): Promise<NotifyReport> {
-    return this.notifier.notify(BackupEvents.HealthyBackupFound, event);
+  onHealthyBackupFound(event: HealthyBackupFoundEvent, meta?: BackupEventMeta): Promise<NotifyReport> {
+    return this.forward(BackupEvents.HealthyBackupFound, event, meta);
   }
 
   @OnEvent(BackupEvents.UnhealthyBackupFound)
-  onUnhealthyBackupFound(event: UnhealthyBackupFoundEvent): Promise<NotifyReport> {
-    return this.notifier.notify(BackupEvents.UnhealthyBackupFound, event);
+  onUnhealthyBackupFound(event: UnhealthyBackupFoundEvent, meta?: BackupEventMeta): Promise<NotifyReport> {
+    return this.forward(BackupEvents.UnhealthyBackupFound, event, meta);
+  }
+
+  private forward<E extends BackupEventName>(name: E, event: BackupEventPayloads[E], meta?: BackupEventMeta): Promise<NotifyReport> {
+    if (meta?.disableNotifications) return Promise.resolve({ event: name, skipped: 'disabled', channels: [] });
+    return this.notifier.notify(name, event);
   }
 }

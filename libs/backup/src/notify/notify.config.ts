@@ -7,7 +7,8 @@ import { NOTIFY_DEFAULTS, SHIPPED_CHANNELS, ShippedChannelName } from './notify.
 import { NotifyConfigError } from './notify.errors';
 import { EventClass, NotificationRoutes, NotifierOptions } from './notifier.service';
 
-export type Env = Record<string, string | undefined>;
+import type { Env } from '../config/env.config';
+export type { Env };
 
 export interface NotifyEnvConfig {
   /** The channels whose settings are complete. */

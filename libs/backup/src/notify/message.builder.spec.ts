@@ -103,7 +103,7 @@ describe('buildMessage', () => {
     );
     expect(clean.text).toContain('Deleted 25 old backup(s)');
     expect(clean.text).toContain('... and 5 more');
-    expect(clean.text).toContain('2.0 KiB');
+    expect(clean.text).toContain('2 KB');
   });
 
   it('takes the app name from the options when the payload has none, and a default CLI prefix', () => {

@@ -66,6 +66,7 @@ export class ParallelDeflater {
         {
           level: this.level,
           finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+          chunkSize: 128 * 1024, // fewer thread-pool round trips per block
           ...(dictionary ? { dictionary } : {}),
         },
         (err, out) => (err ? reject(err) : resolve(out)),

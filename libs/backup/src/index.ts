@@ -39,3 +39,8 @@ export * from './notify/channels/mail.channel';
 export * from './notify/channels/slack.channel';
 export * from './notify/channels/discord.channel';
 export * from './notify/channels/webhook.channel';
+export * from './destinations/destination.errors';
+export * from './destinations/local.destination';
+export * from './destinations/s3.destination';
+export * from './destinations/fan-out';
+export * from './destinations/destination.factory';

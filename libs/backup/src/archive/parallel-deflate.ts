@@ -20,7 +20,7 @@ export class ParallelDeflater {
     private readonly level: number,
     private readonly emit: (compressed: Buffer) => Promise<void>,
     private readonly blockSize = 512 * 1024,
-    private readonly maxInFlight = 4,
+    private readonly maxInFlight = 8,
   ) {}
 
   /** Adds plaintext; resolves once the pipeline has room again (back pressure). */

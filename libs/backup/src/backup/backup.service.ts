@@ -127,7 +127,8 @@ export class BackupService {
       request.signal?.removeEventListener('abort', onAbort);
     }
 
-    const results = await delivery;
+    // fanOut rejects (having aborted every upload) when the archive stream itself failed.
+    const results = await delivery.catch(() => [] as Awaited<typeof delivery>);
     for (const [i, upload] of uploads.entries()) {
       report.destinations.push(await this.settle(upload, uploadDisks[i], results[i], archiveError, report.archiveBytes));
     }

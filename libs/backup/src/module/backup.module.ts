@@ -7,6 +7,12 @@ import { Notifier } from '../notify/notifier.service';
 import { NOTIFIER_OPTIONS } from '../notify/notify.constants';
 import { notifierOptionsFromEnv } from '../notify/notify.config';
 import { RunCommand } from '../cli/run.command';
+import { BackupCatalog } from '../catalog/backup.catalog';
+import { CleanupService } from '../cleanup/cleanup.service';
+import { HealthMonitor } from '../health/health.monitor';
+import { ListCommand } from '../cli/list.command';
+import { CleanCommand } from '../cli/clean.command';
+import { MonitorCommand } from '../cli/monitor.command';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
@@ -26,7 +32,7 @@ const notifierOptions: Provider = {
 };
 
 const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener];
-const commands = [RunCommand];
+const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand];
 
 /**
  * Encrypted backups for a NestJS app in one import.

@@ -44,8 +44,8 @@ export class MysqlInsertCounter extends Transform {
         } else if (b === CLOSE) this.depth--;
         else if (b === SEMI && this.depth === 0) this.mode = 'skip';
       } else if (b === NL) {
-        if (this.mode === 'head') this.onLine(this.head, true);
-        this.mode = 'head';
+        const counting = this.mode === 'head' && this.onLine(this.head, true);
+        if (!counting) this.mode = 'head';
         this.head = '';
       } else if (this.mode === 'head') {
         this.head += String.fromCharCode(b);
@@ -59,8 +59,12 @@ export class MysqlInsertCounter extends Transform {
   /** Looks at the start of a line; returns true when it switched to counting values. */
   private onLine(latin1: string, complete: boolean): boolean {
     if (latin1.startsWith('INSERT INTO `')) {
-      const end = latin1.indexOf('` VALUES ');
+      // mysqldump: "INSERT INTO `t` VALUES (1,...),(2,...);" on one line;
+      // mariadb-dump 10.11+: "INSERT INTO `t` VALUES" then one "(...)," line per row.
+      const end = latin1.indexOf('` VALUES');
       if (end < 0) return false;
+      const next = latin1[end + 8];
+      if (next === undefined ? !complete : next !== ' ') return false;
       this.table = decodeName(latin1.slice(13, end));
       this.counts[this.table] ??= 0;
       this.mode = 'values';

@@ -1,0 +1,206 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { backupFileName } from '../backup/backup-key';
+import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BackupService } from '../backup/backup.service';
+import { BackupModuleOptions } from '../config/backup-options.interface';
+import { BackupDestination } from '../destinations/destination.interface';
+import { ConnectionResolver } from '../module/connection.resolver';
+import { DestinationRegistry } from '../module/destination.registry';
+import { ConnectionInfo } from '../sources/connection-info';
+import { firstLine, openVerified, VerifiedArchive } from './archive.opener';
+import { BackupLocator } from './backup.locator';
+import { restoreDatabase, targetState } from './database.restorer';
+import { archivedDumps, pairDumps } from './dump.matcher';
+import { FileToRestore, planFiles, restoreFiles } from './files.restorer';
+import { RestoreFailedError, RestoreNotConfirmedError, RestoreRequestError, SafetyBackupFailedError } from './restore.errors';
+import { ConfirmationQuestion, DatabaseRestorePlan, RestoreReport, RestoreRequest } from './restore.types';
+
+interface Plan {
+  databases: Array<{ plan: DatabaseRestorePlan; connection: ConnectionInfo }>;
+  skippedDumps: RestoreReport['skippedDumps'];
+  files?: { list: FileToRestore[]; target: string; inPlace: boolean };
+}
+
+/**
+ * Restores a backup from any disk. Order matters: fetch and verify the whole archive (password,
+ * HMAC, sizes, SHA-256), plan and refuse anything unsafe, ask for confirmation, take a safety
+ * backup, and only then touch databases and files. Every step before the last changes nothing.
+ *
+ * @example
+ * const report = await restoreService.restore({ latest: true, toDatabase: 'shop_restore' });
+ */
+@Injectable()
+export class RestoreService {
+  private readonly logger = new Logger('Restore');
+
+  constructor(
+    @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
+    private readonly destinations: DestinationRegistry,
+    private readonly connections: ConnectionResolver,
+    private readonly backups: BackupService,
+  ) {}
+
+  async restore(request: RestoreRequest): Promise<RestoreReport> {
+    const started = Date.now();
+    const step = (m: string) => (request.onStep ? request.onStep(m) : this.logger.log(m));
+    if (request.onlyDb && request.onlyFiles) {
+      throw new RestoreRequestError('--only-db and --only-files cannot be combined', 'Pass one of them, or neither to restore both.');
+    }
+    const disk = this.disk(request.disk);
+    const backup = await this.locator().resolve(disk, request);
+    step(`Verifying ${backup.key} on ${disk.name} (${backup.size} bytes)...`);
+    const verifyStarted = Date.now();
+    const archive = await openVerified(disk, backup, this.options.archive.password);
+    try {
+      const verified = { entries: archive.report.entriesChecked, bytes: archive.report.bytes, durationMs: Date.now() - verifyStarted };
+      step(`Archive verified: ${verified.entries} entries, ${verified.bytes} bytes.`);
+      const plan = await this.plan(archive, request);
+      const report: RestoreReport = {
+        ok: true,
+        dryRun: !!request.dryRun,
+        disk: disk.name,
+        backup: backup.key,
+        backupCreatedAt: String(archive.manifest.createdAt),
+        verified,
+        databases: plan.databases.map(({ plan: p }) => ({ ...p, created: false, checks: [], ok: true, durationMs: 0 })),
+        skippedDumps: plan.skippedDumps,
+        files: plan.files && {
+          count: plan.files.list.length,
+          bytes: plan.files.list.reduce((s, f) => s + f.size, 0),
+          target: plan.files.target,
+          inPlace: plan.files.inPlace,
+        },
+        durationMs: 0,
+      };
+      if (request.dryRun) {
+        report.durationMs = Date.now() - started;
+        return report;
+      }
+      await this.confirm(plan, request);
+      report.safetyBackup = await this.safetyBackup(plan, disk, request, step);
+
+      report.databases = [];
+      try {
+        for (const { plan: p, connection } of plan.databases) {
+          step(`Loading ${p.entry} into ${p.driver} "${p.targetDatabase}"...`);
+          report.databases.push(await restoreDatabase(archive.zip, p, connection));
+        }
+        if (plan.files) {
+          step(`Writing ${plan.files.list.length} file(s) under ${plan.files.target}...`);
+          await restoreFiles(archive.zip, plan.files.list);
+        }
+      } catch (err) {
+        throw new RestoreFailedError(
+          `The restore of ${backup.key} failed: ${firstLine(err instanceof Error ? err.message : String(err))}`,
+          report.safetyBackup
+            ? `The state before the restore is in the safety backup ${report.safetyBackup} on ${disk.name}; restore it with backup:restore.`
+            : 'Fix the cause and run the restore again; the archive itself verified.',
+        );
+      }
+      report.ok = report.databases.every((d) => d.ok);
+      report.durationMs = Date.now() - started;
+      return report;
+    } finally {
+      await archive.zip.close();
+    }
+  }
+
+  private async plan(archive: VerifiedArchive, request: RestoreRequest): Promise<Plan> {
+    const dumps = archivedDumps(archive.manifest);
+    const plan: Plan = { databases: [], skippedDumps: [] };
+    if (!request.onlyFiles) {
+      const names = request.dbName ? [request.dbName] : this.options.databases;
+      const connections = names.map((n) => this.connections.resolveOne(n));
+      const { pairs, skipped } = pairDumps(connections, dumps, !!request.dbName);
+      plan.skippedDumps = skipped;
+      if (request.toDatabase && pairs.length > 1) {
+        throw new RestoreRequestError(
+          `--to-database names one database but ${pairs.length} dumps would be restored`,
+          `Pick the connection with --db-name (${pairs.map((p) => p.connection.name).join(', ')}).`,
+        );
+      }
+      if (request.onlyDb && pairs.length === 0) {
+        throw new RestoreRequestError(
+          'The backup holds no database dump for the configured connections',
+          `It holds ${dumps.map((d) => d.entry).join(', ') || 'no dumps at all'}; use --db-name or another backup.`,
+        );
+      }
+      for (const { connection, dump } of pairs) {
+        const configured = connection.driver === 'sqlite' ? resolve(connection.database) : connection.database;
+        const asked = request.toDatabase && (connection.driver === 'sqlite' ? resolve(this.options.appRoot, request.toDatabase) : request.toDatabase);
+        const targetDatabase = asked || configured;
+        plan.databases.push({
+          connection,
+          plan: {
+            connection: connection.name,
+            driver: connection.driver,
+            entry: dump.entry,
+            sourceDatabase: dump.facts.database,
+            targetDatabase,
+            inPlace: targetDatabase === configured,
+            tables: dump.facts.tables,
+          },
+        });
+      }
+    }
+    if (!request.onlyDb) {
+      const target = resolve(this.options.appRoot, request.filesTo ?? '.');
+      const list = await planFiles(archive.zip, archive.manifest, target);
+      if (list.length) plan.files = { list, target, inPlace: !request.filesTo };
+      else if (request.onlyFiles) throw new RestoreRequestError('The backup holds no files', 'Drop --only-files or pick another backup.');
+    }
+    if (plan.databases.length === 0 && !plan.files) {
+      throw new RestoreRequestError('Nothing to restore from this backup', 'Check --db-name, --only-db / --only-files and BACKUP_DATABASES.');
+    }
+    return plan;
+  }
+
+  /** Live data about to be replaced needs `force` or a "yes" from `request.confirm`. */
+  private async confirm(plan: Plan, request: RestoreRequest): Promise<void> {
+    const databases: string[] = [];
+    for (const { plan: p, connection } of plan.databases) {
+      const state = await targetState(p, connection);
+      if (p.inPlace ? state.exists : state.tables > 0) databases.push(p.targetDatabase);
+    }
+    const filesRoot = plan.files?.inPlace ? plan.files.target : undefined;
+    if ((databases.length === 0 && !filesRoot) || request.force) return;
+    const question: ConfirmationQuestion = { databases, filesRoot, expected: databases[0] ?? 'restore' };
+    const what = [...databases.map((d) => `database "${d}"`), ...(filesRoot ? [`files under ${filesRoot}`] : [])].join(', ');
+    if (request.confirm && (await request.confirm(question))) return;
+    throw new RestoreNotConfirmedError(
+      `Restoring would replace ${what}; not confirmed, nothing was changed`,
+      'Pass --force to overwrite, or restore beside it with --to-database <name> / --files-to <dir>.',
+    );
+  }
+
+  /** A backup of the live databases about to be replaced, on the disk the restore reads from. */
+  private async safetyBackup(plan: Plan, disk: BackupDestination, request: RestoreRequest, step: (m: string) => void): Promise<string | undefined> {
+    if (request.noSafetyBackup) return undefined;
+    const names: string[] = [];
+    for (const { plan: p, connection } of plan.databases) {
+      if (p.inPlace && (await targetState(p, connection)).exists) names.push(connection.name);
+    }
+    if (names.length === 0) return undefined;
+    step(`Taking a safety backup of ${names.join(', ')} first...`);
+    const filename = backupFileName(new Date(), 'pre-restore-');
+    const report = await this.backups.run({ onlyDb: true, dbNames: names, filename, onlyToDisk: disk.name, disableNotifications: true });
+    if (!report.ok) {
+      const why = report.error ?? report.destinations.map((d) => d.error).filter(Boolean).join('; ');
+      throw new SafetyBackupFailedError(
+        `The safety backup before the restore failed: ${why}; nothing was changed`,
+        'Fix the cause and run again, or pass --no-safety-backup if the current data may be lost.',
+      );
+    }
+    step(`Safety backup stored on ${disk.name}: ${report.key}`);
+    return report.key;
+  }
+
+  private disk(name?: string): BackupDestination {
+    return this.destinations.get(name ?? this.options.disks[0] ?? 'local');
+  }
+
+  private locator(): BackupLocator {
+    return new BackupLocator(this.options.appName, this.options.archive.filenamePrefix);
+  }
+}

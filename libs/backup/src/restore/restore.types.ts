@@ -1,0 +1,105 @@
+import { DatabaseDriver } from '../sources/connection-info';
+
+/** What `backup:restore` (or a host calling RestoreService.restore) asks for. */
+export interface RestoreRequest {
+  /** File name (`2026-11-21-02-00-00.zip`) or full key (`<app>/2026-...zip`). */
+  name?: string;
+  /** Restore the newest backup on the disk instead of a named one. */
+  latest?: boolean;
+  /** Disk to read from; default the first of BACKUP_DISKS. */
+  disk?: string;
+  onlyDb?: boolean;
+  onlyFiles?: boolean;
+  /** Connection (DataSource) name whose dump to restore; default every configured database. */
+  dbName?: string;
+  /** Load into this database (created if missing) instead of the configured one. SQLite: a file path. */
+  toDatabase?: string;
+  /** Write files under this folder instead of back to their original paths. */
+  filesTo?: string;
+  /** Print what would be restored and change nothing. */
+  dryRun?: boolean;
+  /** Allow overwriting the configured database(s) and files in place. */
+  force?: boolean;
+  /** Skip the safety backup of the current state taken before overwriting it. */
+  noSafetyBackup?: boolean;
+  /**
+   * Asked (after the archive verified) when live data would be overwritten and `force` is not
+   * set; the CLI types the question on a terminal. Resolve true to go on.
+   */
+  confirm?: (question: ConfirmationQuestion) => Promise<boolean>;
+  /** Progress lines for the CLI ("verifying", "loading ...", ...). */
+  onStep?: (message: string) => void;
+}
+
+/** What a confirmation prompt shows: the live things about to be replaced. */
+export interface ConfirmationQuestion {
+  /** Databases to be replaced (database names, SQLite file paths). */
+  databases: string[];
+  /** Folder whose files would be overwritten in place, when files are restored there. */
+  filesRoot?: string;
+  /** The word the operator must type: the first database name, or "restore". */
+  expected: string;
+}
+
+/** Rows of one table: what the manifest recorded and what the restored database holds. */
+export interface TableCheck {
+  table: string;
+  /** null: the table is not in the manifest. */
+  expected: number | null;
+  /** null: the table is missing after the restore. */
+  actual: number | null;
+  ok: boolean;
+}
+
+export interface DatabaseRestorePlan {
+  /** Connection (DataSource) name. */
+  connection: string;
+  driver: DatabaseDriver;
+  /** Archive entry the dump is read from. */
+  entry: string;
+  /** Database the dump was taken from. */
+  sourceDatabase: string;
+  /** Database (or SQLite file) loaded into. */
+  targetDatabase: string;
+  /** True when the target is the configured (live) database. */
+  inPlace: boolean;
+  /** Rows per table recorded in the manifest. */
+  tables: Record<string, number>;
+}
+
+export interface DatabaseRestoreResult extends DatabaseRestorePlan {
+  /** The target did not exist and was created. */
+  created: boolean;
+  /** Rows per table after the restore compared with the manifest. */
+  checks: TableCheck[];
+  ok: boolean;
+  durationMs: number;
+}
+
+export interface FilesRestorePlan {
+  count: number;
+  bytes: number;
+  /** Folder the files are written under. */
+  target: string;
+  inPlace: boolean;
+}
+
+/** The outcome of a restore (or, with dryRun, of its plan). */
+export interface RestoreReport {
+  ok: boolean;
+  dryRun: boolean;
+  disk: string;
+  /** Key of the restored archive. */
+  backup: string;
+  /** When the backup was made (manifest), ISO 8601. */
+  backupCreatedAt: string;
+  verified: { entries: number; bytes: number; durationMs: number };
+  /** Key of the safety backup taken before overwriting live data. */
+  safetyBackup?: string;
+  databases: DatabaseRestoreResult[];
+  /** Dumps in the archive that were not restored, and why. */
+  skippedDumps: Array<{ entry: string; reason: string }>;
+  files?: FilesRestorePlan;
+  /** Measured recovery time: from the request to the last check. */
+  durationMs: number;
+}

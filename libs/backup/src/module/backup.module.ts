@@ -31,7 +31,7 @@ const notifierOptions: Provider = {
   },
 };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener];
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor];
 const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand];
 
 /**

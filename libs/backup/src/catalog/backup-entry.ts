@@ -1,0 +1,26 @@
+/** One backup archive on one destination, as the catalog lists it. */
+export interface BackupEntry {
+  /** Object key, e.g. "my-app/2026-11-21-02-00-00.zip". */
+  key: string;
+  /** When the backup was made: the UTC timestamp in its file name (never the file's mtime). */
+  date: Date;
+  /** Stored size in bytes. */
+  size: number;
+}
+
+/** What `backup:list` shows for one destination. */
+export interface CatalogSummary {
+  /** Disk name ("local", "s3", ...). */
+  destination: string;
+  /** Human description without secrets, e.g. "local disk /var/backups". */
+  description: string;
+  reachable: boolean;
+  /** Why the destination could not be reached or listed; set only when reachable is false. */
+  error?: string;
+  /** Number of backups this app wrote there (unrelated files are not counted). */
+  count: number;
+  /** The newest backup, or null when there is none (or the destination is unreachable). */
+  newest: BackupEntry | null;
+  /** Sum of the backups' sizes in bytes. */
+  usedBytes: number;
+}

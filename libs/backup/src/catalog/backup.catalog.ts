@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BackupModuleOptions } from '../config/backup-options.interface';
+import { BackupDestination } from '../destinations/destination.interface';
+import { DestinationRegistry } from '../module/destination.registry';
+import { backupDateFromKey, isBackupKey } from '../retention/backup-key';
+import { BackupEntry, CatalogSummary } from './backup-entry';
+
+/**
+ * Lists the backups this app wrote to one destination. Only keys named like our archives
+ * (`<appName>/<prefix>YYYY-MM-DD-HH-mm-ss.zip`) are listed, so files a person or another tool
+ * put in the same folder are never counted, checked or deleted. Backups are dated by their
+ * name, because copying or restoring a bucket resets last-modified times.
+ *
+ * @example
+ * const backups = await catalog.list('s3');          // newest first
+ * const { reachable, count, usedBytes } = await catalog.summary('local');
+ */
+@Injectable()
+export class BackupCatalog {
+  constructor(
+    @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
+    private readonly registry: DestinationRegistry,
+  ) {}
+
+  /** The destination called `name`, or the destination itself. */
+  resolve(destination: BackupDestination | string): BackupDestination {
+    return typeof destination === 'string' ? this.registry.get(destination) : destination;
+  }
+
+  /** This app's backups on `destination`, newest first. Throws when the destination cannot be listed. */
+  async list(destination: BackupDestination | string): Promise<BackupEntry[]> {
+    const target = this.resolve(destination);
+    const { appName } = this.options;
+    const filenamePrefix = this.options.archive?.filenamePrefix ?? '';
+    const entries: BackupEntry[] = [];
+    for await (const object of target.list(`${appName}/`)) {
+      if (!isBackupKey(object.key, appName, filenamePrefix)) continue;
+      entries.push({ key: object.key, date: backupDateFromKey(object.key)!, size: object.size });
+    }
+    return sortNewestFirst(entries);
+  }
+
+  /**
+   * Reachability, count, newest backup and used storage of one destination. Never throws for a
+   * destination that cannot be reached or listed: that is reported as reachable=false with why.
+   */
+  async summary(destination: BackupDestination | string): Promise<CatalogSummary> {
+    let target: BackupDestination;
+    try {
+      target = this.resolve(destination);
+    } catch (err) {
+      return unreachableSummary(String(destination), String(destination), errorText(err));
+    }
+    try {
+      await target.checkReachable();
+      return summarize(target, await this.list(target));
+    } catch (err) {
+      return unreachableSummary(target.name, target.describe(), errorText(err));
+    }
+  }
+}
+
+/** Newest first; equal dates by key, larger first (the order planRetention uses). */
+export function sortNewestFirst(entries: BackupEntry[]): BackupEntry[] {
+  return entries.sort((a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+}
+
+/** The summary of a reachable destination whose backups (newest first) are known. */
+export function summarize(destination: BackupDestination, newestFirst: BackupEntry[]): CatalogSummary {
+  return {
+    destination: destination.name,
+    description: destination.describe(),
+    reachable: true,
+    count: newestFirst.length,
+    newest: newestFirst[0] ?? null,
+    usedBytes: newestFirst.reduce((sum, b) => sum + b.size, 0),
+  };
+}
+
+function unreachableSummary(name: string, description: string, error: string): CatalogSummary {
+  return { destination: name, description, reachable: false, error, count: 0, newest: null, usedBytes: 0 };
+}
+
+/** An error as text: a BackupError's message already carries its hint. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

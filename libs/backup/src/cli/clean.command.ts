@@ -1,0 +1,62 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { CleanupService } from '../cleanup/cleanup.service';
+import { CleanupReport } from '../cleanup/cleanup.types';
+import { formatBytes } from '../listing/size.format';
+
+interface CleanFlags {
+  dryRun?: boolean;
+  disableNotifications?: boolean;
+  json?: boolean;
+}
+
+/** `backup:clean`: apply the retention plan to every backup disk and say what went and why. */
+@Command({ name: 'backup:clean', description: 'Delete the backups the retention policy no longer keeps' })
+export class CleanCommand extends CommandRunner {
+  constructor(private readonly cleanup: CleanupService) {
+    super();
+  }
+
+  async run(_params: string[], flags: CleanFlags = {}): Promise<void> {
+    const report = await this.cleanup.clean({ dryRun: flags.dryRun, disableNotifications: flags.disableNotifications });
+    process.stdout.write((flags.json ? JSON.stringify(report, null, 2) : renderCleanup(report)) + '\n');
+    if (!report.ok) process.exitCode = 1;
+  }
+
+  @Option({ flags: '--dry-run', description: 'Show what would be deleted, delete nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--disable-notifications', description: 'Send no notification for this cleanup' })
+  parseDisableNotifications(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'Print JSON for scripts' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+export function renderCleanup(report: CleanupReport): string {
+  const verb = report.dryRun ? 'would delete' : 'deleted';
+  const lines: string[] = [];
+  if (report.dryRun) lines.push('Dry run: nothing is deleted.');
+  for (const d of report.destinations) {
+    if (d.error) {
+      lines.push(`✘ ${d.destination}: cleanup failed: ${d.error}`);
+      continue;
+    }
+    lines.push(`${d.destination} (${d.description}): ${d.countBefore} backup(s), ${formatBytes(d.usedBytesBefore)}`);
+    for (const x of d.deleted) lines.push(`  ${verb} ${x.key} (${formatBytes(x.size)}): ${x.reason}`);
+    for (const f of d.failed) lines.push(`  ✘ could not delete ${f.key}: ${f.error} (planned because: ${f.reason})`);
+    const freed = d.usedBytesBefore - d.usedBytesAfter;
+    lines.push(
+      `${d.ok ? '✔' : '✘'} ${d.destination}: ${verb} ${d.deleted.length} backup(s), ${formatBytes(freed)}` +
+        (d.failed.length ? `; ${d.failed.length} deletion(s) FAILED` : '') +
+        `; ${d.countAfter} backup(s) ${report.dryRun ? 'would remain' : 'remain'}, using ${formatBytes(d.usedBytesAfter)}.`,
+    );
+  }
+  if (report.destinations.length === 0) lines.push('No disk to clean: set BACKUP_DISKS.');
+  return lines.join('\n');
+}

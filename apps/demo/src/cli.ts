@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
+import { CliLogger } from 'nest-backup';
 import { DemoCliModule } from './demo-cli.module';
 
 async function main(): Promise<void> {
   await CommandFactory.run(DemoCliModule, {
-    logger: ['error', 'warn', 'log'],
+    logger: new CliLogger(),
     cliName: 'npm run cli --',
     serviceErrorHandler: (err) => {
       process.stderr.write(`${err.message}\n`);

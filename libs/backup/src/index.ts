@@ -44,3 +44,4 @@ export * from './destinations/local.destination';
 export * from './destinations/s3.destination';
 export * from './destinations/fan-out';
 export * from './destinations/destination.factory';
+export * from './cli/cli.logger';

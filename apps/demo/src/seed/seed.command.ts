@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
-import { DEMO_ENTITIES } from '../entities';
+import { Clinic, DEMO_ENTITIES, Queue, SubQueue, Tenant, User } from '../entities';
 import { demoRows } from './demo-data';
 
 interface SeedFlags {
@@ -26,9 +26,16 @@ export class SeedCommand extends CommandRunner {
       await this.dataSource.synchronize(true);
       const rows = demoRows(tenants, perTenant);
       // Parents first, in chunks small enough for every driver's parameter limit.
-      for (const [table, list] of Object.entries(rows)) {
+      const inserts: [Function, object[]][] = [
+        [Tenant, rows.tenants],
+        [User, rows.users.map(({ tenant_id, ...u }) => ({ ...u, tenantId: tenant_id }))],
+        [Clinic, rows.clinics.map(({ tenant_id, ...c }) => ({ ...c, tenantId: tenant_id }))],
+        [Queue, rows.queues.map(({ tenant_id, clinic_id, ...q }) => ({ ...q, tenantId: tenant_id, clinicId: clinic_id }))],
+        [SubQueue, rows.sub_queues.map(({ queue_id, ...s }) => ({ ...s, queueId: queue_id }))],
+      ];
+      for (const [entity, list] of inserts) {
         for (let i = 0; i < list.length; i += 200) {
-          await this.dataSource.createQueryBuilder().insert().into(table).values(list.slice(i, i + 200)).execute();
+          await this.dataSource.createQueryBuilder().insert().into(entity).values(list.slice(i, i + 200)).execute();
         }
       }
       const filesRoot = path.resolve(flags.filesRoot ?? 'storage/app');

@@ -6,7 +6,8 @@ const MB = 1024 * 1024;
  */
 export class Progress {
   private readonly started = Date.now();
-  private lastPrint = 0;
+  private lastPrint = Date.now();
+  private printed = false;
   private bytes = 0;
 
   constructor(
@@ -18,8 +19,9 @@ export class Progress {
     this.bytes = bytes;
     const now = Date.now();
     if (this.out.isTTY) {
-      if (now - this.lastPrint < 100) return;
+      if (now - this.lastPrint < 100 && this.printed) return;
       this.lastPrint = now;
+      this.printed = true;
       this.out.write(`\r  archive ${this.describe()}   `);
     } else if (now - this.lastPrint >= this.plainEveryMs) {
       this.lastPrint = now;
@@ -28,7 +30,7 @@ export class Progress {
   }
 
   done(): void {
-    if (this.out.isTTY && this.lastPrint) this.out.write(`\r  archive ${this.describe()}   \n`);
+    if (this.out.isTTY && this.printed) this.out.write(`\r  archive ${this.describe()}   \n`);
   }
 
   private describe(): string {

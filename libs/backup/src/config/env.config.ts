@@ -38,10 +38,15 @@ const num = (value: string | undefined, fallback: number): number =>
 const optionalNum = (value: string | undefined, fallback: number | null): number | null =>
   value === undefined || value === '' ? fallback : value === 'off' ? null : Number(value);
 
+/** Routing lists where an empty value means "no channel", as in seed 002's .env. */
+const EMPTY_MEANS_NONE = new Set(['BACKUP_FAILURE_NOTIFICATIONS', 'BACKUP_HEALTH_NOTIFICATIONS', 'BACKUP_SUCCESS_NOTIFICATIONS']);
+
 /** Treats empty strings as unset, as .env files write `AWS_ENDPOINT=`. */
 function clean(env: Env): Env {
   const out: Env = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v.trim();
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && (v.trim() !== '' || EMPTY_MEANS_NONE.has(k))) out[k] = v.trim();
+  }
   return out;
 }
 

@@ -1,0 +1,147 @@
+import { createInterface } from 'node:readline/promises';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { describeChecks } from '../restore/row-count.check';
+import { RestoreService } from '../restore/restore.service';
+import { ConfirmationQuestion, RestoreReport } from '../restore/restore.types';
+
+interface RestoreFlags {
+  latest?: boolean;
+  disk?: string;
+  onlyDb?: boolean;
+  onlyFiles?: boolean;
+  dbName?: string;
+  toDatabase?: string;
+  filesTo?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  /** commander turns --no-safety-backup into safetyBackup: false. */
+  safetyBackup?: boolean;
+  json?: boolean;
+}
+
+/** `backup:restore`: parse flags, ask for confirmation on a terminal, call RestoreService, print. */
+@Command({
+  name: 'backup:restore',
+  arguments: '[backup]',
+  description: 'Verify a backup, then restore its databases and files',
+  argsDescription: { backup: 'File name (2026-11-21-02-00-00.zip) or key (<app>/2026-...zip) of the backup' },
+})
+export class RestoreCommand extends CommandRunner {
+  constructor(private readonly restores: RestoreService) {
+    super();
+  }
+
+  async run(params: string[], flags: RestoreFlags = {}): Promise<void> {
+    const log = (m: string) => process.stderr.write(`${m}\n`);
+    try {
+      const report = await this.restores.restore({
+        name: params[0],
+        latest: flags.latest,
+        disk: flags.disk,
+        onlyDb: flags.onlyDb,
+        onlyFiles: flags.onlyFiles,
+        dbName: flags.dbName,
+        toDatabase: flags.toDatabase,
+        filesTo: flags.filesTo,
+        dryRun: flags.dryRun,
+        force: flags.force,
+        noSafetyBackup: flags.safetyBackup === false,
+        // Only a person at a terminal can confirm; elsewhere --force is required.
+        confirm: process.stdin.isTTY && !flags.json ? askToConfirm : undefined,
+        onStep: flags.json ? () => undefined : log,
+      });
+      process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : printable(report));
+      if (!report.ok) process.exitCode = 1;
+    } catch (err) {
+      if (!flags.json) throw err;
+      process.stdout.write(JSON.stringify({ ok: false, error: err instanceof Error ? err.message : String(err) }, null, 2) + '\n');
+      process.exitCode = 1;
+    }
+  }
+
+  @Option({ flags: '--latest', description: 'Restore the newest backup' })
+  parseLatest(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--disk <name>', description: 'Disk to read the backup from (default: the first of BACKUP_DISKS)' })
+  parseDisk(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--only-db', description: 'Restore the databases only' })
+  parseOnlyDb(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--only-files', description: 'Restore the files only' })
+  parseOnlyFiles(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--db-name <connection>', description: 'Restore the dump of this connection (DataSource name)' })
+  parseDbName(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--to-database <name>', description: 'Load into this database (created if missing) instead of the configured one' })
+  parseToDatabase(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--files-to <dir>', description: 'Write the files under this folder instead of their original paths' })
+  parseFilesTo(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--dry-run', description: 'Show what would be restored and change nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--force', description: 'Overwrite the configured database and files without asking' })
+  parseForce(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--no-safety-backup', description: 'Do not back up the current state before overwriting it' })
+  parseNoSafetyBackup(): boolean {
+    return false;
+  }
+
+  @Option({ flags: '--json', description: 'Print the report as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+/** The operator types the database name (or "restore") to go on. */
+async function askToConfirm(q: ConfirmationQuestion): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const what = [...q.databases.map((d) => `  database ${d}`), ...(q.filesRoot ? [`  files under ${q.filesRoot}`] : [])];
+    process.stderr.write(`This restore REPLACES:\n${what.join('\n')}\n`);
+    const answer = await rl.question(`Type "${q.expected}" to continue: `);
+    return answer.trim() === q.expected;
+  } finally {
+    rl.close();
+  }
+}
+
+function printable(r: RestoreReport): string {
+  const lines = [`Backup ${r.backup} on ${r.disk} (made ${r.backupCreatedAt}) verified: ${r.verified.entries} entries, ${r.verified.bytes} bytes.`];
+  if (r.dryRun) lines.push('Dry run: nothing was changed. Would restore:');
+  for (const d of r.databases) {
+    lines.push(`${d.driver} ${d.entry} → "${d.targetDatabase}"${d.inPlace ? ' (replaces the configured database)' : ''}`);
+    if (r.dryRun) for (const [t, n] of Object.entries(d.tables)) lines.push(`    ${t}: ${n} row(s)`);
+    else lines.push(...describeChecks(d.checks).map((l) => `    ${l}`));
+  }
+  for (const s of r.skippedDumps) lines.push(`skipped ${s.entry}: ${s.reason}`);
+  if (r.files) lines.push(`${r.files.count} file(s), ${r.files.bytes} bytes → ${r.files.target}`);
+  if (r.safetyBackup) lines.push(`Safety backup of the previous state: ${r.safetyBackup} on ${r.disk}`);
+  if (!r.dryRun) {
+    lines.push(r.ok ? 'Restore completed; every row count matches the manifest.' : 'Restore FINISHED WITH MISMATCHES: see ✘ above.');
+    lines.push(`Measured recovery time: ${(r.durationMs / 1000).toFixed(1)} s.`);
+  }
+  return lines.join('\n') + '\n';
+}

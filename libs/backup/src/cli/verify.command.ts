@@ -1,0 +1,83 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { VerifyResult } from '../verify/verify.events';
+import { VerifyService } from '../verify/verify.service';
+
+interface VerifyFlags {
+  latest?: boolean;
+  all?: boolean;
+  disk?: string;
+  testRestore?: boolean;
+  json?: boolean;
+}
+
+/** `backup:verify`: check backups where they are stored; exit code 0 only when all pass. */
+@Command({
+  name: 'backup:verify',
+  arguments: '[backup]',
+  description: 'Verify backups (every entry, and with --test-restore a load into a scratch database)',
+  argsDescription: { backup: 'File name or key of the backup (default: the newest)' },
+})
+export class VerifyCommand extends CommandRunner {
+  constructor(private readonly verifier: VerifyService) {
+    super();
+  }
+
+  async run(params: string[], flags: VerifyFlags = {}): Promise<void> {
+    try {
+      const result = await this.verifier.verify({
+        name: params[0],
+        latest: flags.latest,
+        all: flags.all,
+        disk: flags.disk,
+        testRestore: flags.testRestore,
+      });
+      process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : printable(result));
+      if (!result.ok) process.exitCode = 1;
+    } catch (err) {
+      if (!flags.json) throw err;
+      process.stdout.write(JSON.stringify({ ok: false, error: err instanceof Error ? err.message : String(err) }, null, 2) + '\n');
+      process.exitCode = 1;
+    }
+  }
+
+  @Option({ flags: '--latest', description: 'Verify the newest backup (the default)' })
+  parseLatest(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--all', description: 'Verify every backup on the disk' })
+  parseAll(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--disk <name>', description: 'Disk to read from (default: the first of BACKUP_DISKS)' })
+  parseDisk(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--test-restore', description: 'Load the dumps into scratch databases and compare row counts' })
+  parseTestRestore(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'Print the result as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+function printable(r: VerifyResult): string {
+  const lines: string[] = [];
+  for (const b of r.backups) {
+    lines.push(`${b.ok ? '✔' : '✘'} ${b.backupName} on ${b.destination}: ${b.entriesChecked} entries, ${b.bytesChecked} bytes checked in ${b.integrityMs} ms`);
+    if (b.error) lines.push(`    ${b.error.split('\n').join('\n    ')}`);
+    for (const f of b.faults) lines.push(`    fault: ${f.message}`);
+    for (const t of b.testRestore ?? []) {
+      lines.push(`    test restore ${t.driver} "${t.database}" into ${t.scratchDatabase} (${t.scratchDropped ? 'dropped' : 'NOT dropped'}) in ${t.durationMs} ms: ${t.ok ? 'rows match' : 'FAILED'}`);
+      if (t.error) lines.push(`        ${t.error}`);
+      for (const c of t.tables.filter((x) => !x.ok)) lines.push(`        ✘ ${c.table}: ${c.actual ?? 'missing'} row(s), manifest ${c.expected ?? 'none'}`);
+    }
+  }
+  lines.push(r.ok ? `All ${r.backups.length} backup(s) verified.` : `Verification FAILED (${r.backups.filter((b) => !b.ok).length} of ${r.backups.length}).`);
+  return lines.join('\n') + '\n';
+}

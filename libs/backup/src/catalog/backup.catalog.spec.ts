@@ -1,0 +1,65 @@
+import { MemoryDestination } from '../../../../test/catalog/memory.destination';
+import { BackupModuleOptions } from '../config/backup-options.interface';
+import { DestinationRegistry } from '../module/destination.registry';
+import { BackupCatalog } from './backup.catalog';
+
+const options = (prefix = '') =>
+  ({ appName: 'app', disks: ['memory'], archive: { filenamePrefix: prefix } }) as unknown as BackupModuleOptions;
+
+function catalogWith(dest: MemoryDestination, prefix = ''): BackupCatalog {
+  const opts = { ...options(prefix), destinations: [dest] } as BackupModuleOptions;
+  return new BackupCatalog(opts, new DestinationRegistry(opts));
+}
+
+describe('BackupCatalog', () => {
+  it('lists only this app’s archives, newest first, dated by name (not by last-modified)', async () => {
+    const dest = new MemoryDestination()
+      .put('app/2024-01-01-00-00-00.zip', 10, new Date('2030-01-01'))
+      .put('app/2025-06-01-12-00-00.zip', 20)
+      .put('app/2023-12-31-23-59-59.zip', 30)
+      .put('app/notes.txt', 1000)
+      .put('app/2024-02-30-00-00-00.zip', 1000) // impossible date
+      .put('app/sub/2024-01-02-00-00-00.zip', 1000)
+      .put('other/2024-01-03-00-00-00.zip', 1000)
+      .put('app/2024-01-04-00-00-00.zip.bak', 1000);
+    const list = await catalogWith(dest).list('memory');
+    expect(list.map((b) => b.key)).toEqual([
+      'app/2025-06-01-12-00-00.zip',
+      'app/2024-01-01-00-00-00.zip',
+      'app/2023-12-31-23-59-59.zip',
+    ]);
+    expect(list[1].date.toISOString()).toBe('2024-01-01T00:00:00.000Z');
+    expect(list.map((b) => b.size)).toEqual([20, 10, 30]);
+  });
+
+  it('honours the archive file name prefix', async () => {
+    const dest = new MemoryDestination().put('app/db-2024-01-01-00-00-00.zip', 5).put('app/2024-01-02-00-00-00.zip', 7);
+    const list = await catalogWith(dest, 'db-').list(dest);
+    expect(list.map((b) => b.key)).toEqual(['app/db-2024-01-01-00-00-00.zip']);
+  });
+
+  it('summarises count, newest and used bytes of the backups only', async () => {
+    const dest = new MemoryDestination()
+      .put('app/2024-01-01-00-00-00.zip', 1024)
+      .put('app/2024-01-02-00-00-00.zip', 2048)
+      .put('app/readme.md', 999_999);
+    const s = await catalogWith(dest).summary('memory');
+    expect(s).toMatchObject({ destination: 'memory', reachable: true, count: 2, usedBytes: 3072 });
+    expect(s.newest?.key).toBe('app/2024-01-02-00-00-00.zip');
+    expect(s.error).toBeUndefined();
+  });
+
+  it('reports an unreachable destination with the reason instead of throwing', async () => {
+    const dest = new MemoryDestination().put('app/2024-01-01-00-00-00.zip', 1);
+    dest.unreachable = 'connect ECONNREFUSED 127.0.0.1:9';
+    const s = await catalogWith(dest).summary('memory');
+    expect(s).toMatchObject({ reachable: false, count: 0, newest: null, usedBytes: 0 });
+    expect(s.error).toContain('ECONNREFUSED');
+  });
+
+  it('reports an unknown disk as unreachable, naming it', async () => {
+    const s = await catalogWith(new MemoryDestination()).summary('ftp');
+    expect(s.reachable).toBe(false);
+    expect(s.error).toContain('Unknown disk "ftp"');
+  });
+});

@@ -13,6 +13,10 @@ import { HealthMonitor } from '../health/health.monitor';
 import { ListCommand } from '../cli/list.command';
 import { CleanCommand } from '../cli/clean.command';
 import { MonitorCommand } from '../cli/monitor.command';
+import { RestoreCommand } from '../cli/restore.command';
+import { VerifyCommand } from '../cli/verify.command';
+import { RestoreService } from '../restore/restore.service';
+import { VerifyService } from '../verify/verify.service';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
@@ -31,8 +35,8 @@ const notifierOptions: Provider = {
   },
 };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor];
-const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand];
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService];
+const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand];
 
 /**
  * Encrypted backups for a NestJS app in one import.

@@ -11,10 +11,13 @@ import { BackupEvents, CleanupFailedEvent, CleanupSucceededEvent } from '../even
 import { planRetention, validateRetentionOptions } from '../retention/retention.plan';
 import { CleanupDeleteFailure, CleanupDeletion, CleanupReport, CleanupRequest, DestinationCleanup } from './cleanup.types';
 
+/** Deletions in flight per destination. */
+const DELETE_CONCURRENCY = 8;
+
 /**
  * Applies the retention plan (options.retention) to each backup disk: lists this app's backups
  * (files it did not write are never listed, counted or deleted), plans, and deletes each doomed
- * backup exactly once, oldest first. A deletion that fails is reported and the others still go
+ * backup exactly once (oldest first, a few at a time). A deletion that fails is reported and the others still go
  * ahead; nothing is retried in a loop. Emits backup.cleanup.succeeded or backup.cleanup.failed
  * per destination (not in a dry run).
  *
@@ -80,22 +83,9 @@ export class CleanupService {
       .reverse()
       .map((key): CleanupDeletion => ({ key, size: byKey.get(key)!.size, reason: plan.reasons[key] ?? 'planned for deletion' }));
 
-    const deleted: CleanupDeletion[] = [];
-    const failed: CleanupDeleteFailure[] = [];
-    for (const item of doomed) {
-      if (dryRun) {
-        deleted.push(item);
-        continue;
-      }
-      try {
-        await destination.delete(item.key);
-        deleted.push(item);
-      } catch (err) {
-        const error = this.redactor.redact(errorText(err));
-        this.logger.error(`Could not delete ${item.key} from ${destination.name}: ${error}`);
-        failed.push({ ...item, error });
-      }
-    }
+    const outcomes = dryRun ? doomed.map(() => undefined) : await this.deleteAll(destination, doomed);
+    const deleted = doomed.filter((_, i) => outcomes[i] === undefined);
+    const failed: CleanupDeleteFailure[] = doomed.flatMap((item, i) => (outcomes[i] === undefined ? [] : [{ ...item, error: outcomes[i]! }]));
 
     const usedBytesBefore = backups.reduce((sum, b) => sum + b.size, 0);
     const freed = deleted.reduce((sum, d) => sum + d.size, 0);
@@ -110,6 +100,28 @@ export class CleanupService {
       countAfter: backups.length - deleted.length,
       usedBytesAfter: usedBytesBefore - freed,
     };
+  }
+
+  /**
+   * Deletes every key once, a few at a time (a sequential loop over thousands of S3 objects is
+   * slow). Returns per key undefined (deleted) or the redacted error; never retries.
+   */
+  private async deleteAll(destination: BackupDestination, doomed: CleanupDeletion[]): Promise<Array<string | undefined>> {
+    const outcomes: Array<string | undefined> = new Array(doomed.length).fill(undefined);
+    let next = 0;
+    const worker = async () => {
+      while (next < doomed.length) {
+        const i = next++;
+        try {
+          await destination.delete(doomed[i].key);
+        } catch (err) {
+          outcomes[i] = this.redactor.redact(errorText(err));
+          this.logger.error(`Could not delete ${doomed[i].key} from ${destination.name}: ${outcomes[i]}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, doomed.length) }, worker));
+    return outcomes;
   }
 
   private async emit(result: DestinationCleanup, disableNotifications: boolean): Promise<void> {

@@ -15,7 +15,7 @@ export function quoteIdent(name: string): string {
 /**
  * One SQL literal per SQLite storage class, so a reload stores the same value in the same class:
  * integers (read as BigInt) verbatim, REALs in their shortest round-trip form with a `.0` or
- * exponent so they stay REAL, text in quotes (or as hex cast to TEXT if it holds NUL), blobs X'..'.
+ * exponent so they stay REAL, text in quotes (carriage returns as char(13), text holding NUL as hex cast to TEXT), blobs X'..'.
  */
 export function sqlLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
@@ -29,6 +29,8 @@ export function sqlLiteral(value: unknown): string {
   }
   if (typeof value === 'string') {
     if (value.includes('\0')) return `CAST(X'${Buffer.from(value, 'utf8').toString('hex')}' AS TEXT)`;
+    // The sqlite3 shell drops a '\r' before a line end, so carriage returns go in as char(13).
+    if (value.includes('\r')) return `(${value.split('\r').map((p) => `'${p.replace(/'/g, "''")}'`).join('||char(13)||')})`;
     return `'${value.replace(/'/g, "''")}'`;
   }
   if (Buffer.isBuffer(value)) return `X'${value.toString('hex')}'`;

@@ -72,7 +72,9 @@ function globMatcher(root: string, pattern: string): (p: string) => boolean {
 }
 
 function unreadable(absolutePath: string, error: unknown): UnreadableFile {
-  return { unreadable: true, absolutePath, error: error instanceof Error ? error : new Error(String(error)) };
+  // Not `instanceof Error`: errors from another realm (fs under jest, vm) must keep their code.
+  const isError = typeof error === 'object' && error !== null && 'message' in error;
+  return { unreadable: true, absolutePath, error: isError ? (error as Error) : new Error(String(error)) };
 }
 
 function fileKind(s: Stats): string {
@@ -124,16 +126,19 @@ export async function* selectFiles(options: FileSelectionOptions): AsyncIterable
   for (let index = 0; index < includes.length; index++) {
     const inc = includes[index];
     if (!inc.matches && coveredBefore(index, inc.base)) continue;
-    yield* walk(inc.base, inc, index, new Set());
+    const real = follow ? await realpath(inc.base).catch(() => inc.base) : inc.base;
+    yield* walk(inc.base, real, inc, index, new Set());
   }
 
+  /** `real`: the path with every symlink resolved, so a followed link cannot reach the backups. */
   async function* walk(
     path: string,
+    real: string,
     inc: IncludeRoot,
     index: number,
     ancestors: Set<string>,
   ): AsyncGenerator<SelectedFile | UnreadableFile> {
-    if (excluded(path)) return;
+    if (excluded(path, real)) return;
     let info: Stats;
     try {
       info = await lstat(path);
@@ -141,7 +146,6 @@ export async function* selectFiles(options: FileSelectionOptions): AsyncIterable
       yield unreadable(path, err);
       return;
     }
-    let real: string | undefined;
     if (info.isSymbolicLink()) {
       if (!follow) return;
       try {
@@ -165,7 +169,7 @@ export async function* selectFiles(options: FileSelectionOptions): AsyncIterable
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const below = new Set(ancestors).add(id);
-      for (const entry of entries) yield* walk(join(path, entry.name), inc, index, below);
+      for (const entry of entries) yield* walk(join(path, entry.name), join(real, entry.name), inc, index, below);
       return;
     }
     if (inc.matches && !inc.matches(path)) return;

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { Logger } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { describeChecks } from '../restore/row-count.check';
 import { RestoreService } from '../restore/restore.service';
@@ -33,6 +34,8 @@ export class RestoreCommand extends CommandRunner {
 
   async run(params: string[], flags: RestoreFlags = {}): Promise<void> {
     const log = (m: string) => process.stderr.write(`${m}\n`);
+    // --json keeps stdout machine-readable: Nest's log lines during the command are dropped (warnings and errors stay).
+    if (flags.json) Logger.overrideLogger(['warn', 'error']);
     try {
       const report = await this.restores.restore({
         name: params[0],

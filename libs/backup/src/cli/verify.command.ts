@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { VerifyResult } from '../verify/verify.events';
 import { VerifyService } from '../verify/verify.service';
@@ -23,6 +24,8 @@ export class VerifyCommand extends CommandRunner {
   }
 
   async run(params: string[], flags: VerifyFlags = {}): Promise<void> {
+    // --json keeps stdout machine-readable: Nest's log lines during the command are dropped (warnings and errors stay).
+    if (flags.json) Logger.overrideLogger(['warn', 'error']);
     try {
       const result = await this.verifier.verify({
         name: params[0],

@@ -15,8 +15,19 @@ export interface RunRequest {
   disableNotifications?: boolean;
   /** Called as archive bytes are produced (for a progress bar). */
   onProgress?: (bytes: number) => void;
-  /** Cancels the run (timeout, SIGTERM). */
+  /** Cancels the run (SIGTERM, the host shutting down): no retry follows. */
   signal?: AbortSignal;
+  /** Attempts in all (--tries; default BACKUP_TRIES, 1). */
+  tries?: number;
+  /** Pause between attempts in ms (--retry-delay; default BACKUP_RETRY_DELAY, 60 s). */
+  retryDelayMs?: number;
+  /** Time limit of one attempt in ms (--timeout; default BACKUP_TIMEOUT, none); null for none. */
+  timeoutMs?: number | null;
+  /**
+   * Emit the outcome events (default true). Set false to run silently and decide later, e.g.
+   * when the caller retries on its own; BackupService.emitOutcome sends them then.
+   */
+  emitEvents?: boolean;
   /** The moment the backup is named after (tests); default now. */
   now?: Date;
 }
@@ -41,4 +52,8 @@ export interface RunReport {
   destinations: DestinationOutcome[];
   /** Set when the run failed before any destination could be written. */
   error?: string;
+  /** Attempts made (1 unless retried). */
+  attempts?: number;
+  /** Set when the run was stopped by its time limit or from outside (SIGTERM). */
+  stopped?: 'timeout' | 'cancelled';
 }

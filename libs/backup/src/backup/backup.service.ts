@@ -17,6 +17,7 @@ import { selectFiles } from '../sources/file-selection';
 import { backupFileName, backupKey } from './backup-key';
 import { BACKUP_OPTIONS } from './backup.constants';
 import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
+import { BackupCancelledError, BackupTimeoutError, RetryPolicy, withRetries } from './retry';
 
 /**
  * Makes one backup: database dumps and files stream through one ZipWriter, whose output is
@@ -39,7 +40,28 @@ export class BackupService {
     this.redactor = new Redactor(secretsOf(options));
   }
 
+  /**
+   * Runs the backup, retrying a failed attempt as `tries`/`retryDelayMs` say (a line per
+   * attempt), each attempt under `timeoutMs`. Events are emitted once, for the final outcome.
+   */
   async run(request: RunRequest = {}): Promise<RunReport> {
+    const defaults = this.options.attempts;
+    const policy: RetryPolicy = {
+      tries: request.tries ?? defaults?.tries ?? 1,
+      retryDelayMs: request.retryDelayMs ?? defaults?.retryDelayMs ?? 60_000,
+      timeoutMs: request.timeoutMs !== undefined ? request.timeoutMs : (defaults?.timeoutMs ?? null),
+    };
+    const report = await withRetries(policy, request.signal, (a) => this.runOnce({ ...request, signal: a.signal }).then((r) => ({ ...r, attempts: a.number })), {
+      succeeded: (r) => r.ok,
+      describeFailure: (r) => r.error ?? r.destinations.filter((d) => !d.ok).map((d) => `${d.disk}: ${d.error}`).join('; '),
+      log: (line) => (policy.tries > 1 || !line.endsWith('succeeded') ? this.logger.log(`Backup ${line.charAt(0).toLowerCase()}${line.slice(1)}`) : undefined),
+    });
+    if (request.emitEvents !== false) await this.emitOutcome(report, request);
+    return report;
+  }
+
+  /** One attempt, no events. */
+  private async runOnce(request: RunRequest): Promise<RunReport> {
     const started = Date.now();
     const now = request.now ?? new Date();
     const fileName = request.filename
@@ -52,15 +74,21 @@ export class BackupService {
     try {
       await this.produce(request, key, report);
     } catch (err) {
-      report.error = this.redactor.redact(err instanceof Error ? err.message : String(err));
+      // When the signal stopped the run, its reason (time limit, SIGTERM) is the real story.
+      const cause = request.signal?.aborted ? stopReason(request.signal) : err;
+      report.error = this.message(cause);
+      if (request.signal?.aborted) {
+        report.stopped = cause instanceof BackupTimeoutError ? 'timeout' : 'cancelled';
+        for (const d of report.destinations) if (!d.ok) d.error = report.error;
+      }
     }
     report.durationMs = Date.now() - started;
     report.ok = !report.error && report.destinations.length > 0 && report.destinations.every((d) => d.ok);
-    await this.emitOutcome(report, request);
     return report;
   }
 
   private async produce(request: RunRequest, key: string, report: RunReport): Promise<void> {
+    throwIfStopped(request.signal);
     if (request.onlyDb && request.onlyFiles) {
       throw new BackupError('--only-db and --only-files cannot be combined', 'Pass one of them, or neither for a full backup.');
     }
@@ -87,6 +115,10 @@ export class BackupService {
         report.destinations.push({ disk: target.name, ok: false, key, error: this.message(err) });
       }
     }
+    if (request.signal?.aborted) {
+      await Promise.all(uploads.map((u) => u.abort(stopReason(request.signal!)).catch(() => undefined)));
+      throwIfStopped(request.signal);
+    }
     if (uploads.length === 0) throw new BackupError(`No destination could be written (${report.destinations.map((d) => `${d.disk}: ${d.error}`).join('; ')})`);
 
     const writer = new ZipWriter({
@@ -107,7 +139,9 @@ export class BackupService {
     );
     writer.output.on('error', (e) => counted.destroy(e));
     const delivery = fanOut(counted, uploads);
-    const onAbort = () => writer.abort(new BackupError('The backup was cancelled', String(request.signal?.reason ?? '')));
+    // Aborting the writer destroys the entry being written: the dump tool is stopped, the file
+    // closed, the archive stream fails and fanOut aborts every upload (temp file, multipart).
+    const onAbort = () => writer.abort(stopReason(request.signal!));
     request.signal?.addEventListener('abort', onAbort, { once: true });
 
     let archiveError: Error | undefined;
@@ -186,6 +220,7 @@ export class BackupService {
       followSymlinks: files.followSymlinks,
       alwaysExclude,
     })) {
+      throwIfStopped(request.signal);
       if ('unreadable' in file) {
         report.unreadableFiles.push({ path: file.absolutePath, error: this.message(file.error) });
         this.logger.warn(`Cannot read ${file.absolutePath}: ${this.message(file.error)} (listed in the manifest as unreadable)`);
@@ -205,8 +240,11 @@ export class BackupService {
     }
   }
 
-  /** Awaits the listeners (emitAsync) so a CLI process never exits before its failure mail is out. */
-  private async emitOutcome(report: RunReport, request: RunRequest): Promise<void> {
+  /**
+   * Emits the events of a finished run (done by `run` unless `emitEvents: false`). Awaits the
+   * listeners (emitAsync) so a CLI process never exits before its failure mail is out.
+   */
+  async emitOutcome(report: RunReport, request: RunRequest): Promise<void> {
     if (!this.events) return;
     const at = new Date().toISOString();
     const meta: BackupEventMeta = { disableNotifications: !!request.disableNotifications };
@@ -230,6 +268,15 @@ export class BackupService {
   private message(err: unknown): string {
     return this.redactor.redact(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** The error a stopped signal stands for: its reason when that is an Error. */
+function stopReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new BackupCancelledError(signal.reason);
+}
+
+function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw stopReason(signal);
 }
 
 /** `db-dumps/<driver>-<database>.sql`; SQLite databases are named by their file's base name. */

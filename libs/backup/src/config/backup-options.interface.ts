@@ -50,6 +50,24 @@ export interface MonitorSettings {
   maxStorageMb: number;
 }
 
+/** When the scheduled jobs fire (cron expressions in `timeZone`); null means "off". */
+export interface ScheduleSettings {
+  run: string | null;
+  clean: string | null;
+  monitor: string | null;
+  verify: string | null;
+  /** IANA time zone the expressions are read in (BACKUP_TIMEZONE, default UTC). */
+  timeZone: string;
+}
+
+/** How often a run is tried and how long one attempt may take (BACKUP_TRIES, ...). */
+export interface AttemptSettings {
+  tries: number;
+  retryDelayMs: number;
+  /** Null: no time limit. */
+  timeoutMs: number | null;
+}
+
 /** Everything BackupModule needs; `backupOptionsFromEnv` builds it from the environment. */
 export interface BackupModuleOptions {
   /** BACKUP_NAME: the folder backups are stored under on every destination. */
@@ -74,4 +92,8 @@ export interface BackupModuleOptions {
   notificationEnv?: Record<string, string | undefined>;
   /** How users start the CLI, used in messages ("npm run cli --"). */
   cliCommand: string;
+  /** Cron schedules; used only when the host opts in with `schedule: true`. */
+  schedule?: ScheduleSettings;
+  /** Retries and time limit of runs and cleanups (defaults: 1 try, 60 s apart, no limit). */
+  attempts?: AttemptSettings;
 }

@@ -1,4 +1,5 @@
 import { IsIn, IsOptional, Matches, MinLength, ValidateIf } from 'class-validator';
+import { IsCronOrOff, IsTimeZone } from './schedule.validators';
 
 const INT = /^\d+$/;
 const BOOL = /^(true|false|1|0|yes|no)$/i;
@@ -97,6 +98,21 @@ export class BackupEnvironment {
   BACKUP_MAX_AGE_DAYS?: string;
   @IsOptional() @Matches(INT, { message: 'BACKUP_MAX_STORAGE_MB must be a whole number of MB' })
   BACKUP_MAX_STORAGE_MB?: string;
+
+  // --- schedules, retries, time limits ---
+  @IsOptional() @IsCronOrOff() BACKUP_SCHEDULE_RUN?: string;
+  @IsOptional() @IsCronOrOff() BACKUP_SCHEDULE_CLEAN?: string;
+  @IsOptional() @IsCronOrOff() BACKUP_SCHEDULE_MONITOR?: string;
+  @IsOptional() @IsCronOrOff() BACKUP_SCHEDULE_VERIFY?: string;
+  @IsOptional() @IsTimeZone() BACKUP_TIMEZONE?: string;
+  @IsOptional()
+  @Matches(/^([1-9]|[1-9]\d)$/, { message: 'BACKUP_TRIES must be a whole number of attempts from 1 to 99' })
+  BACKUP_TRIES?: string;
+  @IsOptional() @Matches(INT, { message: 'BACKUP_RETRY_DELAY must be a whole number of seconds' })
+  BACKUP_RETRY_DELAY?: string;
+  @IsOptional()
+  @Matches(/^([1-9]\d*|off)$/, { message: 'BACKUP_TIMEOUT must be a positive whole number of seconds or "off"' })
+  BACKUP_TIMEOUT?: string;
 
   constructor(private readonly disks: string[] = []) {}
 

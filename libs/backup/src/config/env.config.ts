@@ -20,7 +20,8 @@ export const BACKUP_ENV_KEYS = [
   'MAIL_HOST', 'MAIL_PORT', 'MAIL_USERNAME', 'MAIL_PASSWORD', 'MAIL_FROM_ADDRESS', 'MAIL_ENCRYPTION',
   'BACKUP_NOTIFICATION_EMAIL', 'SLACK_WEBHOOK_URL', 'DISCORD_WEBHOOK_URL', 'BACKUP_WEBHOOK_URL',
   'BACKUP_WEBHOOK_SECRET', 'BACKUP_FAILURE_NOTIFICATIONS', 'BACKUP_HEALTH_NOTIFICATIONS',
-  'BACKUP_SUCCESS_NOTIFICATIONS',
+  'BACKUP_SUCCESS_NOTIFICATIONS', 'BACKUP_SCHEDULE_RUN', 'BACKUP_SCHEDULE_CLEAN', 'BACKUP_SCHEDULE_MONITOR',
+  'BACKUP_SCHEDULE_VERIFY', 'BACKUP_TIMEZONE', 'BACKUP_TRIES', 'BACKUP_RETRY_DELAY', 'BACKUP_TIMEOUT',
 ] as const;
 
 export const list = (value: string | undefined): string[] =>
@@ -37,6 +38,11 @@ const num = (value: string | undefined, fallback: number): number =>
 
 const optionalNum = (value: string | undefined, fallback: number | null): number | null =>
   value === undefined || value === '' ? fallback : value === 'off' ? null : Number(value);
+
+const cron = (value: string | undefined, fallback: string): string | null => {
+  const v = value ?? fallback;
+  return v === 'off' ? null : v;
+};
 
 /** Routing lists where an empty value means "no channel", as in seed 002's .env. */
 const EMPTY_MEANS_NONE = new Set(['BACKUP_FAILURE_NOTIFICATIONS', 'BACKUP_HEALTH_NOTIFICATIONS', 'BACKUP_SUCCESS_NOTIFICATIONS']);
@@ -125,6 +131,18 @@ export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): 
     },
     notificationEnv: pickEnv(env),
     cliCommand: env.BACKUP_CLI_COMMAND ?? 'npm run cli --',
+    schedule: {
+      run: cron(env.BACKUP_SCHEDULE_RUN, '0 2 * * *'),
+      clean: cron(env.BACKUP_SCHEDULE_CLEAN, '30 2 * * *'),
+      monitor: cron(env.BACKUP_SCHEDULE_MONITOR, '0 3 * * *'),
+      verify: cron(env.BACKUP_SCHEDULE_VERIFY, 'off'),
+      timeZone: env.BACKUP_TIMEZONE ?? 'UTC',
+    },
+    attempts: {
+      tries: num(env.BACKUP_TRIES, 1),
+      retryDelayMs: num(env.BACKUP_RETRY_DELAY, 60) * 1000,
+      timeoutMs: env.BACKUP_TIMEOUT && env.BACKUP_TIMEOUT !== 'off' ? Number(env.BACKUP_TIMEOUT) * 1000 : null,
+    },
   };
 }
 

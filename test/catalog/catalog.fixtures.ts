@@ -106,8 +106,8 @@ export interface Harness {
 }
 
 /** BackupModule.forRoot(options) in a Nest testing module; every emitted event is recorded. */
-export async function harness(options: BackupModuleOptions, providers: any[] = []): Promise<Harness> {
-  const module = await Test.createTestingModule({ imports: [BackupModule.forRoot(options)], providers }).compile();
+export async function harness(options: BackupModuleOptions, providers: any[] = [], imports: any[] = []): Promise<Harness> {
+  const module = await Test.createTestingModule({ imports: [BackupModule.forRoot(options), ...imports], providers }).compile();
   await module.init();
   const events: Harness['events'] = [];
   module.get(EventEmitter2).onAny((name, payload, meta) => events.push({ name: String(name), payload, meta }));

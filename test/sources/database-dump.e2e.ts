@@ -4,8 +4,8 @@
  * rows; it stays consistent under concurrent writes; failures are clear and leak no password.
  */
 import Database from 'better-sqlite3';
-import { execFile, spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,9 +120,9 @@ describe.each(DB_KINDS)('%s dump', (kind) => {
     const file = join(work, `${kind}-broken.sql`);
     await dumpToFile(dumperFor(src.connection.driver).dump(src.connection), file);
     const broken = join(work, `${kind}-broken2.sql`);
-    const text = require('node:fs').readFileSync(file, 'utf8') as string;
+    const text = readFileSync(file, 'utf8');
     const cut = text.indexOf('INSERT INTO') >= 0 ? text.lastIndexOf('INSERT INTO') : text.lastIndexOf('COPY ');
-    require('node:fs').writeFileSync(broken, text.slice(0, cut) + 'THIS IS NOT SQL;\n' + text.slice(cut));
+    writeFileSync(broken, text.slice(0, cut) + 'THIS IS NOT SQL;\n' + text.slice(cut));
 
     const loader = loaderFor(src.connection.driver);
     const err = await loader.load(target.connection, createReadStream(broken)).catch((e) => e);
@@ -376,4 +376,3 @@ describe('SQLite dump failures', () => {
   });
 });
 
-void spawn;

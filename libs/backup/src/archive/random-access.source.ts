@@ -1,5 +1,4 @@
 import { open as openFile } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
 
@@ -11,26 +10,81 @@ export interface RandomAccessSource {
   size: number;
   /** Streams bytes start..endInclusive. */
   read(start: number, endInclusive: number): Promise<Readable>;
+  /** Releases the source (ZipReader.close() calls it for sources it opened itself). */
+  close?(): Promise<void>;
 }
 
-/** A local file as a RandomAccessSource. */
+/** A local file as a RandomAccessSource: one descriptor, positioned reads. */
 export async function fileSource(path: string): Promise<RandomAccessSource> {
   const handle = await openFile(path, 'r');
   try {
     const { size } = await handle.stat();
     return {
       size,
-      read: async (start, endInclusive) => createReadStream(path, { start, end: endInclusive }),
+      // Own positioned reads: an fs.ReadStream on a shared fd closes it when destroyed.
+      read: async (start, endInclusive) => {
+        let position = start;
+        return new Readable({
+          highWaterMark: 256 * 1024,
+          read(wanted) {
+            const n = Math.min(Math.max(wanted, 64 * 1024), endInclusive + 1 - position);
+            if (n <= 0) return void this.push(null);
+            handle.read(Buffer.allocUnsafe(n), 0, n, position).then(
+              ({ bytesRead, buffer }) => {
+                if (bytesRead === 0) return void this.push(null); // end of file: the caller sees a short read
+                position += bytesRead;
+                this.push(buffer.subarray(0, bytesRead));
+              },
+              (err) => this.destroy(err),
+            );
+          },
+        });
+      },
+      close: () => handle.close(),
     };
-  } finally {
+  } catch (err) {
     await handle.close();
+    throw err;
   }
 }
 
-/** Adapts a RandomAccessSource to yauzl's RandomAccessReader (which wants a stream synchronously). */
+const WINDOW = 256 * 1024;
+
+/**
+ * Adapts a RandomAccessSource to yauzl's RandomAccessReader (which wants a stream synchronously).
+ * yauzl reads the central directory and local headers in many tiny pieces; those small reads
+ * are served from a 256 KiB window so a directory of 70,000 entries costs a few range reads.
+ */
 export class SourceRandomAccessReader extends yauzl.RandomAccessReader {
+  private window: { start: number; data: Buffer } | undefined;
+
   constructor(private readonly source: RandomAccessSource) {
     super();
+  }
+
+  read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+    const inWindow = (w: { start: number; data: Buffer } | undefined) =>
+      w && position >= w.start && position + length <= w.start + w.data.length;
+    const serve = () => {
+      const w = this.window as { start: number; data: Buffer };
+      w.data.copy(buffer, offset, position - w.start, position - w.start + length);
+      // Asynchronous like a real read: yauzl reads the next entry from inside this callback.
+      queueMicrotask(() => callback(null, length));
+    };
+    if (inWindow(this.window)) return serve();
+    if (length > WINDOW) return super.read(buffer, offset, length, position, callback);
+    const end = Math.min(this.source.size, position + WINDOW) - 1;
+    readRange(this.source, position, end).then(
+      (data) => {
+        this.window = { start: position, data };
+        if (inWindow(this.window)) return serve();
+        // Fewer bytes than asked (end of file): hand over what exists; yauzl reports the EOF.
+        const available = Math.max(0, Math.min(length, data.length));
+        data.copy(buffer, offset, 0, available);
+        callback(null, available);
+      },
+      (err) => callback(err, 0),
+    );
   }
 
   _readStreamForRange(start: number, end: number): Readable {

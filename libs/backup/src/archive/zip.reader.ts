@@ -85,10 +85,21 @@ export class ZipReader {
     private readonly zip: yauzl.ZipFile,
     private readonly byName: Map<string, EntryState>,
     private readonly password: string | undefined,
+    private readonly ownedSource?: RandomAccessSource,
   ) {}
 
   static async open(source: string | RandomAccessSource, options: { password?: string } = {}): Promise<ZipReader> {
     const src = typeof source === 'string' ? await fileSource(source) : source;
+    const owned = typeof source === 'string' ? src : undefined;
+    try {
+      return await ZipReader.openSource(src, options.password, owned);
+    } catch (err) {
+      await owned?.close?.();
+      throw err;
+    }
+  }
+
+  private static async openSource(src: RandomAccessSource, password?: string, owned?: RandomAccessSource): Promise<ZipReader> {
     if (src.size < 22) throw await notZipOrTruncated(src, `only ${src.size} bytes`);
     let zip: yauzl.ZipFile;
     try {
@@ -103,7 +114,7 @@ export class ZipReader {
     }
     try {
       const byName = await readDirectory(zip);
-      return new ZipReader(zip, byName, options.password);
+      return new ZipReader(zip, byName, password, owned);
     } catch (err) {
       zip.close();
       if (err instanceof BackupError) throw err;
@@ -219,6 +230,7 @@ export class ZipReader {
 
   async close(): Promise<void> {
     if (this.zip.isOpen) this.zip.close();
+    await this.ownedSource?.close?.();
   }
 
   private loadManifest(): Promise<Manifest | undefined> {

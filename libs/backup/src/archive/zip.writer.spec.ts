@@ -22,7 +22,7 @@ const tick = () => new Promise((r) => setTimeout(r, 30));
 
 describe('ZipWriter', () => {
   it('writes overlapping entries one after the other, reading a source only when its turn comes', async () => {
-    const writer = new ZipWriter({ encryption: 'none', level: 1, appName: 't' });
+    const writer = new ZipWriter({ encryption: 'none', level: 0, appName: 't' }); // stored: 4 MB fill the output buffer
     const first = counting(4 * 1024 * 1024);
     const second = counting(1024 * 1024);
     const order: string[] = [];

@@ -1,4 +1,6 @@
 import { BackupDestination } from '../destinations/destination.interface';
+import type { HealthCheck } from '../health/health-check.interface';
+import { BackupLock } from '../lock/backup-lock.interface';
 import { ConnectionInfo } from '../sources/connection-info';
 
 /** Local disk destination settings (BACKUP_LOCAL_ROOT). */
@@ -90,10 +92,17 @@ export interface BackupModuleOptions {
   monitor: MonitorSettings;
   /** Raw environment for channel settings (MAIL_*, SLACK_WEBHOOK_URL, ...). */
   notificationEnv?: Record<string, string | undefined>;
+  /** Host health checks run beside the built-in ones by HealthMonitor. */
+  healthChecks?: HealthCheck[];
   /** How users start the CLI, used in messages ("npm run cli --"). */
   cliCommand: string;
   /** Cron schedules; used only when the host opts in with `schedule: true`. */
   schedule?: ScheduleSettings;
   /** Retries and time limit of runs and cleanups (defaults: 1 try, 60 s apart, no limit). */
   attempts?: AttemptSettings;
+  /**
+   * The lock that keeps scheduled and hand-started jobs to one at a time; default: chosen from
+   * the first backed-up database (PostgreSQL advisory lock, MySQL GET_LOCK, else a lock file).
+   */
+  lock?: BackupLock;
 }

@@ -1,4 +1,4 @@
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
 
 /** Nest's own start-up chatter: useful in a server log, noise in a command's output. */
 const BOOT_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
@@ -6,6 +6,7 @@ const BOOT_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver'
 /**
  * The logger for CLI processes: the library's lines (what is dumped, where it is stored,
  * what failed) without Nest's bootstrap lines, so cron mails show what matters at 02:00.
+ * Every log line goes to stderr, so a command's stdout (a table, --json) stays parseable.
  *
  * @example CommandFactory.run(AppModule, { logger: new CliLogger() })
  */
@@ -13,5 +14,9 @@ export class CliLogger extends ConsoleLogger {
   log(message: unknown, context?: string): void {
     if (context && BOOT_CONTEXTS.has(context)) return;
     super.log(message, context);
+  }
+
+  protected printMessages(messages: unknown[], context?: string, logLevel?: LogLevel, _stream?: 'stdout' | 'stderr', errorStack?: unknown): void {
+    super.printMessages(messages, context, logLevel, 'stderr', errorStack);
   }
 }

@@ -17,6 +17,7 @@ import { RestoreCommand } from '../cli/restore.command';
 import { VerifyCommand } from '../cli/verify.command';
 import { RestoreService } from '../restore/restore.service';
 import { VerifyService } from '../verify/verify.service';
+import { JobLock } from '../lock/job.lock';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
@@ -35,7 +36,7 @@ const notifierOptions: Provider = {
   },
 };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService];
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock];
 const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand];
 
 /**

@@ -115,3 +115,37 @@ function describeReason(reason: unknown): string {
   const text = reason instanceof Error ? reason.message : String(reason);
   return text ? ` (${text})` : '';
 }
+
+/** Exit codes a stopped process ends with (128 + signal number, as shells report them). */
+export const SIGNAL_EXIT_CODES: Record<'SIGTERM' | 'SIGINT', number> = { SIGTERM: 143, SIGINT: 130 };
+
+/**
+ * Aborts `controller` on the first SIGTERM/SIGINT (a deploy at 02:05, Ctrl-C) so the run stops
+ * cleanly; a second signal gets Node's default (immediate exit). Returns the signal received
+ * (if any) and a function that removes the handlers.
+ */
+export function abortOnSignals(controller: AbortController, onSignal?: (signal: 'SIGTERM' | 'SIGINT') => void) {
+  const state: { received?: 'SIGTERM' | 'SIGINT'; dispose(): void } = { dispose };
+  const handlers = (['SIGTERM', 'SIGINT'] as const).map((sig) => {
+    const handler = () => {
+      dispose();
+      state.received = sig;
+      onSignal?.(sig);
+      controller.abort(new BackupCancelledError(`${sig} received`));
+    };
+    process.once(sig, handler);
+    return [sig, handler] as const;
+  });
+  function dispose() {
+    for (const [sig, handler] of handlers) process.off(sig, handler);
+  }
+  return state;
+}
+
+/** Parses --tries / --retry-delay / --timeout: a whole number of at least `min`. */
+export function parseAttemptOption(flag: string, value: string, min = 1): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min) {
+    throw new BackupError(`${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''} (got "${value}")`, flag === '--tries' ? 'e.g. --tries 3' : `e.g. ${flag} 60 (seconds)`);
+  }
+  return Number(value);
+}

@@ -1,4 +1,10 @@
+import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { parseAttemptOption } from '../backup/retry';
+import { BackupModuleOptions } from '../config/backup-options.interface';
+import { EXIT_LOCKED, JobLock } from '../lock/job.lock';
+import { cleanWithRetries } from '../schedule/cleanup-attempts';
 import { CleanupService } from '../cleanup/cleanup.service';
 import { CleanupReport } from '../cleanup/cleanup.types';
 import { formatBytes } from '../listing/size.format';
@@ -7,17 +13,35 @@ interface CleanFlags {
   dryRun?: boolean;
   disableNotifications?: boolean;
   json?: boolean;
+  tries?: number;
+  retryDelay?: number;
 }
 
 /** `backup:clean`: apply the retention plan to every backup disk and say what went and why. */
 @Command({ name: 'backup:clean', description: 'Delete the backups the retention policy no longer keeps' })
 export class CleanCommand extends CommandRunner {
-  constructor(private readonly cleanup: CleanupService) {
+  constructor(
+    private readonly cleanup: CleanupService,
+    private readonly jobLock: JobLock,
+    @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
+  ) {
     super();
   }
 
   async run(_params: string[], flags: CleanFlags = {}): Promise<void> {
-    const report = await this.cleanup.clean({ dryRun: flags.dryRun, disableNotifications: flags.disableNotifications });
+    // Retries (--tries/--retry-delay) and the same lock as the scheduled cleanup (--isolated).
+    const defaults = this.options.attempts;
+    const policy = { tries: flags.tries ?? defaults?.tries ?? 1, retryDelayMs: flags.retryDelay !== undefined ? flags.retryDelay * 1000 : (defaults?.retryDelayMs ?? 60_000) };
+    const request = { dryRun: flags.dryRun, disableNotifications: flags.disableNotifications };
+    const outcome = await this.jobLock.exclusive('clean', () =>
+      cleanWithRetries(this.cleanup, request, policy, (line) => process.stderr.write(line + '\n')),
+    );
+    if (!outcome.ran) {
+      process.stderr.write(`Cleanup not started: ${outcome.reason}. Try again when it has finished.\n`);
+      process.exitCode = EXIT_LOCKED;
+      return;
+    }
+    const report = outcome.value;
     process.stdout.write((flags.json ? JSON.stringify(report, null, 2) : renderCleanup(report)) + '\n');
     if (!report.ok) process.exitCode = 1;
   }
@@ -35,6 +59,16 @@ export class CleanCommand extends CommandRunner {
   @Option({ flags: '--json', description: 'Print JSON for scripts' })
   parseJson(): boolean {
     return true;
+  }
+
+  @Option({ flags: '--tries <n>', description: 'Attempts in all before giving up (default BACKUP_TRIES, 1)' })
+  parseTries(value: string): number {
+    return parseAttemptOption('--tries', value);
+  }
+
+  @Option({ flags: '--retry-delay <seconds>', description: 'Pause between attempts (default BACKUP_RETRY_DELAY, 60)' })
+  parseRetryDelay(value: string): number {
+    return parseAttemptOption('--retry-delay', value, 0);
   }
 }
 

@@ -1,6 +1,8 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { BackupService } from '../backup/backup.service';
 import { RunReport } from '../backup/backup-run.types';
+import { abortOnSignals, parseAttemptOption, SIGNAL_EXIT_CODES } from '../backup/retry';
+import { EXIT_LOCKED, JobLock } from '../lock/job.lock';
 import { collect } from './options';
 import { Progress } from './progress';
 
@@ -12,18 +14,32 @@ interface RunFlags {
   filename?: string;
   exclude?: string[];
   disableNotifications?: boolean;
+  tries?: number;
+  retryDelay?: number;
+  timeout?: number;
 }
 
 /** `backup:run`: parse flags, call BackupService.run, print the outcome per destination. */
 @Command({ name: 'backup:run', description: 'Back up the databases and files to every configured disk' })
 export class RunCommand extends CommandRunner {
-  constructor(private readonly backups: BackupService) {
+  constructor(
+    private readonly backups: BackupService,
+    private readonly jobLock: JobLock,
+  ) {
     super();
   }
 
   async run(_params: string[], flags: RunFlags = {}): Promise<void> {
     const progress = new Progress();
-    const report = await this.backups.run({
+    // SIGTERM/SIGINT stop the run cleanly (tools killed, uploads aborted, failure event sent).
+    const controller = new AbortController();
+    const signals = abortOnSignals(controller, (sig) => process.stderr.write(`\n${sig} received: stopping the backup…\n`));
+    // The same lock as the scheduled run (spatie's --isolated): never two backups at once.
+    const outcome = await this.jobLock.exclusive('run', () => this.backups.run({
+      signal: controller.signal,
+      tries: flags.tries,
+      retryDelayMs: flags.retryDelay === undefined ? undefined : flags.retryDelay * 1000,
+      timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
       onlyDb: flags.onlyDb,
       onlyFiles: flags.onlyFiles,
       dbNames: flags.dbName,
@@ -32,10 +48,15 @@ export class RunCommand extends CommandRunner {
       exclude: flags.exclude,
       disableNotifications: flags.disableNotifications,
       onProgress: (bytes) => progress.update(bytes),
-    });
+    })).finally(() => signals.dispose());
     progress.done();
-    printReport(report);
-    if (!report.ok) process.exitCode = 1;
+    if (!outcome.ran) {
+      process.stderr.write(`Backup not started: ${outcome.reason}. It is running elsewhere; try again when it has finished.\n`);
+      process.exitCode = EXIT_LOCKED;
+      return;
+    }
+    printReport(outcome.value);
+    if (!outcome.value.ok) process.exitCode = signals.received ? SIGNAL_EXIT_CODES[signals.received] : 1;
   }
 
   @Option({ flags: '--only-db', description: 'Only dump the databases' })
@@ -71,6 +92,21 @@ export class RunCommand extends CommandRunner {
   @Option({ flags: '--disable-notifications', description: 'Send no notification for this run' })
   parseDisableNotifications(): boolean {
     return true;
+  }
+
+  @Option({ flags: '--tries <n>', description: 'Attempts in all before giving up (default BACKUP_TRIES, 1)' })
+  parseTries(value: string): number {
+    return parseAttemptOption('--tries', value);
+  }
+
+  @Option({ flags: '--retry-delay <seconds>', description: 'Pause between attempts (default BACKUP_RETRY_DELAY, 60)' })
+  parseRetryDelay(value: string): number {
+    return parseAttemptOption('--retry-delay', value, 0);
+  }
+
+  @Option({ flags: '--timeout <seconds>', description: 'Stop an attempt that takes longer (default BACKUP_TIMEOUT, none)' })
+  parseTimeout(value: string): number {
+    return parseAttemptOption('--timeout', value);
   }
 }
 

@@ -85,3 +85,6 @@ export class JobLock {
     }
   }
 }
+
+/** Exit code of a hand-started command that found its job running elsewhere (EX_TEMPFAIL). */
+export const EXIT_LOCKED = 75;

@@ -97,7 +97,7 @@ export interface BackupModuleOptions {
   /** How users start the CLI, used in messages ("npm run cli --"). */
   cliCommand: string;
   /** Cron schedules; used only when the host opts in with `schedule: true`. */
-  schedule?: ScheduleSettings;
+  schedules?: ScheduleSettings;
   /** Retries and time limit of runs and cleanups (defaults: 1 try, 60 s apart, no limit). */
   attempts?: AttemptSettings;
   /**

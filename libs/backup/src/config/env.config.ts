@@ -131,7 +131,7 @@ export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): 
     },
     notificationEnv: pickEnv(env),
     cliCommand: env.BACKUP_CLI_COMMAND ?? 'npm run cli --',
-    schedule: {
+    schedules: {
       run: cron(env.BACKUP_SCHEDULE_RUN, '0 2 * * *'),
       clean: cron(env.BACKUP_SCHEDULE_CLEAN, '30 2 * * *'),
       monitor: cron(env.BACKUP_SCHEDULE_MONITOR, '0 3 * * *'),

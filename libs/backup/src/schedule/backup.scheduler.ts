@@ -48,8 +48,8 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    const settings = this.options.schedule;
-    if (!settings) throw new ScheduleConfigError('Scheduling is on but the module options carry no `schedule` settings', 'Build the options with backupOptionsFromEnv / backupOptionsFromConfig, or pass `schedule: { run, clean, monitor, verify, timeZone }`.');
+    const settings = this.options.schedules;
+    if (!settings) throw new ScheduleConfigError('Scheduling is on but the module options carry no `schedules` settings', 'Build the options with backupOptionsFromEnv / backupOptionsFromConfig, or pass `schedules: { run, clean, monitor, verify, timeZone }`.');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { CronJob: Cron } = loadCron();
     this.registry = this.findRegistry();

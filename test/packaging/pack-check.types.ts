@@ -1,0 +1,57 @@
+// The shape of scripts/pack-check.js's result (a plain-JavaScript script, so its types live here).
+import type { RunReport } from 'nest-backup';
+
+export interface PeerWarning {
+  message: string;
+  edge?: string;
+  spec?: string;
+  from?: string;
+  location?: string;
+}
+
+export interface HostRun {
+  name: string;
+  command: string;
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The RunReport the ES-module host printed (undefined for the CLI host). */
+  report?: RunReport;
+  archivePath: string;
+  expectedFiles: string[];
+  archive: {
+    exists: boolean;
+    entries: string[];
+    encrypted?: boolean;
+    test?: { code: number; output: string };
+    /** Sample files missing from the extraction or with other bytes than the original. */
+    differing: string[];
+  };
+}
+
+export interface AppCheck {
+  major: 11 | 12;
+  install: {
+    command: string;
+    code: number;
+    seconds: number;
+    stderr: string;
+    eresolve: { shown: string[]; known: PeerWarning[]; unexpected: PeerWarning[] };
+  };
+  versions: Record<string, string | undefined>;
+  copies: Record<'@nestjs/common' | '@nestjs/core', string[]>;
+  installScripts: string[];
+  hosts: HostRun[];
+}
+
+export interface PackCheckResult {
+  node: string;
+  pack: { tarball: string; name: string; version: string; files: string[] };
+  apps: AppCheck[];
+  problems: string[];
+}
+
+export interface PackCheckModule {
+  packCheck(options?: { majors?: number[]; libDir?: string; tarball?: string; keep?: boolean }): Promise<PackCheckResult>;
+  summary(result: PackCheckResult): string;
+}

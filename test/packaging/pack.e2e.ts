@@ -1,0 +1,100 @@
+/**
+ * The install rule of the issue: `npm pack` of libs/backup installs with a plain
+ * `npm install <tgz>` (no --legacy-peer-deps, no --force) into a fresh NestJS 11 app and a
+ * fresh NestJS 12 app, and works there. scripts/pack-check.js does the work (also runnable by
+ * hand); this file asserts on its result. Needs `npm run build` (npm test does it) and the npm
+ * registry or a warm npm cache; the two installs run in parallel.
+ */
+import * as path from 'node:path';
+import type { AppCheck, HostRun, PackCheckModule, PackCheckResult } from './pack-check.types';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { packCheck, summary } = require(path.resolve(__dirname, '../../scripts/pack-check.js')) as PackCheckModule;
+
+const SIX_MINUTES = 6 * 60_000;
+const HOSTS = ['cjs', 'mjs'] as const;
+
+let result: PackCheckResult;
+
+beforeAll(async () => {
+  result = await packCheck();
+  // The human summary, for whoever reads the test log.
+  process.stdout.write(`${summary(result)}\n`);
+}, SIX_MINUTES);
+
+const appFor = (major: number): AppCheck => {
+  const app = result.apps.find((a) => a.major === major);
+  if (!app) throw new Error(`pack-check returned no NestJS ${major} app`);
+  return app;
+};
+
+const hostOf = (app: AppCheck, kind: (typeof HOSTS)[number]): HostRun => {
+  const host = app.hosts.find((h) => h.name.startsWith(`${kind}:`));
+  if (!host) throw new Error(`NestJS ${app.major} app: no ${kind} host ran (install exit ${app.install.code}):\n${app.install.stderr}`);
+  return host;
+};
+
+/** "exit 0", or the exit code with the output, so a failure shows why. */
+const outcome = (code: number, output: string): string => (code === 0 ? 'exit 0' : `exit ${code}: ${output}`);
+
+describe('npm pack of libs/backup', () => {
+  it('holds the compiled entry points and type declarations, and no specs or sources', () => {
+    expect(result.pack.name).toBe('nest-backup');
+    expect(result.pack.files).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts']));
+    expect(result.pack.files.filter((f) => /\.spec\.|(^|\/)src\/|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
+  });
+});
+
+describe.each([11, 12])('a fresh NestJS %i app', (major) => {
+  it('installs the tarball with a plain npm install: exit 0, no ERESOLVE caused by nest-backup', () => {
+    const app = appFor(major);
+    expect(app.install.command).not.toMatch(/legacy-peer-deps|--force/);
+    expect(outcome(app.install.code, app.install.stderr)).toBe('exit 0');
+    // Known foreign warnings (nest-commander's own dependency on Nest 12) are listed in the summary.
+    expect(app.install.eresolve.unexpected).toEqual([]);
+  });
+
+  it(`really is NestJS ${major}, with one copy of @nestjs/common and @nestjs/core shared with nest-backup`, () => {
+    const app = appFor(major);
+    expect(app.versions['@nestjs/core']).toMatch(new RegExp(`^${major}\\.`));
+    expect(app.versions['@nestjs/common']).toMatch(new RegExp(`^${major}\\.`));
+    expect(app.versions['nest-backup']).toBe(result.pack.version);
+    expect(app.copies).toEqual({ '@nestjs/common': ['node_modules/@nestjs/common'], '@nestjs/core': ['node_modules/@nestjs/core'] });
+  });
+
+  it('runs no install scripts (nothing native to build)', () => {
+    expect(appFor(major).installScripts).toEqual([]);
+  });
+
+  it('CommonJS host: backup:run through nest-commander writes an AES-256 archive that 7-Zip opens with every file', () => {
+    const host = hostOf(appFor(major), 'cjs');
+    expect(outcome(host.code, `${host.command}\n${host.stderr}`)).toBe('exit 0');
+    expect(host.stdout).toContain('local: packcheck/pack-check-cjs.zip');
+    expect(host.archive.exists).toBe(true);
+    expect(host.archive.encrypted).toBe(true);
+    expect(host.archive.test).toEqual({ code: 0, output: expect.stringContaining('Everything is Ok') });
+    expect(host.archive.entries).toEqual([...host.expectedFiles, 'manifest.json'].sort());
+    expect(host.archive.differing).toEqual([]);
+  });
+
+  it('ES-module host: BackupService.run through NestFactory reports success and its archive holds every file', () => {
+    const host = hostOf(appFor(major), 'mjs');
+    expect(outcome(host.code, `${host.command}\n${host.stderr}`)).toBe('exit 0');
+    expect(host.report).toMatchObject({
+      ok: true,
+      files: host.expectedFiles.length,
+      destinations: [{ disk: 'local', ok: true, key: 'packcheck/pack-check-mjs.zip' }],
+    });
+    expect(host.archive.exists).toBe(true);
+    expect(host.archive.encrypted).toBe(false);
+    expect(host.archive.test?.code).toBe(0);
+    expect(host.archive.entries).toEqual([...host.expectedFiles, 'manifest.json'].sort());
+    expect(host.archive.differing).toEqual([]);
+  });
+});
+
+describe('scripts/pack-check.js', () => {
+  it('reports no problem, as `node scripts/pack-check.js` would', () => {
+    expect(result.problems).toEqual([]);
+  });
+});

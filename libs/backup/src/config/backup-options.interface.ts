@@ -2,6 +2,7 @@ import { BackupDestination } from '../destinations/destination.interface';
 import type { HealthCheck } from '../health/health-check.interface';
 import { BackupLock } from '../lock/backup-lock.interface';
 import { ConnectionInfo } from '../sources/connection-info';
+import type { TenantOptions } from '../tenant/tenant.options';
 
 /** Local disk destination settings (BACKUP_LOCAL_ROOT). */
 export interface LocalDiskOptions {
@@ -105,4 +106,6 @@ export interface BackupModuleOptions {
    * the first backed-up database (PostgreSQL advisory lock, MySQL GET_LOCK, else a lock file).
    */
   lock?: BackupLock;
+  /** Multi-tenant scoping for tenant exports and restores (BACKUP_TENANT_*); see tenant/README.md. */
+  tenant?: TenantOptions;
 }

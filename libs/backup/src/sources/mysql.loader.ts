@@ -1,4 +1,5 @@
-import { createConnection, Connection } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
+import { loadMysql } from '../common/optional-driver';
 import { Readable } from 'node:stream';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
@@ -79,6 +80,7 @@ export class MysqlLoader implements DatabaseLoader {
   }
 
   private async withConnection<T>(connection: ConnectionInfo, database: string | undefined, what: string, fn: (c: Connection) => Promise<T>): Promise<T> {
+    const { createConnection } = loadMysql('Working with a MySQL/MariaDB database');
     let c: Connection | undefined;
     try {
       c = await createConnection({

@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { loadPg } from '../common/optional-driver';
 import { Readable } from 'node:stream';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
@@ -87,7 +88,8 @@ export class PostgresLoader implements DatabaseLoader {
   }
 
   private async withClient<T>(connection: ConnectionInfo, database: string, what: string, fn: (c: Client) => Promise<T>): Promise<T> {
-    const client = new Client({
+    const { Client: PgClient } = loadPg('Working with a PostgreSQL database');
+    const client = new PgClient({
       host: connection.host,
       port: connection.port,
       user: connection.username,

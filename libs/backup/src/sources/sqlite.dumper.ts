@@ -1,4 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { loadSqlite } from '../common/optional-driver';
+
+const openSqlite = (file: string, options?: Database.Options): Database.Database =>
+  new (loadSqlite('Working with a SQLite database'))(file, options);
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +60,7 @@ export class SqliteDumper implements DatabaseDumper {
         dir = await mkdtemp(join(optionsTmp, 'nest-backup-sqlite-'));
         const copy = join(dir, 'snapshot.db');
         await writeFile(copy, '', { mode: 0o600, flag: 'wx' });
-        const source = new Database(file, { readonly: true, fileMustExist: true, timeout: 30000 });
+        const source = openSqlite(file, { readonly: true, fileMustExist: true, timeout: 30000 });
         try {
           tool = sqliteVersion(source);
           // One step for all pages: the copy is a single consistent read, never restarted by writers.
@@ -71,7 +75,7 @@ export class SqliteDumper implements DatabaseDumper {
           source.close();
         }
         if (cancelled) throw cancelled;
-        snapshot = new Database(copy, { readonly: true });
+        snapshot = openSqlite(copy, { readonly: true });
         for (const chunk of sqliteSqlDump(snapshot, counts)) {
           if (cancelled) throw cancelled;
           yield chunk;

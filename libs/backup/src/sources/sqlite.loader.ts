@@ -1,4 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { loadSqlite } from '../common/optional-driver';
+
+const openSqlite = (file: string, options?: Database.Options): Database.Database =>
+  new (loadSqlite('Working with a SQLite database'))(file, options);
 import { existsSync } from 'node:fs';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -29,7 +33,7 @@ export class SqliteLoader implements DatabaseLoader {
     let db: Database.Database | undefined;
     try {
       await writeFile(temp, '', { mode: 0o600, flag: 'wx' });
-      db = new Database(temp);
+      db = openSqlite(temp);
       const splitter = new SqliteStatementSplitter();
       const decoder = new StringDecoder('utf8');
       let batch = '';
@@ -64,7 +68,7 @@ export class SqliteLoader implements DatabaseLoader {
   /** Empties a WAL target into its file first, so no stale -wal is replayed onto the new one. */
   private async replace(target: string, temp: string): Promise<void> {
     if (existsSync(target)) {
-      const old = new Database(target, { fileMustExist: true, timeout: 30000 });
+      const old = openSqlite(target, { fileMustExist: true, timeout: 30000 });
       try {
         old.pragma('wal_checkpoint(TRUNCATE)');
       } finally {
@@ -81,7 +85,7 @@ export class SqliteLoader implements DatabaseLoader {
     if (existsSync(file)) {
       throw new LoadFailedError(`SQLite database ${file} already exists.`, 'Choose another file or drop it first.');
     }
-    new Database(file).close();
+    openSqlite(file).close();
   }
 
   async dropDatabase(_connection: ConnectionInfo, name: string): Promise<void> {
@@ -100,7 +104,7 @@ export class SqliteLoader implements DatabaseLoader {
     const file = resolve(connection.database);
     let db: Database.Database;
     try {
-      db = new Database(file, { readonly: true, fileMustExist: true });
+      db = openSqlite(file, { readonly: true, fileMustExist: true });
     } catch (err) {
       throw new LoadFailedError(`Cannot open SQLite database ${file}: ${(err as Error).message}`, 'Check the path of the database file.');
     }

@@ -1,8 +1,14 @@
 import { ZipReader } from '../archive';
-import { ConnectionInfo } from '../sources/connection-info';
+import { ConnectionInfo, DatabaseDriver } from '../sources/connection-info';
+import { DatabaseLoader } from '../sources/database-loader.interface';
 import { loaderFor } from '../sources/dumper.registry';
+import { DatabaseSwapper } from './database-swapper.interface';
+import { MysqlSwapper } from './mysql.swapper';
+import { PostgresSwapper } from './postgres.swapper';
+import { RowCountMismatchError } from './restore.errors';
 import { compareRowCounts } from './row-count.check';
-import { DatabaseRestorePlan, DatabaseRestoreResult } from './restore.types';
+import { DatabaseRestorePlan, DatabaseRestoreResult, TableCheck } from './restore.types';
+import { stagingNames } from './staging.names';
 
 /** Whether the target of a plan exists and holds any table (decides what needs confirming). */
 export async function targetState(plan: DatabaseRestorePlan, connection: ConnectionInfo): Promise<{ exists: boolean; tables: number }> {
@@ -13,22 +19,130 @@ export async function targetState(plan: DatabaseRestorePlan, connection: Connect
   return { exists, tables: Object.keys(counts).length };
 }
 
+export interface StageOptions {
+  /** Keep the replaced database (as `<db>_old_<hex>`) instead of dropping it after the swap. */
+  keepReplaced?: boolean;
+  onStep?: (message: string) => void;
+}
+
 /**
- * Loads one verified dump into its target. PostgreSQL and MySQL/MariaDB targets that exist
- * and hold tables are dropped and created again first (the caller has confirmed that and taken
- * the safety backup); SQLite files are replaced atomically by the loader. Afterwards the rows
- * per table are compared with the manifest.
+ * A dump loaded and checked, not yet visible under the target name (except for a target that
+ * did not exist, which is loaded directly). `commit` puts it in place; `discard` removes every
+ * trace and leaves the target as it was.
  */
-export async function restoreDatabase(zip: ZipReader, plan: DatabaseRestorePlan, connection: ConnectionInfo): Promise<DatabaseRestoreResult> {
+export interface StagedDatabase {
+  readonly plan: DatabaseRestorePlan;
+  commit(): Promise<DatabaseRestoreResult>;
+  discard(): Promise<void>;
+}
+
+function swapperFor(driver: DatabaseDriver): DatabaseSwapper | undefined {
+  if (driver === 'postgres') return new PostgresSwapper();
+  if (driver === 'mysql' || driver === 'mariadb') return new MysqlSwapper();
+  return undefined;
+}
+
+/**
+ * Loads one verified dump so that a failure can change nothing ("no half-restored database"):
+ * - SQLite: the loader builds a temp file beside the target and renames it over the target only
+ *   when every statement succeeded, so this happens while staging (before any swap of the other
+ *   databases); the counts are then checked on the replaced file and reported.
+ * - PostgreSQL, MySQL/MariaDB, target missing: created and loaded directly; dropped again if
+ *   the load fails or the rows differ from the manifest.
+ * - PostgreSQL, MySQL/MariaDB, target exists: loaded into `<db>_restore_<hex>` and checked;
+ *   commit swaps it in (see PostgresSwapper, MysqlSwapper), discard drops it.
+ * Rows per table that differ from the manifest throw RowCountMismatchError (nothing put in place).
+ */
+export async function stageDatabase(
+  zip: ZipReader,
+  plan: DatabaseRestorePlan,
+  connection: ConnectionInfo,
+  options: StageOptions = {},
+): Promise<StagedDatabase> {
   const started = Date.now();
+  const step = options.onStep ?? (() => undefined);
   const loader = loaderFor(plan.driver);
-  const target: ConnectionInfo = { ...connection, database: plan.targetDatabase };
   const state = await targetState(plan, connection);
-  if (plan.driver !== 'sqlite') {
-    if (state.exists && state.tables > 0) await loader.dropDatabase(connection, plan.targetDatabase);
-    if (!state.exists || state.tables > 0) await loader.createDatabase(connection, plan.targetDatabase);
+  const result = (checks: TableCheck[]): DatabaseRestoreResult => ({
+    ...plan,
+    created: !state.exists,
+    checks,
+    ok: checks.every((c) => c.ok),
+    durationMs: Date.now() - started,
+  });
+
+  if (plan.driver === 'sqlite') {
+    const target = { ...connection, database: plan.targetDatabase };
+    await loader.load(target, await zip.openEntry(plan.entry));
+    const checks = compareRowCounts(plan.tables, await loader.countRows(target));
+    return { plan, commit: async () => result(checks), discard: async () => undefined };
   }
-  await loader.load(target, await zip.openEntry(plan.entry));
-  const checks = compareRowCounts(plan.tables, await loader.countRows(target));
-  return { ...plan, created: !state.exists, checks, ok: checks.every((c) => c.ok), durationMs: Date.now() - started };
+
+  const swapper = swapperFor(plan.driver);
+  if (!state.exists || !swapper) {
+    if (!state.exists) await loader.createDatabase(connection, plan.targetDatabase);
+    const drop = async () => {
+      if (!state.exists) await loader.dropDatabase(connection, plan.targetDatabase);
+    };
+    const checks = await loadChecked(zip, plan, loader, { ...connection, database: plan.targetDatabase }, drop);
+    return { plan, commit: async () => result(checks), discard: drop };
+  }
+
+  const names = stagingNames(plan.targetDatabase);
+  step(`Loading into the staging database "${names.staging}"; "${plan.targetDatabase}" stays as it is until the load and its row counts check out...`);
+  await loader.createDatabase(connection, names.staging);
+  const dropStaging = () => loader.dropDatabase(connection, names.staging);
+  const checks = await loadChecked(zip, plan, loader, { ...connection, database: names.staging }, dropStaging);
+  return {
+    plan,
+    discard: dropStaging,
+    commit: async () => {
+      try {
+        const swap = await swapper.swap(connection, names.staging, plan.targetDatabase, {
+          old: names.old,
+          keepReplaced: !!options.keepReplaced,
+          onStep: step,
+        });
+        for (const w of swap.warnings) step(`Warning: ${w}`);
+        return { ...result(checks), ...(swap.keptAs ? { replacedKeptAs: swap.keptAs } : {}) };
+      } finally {
+        await dropStaging().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** Loads and compares rows with the manifest; on any failure `undo` runs before the error is thrown. */
+async function loadChecked(
+  zip: ZipReader,
+  plan: DatabaseRestorePlan,
+  loader: DatabaseLoader,
+  into: ConnectionInfo,
+  undo: () => Promise<void>,
+): Promise<TableCheck[]> {
+  try {
+    await loader.load(into, await zip.openEntry(plan.entry));
+    const checks = compareRowCounts(plan.tables, await loader.countRows(into));
+    const wrong = checks.filter((c) => !c.ok);
+    if (wrong.length) {
+      throw new RowCountMismatchError(
+        `The restored rows differ from the manifest in ${wrong.map((c) => `${c.table} (${c.actual ?? 'missing'} restored, ${c.expected ?? 'not in the manifest'} expected)`).join(', ')}`,
+        `"${plan.targetDatabase}" was left as it was. Check the archive with backup:verify --test-restore.`,
+      );
+    }
+    return checks;
+  } catch (err) {
+    await undo().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Stages and commits in one go (one database; the service stages all before committing any). */
+export async function restoreDatabase(
+  zip: ZipReader,
+  plan: DatabaseRestorePlan,
+  connection: ConnectionInfo,
+  options: StageOptions = {},
+): Promise<DatabaseRestoreResult> {
+  return (await stageDatabase(zip, plan, connection, options)).commit();
 }

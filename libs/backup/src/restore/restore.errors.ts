@@ -30,3 +30,12 @@ export class SafetyBackupFailedError extends BackupError {}
 
 /** Loading a verified backup failed part-way; the message names the safety backup to go back to. */
 export class RestoreFailedError extends BackupError {}
+
+/**
+ * The restored copy's rows per table differ from the manifest, so it was not put in place;
+ * the target database was left as it was.
+ */
+export class RowCountMismatchError extends BackupError {}
+
+/** Putting the restored copy in place of the live database failed; the live one was kept. */
+export class DatabaseSwapError extends BackupError {}

@@ -10,11 +10,11 @@ import { DestinationRegistry } from '../module/destination.registry';
 import { ConnectionInfo } from '../sources/connection-info';
 import { firstLine, openVerified, VerifiedArchive } from './archive.opener';
 import { BackupLocator } from './backup.locator';
-import { restoreDatabase, targetState } from './database.restorer';
+import { stageDatabase, StagedDatabase, targetState } from './database.restorer';
 import { archivedDumps, pairDumps } from './dump.matcher';
 import { FileToRestore, planFiles, restoreFiles } from './files.restorer';
 import { RestoreFailedError, RestoreNotConfirmedError, RestoreRequestError, SafetyBackupFailedError } from './restore.errors';
-import { ConfirmationQuestion, DatabaseRestorePlan, RestoreReport, RestoreRequest } from './restore.types';
+import { ConfirmationQuestion, DatabaseRestorePlan, DatabaseRestoreResult, RestoreReport, RestoreRequest } from './restore.types';
 
 interface Plan {
   databases: Array<{ plan: DatabaseRestorePlan; connection: ConnectionInfo }>;
@@ -82,20 +82,24 @@ export class RestoreService {
 
       report.databases = [];
       try {
-        for (const { plan: p, connection } of plan.databases) {
-          step(`Loading ${p.entry} into ${p.driver} "${p.targetDatabase}"...`);
-          report.databases.push(await restoreDatabase(archive.zip, p, connection));
-        }
+        await this.restoreDatabases(archive, plan, request, step, report.databases);
         if (plan.files) {
           step(`Writing ${plan.files.list.length} file(s) under ${plan.files.target}...`);
           await restoreFiles(archive.zip, plan.files.list);
         }
       } catch (err) {
+        const replaced = report.databases.map((d) => `"${d.targetDatabase}"`);
+        const untouched = replaced.length
+          ? `Already restored: ${replaced.join(', ')}; every other database was left as it was.`
+          : plan.databases.length
+            ? 'No database was changed: the dump was loaded into a staging copy (or a new database) that was dropped.'
+            : '';
         throw new RestoreFailedError(
           `The restore of ${backup.key} failed: ${firstLine(err instanceof Error ? err.message : String(err))}`,
-          report.safetyBackup
-            ? `The state before the restore is in the safety backup ${report.safetyBackup} on ${disk.name}; restore it with backup:restore.`
-            : 'Fix the cause and run the restore again; the archive itself verified.',
+          `${untouched ? untouched + ' ' : ''}` +
+            (report.safetyBackup
+              ? `The state before the restore is also in the safety backup ${report.safetyBackup} on ${disk.name}.`
+              : 'Fix the cause and run the restore again; the archive itself verified.'),
         );
       }
       report.ok = report.databases.every((d) => d.ok);
@@ -103,6 +107,38 @@ export class RestoreService {
       return report;
     } finally {
       await archive.zip.close();
+    }
+  }
+
+  /**
+   * Every dump is loaded and checked first (staging databases for existing targets), and only
+   * then are they put in place, so a broken dump or a row count mismatch in any of them leaves
+   * every live database as it was.
+   */
+  private async restoreDatabases(
+    archive: VerifiedArchive,
+    plan: Plan,
+    request: RestoreRequest,
+    step: (m: string) => void,
+    results: DatabaseRestoreResult[],
+  ): Promise<void> {
+    const staged: StagedDatabase[] = [];
+    try {
+      for (const { plan: p, connection } of plan.databases) {
+        step(`Loading ${p.entry} into ${p.driver} "${p.targetDatabase}"...`);
+        staged.push(await stageDatabase(archive.zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step }));
+      }
+    } catch (err) {
+      for (const s of staged) await s.discard().catch(() => undefined);
+      throw err;
+    }
+    for (const [i, s] of staged.entries()) {
+      try {
+        results.push(await s.commit());
+      } catch (err) {
+        for (const rest of staged.slice(i + 1)) await rest.discard().catch(() => undefined);
+        throw err;
+      }
     }
   }
 

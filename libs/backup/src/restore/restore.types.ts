@@ -23,6 +23,12 @@ export interface RestoreRequest {
   /** Skip the safety backup of the current state taken before overwriting it. */
   noSafetyBackup?: boolean;
   /**
+   * PostgreSQL, MySQL/MariaDB: keep the replaced database as `<db>_old_<hex>` (MySQL: its
+   * tables, views, triggers and routines) instead of dropping it once the restored copy is in
+   * place. Default false: the safety backup already holds that state.
+   */
+  keepReplaced?: boolean;
+  /**
    * Asked (after the archive verified) when live data would be overwritten and `force` is not
    * set; the CLI types the question on a terminal. Resolve true to go on.
    */
@@ -70,6 +76,8 @@ export interface DatabaseRestorePlan {
 export interface DatabaseRestoreResult extends DatabaseRestorePlan {
   /** The target did not exist and was created. */
   created: boolean;
+  /** Where the replaced database was kept (`keepReplaced`). */
+  replacedKeptAs?: string;
   /** Rows per table after the restore compared with the manifest. */
   checks: TableCheck[];
   ok: boolean;

@@ -56,9 +56,9 @@ function harness(env: Record<string, string>): Harness {
   const scheduler = new BackupScheduler(options, moduleRef, jobLock);
   const logs: string[] = [];
   for (const level of ['log', 'warn', 'error'] as const) {
-    jest.spyOn(Logger.prototype, level).mockImplementation(function (this: Logger, message: unknown) {
+    jest.spyOn(Logger.prototype, level).mockImplementation(((message: unknown) => {
       logs.push(String(message));
-    });
+    }) as never);
   }
   return { scheduler, calls, logs, lock };
 }

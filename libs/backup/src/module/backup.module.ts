@@ -18,6 +18,12 @@ import { VerifyCommand } from '../cli/verify.command';
 import { RestoreService } from '../restore/restore.service';
 import { VerifyService } from '../verify/verify.service';
 import { JobLock } from '../lock/job.lock';
+import { TenantScopeService } from '../tenant/tenant-scope.service';
+import { TenantExportService } from '../tenant/tenant-export.service';
+import { TenantRestoreService } from '../tenant/tenant-restore.service';
+import { TenantsCommand } from '../cli/tenants.command';
+import { TenantExportCommand } from '../cli/tenant-export.command';
+import { TenantRestoreCommand } from '../cli/tenant-restore.command';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
@@ -36,8 +42,8 @@ const notifierOptions: Provider = {
   },
 };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock];
-const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand];
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService];
+const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand, TenantsCommand, TenantExportCommand, TenantRestoreCommand];
 
 /**
  * Encrypted backups for a NestJS app in one import.

@@ -1,0 +1,42 @@
+import { tenantCondition } from './scope.sql';
+import { LiveColumn, SqlSession } from './sql.session';
+import { TenantConfigError, UnknownTenantError } from './tenant.errors';
+import { TenantScope } from './tenant.scope';
+
+/** Rejects an id with no row in the tenant table (the error names the tenant table). */
+export async function assertTenantExists(session: SqlSession, scope: TenantScope, id: unknown, where: string): Promise<void> {
+  const { table, column } = scope.key;
+  const rows = await session.query(`SELECT 1 AS found FROM ${session.quote(table)} WHERE ${session.quote(column)} = ${session.placeholder(1)}`, [id]);
+  if (rows.length === 0) {
+    throw new UnknownTenantError(`There is no tenant ${JSON.stringify(String(id))} in ${table}.${column} of ${where}`, 'Check the id (backup:tenants lists the scoped tables); nothing was changed.');
+  }
+}
+
+/** The live columns of every scoped table; a table missing from the database is a configuration error. */
+export async function liveColumns(session: SqlSession, scope: TenantScope): Promise<Map<string, LiveColumn[]>> {
+  const out = new Map<string, LiveColumn[]>();
+  for (const { table } of scope.tables) {
+    const columns = await session.columns(table);
+    if (columns.length === 0) {
+      throw new TenantConfigError(`The tenant-scoped table "${table}" is in the entity metadata but not in the database`, 'Run the migrations, or fix the entities.');
+    }
+    out.set(table, columns);
+  }
+  return out;
+}
+
+/** One tenant's rows of `table` (the selected columns), streamed. */
+export function selectTenantRows(session: SqlSession, scope: TenantScope, table: string, columns: string[], id: unknown): AsyncIterable<Record<string, unknown>> {
+  const list = columns.map((c) => `${session.quote(table)}.${session.quote(c)}`).join(', ');
+  return session.stream(`SELECT ${list} FROM ${session.quote(table)} WHERE ${tenantCondition(scope, table, session)}`, [id]);
+}
+
+export async function countTenantRows(session: SqlSession, scope: TenantScope, table: string, id: unknown): Promise<number> {
+  const [row] = await session.query(`SELECT COUNT(*) AS n FROM ${session.quote(table)} WHERE ${tenantCondition(scope, table, session)}`, [id]);
+  return Number(row.n);
+}
+
+export async function countAllRows(session: SqlSession, table: string): Promise<number> {
+  const [row] = await session.query(`SELECT COUNT(*) AS n FROM ${session.quote(table)}`);
+  return Number(row.n);
+}

@@ -82,3 +82,15 @@ export { PostgresLoader } from './sources/postgres.loader';
 export { MysqlLoader } from './sources/mysql.loader';
 export { SqliteLoader } from './sources/sqlite.loader';
 export * from './archive';
+// schedules, locks, retries
+export * from './backup/retry';
+export * from './lock/backup-lock.interface';
+export * from './lock/lock.errors';
+export * from './lock/postgres.lock';
+export * from './lock/mysql.lock';
+export * from './lock/file.lock';
+export * from './lock/lock.factory';
+export * from './lock/job.lock';
+export * from './schedule/backup.scheduler';
+export * from './schedule/schedule.errors';
+export { BackupModuleExtras } from './module/backup.module-definition';

@@ -19,7 +19,11 @@ export async function liveTenantFiles(root: string, patterns: string[], tenantId
   const out: SelectedFile[] = [];
   if (patterns.length === 0) return out;
   for await (const f of selectFiles({ root, include: tenantPatterns(patterns, tenantId), exclude: [], followSymlinks: false, alwaysExclude })) {
-    if ('unreadable' in f) throw f.error;
+    if ('unreadable' in f) {
+      // A tenant without a folder simply has no files; anything else unreadable is an error.
+      if ((f.error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw f.error;
+    }
     out.push(f);
   }
   return out;

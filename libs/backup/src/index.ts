@@ -93,4 +93,4 @@ export * from './lock/lock.factory';
 export * from './lock/job.lock';
 export * from './schedule/backup.scheduler';
 export * from './schedule/schedule.errors';
-export { BackupModuleExtras } from './module/backup.module-definition';
+export type { BackupModuleExtras } from './module/backup.module-definition';

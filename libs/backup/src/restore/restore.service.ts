@@ -8,7 +8,8 @@ import { BackupDestination } from '../destinations/destination.interface';
 import { ConnectionResolver } from '../module/connection.resolver';
 import { DestinationRegistry } from '../module/destination.registry';
 import { ConnectionInfo } from '../sources/connection-info';
-import { firstLine, openVerified, VerifiedArchive } from './archive.opener';
+import { openVerified, VerifiedArchive } from './archive.opener';
+import { failureSummary } from './failure.summary';
 import { BackupLocator } from './backup.locator';
 import { stageDatabase, StagedDatabase, targetState } from './database.restorer';
 import { archivedDumps, pairDumps } from './dump.matcher';
@@ -95,7 +96,7 @@ export class RestoreService {
             ? 'No database was changed: the dump was loaded into a staging copy (or a new database) that was dropped.'
             : '';
         throw new RestoreFailedError(
-          `The restore of ${backup.key} failed: ${firstLine(err instanceof Error ? err.message : String(err))}`,
+          `The restore of ${backup.key} failed: ${failureSummary(err instanceof Error ? err.message : String(err))}`,
           `${untouched ? untouched + ' ' : ''}` +
             (report.safetyBackup
               ? `The state before the restore is also in the safety backup ${report.safetyBackup} on ${disk.name}.`

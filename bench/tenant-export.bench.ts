@@ -1,0 +1,95 @@
+/**
+ * Tenant export benchmark (issue 7): one tenant holding 1% of the rows exported with
+ * TenantExportService, beside a full `backup:run --only-db` (BackupService.run) of the same
+ * PostgreSQL database, same process, same disk, same encryption. Indexes on the tenant columns
+ * (the demo entities have them) are what make the export cost ~1% and not 100%.
+ *
+ *   npm run build && node dist/bench/tenant-export.bench.js     (BENCH_USERS=200000 by default)
+ */
+import 'reflect-metadata';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DEMO_ENTITIES } from '../apps/demo/src/entities';
+// The built library (dist/bench runs against libs/backup/dist), typed from source.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { BackupModule, BackupService } = require('nest-backup') as typeof import('../libs/backup/src');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { TenantExportService } = require('nest-backup/dist/tenant/tenant-export.service') as typeof import('../libs/backup/src/tenant/tenant-export.service');
+
+const USERS = Number(process.env.BENCH_USERS ?? 200_000);
+const TENANTS = 100;
+const SERVER = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
+
+async function sql(database: string, text: string): Promise<void> {
+  const c = new Client({ ...SERVER, database });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const database = `nbt_bench_tenant_${randomBytes(4).toString('hex')}`;
+  const appRoot = mkdtempSync(join(tmpdir(), 'nbt-bench-tenant-'));
+  await sql('postgres', `CREATE DATABASE ${database}`);
+  try {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'postgres', host: SERVER.host, port: SERVER.port, username: SERVER.user, database, entities: DEMO_ENTITIES, synchronize: true, logging: false }),
+        BackupModule.forRoot({
+          appName: 'bench', appRoot, disks: ['local'], local: { root: join(appRoot, 'backups') },
+          archive: { encryption: 'aes256', password: 'bench-password-0123456789-abcdefghij', compressionLevel: 6, filenamePrefix: '' },
+          databases: ['default'],
+          connections: [{ name: 'default', driver: 'postgres', host: SERVER.host, port: SERVER.port, username: SERVER.user, database }],
+          files: { include: [], exclude: [], followSymlinks: false },
+          retention: { keepAllDays: 7, keepDailyDays: 30, keepWeeklyWeeks: 12, keepMonthlyMonths: 12, keepYearlyYears: 7, deleteOldestWhenUsingMoreMb: null, maxCount: null },
+          monitor: { disks: ['local'], maxAgeDays: 1, maxStorageMb: 10240 },
+          cliCommand: 'node cli',
+        }),
+      ],
+    }).compile();
+    moduleRef.useLogger(false);
+    await moduleRef.init();
+    // Every tenant holds 1% of every table: rows are dealt round-robin over 100 tenants.
+    await sql(database, `
+      INSERT INTO tenants (id, name) SELECT t, 'Tenant ' || t FROM generate_series(1, ${TENANTS}) t;
+      INSERT INTO users (id, tenant_id, email, name) SELECT i, 1 + i % ${TENANTS}, 'user' || i || '@example.com', md5(i::text) FROM generate_series(1, ${USERS}) i;
+      INSERT INTO clinics (id, tenant_id, name, address) SELECT i, 1 + i % ${TENANTS}, 'Clinic ' || i, md5(i::text) || ' Main St' FROM generate_series(1, ${USERS / 2}) i;
+      INSERT INTO queues (id, tenant_id, clinic_id, name) SELECT i, 1 + i % ${TENANTS}, i, 'Queue ' || i FROM generate_series(1, ${USERS / 2}) i;
+      INSERT INTO sub_queues (id, queue_id, name, position) SELECT i, 1 + (i - 1) / 2, 'Sub ' || md5(i::text), i % 2 FROM generate_series(1, ${USERS}) i;
+      ANALYZE;`);
+    const total = USERS * 3 + TENANTS;
+
+    const backups = moduleRef.get(BackupService);
+    const exports = moduleRef.get(TenantExportService);
+    const t0 = process.hrtime.bigint();
+    const full = await backups.run({ onlyDb: true, emitEvents: false });
+    const fullMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (!full.ok) throw new Error(`full backup failed: ${full.error}`);
+    const t1 = process.hrtime.bigint();
+    const one = await exports.export({ tenantId: '42', onStep: () => undefined });
+    const oneMs = Number(process.hrtime.bigint() - t1) / 1e6;
+    const rows = Object.values(one.tables).reduce((s, n) => s + n, 0);
+
+    console.log(`PostgreSQL, ${total.toLocaleString('en')} rows in 5 tables, ${TENANTS} tenants (indexes on tenant_id and queue_id)`);
+    console.log(`full backup:run --only-db : ${fullMs.toFixed(0).padStart(7)} ms, ${full.archiveBytes.toLocaleString('en')} bytes`);
+    console.log(`tenant-export of tenant 42: ${oneMs.toFixed(0).padStart(7)} ms, ${one.bytes.toLocaleString('en')} bytes, ${rows.toLocaleString('en')} rows (${((rows / total) * 100).toFixed(2)}% of the rows)`);
+    console.log(`export / full             : ${((oneMs / fullMs) * 100).toFixed(1)}%`);
+    await moduleRef.close();
+  } finally {
+    await sql('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    rmSync(appRoot, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

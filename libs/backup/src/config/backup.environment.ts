@@ -114,6 +114,16 @@ export class BackupEnvironment {
   @Matches(/^([1-9]\d*|off)$/, { message: 'BACKUP_TIMEOUT must be a positive whole number of seconds or "off"' })
   BACKUP_TIMEOUT?: string;
 
+  @IsOptional()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'BACKUP_TENANT_ENTITY must be an entity or table name (letters, digits, "_")' })
+  BACKUP_TENANT_ENTITY?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'BACKUP_TENANT_COLUMN must be a column name (letters, digits, "_"), e.g. tenant_id' })
+  BACKUP_TENANT_COLUMN?: string;
+  @IsOptional()
+  @Matches(/^([^,]*\{tenant\}[^,]*)(,[^,]*\{tenant\}[^,]*)*$/, { message: 'BACKUP_TENANT_FILES must be a comma list of paths that each contain {tenant}, e.g. storage/app/tenants/{tenant}/**' })
+  BACKUP_TENANT_FILES?: string;
+
   constructor(private readonly disks: string[] = []) {}
 
   usesS3(): boolean {

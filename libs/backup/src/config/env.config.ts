@@ -22,6 +22,7 @@ export const BACKUP_ENV_KEYS = [
   'BACKUP_WEBHOOK_SECRET', 'BACKUP_FAILURE_NOTIFICATIONS', 'BACKUP_HEALTH_NOTIFICATIONS',
   'BACKUP_SUCCESS_NOTIFICATIONS', 'BACKUP_SCHEDULE_RUN', 'BACKUP_SCHEDULE_CLEAN', 'BACKUP_SCHEDULE_MONITOR',
   'BACKUP_SCHEDULE_VERIFY', 'BACKUP_TIMEZONE', 'BACKUP_TRIES', 'BACKUP_RETRY_DELAY', 'BACKUP_TIMEOUT',
+  'BACKUP_TENANT_ENTITY', 'BACKUP_TENANT_COLUMN', 'BACKUP_TENANT_FILES',
 ] as const;
 
 export const list = (value: string | undefined): string[] =>
@@ -142,6 +143,11 @@ export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): 
       tries: num(env.BACKUP_TRIES, 1),
       retryDelayMs: num(env.BACKUP_RETRY_DELAY, 60) * 1000,
       timeoutMs: env.BACKUP_TIMEOUT && env.BACKUP_TIMEOUT !== 'off' ? Number(env.BACKUP_TIMEOUT) * 1000 : null,
+    },
+    tenant: {
+      entity: env.BACKUP_TENANT_ENTITY,
+      column: env.BACKUP_TENANT_COLUMN,
+      files: list(env.BACKUP_TENANT_FILES),
     },
   };
 }

@@ -133,6 +133,9 @@ export function runToolDump(o: ToolDumpOptions, prepare: Promise<void> = Promise
 
   void prepare
     .then(() => {
+      // Settled already (cancelled, or the stream closed while the password file was written):
+      // never start the tool, or it would stall writing into a destroyed stream.
+      if (settled) return void cleanup();
       if (cancelled) throw cancelled;
       child = spawn(o.bin, o.args, { env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
       const proc = child;

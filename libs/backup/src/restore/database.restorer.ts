@@ -36,10 +36,9 @@ export interface StagedDatabase {
   discard(): Promise<void>;
 }
 
-function swapperFor(driver: DatabaseDriver): DatabaseSwapper | undefined {
-  if (driver === 'postgres') return new PostgresSwapper();
-  if (driver === 'mysql' || driver === 'mariadb') return new MysqlSwapper();
-  return undefined;
+/** How a loaded staging database replaces a live one on this server type. */
+function swapperFor(driver: Exclude<DatabaseDriver, 'sqlite'>): DatabaseSwapper {
+  return driver === 'postgres' ? new PostgresSwapper() : new MysqlSwapper();
 }
 
 /**
@@ -78,16 +77,14 @@ export async function stageDatabase(
     return { plan, commit: async () => result(checks), discard: async () => undefined };
   }
 
-  const swapper = swapperFor(plan.driver);
-  if (!state.exists || !swapper) {
-    if (!state.exists) await loader.createDatabase(connection, plan.targetDatabase);
-    const drop = async () => {
-      if (!state.exists) await loader.dropDatabase(connection, plan.targetDatabase);
-    };
+  if (!state.exists) {
+    await loader.createDatabase(connection, plan.targetDatabase);
+    const drop = () => loader.dropDatabase(connection, plan.targetDatabase);
     const checks = await loadChecked(zip, plan, loader, { ...connection, database: plan.targetDatabase }, drop);
     return { plan, commit: async () => result(checks), discard: drop };
   }
 
+  const swapper = swapperFor(plan.driver);
   const names = stagingNames(plan.targetDatabase);
   step(`Loading into the staging database "${names.staging}"; "${plan.targetDatabase}" stays as it is until the load and its row counts check out...`);
   await loader.createDatabase(connection, names.staging);

@@ -17,6 +17,7 @@ interface RestoreFlags {
   force?: boolean;
   /** commander turns --no-safety-backup into safetyBackup: false. */
   safetyBackup?: boolean;
+  keepOld?: boolean;
   json?: boolean;
 }
 
@@ -49,6 +50,7 @@ export class RestoreCommand extends CommandRunner {
         dryRun: flags.dryRun,
         force: flags.force,
         noSafetyBackup: flags.safetyBackup === false,
+        keepReplaced: flags.keepOld,
         // Only a person at a terminal can confirm; elsewhere --force is required.
         confirm: process.stdin.isTTY && !flags.json ? askToConfirm : undefined,
         onStep: flags.json ? () => undefined : log,
@@ -110,6 +112,11 @@ export class RestoreCommand extends CommandRunner {
   @Option({ flags: '--no-safety-backup', description: 'Do not back up the current state before overwriting it' })
   parseNoSafetyBackup(): boolean {
     return false;
+  }
+
+  @Option({ flags: '--keep-old', description: 'Keep the replaced database as <db>_old_<hex> instead of dropping it' })
+  parseKeepOld(): boolean {
+    return true;
   }
 
   @Option({ flags: '--json', description: 'Print the report as JSON' })

@@ -1,4 +1,5 @@
-import { Connection, createConnection } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
+import { loadMysql } from '../common/optional-driver';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo } from '../sources/connection-info';
 import { mysqlWhere } from '../sources/mysql.options';
@@ -47,7 +48,7 @@ export class MysqlSwapper implements DatabaseSwapper {
       new DatabaseSwapError(`${what} on ${mysqlWhere(server)}: ${redactor.redact((err as Error).message)}`, hint);
     let c: Connection;
     try {
-      c = await createConnection({ host: server.host, port: server.port, user: server.username, password: server.password, connectTimeout: 15000, charset: 'utf8mb4' });
+      c = await loadMysql('Restoring a MySQL/MariaDB database').createConnection({ host: server.host, port: server.port, user: server.username, password: server.password, connectTimeout: 15000, charset: 'utf8mb4' });
     } catch (err) {
       throw fail('Could not connect to swap the restored copy in', err, `"${live}" was left as it was; check the server and run again.`);
     }

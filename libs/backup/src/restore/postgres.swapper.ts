@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { loadPg } from '../common/optional-driver';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo } from '../sources/connection-info';
 import { pgWhere } from '../sources/postgres.env';
@@ -63,7 +64,7 @@ export class PostgresSwapper implements DatabaseSwapper {
   private async connect(server: ConnectionInfo, redactor: Redactor): Promise<Client> {
     let lastError: Error | undefined;
     for (const database of ['postgres', 'template1']) {
-      const client = new Client({
+      const client = new (loadPg('Restoring a PostgreSQL database').Client)({
         host: server.host,
         port: server.port,
         user: server.username,

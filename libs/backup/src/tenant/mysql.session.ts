@@ -1,4 +1,5 @@
-import { Connection, createConnection } from 'mysql2';
+import type { Connection } from 'mysql2';
+import { optionalDriver } from '../common/optional-driver';
 import { ConnectionInfo } from '../sources/connection-info';
 import { LiveColumn, SqlSession } from './sql.session';
 
@@ -14,6 +15,7 @@ export class MysqlSession implements SqlSession {
 
   static async open(c: ConnectionInfo): Promise<MysqlSession> {
     // Dates as the server's text, big numbers as strings: values round-trip unchanged.
+    const { createConnection } = optionalDriver<typeof import('mysql2')>('mysql2', 'Tenant export and restore on MySQL/MariaDB');
     const conn = createConnection({
       host: c.host, port: c.port, user: c.username, password: c.password, database: c.database,
       charset: 'utf8mb4', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: false,

@@ -1,12 +1,13 @@
-import { Client, types } from 'pg';
+import type { Client } from 'pg';
+import { loadPg } from '../common/optional-driver';
 import { ConnectionInfo } from '../sources/connection-info';
 import { LiveColumn, SqlSession } from './sql.session';
 
 // Dates and times travel as the server's own text, so nothing shifts with the process's time zone.
 const RAW_TEXT = new Set([1082, 1083, 1114, 1184, 1266, 20, 1700]);
-const typeParsers = {
+const typeParsers = (types: ReturnType<typeof loadPg>['types']) => ({
   getTypeParser: ((oid: number, format?: string) => (RAW_TEXT.has(oid) ? (v: string) => v : types.getTypeParser(oid, format as 'text'))) as typeof types.getTypeParser,
-};
+});
 
 export class PostgresSession implements SqlSession {
   readonly driver = 'postgres' as const;
@@ -15,7 +16,8 @@ export class PostgresSession implements SqlSession {
   private constructor(private readonly client: Client) {}
 
   static async open(c: ConnectionInfo): Promise<PostgresSession> {
-    const client = new Client({ host: c.host, port: c.port, user: c.username, password: c.password, database: c.database, types: typeParsers });
+    const pg = loadPg('Tenant export and restore on PostgreSQL');
+    const client = new pg.Client({ host: c.host, port: c.port, user: c.username, password: c.password, database: c.database, types: typeParsers(pg.types) });
     await client.connect();
     return new PostgresSession(client);
   }

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { loadSqlite } from '../common/optional-driver';
 import { ConnectionInfo } from '../sources/connection-info';
 import { TenantConfigError } from './tenant.errors';
 import { LiveColumn, SqlSession } from './sql.session';
@@ -11,7 +12,7 @@ export class SqliteSession implements SqlSession {
   static async open(c: ConnectionInfo): Promise<SqliteSession> {
     let db: Database.Database;
     try {
-      db = new Database(c.database, { fileMustExist: true, timeout: 10_000 });
+      db = new (loadSqlite('Tenant export and restore on SQLite'))(c.database, { fileMustExist: true, timeout: 10_000 });
     } catch (err) {
       throw new TenantConfigError(`Cannot open the SQLite database ${c.database}: ${err instanceof Error ? err.message : err}`, 'Check the DataSource path.');
     }

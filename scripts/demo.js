@@ -21,6 +21,7 @@ if (!fs.existsSync(envFile)) {
       'BACKUP_LOCAL_ROOT=storage/backups',
       `BACKUP_ARCHIVE_PASSWORD=${password}`,
       'BACKUP_INCLUDE=storage/app',
+      'BACKUP_TENANT_FILES=storage/app/tenants/{tenant}/**',
       '# No mail server in the demo: no notification channels.',
       'BACKUP_FAILURE_NOTIFICATIONS=',
       'BACKUP_HEALTH_NOTIFICATIONS=',

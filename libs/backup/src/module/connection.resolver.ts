@@ -38,7 +38,11 @@ export class ConnectionResolver {
     return connectionFromTypeOrm(dataSource.options as never, name);
   }
 
-  private findDataSource(name: string): { options: unknown } | undefined {
+  /**
+   * The host's TypeORM DataSource called `name` (registered by @nestjs/typeorm under
+   * `DataSource` for "default", `<name>DataSource` otherwise), or undefined.
+   */
+  findDataSource(name: string): { options: unknown; entityMetadatas?: unknown[] } | undefined {
     const tokens: unknown[] = [`${name}DataSource`];
     if (name === 'default') {
       try {

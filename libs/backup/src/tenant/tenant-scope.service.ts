@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { ConnectionResolver } from '../module/connection.resolver';
@@ -27,7 +26,6 @@ export class TenantScopeService {
 
   constructor(
     @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
-    private readonly moduleRef: ModuleRef,
     private readonly connections: ConnectionResolver,
   ) {}
 
@@ -64,22 +62,7 @@ export class TenantScopeService {
   }
 
   private findDataSource(name: string): MetadataHolder | undefined {
-    const tokens: unknown[] = [`${name}DataSource`];
-    if (name === 'default') {
-      try {
-        tokens.unshift(require('typeorm').DataSource);
-      } catch {
-        /* typeorm is an optional peer */
-      }
-    }
-    for (const token of tokens) {
-      try {
-        const found = this.moduleRef.get(token as string, { strict: false });
-        if (found && typeof found === 'object' && 'entityMetadatas' in found) return found as MetadataHolder;
-      } catch {
-        /* not registered under this token */
-      }
-    }
-    return undefined;
+    const ds = this.connections.findDataSource(name);
+    return ds && Array.isArray(ds.entityMetadatas) ? (ds as MetadataHolder) : undefined;
   }
 }

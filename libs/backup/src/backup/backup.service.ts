@@ -18,6 +18,7 @@ import { backupFileName, backupKey } from './backup-key';
 import { BACKUP_OPTIONS } from './backup.constants';
 import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
 import { BackupCancelledError, BackupTimeoutError, RetryPolicy, withRetries } from './retry';
+import { audited, AUDIT_TRAIL, AuditRecorder, runFacts } from '../audit/audit.hook';
 
 /**
  * Makes one backup: database dumps and files stream through one ZipWriter, whose output is
@@ -36,6 +37,7 @@ export class BackupService {
     private readonly destinations: DestinationRegistry,
     private readonly connections: ConnectionResolver,
     @Optional() private readonly events?: EventEmitter2,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
   ) {
     this.redactor = new Redactor(secretsOf(options));
   }
@@ -45,6 +47,12 @@ export class BackupService {
    * attempt), each attempt under `timeoutMs`. Events are emitted once, for the final outcome.
    */
   async run(request: RunRequest = {}): Promise<RunReport> {
+    const disks = request.onlyToDisk ? [request.onlyToDisk] : this.options.disks;
+    return audited(this.audit, 'run', () => this.runWithRetries(request), (r) => runFacts(r, request, disks), { destination: disks.join(',') });
+  }
+
+  /** `run` without the audit record. */
+  private async runWithRetries(request: RunRequest): Promise<RunReport> {
     const defaults = this.options.attempts;
     const policy: RetryPolicy = {
       tries: request.tries ?? defaults?.tries ?? 1,

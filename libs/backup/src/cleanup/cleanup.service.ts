@@ -10,6 +10,7 @@ import { BackupDestination } from '../destinations/destination.interface';
 import { BackupEvents, CleanupFailedEvent, CleanupSucceededEvent } from '../events/backup.events';
 import { planRetention, validateRetentionOptions } from '../retention/retention.plan';
 import { CleanupDeleteFailure, CleanupDeletion, CleanupReport, CleanupRequest, DestinationCleanup } from './cleanup.types';
+import { audited, AUDIT_TRAIL, AuditRecorder, cleanFacts } from '../audit/audit.hook';
 
 /** Deletions in flight per destination. */
 const DELETE_CONCURRENCY = 8;
@@ -34,11 +35,16 @@ export class CleanupService {
     @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
     private readonly catalog: BackupCatalog,
     @Optional() private readonly events?: EventEmitter2,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
   ) {
     this.redactor = new Redactor(secretsOf(options));
   }
 
   async clean(request: CleanupRequest = {}): Promise<CleanupReport> {
+    return audited(this.audit, 'clean', () => this.cleanAll(request), cleanFacts, { destination: (request.disks ?? this.options.disks).join(',') });
+  }
+
+  private async cleanAll(request: CleanupRequest): Promise<CleanupReport> {
     // A wrong retention setting is a configuration error: stop before touching any disk.
     validateRetentionOptions(this.options.retention);
     const now = request.now ?? new Date();

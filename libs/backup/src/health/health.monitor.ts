@@ -20,6 +20,7 @@ import { HealthCheck } from './health-check.interface';
 import { BACKUP_HEALTH_CHECKS, BUILT_IN_CHECKS } from './health.constants';
 import { HealthCheckConfigError } from './health.errors';
 import { DestinationHealth, HealthCheckOptions, HealthReport, HealthRequest, MonitorRequest } from './health.types';
+import { audited, AUDIT_TRAIL, AuditRecorder, monitorFacts } from '../audit/audit.hook';
 
 /**
  * Checks the backups on every monitored destination (BACKUP_MONITOR_DISKS): reachable first
@@ -46,6 +47,7 @@ export class HealthMonitor {
     private readonly catalog: BackupCatalog,
     private readonly moduleRef: ModuleRef,
     @Optional() private readonly events?: EventEmitter2,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
   ) {
     this.redactor = new Redactor(secretsOf(options));
   }
@@ -81,6 +83,10 @@ export class HealthMonitor {
 
   /** evaluate(), then one healthy/unhealthy event per destination (awaited, so notifications go out). */
   async monitor(request: MonitorRequest = {}): Promise<HealthReport> {
+    return audited(this.audit, 'monitor', () => this.monitorAll(request), monitorFacts);
+  }
+
+  private async monitorAll(request: MonitorRequest): Promise<HealthReport> {
     const report = await this.evaluate(request);
     for (const d of report.destinations) {
       if (d.healthy) this.logger.log(`${d.destination}: healthy`);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { backupFileName } from '../backup/backup-key';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
@@ -16,6 +16,7 @@ import { archivedDumps, pairDumps } from './dump.matcher';
 import { FileToRestore, planFiles, restoreFiles } from './files.restorer';
 import { RestoreFailedError, RestoreNotConfirmedError, RestoreRequestError, SafetyBackupFailedError } from './restore.errors';
 import { ConfirmationQuestion, DatabaseRestorePlan, DatabaseRestoreResult, RestoreReport, RestoreRequest } from './restore.types';
+import { audited, AUDIT_TRAIL, AuditRecorder, restoreFacts } from '../audit/audit.hook';
 
 interface Plan {
   databases: Array<{ plan: DatabaseRestorePlan; connection: ConnectionInfo }>;
@@ -40,9 +41,14 @@ export class RestoreService {
     private readonly destinations: DestinationRegistry,
     private readonly connections: ConnectionResolver,
     private readonly backups: BackupService,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
   ) {}
 
   async restore(request: RestoreRequest): Promise<RestoreReport> {
+    return audited(this.audit, 'restore', () => this.restoreNow(request), restoreFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
+  }
+
+  private async restoreNow(request: RestoreRequest): Promise<RestoreReport> {
     const started = Date.now();
     const step = (m: string) => (request.onStep ? request.onStep(m) : this.logger.log(m));
     if (request.onlyDb && request.onlyFiles) {

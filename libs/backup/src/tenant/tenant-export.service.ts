@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { ZipWriter } from '../archive';
@@ -20,6 +20,7 @@ import { parseTenantId } from './tenant-id';
 import { assertTenantExists, liveColumns, selectTenantRows } from './tenant-rows';
 import { TenantScopeService } from './tenant-scope.service';
 import { TenantExportFailedError } from './tenant.errors';
+import { audited, AUDIT_TRAIL, AuditRecorder, tenantExportFacts } from '../audit/audit.hook';
 
 /**
  * Exports one tenant: its rows of every scoped table as JSON Lines (`tenant-data/<table>.jsonl`,
@@ -37,9 +38,15 @@ export class TenantExportService {
     @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
     private readonly destinations: DestinationRegistry,
     private readonly scopes: TenantScopeService,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
   ) {}
 
   async export(request: TenantExportRequest): Promise<TenantExportReport> {
+    const context = { destination: request.disk ?? this.options.disks[0], secrets: [request.password] };
+    return audited(this.audit, 'tenant-export', () => this.exportNow(request), tenantExportFacts, context);
+  }
+
+  private async exportNow(request: TenantExportRequest): Promise<TenantExportReport> {
     const started = Date.now();
     const step = request.onStep ?? ((m: string) => this.logger.log(m));
     const scope = await this.scopes.scope();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { unlink } from 'node:fs/promises';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
@@ -35,6 +35,7 @@ import {
   UnknownTenantError,
 } from './tenant.errors';
 import { TenantScope } from './tenant.scope';
+import { audited, AUDIT_TRAIL, AuditRecorder, tenantRestoreFacts } from '../audit/audit.hook';
 
 /**
  * Replaces one tenant's rows (and files) with a saved state, from a tenant export or from a full
@@ -55,9 +56,15 @@ export class TenantRestoreService {
     private readonly destinations: DestinationRegistry,
     private readonly scopes: TenantScopeService,
     private readonly exports: TenantExportService,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
   ) {}
 
   async restore(request: TenantRestoreRequest): Promise<TenantRestoreReport> {
+    const context = { destination: request.disk ?? this.options.disks[0], backupName: request.fromExport ?? request.fromBackup, secrets: [request.password] };
+    return audited(this.audit, 'tenant-restore', () => this.restoreNow(request), tenantRestoreFacts, context);
+  }
+
+  private async restoreNow(request: TenantRestoreRequest): Promise<TenantRestoreReport> {
     const started = Date.now();
     const step = request.onStep ?? ((m: string) => this.logger.log(m));
     if (!!request.fromExport === !!request.fromBackup) {

@@ -18,6 +18,7 @@ import { RestoreRequestError } from '../restore/restore.errors';
 import { compareRowCounts } from '../restore/row-count.check';
 import { createScratch } from './scratch.database';
 import { BackupVerification, TestRestoreResult, VerifyEvents, VerifyRequest, VerifyResult } from './verify.events';
+import { audited, AUDIT_TRAIL, AuditRecorder, verifyFacts } from '../audit/audit.hook';
 
 const family = (d: DatabaseDriver) => (d === 'mariadb' ? 'mysql' : d);
 
@@ -40,11 +41,16 @@ export class VerifyService {
     private readonly destinations: DestinationRegistry,
     private readonly connections: ConnectionResolver,
     @Optional() private readonly events?: EventEmitter2,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
   ) {
     this.redactor = new Redactor(secretsOf(options));
   }
 
   async verify(request: VerifyRequest = {}): Promise<VerifyResult> {
+    return audited(this.audit, 'verify', () => this.verifyAll(request), verifyFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
+  }
+
+  private async verifyAll(request: VerifyRequest): Promise<VerifyResult> {
     const started = Date.now();
     const chosen = [request.name ? 'a backup name' : '', request.latest ? '--latest' : '', request.all ? '--all' : ''].filter(Boolean);
     if (chosen.length > 1) throw new RestoreRequestError(`${chosen.join(' and ')} cannot be combined`, 'Pass one of them.');

@@ -3,6 +3,7 @@ import type { HealthCheck } from '../health/health-check.interface';
 import { BackupLock } from '../lock/backup-lock.interface';
 import { ConnectionInfo } from '../sources/connection-info';
 import type { TenantOptions } from '../tenant/tenant.options';
+import type { AuditSettings } from '../audit/audit.types';
 
 /** Local disk destination settings (BACKUP_LOCAL_ROOT). */
 export interface LocalDiskOptions {
@@ -108,4 +109,6 @@ export interface BackupModuleOptions {
   lock?: BackupLock;
   /** Multi-tenant scoping for tenant exports and restores (BACKUP_TENANT_*); see tenant/README.md. */
   tenant?: TenantOptions;
+  /** Audit trail and compliance report (BACKUP_AUDIT*, BACKUP_RPO_HOURS, BACKUP_RTO_HOURS); defaults in audit/README.md. */
+  audit?: Partial<AuditSettings>;
 }

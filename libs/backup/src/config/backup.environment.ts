@@ -124,6 +124,23 @@ export class BackupEnvironment {
   @Matches(/^([^,]*\{tenant\}[^,]*)(,[^,]*\{tenant\}[^,]*)*$/, { message: 'BACKUP_TENANT_FILES must be a comma list of paths that each contain {tenant}, e.g. storage/app/tenants/{tenant}/**' })
   BACKUP_TENANT_FILES?: string;
 
+  // --- audit trail and compliance report ---
+  @IsOptional()
+  @IsIn(['auto', 'db', 'file', 'off'], { message: 'BACKUP_AUDIT must be auto, db, file or off (where audit records are kept)' })
+  BACKUP_AUDIT?: string;
+  @IsOptional()
+  @Matches(/^[^\0]+$/, { message: 'BACKUP_AUDIT_FILE must be a file path, e.g. storage/audit/backup.jsonl' })
+  BACKUP_AUDIT_FILE?: string;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'BACKUP_AUDIT_DATABASE must be a TypeORM DataSource name (letters, digits, "_", "-"), e.g. default' })
+  BACKUP_AUDIT_DATABASE?: string;
+  @IsOptional()
+  @Matches(/^(?=.*[1-9])\d+(\.\d+)?$/, { message: 'BACKUP_RPO_HOURS must be a positive number of hours, e.g. 24 or 0.5' })
+  BACKUP_RPO_HOURS?: string;
+  @IsOptional()
+  @Matches(/^(?=.*[1-9])\d+(\.\d+)?$/, { message: 'BACKUP_RTO_HOURS must be a positive number of hours, e.g. 4 or 0.5' })
+  BACKUP_RTO_HOURS?: string;
+
   constructor(private readonly disks: string[] = []) {}
 
   usesS3(): boolean {

@@ -23,6 +23,7 @@ export const BACKUP_ENV_KEYS = [
   'BACKUP_SUCCESS_NOTIFICATIONS', 'BACKUP_SCHEDULE_RUN', 'BACKUP_SCHEDULE_CLEAN', 'BACKUP_SCHEDULE_MONITOR',
   'BACKUP_SCHEDULE_VERIFY', 'BACKUP_TIMEZONE', 'BACKUP_TRIES', 'BACKUP_RETRY_DELAY', 'BACKUP_TIMEOUT',
   'BACKUP_TENANT_ENTITY', 'BACKUP_TENANT_COLUMN', 'BACKUP_TENANT_FILES',
+  'BACKUP_AUDIT', 'BACKUP_AUDIT_FILE', 'BACKUP_AUDIT_DATABASE', 'BACKUP_RPO_HOURS', 'BACKUP_RTO_HOURS',
 ] as const;
 
 export const list = (value: string | undefined): string[] =>
@@ -148,6 +149,13 @@ export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): 
       entity: env.BACKUP_TENANT_ENTITY,
       column: env.BACKUP_TENANT_COLUMN,
       files: list(env.BACKUP_TENANT_FILES),
+    },
+    audit: {
+      mode: (env.BACKUP_AUDIT ?? 'auto') as 'auto' | 'db' | 'file' | 'off',
+      file: env.BACKUP_AUDIT_FILE ? path.resolve(appRoot, env.BACKUP_AUDIT_FILE) : undefined,
+      dataSource: env.BACKUP_AUDIT_DATABASE,
+      rpoHours: num(env.BACKUP_RPO_HOURS, 24),
+      rtoHours: num(env.BACKUP_RTO_HOURS, 4),
     },
   };
 }

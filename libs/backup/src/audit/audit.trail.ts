@@ -123,7 +123,8 @@ export class AuditTrail implements AuditRecorder {
       rowCount: entry.rowCount ?? null,
       ...who(),
       error: entry.error ?? null,
-      details: entry.details ?? {},
+      // Runs also say whether the archive was encrypted (the report lists unencrypted ones).
+      details: entry.operation === 'run' ? { encryption: this.options.archive.encryption, ...entry.details } : (entry.details ?? {}),
     };
     return redactDeep(record, redactor);
   }

@@ -24,6 +24,10 @@ import { TenantRestoreService } from '../tenant/tenant-restore.service';
 import { TenantsCommand } from '../cli/tenants.command';
 import { TenantExportCommand } from '../cli/tenant-export.command';
 import { TenantRestoreCommand } from '../cli/tenant-restore.command';
+import { ReportCommand } from '../cli/report.command';
+import { AuditTrail } from '../audit/audit.trail';
+import { AUDIT_TRAIL } from '../audit/audit.hook';
+import { ComplianceReporter } from '../audit/compliance.reporter';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
@@ -42,8 +46,11 @@ const notifierOptions: Provider = {
   },
 };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService];
-const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand, TenantsCommand, TenantExportCommand, TenantRestoreCommand];
+/** Services reach the audit trail by token, so none of them imports it (no import cycle). */
+const auditTrailToken: Provider = { provide: AUDIT_TRAIL, useExisting: AuditTrail };
+
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter];
+const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand, TenantsCommand, TenantExportCommand, TenantRestoreCommand, ReportCommand];
 
 /**
  * Encrypted backups for a NestJS app in one import.
@@ -56,7 +63,7 @@ const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, Restore
  * })
  */
 @Module({
-  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, ...services, ...commands],
-  exports: [BACKUP_OPTIONS, ...services],
+  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, ...services, ...commands],
+  exports: [BACKUP_OPTIONS, AUDIT_TRAIL, ...services],
 })
 export class BackupModule extends ConfigurableModuleClass {}

@@ -149,32 +149,47 @@ export class BackupService {
     const delivery = fanOut(counted, uploads);
     // Aborting the writer destroys the entry being written: the dump tool is stopped, the file
     // closed, the archive stream fails and fanOut aborts every upload (temp file, multipart).
-    const onAbort = () => writer.abort(stopReason(request.signal!));
+    // Once the archive is written the uploads may still be sending (a stalled S3 part): the
+    // signal aborts them too, so a time limit or SIGTERM is honoured until the very end.
+    const onAbort = () => {
+      const reason = stopReason(request.signal!);
+      writer.abort(reason);
+      for (const upload of uploads) void upload.abort(reason).catch(() => undefined);
+    };
     request.signal?.addEventListener('abort', onAbort, { once: true });
 
     let archiveError: Error | undefined;
     try {
-      report.databases = await this.addDatabases(writer, connections);
-      if (withFiles) await this.addFiles(writer, request, report);
-      const summary = await writer.finish({
-        databases: report.databases,
-        unreadableFiles: report.unreadableFiles.map((f) => f.path),
-      });
-      report.archiveBytes = summary.bytes;
-      report.archiveSha256 = summary.sha256;
-    } catch (err) {
-      archiveError = err;
-      writer.abort(err);
+      try {
+        report.databases = await this.addDatabases(writer, connections);
+        if (withFiles) await this.addFiles(writer, request, report);
+        const summary = await writer.finish({
+          databases: report.databases,
+          unreadableFiles: report.unreadableFiles.map((f) => f.path),
+        });
+        report.archiveBytes = summary.bytes;
+        report.archiveSha256 = summary.sha256;
+      } catch (err) {
+        archiveError = err;
+        writer.abort(err);
+      }
+
+      // fanOut rejects (having aborted every upload) when the archive stream itself failed.
+      const results = await delivery.catch(() => [] as Awaited<typeof delivery>);
+      for (const [i, upload] of uploads.entries()) {
+        report.destinations.push(await this.settle(upload, uploadDisks[i], results[i], archiveError, report.archiveBytes));
+      }
     } finally {
       request.signal?.removeEventListener('abort', onAbort);
     }
-
-    // fanOut rejects (having aborted every upload) when the archive stream itself failed.
-    const results = await delivery.catch(() => [] as Awaited<typeof delivery>);
-    for (const [i, upload] of uploads.entries()) {
-      report.destinations.push(await this.settle(upload, uploadDisks[i], results[i], archiveError, report.archiveBytes));
-    }
     if (archiveError) throw archiveError;
+    if (request.signal?.aborted) {
+      // Stopped while settling: an upload that completed meanwhile is removed again, so nothing
+      // stays under the backup's name on any disk (abort() of a completed upload deletes it).
+      await Promise.all(uploads.map((u) => u.abort(stopReason(request.signal!)).catch(() => undefined)));
+      for (const d of report.destinations) d.ok = false;
+      throwIfStopped(request.signal);
+    }
   }
 
   private async settle(

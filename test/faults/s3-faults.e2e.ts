@@ -1,0 +1,146 @@
+/**
+ * Fault class "s3": the demo CLI (a real process) backs up to the local disk and to s3rver at
+ * once, through a TCP proxy that breaks the S3 traffic on purpose (test/support/faulty-proxy.ts):
+ * a connection reset in the middle of a part, an HTTP 500 on one part, a stall longer than the
+ * run's time limit. Either the run recovers (the SDK retries a request; BACKUP_TRIES retries the
+ * whole run) and the bucket holds exactly one complete object, byte-identical to the local copy
+ * and readable by 7-Zip, or the run fails with exit 1, an error that names the S3 failure, and no
+ * object under the backup's name.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli, tempAppDir } from '../support/cli';
+import { FaultyProxy, isPartUpload, isUpload, startFaultyProxy } from '../support/faulty-proxy';
+import { startS3Server, TestS3Server } from '../support/s3.server';
+import { testWith7z } from '../support/seven-zip';
+import { backupFolderFiles, baseEnv, faultCase, faultClass, PASSWORD, partFiles, s3Env, writeRandomFile } from './faults.fixtures';
+
+const tally = faultClass('s3');
+
+describe('fault class s3: a TCP proxy breaks the S3 traffic of backup:run', () => {
+  let s3: TestS3Server;
+  let proxy: FaultyProxy;
+  let app: ReturnType<typeof tempAppDir>;
+
+  beforeAll(async () => {
+    s3 = await startS3Server({ bucket: 'backups' });
+    proxy = await startFaultyProxy(s3.endpoint);
+    app = tempAppDir('nest-backup-s3-faults-');
+    const seeded = await runCli(['demo:seed', '--tenants', '2', '--rows', '3'], baseEnv('seed'), app.dir);
+    expect(seeded.code).toBe(0);
+    // 12 MiB of random bytes, stored (level 0): three 5 MiB parts, so a multipart upload.
+    writeRandomFile(path.join(app.dir, 'storage/app/big.bin'), 12 * 1024 * 1024);
+  });
+
+  afterEach(() => proxy?.disarm());
+  afterAll(async () => {
+    await proxy?.stop();
+    await s3?.stop();
+    app?.cleanup();
+  });
+
+  const envFor = (name: string, extra: Record<string, string> = {}) =>
+    baseEnv(name, {
+      ...s3Env(proxy.endpoint, s3),
+      BACKUP_DISKS: 'local,s3',
+      BACKUP_INCLUDE: 'storage/app',
+      BACKUP_COMPRESSION_LEVEL: '0',
+      BACKUP_S3_PART_SIZE_MB: '5',
+      ...extra,
+    });
+
+  /** A recovered run: exactly one object, the same bytes as the local archive, 7-Zip tests it. */
+  async function expectOneCompleteObject(name: string): Promise<void> {
+    const keys = await s3.listKeys(`${name}/`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(new RegExp(`^${name}/\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}\\.zip$`));
+    const local = path.join(app.dir, 'storage/backups', keys[0]);
+    expect(backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`))).toEqual([keys[0]]);
+    const stored = await s3.download(keys[0]);
+    expect(stored.length).toBe(fs.statSync(local).size);
+    expect(stored.equals(fs.readFileSync(local))).toBe(true);
+    const tested = await testWith7z(local, PASSWORD);
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).toMatch(/Everything is Ok/);
+  }
+
+  /** A failed S3 upload: nothing in the bucket under the name, no temporary file on the local disk. */
+  async function expectNoObject(name: string): Promise<void> {
+    expect(await s3.listKeys(`${name}/`)).toEqual([]);
+    expect(partFiles(path.join(app.dir, 'storage/backups'))).toEqual([]);
+  }
+
+  faultCase(tally, 'connection reset after 1 MiB of part 2: the SDK retries the part, one complete byte-identical object', async () => {
+    const name = 's3f-reset-once';
+    const fault = proxy.arm({ fault: { kind: 'reset', afterBytes: 1 << 20 }, match: (r) => isPartUpload(r) && /partNumber=2\b/.test(r.path) });
+    const run = await runCli(['backup:run'], envFor(name), app.dir);
+    expect(fault.hits).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/FAILED/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/✔ s3: /);
+    await expectOneCompleteObject(name);
+  });
+
+  faultCase(tally, 'HTTP 500 on part 1: the SDK retries the part, one complete byte-identical object', async () => {
+    const name = 's3f-500-once';
+    const fault = proxy.arm({ fault: { kind: 'status', status: 500 }, match: (r) => isPartUpload(r) && /partNumber=1\b/.test(r.path) });
+    const run = await runCli(['backup:run'], envFor(name), app.dir);
+    expect(fault.hits).toHaveLength(1);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/✔ s3: /);
+    await expectOneCompleteObject(name);
+  });
+
+  faultCase(tally, 'every upload request reset mid-body: exit 1, the error names the S3 failure, no object, local copy complete', async () => {
+    const name = 's3f-reset-always';
+    const fault = proxy.arm({ fault: { kind: 'reset', afterBytes: 64 * 1024 }, match: isUpload, times: 1000 });
+    const run = await runCli(['backup:run'], envFor(name), app.dir);
+    expect(fault.hits.length).toBeGreaterThanOrEqual(3); // the SDK's attempts, all broken
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/✘ s3: .*(ECONNRESET|socket hang up|EPIPE|reset|network)/i);
+    expect(run.stderr).toMatch(/Backup FAILED .*nothing was kept on the disks marked ✘/);
+    await expectNoObject(name);
+    // The other disk is not hurt by the S3 failure: its archive is complete.
+    const local = backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`));
+    expect(local).toHaveLength(1);
+    expect((await testWith7z(path.join(app.dir, 'storage/backups', local[0]), PASSWORD)).code).toBe(0);
+  });
+
+  faultCase(tally, 'HTTP 500 on every part: exit 1, the error names the 500 / InternalError, no object', async () => {
+    const name = 's3f-500-always';
+    const fault = proxy.arm({ fault: { kind: 'status', status: 500 }, match: isPartUpload, times: 1000 });
+    const run = await runCli(['backup:run', '--only-to-disk', 's3'], envFor(name), app.dir);
+    expect(fault.hits.length).toBeGreaterThanOrEqual(3);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/✘ s3: .*(500|InternalError)/);
+    await expectNoObject(name);
+    expect(backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`))).toEqual([]);
+  });
+
+  faultCase(tally, 'a part upload stalls past BACKUP_TIMEOUT=3: the run is stopped, exit 1, "took longer", no object, no .part', async () => {
+    const name = 's3f-stall';
+    const fault = proxy.arm({ fault: { kind: 'stall' }, match: isPartUpload, times: 1000 });
+    const run = await runCli(['backup:run'], envFor(name, { BACKUP_TIMEOUT: '3' }), app.dir, 60_000);
+    expect(fault.hits.length).toBeGreaterThanOrEqual(1);
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/took longer than 3 s and was stopped/);
+    await expectNoObject(name);
+    // The timeout stops the whole attempt: the local disk keeps nothing either.
+    expect(backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`))).toEqual([]);
+  });
+
+  faultCase(tally, 'a stall on the first attempt, BACKUP_TRIES=2: the second attempt succeeds, exactly one complete object', async () => {
+    const name = 's3f-stall-retry';
+    const fault = proxy.arm({ fault: { kind: 'stall' }, match: isPartUpload, times: 1 });
+    const run = await runCli(
+      ['backup:run'],
+      envFor(name, { BACKUP_TIMEOUT: '3', BACKUP_TRIES: '2', BACKUP_RETRY_DELAY: '1' }),
+      app.dir,
+      60_000,
+    );
+    expect(fault.hits).toHaveLength(1);
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/attempt 1.*(failed|took longer)/i);
+    await expectOneCompleteObject(name);
+  });
+});

@@ -6,7 +6,9 @@ import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
+import { ConnectionResolver } from '../module/connection.resolver';
 import { AuditStore } from './audit-store.interface';
+import { AuditTableMissingError } from './audit.errors';
 import { AuditRecorder } from './audit.hook';
 import { auditSettingsOf } from './audit.settings';
 import { AuditEntry, AuditRecord, AuditSettings } from './audit.types';
@@ -40,10 +42,12 @@ export class AuditTrail implements AuditRecorder {
   private readonly file: JsonlAuditStore;
   private database: TypeOrmAuditStore | null | undefined;
   private warned = new Set<string>();
+  private hostSecrets: string[] | undefined;
 
   constructor(
     @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
     @Optional() private readonly moduleRef?: ModuleRef,
+    @Optional() private readonly connections?: ConnectionResolver,
   ) {
     this.secrets = secretsOf(options);
     this.settings = auditSettingsOf(options);
@@ -52,7 +56,7 @@ export class AuditTrail implements AuditRecorder {
 
   /** Appends one record; never throws (a record that cannot be stored anywhere is logged). */
   async record(entry: AuditEntry, extraSecrets: Array<string | undefined> = []): Promise<RecordResult> {
-    const record = this.toRecord(entry, extraSecrets);
+    const record = this.toRecord(entry, [...extraSecrets, ...this.connectionSecrets()]);
     if (this.settings.mode === 'off') return { stored: false, record };
     const db = this.databaseStore();
     if (db) {
@@ -60,7 +64,8 @@ export class AuditTrail implements AuditRecorder {
         await db.append(record);
         return { stored: true, store: db.description, record };
       } catch (err) {
-        this.warnOnce(`db:${err instanceof Error ? err.name : ''}`, `Audit record not written to the ${db.description}: ${this.redact(String(err instanceof Error ? err.message : err))}; writing it to ${this.file.file} instead`);
+        // auto: a host that never added the table simply keeps its trail in the file.
+        if (!(err instanceof AuditTableMissingError && this.settings.mode === 'auto')) this.warnOnce(`db:${err instanceof Error ? err.name : ''}`, `Audit record not written to the ${db.description}: ${this.redact(String(err instanceof Error ? err.message : err))}; writing it to ${this.file.file} instead`);
       }
     }
     try {
@@ -91,6 +96,27 @@ export class AuditTrail implements AuditRecorder {
     }
     const records = [...byId.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
     return { records, sources, problems };
+  }
+
+  /**
+   * Passwords of the backed-up connections and of the audit DataSource: they come from the
+   * host's TypeORM options, not from the module options, so secretsOf() does not know them.
+   */
+  private connectionSecrets(): string[] {
+    if (this.hostSecrets) return this.hostSecrets;
+    const found: Array<string | undefined> = [];
+    for (const name of new Set([...this.options.databases, this.settings.dataSource])) {
+      try {
+        found.push(this.connections?.resolveOne(name).password);
+      } catch {
+        /* not a connection the host has */
+      }
+    }
+    const ds = this.moduleRef ? findDataSource(this.moduleRef, this.settings.dataSource) : undefined;
+    const dsPassword = ds?.options.password;
+    if (typeof dsPassword === 'string') found.push(dsPassword);
+    this.hostSecrets = found.filter((s): s is string => !!s);
+    return this.hostSecrets;
   }
 
   /** The database store when BACKUP_AUDIT is db or auto and the host has that DataSource. */

@@ -69,7 +69,7 @@ const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 
 export function buildComplianceReport(records: AuditRecord[], input: ComplianceInput): ComplianceReport {
   const since = input.since.toISOString();
   const until = input.now.toISOString();
-  const inPeriod = records.filter((r) => r.startedAt >= since && r.startedAt <= until);
+  const inPeriod = records.filter((r) => r.startedAt >= since && r.startedAt <= until).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const disks = [...new Set([...input.disks, ...inPeriod.flatMap((r) => destinationsOf(r))])];
   const destinations = disks.map((disk) => destinationCompliance(disk, records, inPeriod, input));
 

@@ -27,6 +27,8 @@ const SUPPORTED = new Set(['postgres', 'mysql', 'mariadb', 'sqlite', 'better-sql
 export class TypeOrmAuditStore implements AuditStore {
   readonly description: string;
   private tableSeen = false;
+  /** Set once the table was found missing: later records go to the file without a connection each. */
+  private tableMissing: AuditTableMissingError | undefined;
 
   constructor(
     private readonly dataSource: AuditDataSource,
@@ -63,6 +65,7 @@ export class TypeOrmAuditStore implements AuditStore {
     if (!SUPPORTED.has(type)) {
       throw new AuditStoreError(`The audit trail cannot write to a "${type}" database`, 'Set BACKUP_AUDIT=file to keep the audit trail in a JSON Lines file.');
     }
+    if (this.tableMissing) throw this.tableMissing;
     if (this.dataSource.isInitialized) return fn(this.dataSource);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { DataSource } = require('typeorm') as typeof import('typeorm');
@@ -86,6 +89,7 @@ export class TypeOrmAuditStore implements AuditStore {
 
   private async requireTable(ds: AuditDataSource): Promise<void> {
     if (this.tableSeen) return;
+    if (this.tableMissing) throw this.tableMissing;
     const runner = ds.createQueryRunner();
     try {
       this.tableSeen = await runner.hasTable(AUDIT_TABLE);
@@ -93,10 +97,10 @@ export class TypeOrmAuditStore implements AuditStore {
       await runner.release();
     }
     if (!this.tableSeen) {
-      throw new AuditTableMissingError(
+      throw (this.tableMissing = new AuditTableMissingError(
         `The database "${this.dataSourceName}" has no ${AUDIT_TABLE} table`,
         'Add backupAuditLogEntity() to your TypeORM entities (synchronize) or BackupAuditLogMigration to your migrations and run them.',
-      );
+      ));
     }
   }
 

@@ -146,6 +146,9 @@ export class BackupService {
       }),
     );
     writer.output.on('error', (e) => counted.destroy(e));
+    // fanOut destroys `counted` when every destination failed (a full disk): the writer must
+    // stop too, or it waits for a drain that never comes and the process exits with nothing done.
+    counted.on('error', (e) => writer.abort(e));
     const delivery = fanOut(counted, uploads);
     // Aborting the writer destroys the entry being written: the dump tool is stopped, the file
     // closed, the archive stream fails and fanOut aborts every upload (temp file, multipart).

@@ -111,7 +111,8 @@ function destinationCompliance(disk: string, all: AuditRecord[], inPeriod: Audit
   const newest = runsHere(all)
     .filter((x) => x.d.ok)
     .sort((a, b) => b.record.finishedAt.localeCompare(a.record.finishedAt))[0];
-  const ageHours = newest ? round((input.now.getTime() - Date.parse(newest.record.finishedAt)) / HOUR) : null;
+  const exactAge = newest ? (input.now.getTime() - Date.parse(newest.record.finishedAt)) / HOUR : null;
+  const ageHours = exactAge === null ? null : round(exactAge);
 
   const here = (r: AuditRecord) => destinationsOf(r).includes(disk);
   const newestFirst = all.filter(here).sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
@@ -134,7 +135,7 @@ function destinationCompliance(disk: string, all: AuditRecord[], inPeriod: Audit
     destination: disk,
     backups: { made: periodRuns.filter((x) => x.d.ok).length, failed: periodRuns.filter((x) => !x.d.ok).length },
     newestBackup: newest ? { name: newest.d.key ?? newest.record.backupName ?? '', at: newest.record.finishedAt, ageHours: ageHours! } : null,
-    rpo: { objectiveHours: input.rpoHours, ageHours, verdict: ageHours === null ? 'missed' : ageHours <= input.rpoHours ? 'met' : 'missed' },
+    rpo: { objectiveHours: input.rpoHours, ageHours, verdict: exactAge === null ? 'missed' : exactAge <= input.rpoHours ? 'met' : 'missed' },
     lastVerification: verification
       ? { at: verification.finishedAt, backupName: verification.backupName ?? '', testRestore: verifiedBackups(verification).some((b) => b.testRestore) }
       : null,

@@ -203,6 +203,7 @@ export class ZipReader {
     }
     for (const name of this.byName.keys()) {
       try {
+        await this.checkLocalHeader(name);
         const stream = await this.openEntry(name);
         for await (const chunk of stream) bytes += (chunk as Buffer).length;
         checked++;
@@ -226,6 +227,30 @@ export class ZipReader {
       }
     }
     return { ok: faults.length === 0, entriesChecked: checked, bytes, faults };
+  }
+
+  /**
+   * The local header must agree with the central directory on name and method: the reader
+   * itself goes by the central directory, but a tool that streams the archive (bsdtar, Info-ZIP)
+   * goes by the local headers, so a damaged one is a fault even when the data is intact.
+   */
+  private async checkLocalHeader(name: string): Promise<void> {
+    const raw = this.byName.get(name)!.raw;
+    let local: yauzl.LocalFileHeader;
+    try {
+      local = await this.zip.readLocalFileHeaderPromise(raw);
+    } catch (err) {
+      throw /EOF|overflow|bounds/i.test(err.message)
+        ? new TruncatedArchiveError(`entry "${name}": ${err.message}`)
+        : new CorruptArchiveError(name, `the local header is damaged (${err.message})`);
+    }
+    const centralName = raw.fileName as unknown as Buffer;
+    if (!Buffer.from(local.fileName).equals(centralName)) {
+      throw new CorruptArchiveError(name, 'the local header names another file than the central directory');
+    }
+    if (local.compressionMethod !== raw.compressionMethod) {
+      throw new CorruptArchiveError(name, 'the local header gives another compression method than the central directory');
+    }
   }
 
   async close(): Promise<void> {

@@ -148,13 +148,13 @@ describe('audit trail in the host database', () => {
     ['postgres', 'entity'],
   ] as const)('%s (table from the %s): one record per operation, right fields, no secret', async (kind, table) => {
     const h = await host(kind, table);
-    let drop = async () => undefined;
+    let drop: () => Promise<void> = async () => undefined;
     try {
       const ops = await fourOperations(h);
       drop = ops.dropTarget;
       expectFourRecords(await tableRows(h), ops, h);
       // Nothing went to the fallback file while the database was there.
-      expect(existsSync(join(h.dir, 'storage', 'backups', '.audit'))).toBe(false);
+      expect(existsSync(join(h.dir, 'storage', 'audit'))).toBe(false);
     } finally {
       await drop();
       await h.close();
@@ -167,7 +167,7 @@ describe('audit trail in the JSON Lines file', () => {
     const h = await host('sqlite', 'none');
     try {
       const ops = await fourOperations(h);
-      const file = join(h.dir, 'storage', 'backups', '.audit', 'audit-sqlite.jsonl');
+      const file = join(h.dir, 'storage', 'audit', 'audit-sqlite.jsonl');
       expect(statSync(file).mode & 0o777).toBe(0o600);
       const text = readFileSync(file, 'utf8');
       expectFourRecords(text.trim().split('\n').map((l) => JSON.parse(l)), ops, h);

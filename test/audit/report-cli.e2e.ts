@@ -88,7 +88,7 @@ describe('backup:report from the demo CLI', () => {
       expect(badEnv.code).not.toBe(0);
       expect(badEnv.stderr).toMatch(/BACKUP_RPO_HOURS must be a positive number of hours/);
 
-      const trail = readFileSync(join(app.dir, 'storage', 'backups', '.audit', 'report-cli.jsonl'), 'utf8');
+      const trail = readFileSync(join(app.dir, 'storage', 'audit', 'report-cli.jsonl'), 'utf8');
       expect(trail.trim().split('\n').map((l) => JSON.parse(l).operation)).toEqual(['run', 'run', 'verify', 'restore']);
       for (const secret of [PASSWORD, S3_SECRET, WEBHOOK_SECRET, 'AKIAREPORTWRONG']) {
         expect(trail).not.toContain(secret);

@@ -25,13 +25,13 @@ describe('AuditTrail (file store)', () => {
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbt-audit-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('appends one redacted JSON line per operation to <local root>/.audit/<app>.jsonl, mode 0600', async () => {
+  it('appends one redacted JSON line per operation to storage/audit/<app>.jsonl, mode 0600', async () => {
     const trail = new AuditTrail(optionsIn(dir));
     const leak = `wrong key ${S3_SECRET} for ${PASSWORD}, webhook ${WEBHOOK_SECRET}, extra own-export-password-123, postgres://u:dbpass@h/x`;
     await expect(audited(trail, 'tenant-export', async () => { throw new Error(leak); }, () => ({ outcome: 'success' }), { destination: 'local', secrets: ['own-export-password-123'] })).rejects.toThrow(leak);
     await audited(trail, 'monitor', async () => 42, (n) => ({ outcome: 'success', destination: 'local', rowCount: n }));
 
-    const file = path.join(dir, 'storage', 'backups', '.audit', 'unit.jsonl');
+    const file = path.join(dir, 'storage', 'audit', 'unit.jsonl');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     const text = fs.readFileSync(file, 'utf8');
     for (const secret of [PASSWORD, S3_SECRET, WEBHOOK_SECRET, 'own-export-password-123', 'dbpass', 'AKIAUNITTEST']) expect(text).not.toContain(secret);

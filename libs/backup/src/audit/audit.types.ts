@@ -58,7 +58,7 @@ export type AuditMode = 'auto' | 'db' | 'file' | 'off';
 export interface AuditSettings {
   /** auto (default): the database when its table exists, else the file. */
   mode: AuditMode;
-  /** JSON Lines file (absolute); default `<local root>/.audit/<BACKUP_NAME>.jsonl`. */
+  /** JSON Lines file (absolute); default `<app root>/storage/audit/<BACKUP_NAME>.jsonl`. */
   file: string;
   /** TypeORM DataSource name whose database holds `backup_audit_log` (default "default"). */
   dataSource: string;

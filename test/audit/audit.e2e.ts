@@ -2,8 +2,9 @@
  * The audit trail end to end: a backup run, a failed run (wrong S3 key against s3rver), a
  * verify with test restore and a restore each leave exactly one record with the right fields:
  * in the host's `backup_audit_log` table (SQLite through BackupAuditLogMigration and a DataSource
- * the CLI never connects; PostgreSQL through backupAuditLogEntity() and synchronize) and in the
- * JSON Lines file when the host has no table. No record holds a password or key.
+ * the CLI never connects; PostgreSQL through backupAuditLogEntity() and synchronize; MariaDB
+ * through the migration) and in the JSON Lines file when the host has no table. No record holds
+ * a password or key.
  */
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Test, TestingModule } from '@nestjs/testing';
@@ -43,10 +44,11 @@ interface Host {
 function typeOrmOptions(db: TestDatabase, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   const c = db.connection;
   if (db.kind === 'sqlite') return { type: 'better-sqlite3', database: c.database, ...extra } as DataSourceOptions;
+  if (db.kind === 'mariadb') return { type: 'mariadb', host: c.host, port: c.port, username: c.username, password: c.password, database: c.database, ...extra } as DataSourceOptions;
   return { type: 'postgres', host: c.host, port: c.port, username: c.username, password: DB_PASSWORD, database: c.database, ...extra } as DataSourceOptions;
 }
 
-async function host(kind: 'sqlite' | 'postgres', table: 'migration' | 'entity' | 'none'): Promise<Host> {
+async function host(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migration' | 'entity' | 'none'): Promise<Host> {
   const dir = mkdtempSync(join(os.tmpdir(), 'nbt-audit-'));
   const db = await createTestDatabase(kind, 'audit');
   await seedDemo(db.connection, { tenants: 2, rowsPerTenant: 3 });
@@ -97,6 +99,7 @@ async function fourOperations(h: Host) {
   expect(restore.ok).toBe(true);
   const dropTarget = async () => {
     if (h.db.kind === 'postgres') await runSql(ADMIN.postgres, `DROP DATABASE IF EXISTS "${target}" WITH (FORCE)`);
+    if (h.db.kind === 'mariadb') await runSql(ADMIN.mariadb, `DROP DATABASE IF EXISTS \`${target}\``);
   };
   return { run, failed, verify, restore, dropTarget };
 }
@@ -146,6 +149,7 @@ describe('audit trail in the host database', () => {
   it.each([
     ['sqlite', 'migration'],
     ['postgres', 'entity'],
+    ['mariadb', 'migration'],
   ] as const)('%s (table from the %s): one record per operation, right fields, no secret', async (kind, table) => {
     const h = await host(kind, table);
     let drop: () => Promise<void> = async () => undefined;

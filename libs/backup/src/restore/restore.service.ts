@@ -54,6 +54,14 @@ export class RestoreService {
     if (request.onlyDb && request.onlyFiles) {
       throw new RestoreRequestError('--only-db and --only-files cannot be combined', 'Pass one of them, or neither to restore both.');
     }
+    // A ".." in the target folder is refused before anything is read or written: restored files
+    // must land where the operator can see from the path alone.
+    if (request.filesTo !== undefined && request.filesTo.split(/[\\/]+/).includes('..')) {
+      throw new RestoreRequestError(
+        `--files-to "${request.filesTo}" contains a ".." segment; nothing was changed`,
+        'Pass a folder below the app root or an absolute path without "..".',
+      );
+    }
     const disk = this.disk(request.disk);
     const backup = await this.locator().resolve(disk, request);
     step(`Verifying ${backup.key} on ${disk.name} (${backup.size} bytes)...`);

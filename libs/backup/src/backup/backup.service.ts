@@ -80,6 +80,11 @@ export class BackupService {
       ok: false, key, archiveBytes: 0, durationMs: 0, databases: [], files: 0, unreadableFiles: [], destinations: [],
     };
     try {
+      // --filename is one file name: a "/" or ".." would write outside the app's folder or into
+      // a subfolder that backup:list and retention never look at.
+      if (request.filename !== undefined && (/[\\/]/.test(request.filename) || request.filename === '.' || request.filename === '..')) {
+        throw new BackupError(`--filename "${request.filename}" must be a plain file name, without "/", "\\" or ".."`, 'Pass a name such as "before-migration"; the archive is stored under BACKUP_NAME on every disk.');
+      }
       await this.produce(request, key, report);
     } catch (err) {
       // When the signal stopped the run, its reason (time limit, SIGTERM) is the real story.

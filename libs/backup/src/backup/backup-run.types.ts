@@ -17,6 +17,11 @@ export interface RunRequest {
   onProgress?: (bytes: number) => void;
   /** Cancels the run (SIGTERM, the host shutting down): no retry follows. */
   signal?: AbortSignal;
+  /**
+   * Remove the temporary files earlier runs left on the disks (a run killed with SIGKILL).
+   * Set only by callers that hold the job lock, so no other run's upload can be in flight.
+   */
+  sweepTemporaryFiles?: boolean;
   /** Attempts in all (--tries; default BACKUP_TRIES, 1). */
   tries?: number;
   /** Pause between attempts in ms (--retry-delay; default BACKUP_RETRY_DELAY, 60 s). */

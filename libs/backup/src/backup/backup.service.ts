@@ -6,7 +6,7 @@ import { ZipWriter } from '../archive';
 import { BackupError } from '../common/backup.error';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
-import { DestinationUpload } from '../destinations/destination.interface';
+import { BackupDestination, DestinationUpload } from '../destinations/destination.interface';
 import { fanOut } from '../destinations/fan-out';
 import { BackupEventMeta, BackupEvents, BackupFailedEvent, BackupSucceededEvent } from '../events/backup.events';
 import { ConnectionResolver } from '../module/connection.resolver';
@@ -100,6 +100,12 @@ export class BackupService {
     return report;
   }
 
+  /** Temporary files of killed runs: removed (and said) so they never fill the disk. */
+  private async sweep(target: BackupDestination): Promise<void> {
+    const removed = (await target.removeStaleUploads?.(`${this.options.appName}/`).catch(() => [])) ?? [];
+    for (const name of removed) this.logger.warn(`Removed ${name} on ${target.name}: a temporary file left by an interrupted run`);
+  }
+
   private async produce(request: RunRequest, key: string, report: RunReport): Promise<void> {
     throwIfStopped(request.signal);
     if (request.onlyDb && request.onlyFiles) {
@@ -122,6 +128,7 @@ export class BackupService {
     for (const target of targets) {
       try {
         await target.checkReachable();
+        if (request.sweepTemporaryFiles) await this.sweep(target);
         uploads.push(await target.openUpload(key));
         uploadDisks.push(target.name);
       } catch (err) {

@@ -35,8 +35,9 @@ export class RunCommand extends CommandRunner {
     const controller = new AbortController();
     const signals = abortOnSignals(controller, (sig) => process.stderr.write(`\n${sig} received: stopping the backup…\n`));
     // The same lock as the scheduled run (spatie's --isolated): never two backups at once.
-    const outcome = await this.jobLock.exclusive('run', () => this.backups.run({
+    const outcome = await this.jobLock.exclusive('run', (locked) => this.backups.run({
       signal: controller.signal,
+      sweepTemporaryFiles: locked,
       tries: flags.tries,
       retryDelayMs: flags.retryDelay === undefined ? undefined : flags.retryDelay * 1000,
       timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,

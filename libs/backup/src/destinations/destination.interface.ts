@@ -47,6 +47,13 @@ export interface BackupDestination {
   /** Streams an object, or the inclusive byte range [start, end] of it. */
   read(key: string, range?: { start: number; end: number }): Promise<Readable>;
   delete(key: string): Promise<void>;
+  /**
+   * Removes temporary files that uploads under `prefix` left behind (a run killed with SIGKILL
+   * cannot clean up after itself); returns the removed names. Only called by a run that holds
+   * the job lock, so no other upload can be in flight. Optional: S3 relies on the bucket's
+   * AbortIncompleteMultipartUpload lifecycle rule instead.
+   */
+  removeStaleUploads?(prefix: string): Promise<string[]>;
   /** Resolves when the destination answers; rejects with a BackupError saying why not. */
   checkReachable(): Promise<void>;
 }

@@ -97,6 +97,30 @@ export class LocalDestination implements BackupDestination {
     }
   }
 
+  async removeStaleUploads(prefix: string): Promise<string[]> {
+    const removed: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await opendir(dir);
+      } catch (err) {
+        if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return;
+        throw err;
+      }
+      for await (const entry of entries) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(file);
+        else if (entry.isFile() && TEMP_SUFFIX.test(entry.name)) {
+          await unlink(file).catch(() => undefined);
+          removed.push(path.relative(this.root, file).split(path.sep).join('/'));
+        }
+      }
+    };
+    const folder = prefix.replace(/\/+$/, '');
+    await walk(folder ? this.pathOf(folder) : this.root);
+    return removed;
+  }
+
   async checkReachable(): Promise<void> {
     const probe = path.join(this.root, `.nest-backup-probe-${randomBytes(6).toString('hex')}`);
     try {

@@ -83,7 +83,7 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
     }
     const controller = new AbortController();
     const done = this.jobLock
-      .exclusive(job, () => this.execute(job, controller.signal))
+      .exclusive(job, (locked) => this.execute(job, controller.signal, locked))
       .then(
         (outcome) => {
           if (!outcome.ran) this.logger.log(`Scheduled ${job} skipped: ${outcome.reason}`);
@@ -114,17 +114,17 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
     clearTimeout(timer);
   }
 
-  private async execute(job: LockedJob, signal: AbortSignal): Promise<void> {
+  private async execute(job: LockedJob, signal: AbortSignal, locked: boolean): Promise<void> {
     this.logger.log(`Scheduled ${job} started`);
-    const ok = await this.perform(job, signal);
+    const ok = await this.perform(job, signal, locked);
     this.logger.log(`Scheduled ${job} ${ok ? 'finished' : 'FAILED (see above; the failure event was sent)'}`);
   }
 
-  private async perform(job: LockedJob, signal: AbortSignal): Promise<boolean> {
+  private async perform(job: LockedJob, signal: AbortSignal, locked: boolean): Promise<boolean> {
     const attempts = this.options.attempts ?? { tries: 1, retryDelayMs: 60_000, timeoutMs: null };
     switch (job) {
       case 'run':
-        return (await this.service(BackupService).run({ signal })).ok;
+        return (await this.service(BackupService).run({ signal, sweepTemporaryFiles: locked })).ok;
       case 'clean':
         return (await cleanWithRetries(this.service(CleanupService), {}, attempts, (l) => this.logger.log(l), signal)).ok;
       case 'monitor':

@@ -1,4 +1,5 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { BackupError } from '../common/backup.error';
 
 /** Nest's own start-up chatter: useful in a server log, noise in a command's output. */
 const BOOT_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
@@ -14,6 +15,15 @@ export class CliLogger extends ConsoleLogger {
   log(message: unknown, context?: string): void {
     if (context && BOOT_CONTEXTS.has(context)) return;
     super.log(message, context);
+  }
+
+  /** A start-up BackupError (a bad environment) is a message for a person, not a stack trace. */
+  error(message: unknown, ...rest: unknown[]): void {
+    if (message instanceof BackupError) {
+      process.stderr.write(`${message.message}\n`);
+      return;
+    }
+    super.error(message, ...(rest as []));
   }
 
   protected printMessages(messages: unknown[], context?: string, logLevel?: LogLevel, _stream?: 'stdout' | 'stderr', errorStack?: unknown): void {

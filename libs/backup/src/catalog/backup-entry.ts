@@ -24,3 +24,14 @@ export interface CatalogSummary {
   /** Sum of the backups' sizes in bytes. */
   usedBytes: number;
 }
+
+/**
+ * A folder of dated archives other than the full backups' `<appName>/`, e.g. a tenant's
+ * `<appName>/tenants/<id>` (only `<folder>/<filenamePrefix>YYYY-MM-DD-HH-mm-ss.zip` keys
+ * directly in it count; sub-folders and other names never do).
+ */
+export interface CatalogFolder {
+  folder: string;
+  /** Default '' (tenant exports carry no prefix; `pre-restore-` safety exports never match). */
+  filenamePrefix?: string;
+}

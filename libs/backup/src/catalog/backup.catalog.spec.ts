@@ -38,6 +38,23 @@ describe('BackupCatalog', () => {
     expect(list.map((b) => b.key)).toEqual(['app/db-2024-01-01-00-00-00.zip']);
   });
 
+  it('lists the dated archives of another folder (a tenant), never the app folder, sub-folders or safety exports', async () => {
+    const dest = new MemoryDestination()
+      .put('app/2024-01-01-00-00-00.zip', 1)
+      .put('app/tenants/3/2024-01-02-00-00-00.zip', 2)
+      .put('app/tenants/3/2024-01-03-00-00-00.zip', 3)
+      .put('app/tenants/3/pre-restore-2024-01-04-00-00-00.zip', 4)
+      .put('app/tenants/3/old/2024-01-05-00-00-00.zip', 5)
+      .put('app/tenants/30/2024-01-06-00-00-00.zip', 6);
+    const catalog = catalogWith(dest, 'db-');
+    expect((await catalog.list(dest, { folder: 'app/tenants/3/' })).map((b) => b.key)).toEqual([
+      'app/tenants/3/2024-01-03-00-00-00.zip',
+      'app/tenants/3/2024-01-02-00-00-00.zip',
+    ]);
+    // The full backups' listing never includes a tenant folder.
+    expect((await catalogWith(dest).list(dest)).map((b) => b.key)).toEqual(['app/2024-01-01-00-00-00.zip']);
+  });
+
   it('summarises count, newest and used bytes of the backups only', async () => {
     const dest = new MemoryDestination()
       .put('app/2024-01-01-00-00-00.zip', 1024)

@@ -4,7 +4,7 @@ import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
 import { DestinationRegistry } from '../module/destination.registry';
 import { backupDateFromKey, isBackupKey } from '../retention/backup-key';
-import { BackupEntry, CatalogSummary } from './backup-entry';
+import { BackupEntry, CatalogFolder, CatalogSummary } from './backup-entry';
 
 /**
  * Lists the backups this app wrote to one destination. Only keys named like our archives
@@ -28,14 +28,18 @@ export class BackupCatalog {
     return typeof destination === 'string' ? this.registry.get(destination) : destination;
   }
 
-  /** This app's backups on `destination`, newest first. Throws when the destination cannot be listed. */
-  async list(destination: BackupDestination | string): Promise<BackupEntry[]> {
+  /**
+   * This app's backups on `destination`, newest first: by default the full backups in
+   * `<appName>/`; with `where`, the dated archives directly in another folder (a tenant's
+   * `<appName>/tenants/<id>/`). Throws when the destination cannot be listed.
+   */
+  async list(destination: BackupDestination | string, where?: CatalogFolder): Promise<BackupEntry[]> {
     const target = this.resolve(destination);
-    const { appName } = this.options;
-    const filenamePrefix = this.options.archive?.filenamePrefix ?? '';
+    const folder = (where?.folder ?? this.options.appName).replace(/\/+$/, '');
+    const filenamePrefix = where ? where.filenamePrefix ?? '' : this.options.archive?.filenamePrefix ?? '';
     const entries: BackupEntry[] = [];
-    for await (const object of target.list(`${appName}/`)) {
-      if (!isBackupKey(object.key, appName, filenamePrefix)) continue;
+    for await (const object of target.list(`${folder}/`)) {
+      if (!isBackupKey(object.key, folder, filenamePrefix)) continue;
       entries.push({ key: object.key, date: backupDateFromKey(object.key)!, size: object.size });
     }
     return sortNewestFirst(entries);

@@ -119,4 +119,23 @@ describe('CleanupService', () => {
     await expect(service.clean({ now: NOW })).rejects.toThrow(RetentionConfigError);
     expect(dest.deleteCalls).toEqual([]);
   });
+
+  it('plans over one folder only when given one (a tenant), leaving the full backups and other tenants alone', async () => {
+    const dest = new MemoryDestination('memory');
+    const day = (d: number) => new Date(Date.UTC(2026, 5, 15, 2) - d * 86_400_000);
+    for (let d = 0; d < 3; d++) {
+      dest.put(`app/${backupFileName(day(d))}`, 10);
+      dest.put(`app/tenants/3/${backupFileName(day(d))}`, 10);
+      dest.put(`app/tenants/4/${backupFileName(day(d))}`, 10);
+    }
+    dest.put(`app/tenants/3/${backupFileName(day(5), 'pre-restore-')}`, 10);
+    const { service } = setup([dest], { retention: { ...retention, maxCount: 1 } } as never);
+    const report = await service.clean({ now: NOW, folder: { folder: 'app/tenants/3' } });
+
+    expect(report.destinations[0].deleted.map((x) => x.key)).toEqual([`app/tenants/3/${backupFileName(day(2))}`, `app/tenants/3/${backupFileName(day(1))}`]);
+    const left = [...dest.objects.keys()];
+    expect(left.filter((k) => k.startsWith('app/tenants/3/')).sort()).toEqual([`app/tenants/3/${backupFileName(day(0))}`, `app/tenants/3/${backupFileName(day(5), 'pre-restore-')}`]);
+    expect(left.filter((k) => k.startsWith('app/tenants/4/'))).toHaveLength(3);
+    expect(left.filter((k) => !k.includes('tenants'))).toHaveLength(3);
+  });
 });

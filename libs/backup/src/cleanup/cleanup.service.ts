@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
-import { BackupEntry } from '../catalog/backup-entry';
+import { BackupEntry, CatalogFolder } from '../catalog/backup-entry';
 import { BackupCatalog, errorText } from '../catalog/backup.catalog';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
@@ -52,19 +52,19 @@ export class CleanupService {
     const disks = [...new Set(request.disks ?? this.options.disks)];
     const destinations: DestinationCleanup[] = [];
     for (const disk of disks) {
-      const result = await this.cleanDisk(disk, now, dryRun);
+      const result = await this.cleanDisk(disk, now, dryRun, request.folder);
       destinations.push(result);
       if (!dryRun) await this.emit(result, !!request.disableNotifications);
     }
     return { ok: destinations.every((d) => d.ok), dryRun, destinations };
   }
 
-  private async cleanDisk(disk: string, now: Date, dryRun: boolean): Promise<DestinationCleanup> {
+  private async cleanDisk(disk: string, now: Date, dryRun: boolean, folder?: CatalogFolder): Promise<DestinationCleanup> {
     let destination: BackupDestination | undefined;
     let backups: BackupEntry[];
     try {
       destination = this.catalog.resolve(disk);
-      backups = await this.catalog.list(destination);
+      backups = await this.catalog.list(destination, folder);
     } catch (err) {
       const error = this.redactor.redact(`${disk} cannot be listed: ${errorText(err)}`);
       this.logger.error(`Cleanup of ${disk} failed: ${error}`);

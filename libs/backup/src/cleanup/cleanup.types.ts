@@ -1,3 +1,5 @@
+import { CatalogFolder } from '../catalog/backup-entry';
+
 export interface CleanupRequest {
   /** Plan and report, delete nothing, emit no events. */
   dryRun?: boolean;
@@ -7,6 +9,11 @@ export interface CleanupRequest {
   disks?: string[];
   /** The moment the retention periods are measured from; default now. */
   now?: Date;
+  /**
+   * Plan over the dated archives of this folder only (a tenant's `<appName>/tenants/<id>`);
+   * default the full backups in `<appName>/`.
+   */
+  folder?: CatalogFolder;
 }
 
 /** A backup the plan removes, and why (which period, the size cap or the maximum count). */

@@ -2,7 +2,10 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { BackupService } from '../backup/backup.service';
 import { RunReport } from '../backup/backup-run.types';
 import { abortOnSignals, parseAttemptOption, SIGNAL_EXIT_CODES } from '../backup/retry';
+import { BackupError } from '../common/backup.error';
 import { EXIT_LOCKED, JobLock } from '../lock/job.lock';
+import { tenantRunLine } from '../tenant/each-tenant';
+import { TenantExportService } from '../tenant/tenant-export.service';
 import { collect } from './options';
 import { Progress } from './progress';
 
@@ -17,6 +20,7 @@ interface RunFlags {
   tries?: number;
   retryDelay?: number;
   timeout?: number;
+  eachTenant?: boolean;
 }
 
 /** `backup:run`: parse flags, call BackupService.run, print the outcome per destination. */
@@ -25,11 +29,13 @@ export class RunCommand extends CommandRunner {
   constructor(
     private readonly backups: BackupService,
     private readonly jobLock: JobLock,
+    private readonly tenantExports: TenantExportService,
   ) {
     super();
   }
 
   async run(_params: string[], flags: RunFlags = {}): Promise<void> {
+    if (flags.eachTenant) return this.runEachTenant(flags);
     const progress = new Progress();
     // SIGTERM/SIGINT stop the run cleanly (tools killed, uploads aborted, failure event sent).
     const controller = new AbortController();
@@ -58,6 +64,33 @@ export class RunCommand extends CommandRunner {
     }
     printReport(outcome.value);
     if (!outcome.value.ok) process.exitCode = signals.received ? SIGNAL_EXIT_CODES[signals.received] : 1;
+  }
+
+  /** `--each-tenant`: one export per tenant, retention per tenant folder; one line per tenant. */
+  private async runEachTenant(flags: RunFlags): Promise<void> {
+    const clashing = (['onlyDb', 'onlyFiles', 'dbName', 'filename', 'exclude', 'tries', 'retryDelay', 'timeout'] as const).filter((f) => flags[f] !== undefined);
+    if (clashing.length) {
+      throw new BackupError(`--each-tenant cannot be combined with ${clashing.map((f) => '--' + f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`, 'Run the full backup and the tenant exports as two commands.');
+    }
+    const outcome = await this.jobLock.exclusive('run', () => this.tenantExports.exportAll({
+      disk: flags.onlyToDisk,
+      disableNotifications: flags.disableNotifications,
+      onTenant: (r) => (r.ok ? process.stdout : process.stderr).write(tenantRunLine(r) + '\n'),
+    }));
+    if (!outcome.ran) {
+      process.stderr.write(`Tenant exports not started: ${outcome.reason}. It is running elsewhere; try again when it has finished.\n`);
+      process.exitCode = EXIT_LOCKED;
+      return;
+    }
+    const { tenants, ok, disk } = outcome.value;
+    const failed = tenants.filter((t) => !t.ok).length;
+    (ok ? process.stdout : process.stderr).write(`${tenants.length - failed} of ${tenants.length} tenant(s) exported to ${disk}${failed ? `; ${failed} FAILED` : ''}.\n`);
+    if (!ok) process.exitCode = 1;
+  }
+
+  @Option({ flags: '--each-tenant', description: 'Export every tenant to <BACKUP_NAME>/tenants/<id>/, retention per tenant' })
+  parseEachTenant(): boolean {
+    return true;
   }
 
   @Option({ flags: '--only-db', description: 'Only dump the databases' })

@@ -11,6 +11,8 @@ import { BackupModuleOptions } from '../config/backup-options.interface';
 import { DestinationUpload } from '../destinations/destination.interface';
 import { fanOut } from '../destinations/fan-out';
 import { DestinationRegistry } from '../module/destination.registry';
+import { CleanupService } from '../cleanup/cleanup.service';
+import { EachTenantReport, EachTenantRequest, exportEachTenant } from './each-tenant';
 import { openSession } from './open-session';
 import { SqlSession } from './sql.session';
 import { encodeRow } from './tenant-data.codec';
@@ -38,12 +40,29 @@ export class TenantExportService {
     @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
     private readonly destinations: DestinationRegistry,
     private readonly scopes: TenantScopeService,
+    private readonly cleanup: CleanupService,
     @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
   ) {}
 
   async export(request: TenantExportRequest): Promise<TenantExportReport> {
     const context = { destination: request.disk ?? this.options.disks[0], secrets: [request.password] };
     return audited(this.audit, 'tenant-export', () => this.exportNow(request), tenantExportFacts, context);
+  }
+
+  /**
+   * `backup:run --each-tenant`: every tenant of the tenant table exported, then the retention
+   * plan applied to each tenant's own folder (see each-tenant.ts).
+   */
+  async exportAll(request: EachTenantRequest = {}): Promise<EachTenantReport> {
+    const deps = {
+      appName: this.options.appName,
+      disk: request.disk ?? this.options.disks[0] ?? 'local',
+      retention: this.options.retention,
+      scopes: this.scopes,
+      cleanup: this.cleanup,
+      exportOne: (r: TenantExportRequest) => this.export(r),
+    };
+    return exportEachTenant(deps, request);
   }
 
   private async exportNow(request: TenantExportRequest): Promise<TenantExportReport> {

@@ -40,3 +40,10 @@ export async function countAllRows(session: SqlSession, table: string): Promise<
   const [row] = await session.query(`SELECT COUNT(*) AS n FROM ${session.quote(table)}`);
   return Number(row.n);
 }
+
+/** Every tenant id in the tenant table, in key order (no value enters the SQL text). */
+export async function listTenantIds(session: SqlSession, scope: TenantScope): Promise<string[]> {
+  const { table, column } = scope.key;
+  const rows = await session.query(`SELECT ${session.quote(column)} AS id FROM ${session.quote(table)} ORDER BY ${session.quote(column)}`);
+  return rows.map((r) => String(r.id));
+}

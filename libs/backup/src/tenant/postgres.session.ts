@@ -65,18 +65,26 @@ export class PostgresSession implements SqlSession {
   }
 
   async columns(table: string): Promise<LiveColumn[]> {
+    return (await this.columnsOf([table])).get(table) ?? [];
+  }
+
+  async columnsOf(tables: string[]): Promise<Map<string, LiveColumn[]>> {
     const rows = await this.query(
-      `SELECT column_name, is_nullable, column_default, is_identity, is_generated, data_type FROM information_schema.columns
-        WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-      [table],
+      `SELECT table_name, column_name, is_nullable, column_default, is_identity, is_generated, data_type FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = ANY($1::text[]) ORDER BY table_name, ordinal_position`,
+      [tables],
     );
-    return rows.map((r) => ({
-      name: String(r.column_name),
-      nullable: r.is_nullable === 'YES',
-      hasDefault: r.column_default !== null || r.is_identity === 'YES',
-      dataType: String(r.data_type),
-      generated: r.is_generated === 'ALWAYS',
-    }));
+    const out = new Map<string, LiveColumn[]>(tables.map((t) => [t, []]));
+    for (const r of rows) {
+      out.get(String(r.table_name))?.push({
+        name: String(r.column_name),
+        nullable: r.is_nullable === 'YES',
+        hasDefault: r.column_default !== null || r.is_identity === 'YES',
+        dataType: String(r.data_type),
+        generated: r.is_generated === 'ALWAYS',
+      });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

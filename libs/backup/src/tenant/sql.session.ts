@@ -32,5 +32,10 @@ export interface SqlSession {
   rollback(): Promise<void>;
   /** Columns of `table` in order; empty when the table does not exist. */
   columns(table: string): Promise<LiveColumn[]>;
+  /**
+   * Columns of several tables in one round trip (optional: PostgreSQL's information_schema
+   * costs a few ms per query, a fixed cost of every tenant export). Same result as `columns`.
+   */
+  columnsOf?(tables: string[]): Promise<Map<string, LiveColumn[]>>;
   close(): Promise<void>;
 }

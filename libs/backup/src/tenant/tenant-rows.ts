@@ -15,8 +15,10 @@ export async function assertTenantExists(session: SqlSession, scope: TenantScope
 /** The live columns of every scoped table; a table missing from the database is a configuration error. */
 export async function liveColumns(session: SqlSession, scope: TenantScope): Promise<Map<string, LiveColumn[]>> {
   const out = new Map<string, LiveColumn[]>();
-  for (const { table } of scope.tables) {
-    const columns = await session.columns(table);
+  const tables = scope.tables.map((t) => t.table);
+  const all = session.columnsOf ? await session.columnsOf(tables) : undefined;
+  for (const table of tables) {
+    const columns = all?.get(table) ?? (await session.columns(table));
     if (columns.length === 0) {
       throw new TenantConfigError(`The tenant-scoped table "${table}" is in the entity metadata but not in the database`, 'Run the migrations, or fix the entities.');
     }

@@ -5,7 +5,8 @@
  * the full backups in `<app>/`, a safety export, an unrelated file or the folder of a tenant that
  * is not in the tenant table. A tenant whose export fails is reported and the others go on.
  *
- * Through the services in a Nest testing module (like tenant.e2e.ts), not the spawned CLI.
+ * Through the services in a Nest testing module (like tenant.e2e.ts), and once as an operator
+ * runs it: the compiled demo CLI on SQLite (`npm run build` first).
  */
 import { Test, TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { BackupModule } from '../../libs/backup/src/module/backup.module';
 import { TenantExportService } from '../../libs/backup/src/tenant/tenant-export.service';
 import { createTestDatabase, DbKind, TestDatabase } from '../support/databases';
-import { listFiles } from '../support/cli';
+import { listFiles, runCli, tempAppDir } from '../support/cli';
 import { optionsFor } from '../restore/restore.fixtures';
 import { TENANT_FILES, TenantHarness, tenantHarness, typeOrmOptions } from './tenant.fixtures';
 
@@ -117,5 +118,45 @@ describe.each(['postgres', 'sqlite'] as DbKind[])('backup:run --each-tenant with
       expect(after.filter((f) => f.startsWith(`tenants/${t}/`) && /^\d{4}-.*\.zip$/.test(f.split('/')[2]))).toEqual([`tenants/${t}/${stamp(at(5, 1))}`]);
     }
     expect(after.filter((f) => f.startsWith('tenants/5/'))).toEqual([]);
+  });
+});
+
+describe('backup:run --each-tenant on the command line (SQLite)', () => {
+  const ENV = {
+    APP_NAME: 'cli-tenants',
+    BACKUP_ARCHIVE_PASSWORD: 'cli-tenants-password-0123456789-abcdefgh',
+    BACKUP_INCLUDE: 'storage/app',
+    BACKUP_FAILURE_NOTIFICATIONS: '',
+    BACKUP_HEALTH_NOTIFICATIONS: '',
+    BACKUP_SUCCESS_NOTIFICATIONS: '',
+  };
+  const app = tempAppDir('nbt-each-tenant-cli-');
+  afterAll(() => app.cleanup());
+
+  it('prints one line per tenant, and under BACKUP_MAX_COUNT=1 keeps the newest export per tenant and the full backups', async () => {
+    const env = { ...ENV, DB_URL: `sqlite:${join(app.dir, 'demo.sqlite')}` };
+    expect((await runCli(['demo:seed', '--tenants', '5', '--rows', '3'], env, app.dir)).code).toBe(0);
+    expect((await runCli(['backup:run', '--only-db'], env, app.dir)).code).toBe(0);
+    const exported = () => listFiles(app.dir).filter((f) => /\/cli-tenants\/tenants\/\d+\/[\d-]+\.zip$/.test(f));
+
+    const first = await runCli(['backup:run', '--each-tenant'], env, app.dir);
+    expect(first.code).toBe(0);
+    expect(first.stdout.split('\n').filter((l) => l.startsWith('✔ tenant '))).toHaveLength(5);
+    expect(first.stdout).toContain('5 of 5 tenant(s) exported');
+    const firstKeys = exported();
+    expect(firstKeys).toHaveLength(5);
+
+    await new Promise((r) => setTimeout(r, 1100)); // a new second: a new file name
+    const second = await runCli(['backup:run', '--each-tenant'], { ...env, BACKUP_MAX_COUNT: '1' }, app.dir);
+    expect(second.code).toBe(0);
+    expect(second.stdout.split('\n').filter((l) => /^✔ tenant \d+: .*1 older export\(s\) removed by retention\)$/.test(l))).toHaveLength(5);
+    const secondKeys = exported();
+    expect(secondKeys).toHaveLength(5);
+    expect(secondKeys.filter((k) => firstKeys.includes(k))).toEqual([]);
+    expect(listFiles(app.dir).filter((f) => /\/cli-tenants\/[\d-]+\.zip$/.test(f))).toHaveLength(1);
+
+    const clash = await runCli(['backup:run', '--each-tenant', '--only-db'], env, app.dir);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain('--each-tenant cannot be combined with --only-db');
   });
 });

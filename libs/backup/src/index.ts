@@ -132,3 +132,4 @@ export { buildComplianceReport } from './audit/compliance.report';
 export type { ComplianceReport, DestinationCompliance, ReportedFailure, Verdict } from './audit/compliance.report';
 export { renderComplianceMarkdown } from './audit/compliance.markdown';
 export { ReportCommand } from './cli/report.command';
+export type { EachTenantRequest, EachTenantReport, TenantRunResult } from './tenant/each-tenant';

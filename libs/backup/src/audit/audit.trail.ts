@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
@@ -12,9 +11,8 @@ import { AuditTableMissingError } from './audit.errors';
 import { AuditRecorder } from './audit.hook';
 import { auditSettingsOf } from './audit.settings';
 import { AuditEntry, AuditRecord, AuditSettings } from './audit.types';
-import { findDataSource } from './data-source.finder';
 import { JsonlAuditStore } from './jsonl.audit-store';
-import { TypeOrmAuditStore } from './typeorm.audit-store';
+import { AuditDataSource, TypeOrmAuditStore } from './typeorm.audit-store';
 
 /** Where `record` put an entry (or why it could not). */
 export interface RecordResult {
@@ -46,7 +44,6 @@ export class AuditTrail implements AuditRecorder {
 
   constructor(
     @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
-    @Optional() private readonly moduleRef?: ModuleRef,
     @Optional() private readonly connections?: ConnectionResolver,
   ) {
     this.secrets = secretsOf(options);
@@ -112,11 +109,17 @@ export class AuditTrail implements AuditRecorder {
         /* not a connection the host has */
       }
     }
-    const ds = this.moduleRef ? findDataSource(this.moduleRef, this.settings.dataSource) : undefined;
+    const ds = this.auditDataSource();
     const dsPassword = ds?.options.password;
     if (typeof dsPassword === 'string') found.push(dsPassword);
     this.hostSecrets = found.filter((s): s is string => !!s);
     return this.hostSecrets;
+  }
+
+  /** The host's DataSource that holds the audit table (it must be able to run queries). */
+  private auditDataSource(): AuditDataSource | undefined {
+    const ds = this.connections?.findDataSource(this.settings.dataSource);
+    return ds && 'query' in ds ? (ds as unknown as AuditDataSource) : undefined;
   }
 
   /** The database store when BACKUP_AUDIT is db or auto and the host has that DataSource. */
@@ -124,7 +127,7 @@ export class AuditTrail implements AuditRecorder {
     if (this.database !== undefined) return this.database;
     this.database = null;
     if (this.settings.mode === 'db' || this.settings.mode === 'auto') {
-      const ds = this.moduleRef ? findDataSource(this.moduleRef, this.settings.dataSource) : undefined;
+      const ds = this.auditDataSource();
       if (ds) this.database = new TypeOrmAuditStore(ds, this.settings.dataSource);
       else if (this.settings.mode === 'db') {
         this.warnOnce('no-ds', `BACKUP_AUDIT=db but there is no TypeORM DataSource "${this.settings.dataSource}"; audit records go to ${this.file.file}`);

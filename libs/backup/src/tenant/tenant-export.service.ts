@@ -120,7 +120,7 @@ export class TenantExportService {
       await upload.complete(bytes);
       upload = undefined;
       await session.commit();
-      step(`Tenant ${id} exported to ${disk.name}: ${key} (${bytes} bytes)`);
+      // No "exported" step here: every caller prints the returned report, so it would say it twice.
       return {
         tenantId: String(id), disk: disk.name, key, bytes, encrypted: encryption === 'aes256',
         tables: Object.fromEntries(facts.tables.map((t) => [t.table, t.rows])), files: facts.files, durationMs: Date.now() - started,

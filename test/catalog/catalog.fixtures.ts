@@ -7,22 +7,14 @@ import { backupFileName } from '../../libs/backup/src/backup/backup-key';
 import { backupOptionsFromEnv } from '../../libs/backup/src/config/env.config';
 import { BackupModuleOptions } from '../../libs/backup/src/config/backup-options.interface';
 import { BackupModule } from '../../libs/backup/src/module/backup.module';
+import { seededRandom } from '../../libs/backup/src/retention/retention.test-fixtures';
 import { TestS3Server } from '../support/s3.server';
 
 export const APP = 'catalog-app';
 const YEAR_MS = 365.25 * 86_400_000;
 
 /** A deterministic PRNG (mulberry32), so a failure can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export interface SeededBackup {
   key: string;

@@ -1,21 +1,7 @@
 import { planRetention } from './retention.plan';
 import { RetentionCandidate, RetentionOptions } from './retention.types';
 import { subtractDaysUtc } from './utc-calendar';
-
-/** mulberry32: a tiny seeded PRNG so every run checks the same "random" cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const DAY = 86_400_000;
-const MIB = 1024 * 1024;
+import { DAY, MIB, seededRandom as prng } from './retention.test-fixtures';
 
 interface Case {
   backups: RetentionCandidate[];

@@ -3,30 +3,7 @@ import { DEFAULT_RETENTION } from './retention.constants';
 import { RetentionConfigError } from './retention.error';
 import { planRetention } from './retention.plan';
 import { RetentionCandidate, RetentionOptions } from './retention.types';
-
-const HOUR = 3600_000;
-const DAY = 24 * HOUR;
-const MIB = 1024 * 1024;
-
-/** Key = the ISO date, so expectations read as dates. */
-const at = (isoDate: string, size = 1): RetentionCandidate => ({ key: isoDate, date: new Date(isoDate), size });
-
-const SPATIE_DEFAULTS: RetentionOptions = {
-  keepAllDays: 7,
-  keepDailyDays: 16,
-  keepWeeklyWeeks: 8,
-  keepMonthlyMonths: 4,
-  keepYearlyYears: 2,
-  deleteOldestWhenUsingMoreMb: null,
-};
-
-const NO_PERIODS: RetentionOptions = {
-  keepAllDays: 0,
-  keepDailyDays: 0,
-  keepWeeklyWeeks: 0,
-  keepMonthlyMonths: 0,
-  keepYearlyYears: 0,
-};
+import { at, DAY, HOUR, MIB, NO_PERIODS, SPATIE_DEFAULTS } from './retention.test-fixtures';
 
 describe('planRetention: the scenario from spatie/laravel-backup\'s test suite', () => {
   const now = new Date('2016-01-01T22:00:00Z');

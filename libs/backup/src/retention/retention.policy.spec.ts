@@ -3,25 +3,7 @@ import { DEFAULT_RETENTION, RETENTION_OPTIONS } from './retention.constants';
 import { RetentionConfigError } from './retention.error';
 import { planRetention, RetentionPolicy } from './retention.policy';
 import { RetentionCandidate, RetentionOptions } from './retention.types';
-
-const HOUR = 3600_000;
-const DAY = 24 * HOUR;
-const at = (isoDate: string, size = 1): RetentionCandidate => ({ key: isoDate, date: new Date(isoDate), size });
-const SPATIE_DEFAULTS: RetentionOptions = {
-  keepAllDays: 7,
-  keepDailyDays: 16,
-  keepWeeklyWeeks: 8,
-  keepMonthlyMonths: 4,
-  keepYearlyYears: 2,
-  deleteOldestWhenUsingMoreMb: null,
-};
-const NO_PERIODS: RetentionOptions = {
-  keepAllDays: 0,
-  keepDailyDays: 0,
-  keepWeeklyWeeks: 0,
-  keepMonthlyMonths: 0,
-  keepYearlyYears: 0,
-};
+import { at, DAY, HOUR, NO_PERIODS, SPATIE_DEFAULTS } from './retention.test-fixtures';
 
 describe('RetentionPolicy (Nest provider)', () => {
   it('takes its options from RETENTION_OPTIONS and delegates to planRetention', async () => {

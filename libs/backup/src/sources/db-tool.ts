@@ -81,7 +81,8 @@ export function failureHint(stderr: string, where: string): string {
   return `Run the tool by hand against ${where} with the same user to see the full message.`;
 }
 
-export interface ToolDumpOptions {
+/** How to run a database client tool (dump or load) and describe it in messages. */
+export interface ToolRunOptions {
   /** Short tool name for messages and the Debian hint, e.g. "pg_dump". */
   tool: string;
   bin: string;
@@ -91,6 +92,9 @@ export interface ToolDumpOptions {
   describe: string;
   where: string;
   redactor: Redactor;
+}
+
+export interface ToolDumpOptions extends ToolRunOptions {
   /** Sees every byte of the dump on its way out and counts rows per table. */
   counter: Transform & { tables(): Record<string, number> };
   facts: Omit<DumpFacts, 'tool' | 'tables'>;
@@ -191,15 +195,7 @@ export function runToolDump(o: ToolDumpOptions, prepare: Promise<void> = Promise
   };
 }
 
-export interface ToolLoadOptions {
-  tool: string;
-  bin: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  describe: string;
-  where: string;
-  redactor: Redactor;
-}
+export type ToolLoadOptions = ToolRunOptions;
 
 /** Pipes `sql` into a client tool's stdin; rejects with LoadFailedError on a non-zero exit. */
 export function runToolLoad(o: ToolLoadOptions, sql: Readable): Promise<void> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import * as yauzl from 'yauzl';
 import * as yazl from 'yazl';
 import {
   CorruptArchiveError,
@@ -17,8 +18,28 @@ import {
   WrongPasswordError,
 } from '../../libs/backup/src/archive';
 import { BackupNotFoundError } from '../../libs/backup/src/restore/restore.errors';
-import { createTestDatabase, seedDemo, TestDatabase } from '../support/databases';
+import { ADMIN, createTestDatabase, runSql, seedDemo, TestDatabase } from '../support/databases';
 import { appFolder, filesBelow, harness, Harness, optionsFor, snapshot } from './restore.fixtures';
+
+/** Where an entry's data (after its local header) starts in the archive, and how long it is. */
+async function entryData(path: string, pick: (name: string) => boolean): Promise<{ name: string; start: number; length: number }> {
+  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: true });
+  for await (const entry of zip.eachEntry()) {
+    if (!pick(entry.fileName)) continue;
+    const bytes = readFileSync(path);
+    const at = entry.relativeOffsetOfLocalHeader;
+    const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
+    zip.close();
+    return { name: entry.fileName, start, length: entry.compressedSize };
+  }
+  throw new Error(`no entry found in ${path}`);
+}
+
+/** Every database on the test server (a staging copy or a created target left behind shows here). */
+async function databaseNames(): Promise<string[]> {
+  const rows = await runSql(ADMIN.postgres, 'SELECT datname FROM pg_database ORDER BY datname');
+  return rows.map((r) => String(r.datname));
+}
 
 describe('restore refuses bad archives and changes nothing', () => {
   let db: TestDatabase;
@@ -76,11 +97,31 @@ describe('restore refuses bad archives and changes nothing', () => {
     const bytes = readFileSync(join(folder, '2026-01-01-00-00-00.zip'));
     bytes[Math.floor(bytes.length / 3)] ^= 0x01;
     writeFileSync(join(folder, '2026-01-01-00-00-01.zip'), bytes);
-    await expectRefused(h, '2026-01-01-00-00-01.zip', CorruptArchiveError, /corrupt: 1 fault\(s\) found: Archive entry "[^"]+" is corrupt/);
+    // Found by the check before anything is touched, or (in the dump) while it loads into the
+    // staging copy: either way the entry is named and nothing changed.
+    await expectRefused(h, '2026-01-01-00-00-01.zip', CorruptArchiveError, /Archive entry "[^"]+" is corrupt: /);
     const verified = await h.verifier.verify({ name: '2026-01-01-00-00-01.zip' });
     expect(verified.ok).toBe(false);
     expect(verified.backups[0].faults.length).toBeGreaterThan(0);
     expect(h.events.at(-1)).toMatchObject({ name: 'backup.verify.failed', payload: { backupName: 'restore-app/2026-01-01-00-00-01.zip', ok: false } });
+  });
+
+  it('a flipped byte inside the dump: found while it loads into a staging copy; nothing changed, no copy left', async () => {
+    const bytes = readFileSync(join(folder, '2026-01-01-00-00-00.zip'));
+    const dump = await entryData(join(folder, '2026-01-01-00-00-00.zip'), (name) => name.startsWith('db-dumps/'));
+    // Past the 18-byte salt + verifier, before the 10-byte MAC: the ciphertext itself.
+    bytes[dump.start + 18 + Math.floor((dump.length - 28) / 2)] ^= 0x01;
+    writeFileSync(join(folder, '2025-12-01-00-00-00.zip'), bytes);
+    const databasesBefore = await databaseNames();
+    // In place over the live database (staging copy + swap) ...
+    await expectRefused(h, '2025-12-01-00-00-00.zip', CorruptArchiveError, /Archive entry "db-dumps\/[^"]+" is corrupt: .*HMAC.*nothing was changed/);
+    // ... and into a database that does not exist yet (created, then dropped again).
+    const target = `${db.connection.database}_new`;
+    const err = await h.restores.restore({ name: '2025-12-01-00-00-00.zip', toDatabase: target, onlyDb: true, force: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(CorruptArchiveError);
+    expect(await databaseNames()).toEqual(databasesBefore);
+    const verified = await h.verifier.verify({ name: '2025-12-01-00-00-00.zip' });
+    expect(verified.backups[0].faults.map((f) => f.entry)).toEqual([dump.name]);
   });
 
   it('a truncated archive: TruncatedArchiveError, nothing changed', async () => {

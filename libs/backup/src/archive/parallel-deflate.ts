@@ -3,6 +3,29 @@ import { constants, deflateRaw } from 'node:zlib';
 const DICTIONARY = 32 * 1024;
 
 /**
+ * Deflate jobs in flight across several deflaters (entries compressed at once share it), so
+ * memory stays the same however many entries are at work: each job holds its input block, its
+ * output and zlib's own state until it finishes. A slot is freed when the job finishes, whether
+ * or not its output was taken yet, so deflaters never wait on each other.
+ */
+export class DeflateSlots {
+  private used = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(readonly max: number) {}
+
+  async acquire(): Promise<void> {
+    while (this.used >= this.max) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.used++;
+  }
+
+  release(): void {
+    this.used--;
+    this.waiters.shift()?.();
+  }
+}
+
+/**
  * pigz-style deflate of one stream on several cores: the plaintext is cut into blocks, each
  * block is compressed on the libuv thread pool with the previous block's last 32 KiB as its
  * dictionary (so the ratio stays close to a single stream) and ends with a sync flush (the
@@ -21,6 +44,7 @@ export class ParallelDeflater {
     private readonly emit: (compressed: Buffer) => Promise<void>,
     private readonly blockSize = 512 * 1024,
     private readonly maxInFlight = 8,
+    private readonly slots?: DeflateSlots,
   ) {}
 
   /** Adds plaintext; resolves once the pipeline has room again (back pressure). */
@@ -43,21 +67,22 @@ export class ParallelDeflater {
     this.parts = [];
     this.partsLength = 0;
     if (restBlock.length > 0 || this.held === null) await this.hold(restBlock);
-    this.submit(this.held as Buffer, true);
+    await this.submit(this.held as Buffer, true);
     this.held = null;
     while (this.inFlight.length > 0) await this.emit(await (this.inFlight.shift() as Promise<Buffer>));
   }
 
   /** A block is compressed only once the next one exists, so the last one can get Z_FINISH. */
   private async hold(block: Buffer): Promise<void> {
-    if (this.held) this.submit(this.held, false);
+    if (this.held) await this.submit(this.held, false);
     this.held = block;
     while (this.inFlight.length >= this.maxInFlight) {
       await this.emit(await (this.inFlight.shift() as Promise<Buffer>));
     }
   }
 
-  private submit(block: Buffer, last: boolean): void {
+  private async submit(block: Buffer, last: boolean): Promise<void> {
+    await this.slots?.acquire();
     const dictionary = this.tail;
     this.tail = block.length >= DICTIONARY ? block.subarray(block.length - DICTIONARY) : undefined;
     const job = new Promise<Buffer>((resolve, reject) =>
@@ -69,7 +94,11 @@ export class ParallelDeflater {
           chunkSize: 128 * 1024, // fewer thread-pool round trips per block
           ...(dictionary ? { dictionary } : {}),
         },
-        (err, out) => (err ? reject(err) : resolve(out)),
+        (err, out) => {
+          this.slots?.release();
+          if (err) reject(err);
+          else resolve(out);
+        },
       ),
     );
     job.catch(() => undefined); // surfaced when awaited in order

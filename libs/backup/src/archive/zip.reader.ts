@@ -187,8 +187,13 @@ export class ZipReader {
     return chain(stages, name);
   }
 
-  /** Reads every entry to the end and collects every fault instead of stopping at the first. */
-  async verify(): Promise<VerifyReport> {
+  /**
+   * Reads every entry to the end and collects every fault instead of stopping at the first.
+   * With `readData`, only the entries it accepts are read; the others get the checks that need
+   * no data (local header, listed in and matching the manifest), for a caller that reads them
+   * through openEntry itself, whose stream fails at the end on the same faults.
+   */
+  async verify(options: { readData?: (entry: string) => boolean } = {}): Promise<VerifyReport> {
     const faults: VerifyFault[] = [];
     let bytes = 0;
     let checked = 0;
@@ -204,6 +209,7 @@ export class ZipReader {
     for (const name of this.byName.keys()) {
       try {
         await this.checkLocalHeader(name);
+        if (options.readData && name !== MANIFEST_NAME && !options.readData(name)) continue;
         const stream = await this.openEntry(name);
         for await (const chunk of stream) bytes += (chunk as Buffer).length;
         checked++;

@@ -21,24 +21,45 @@ const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
 const tick = () => new Promise((r) => setTimeout(r, 30));
 
 describe('ZipWriter', () => {
-  it('writes overlapping entries one after the other, reading a source only when its turn comes', async () => {
-    const writer = new ZipWriter({ encryption: 'none', level: 0, appName: 't' }); // stored: 4 MB fill the output buffer
+  it('writes overlapping entries in order, reading ahead only within the look-ahead limits', async () => {
+    // Stored, so 4 MB fill the output buffer; one entry may be read ahead, its output held up to 2 MiB.
+    const writer = new ZipWriter({ encryption: 'none', level: 0, appName: 't', lookAhead: { entries: 1, bytes: 2 * 1024 * 1024 } });
     const first = counting(4 * 1024 * 1024);
-    const second = counting(1024 * 1024);
+    const second = counting(8 * 1024 * 1024);
+    const third = counting(1024 * 1024);
     const order: string[] = [];
     const a = writer.addEntry('a.bin', first, { kind: 'file' }).then((r) => (order.push('a'), r));
     const b = writer.addEntry('b.bin', second, { kind: 'file' }).then((r) => (order.push('b'), r));
+    const c = writer.addEntry('c.bin', third, { kind: 'file' }).then((r) => (order.push('c'), r));
     await tick();
-    // Nobody reads the output yet: the first entry is held by back pressure, the second is untouched.
+    // Nobody reads the output yet: the first entry is held by back pressure, the second is read
+    // ahead until its held output reaches the limit (plus what its stream buffers), the third waits.
+    expect(first.pulled()).toBeGreaterThan(0);
+    expect(second.pulled()).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+    expect(second.pulled()).toBeLessThan(3 * 1024 * 1024);
+    expect(third.pulled()).toBe(0);
+    const done = pipeline(writer.output, sink());
+    const [ra, rb, rc] = await Promise.all([a, b, c]);
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect([ra.size, rb.size, rc.size]).toEqual([4 * 1024 * 1024, 8 * 1024 * 1024, 1024 * 1024]);
+    const summary = await writer.finish();
+    await done;
+    expect(summary.entries.map((e) => e.path)).toEqual(['a.bin', 'b.bin', 'c.bin']);
+  });
+
+  it('with no look-ahead, reads a source only when its turn comes', async () => {
+    const writer = new ZipWriter({ encryption: 'none', level: 0, appName: 't', lookAhead: { entries: 0 } });
+    const first = counting(4 * 1024 * 1024);
+    const second = counting(1024 * 1024);
+    const a = writer.addEntry('a.bin', first, { kind: 'file' });
+    const b = writer.addEntry('b.bin', second, { kind: 'file' });
+    await tick();
     expect(first.pulled()).toBeGreaterThan(0);
     expect(second.pulled()).toBe(0);
     const done = pipeline(writer.output, sink());
-    const [ra, rb] = await Promise.all([a, b]);
-    expect(order).toEqual(['a', 'b']);
-    expect([ra.size, rb.size]).toEqual([4 * 1024 * 1024, 1024 * 1024]);
-    const summary = await writer.finish();
+    await Promise.all([a, b]);
+    await writer.finish();
     await done;
-    expect(summary.entries.map((e) => e.path)).toEqual(['a.bin', 'b.bin']);
   });
 
   it('stops reading the source while nobody reads the output (back pressure)', async () => {

@@ -1,12 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { crc32, deflateRaw } from 'node:zlib';
 import { BackupError } from '../common/backup.error';
 import { assertSafeEntryName } from './entry-name';
+import { AheadBudget, EntryProducer } from './entry-producer';
+import { DeflateSlots } from './parallel-deflate';
 import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME } from './manifest';
-import { ParallelDeflater } from './parallel-deflate';
-import { AES256_STRENGTH, AES_MAC_LENGTH, deriveKeys, WinZipAesEncryptor } from './winzip-aes';
+import { AES256_STRENGTH } from './winzip-aes';
 import {
   CentralRecord,
   centralHeader,
@@ -19,7 +18,6 @@ import {
   localHeader,
   METHOD_AES,
   METHOD_DEFLATE,
-  METHOD_STORED,
   needsZip64,
 } from './zip-format';
 
@@ -33,7 +31,14 @@ export interface ZipWriterOptions {
   appName: string;
   /** Write ZIP64 records even for a small archive (tests; readers that need them). */
   forceZip64?: boolean;
+  /**
+   * Entries compressed ahead of the one being written, and the memory their output may wait in;
+   * default 3 entries, 16 MiB. `{ entries: 0 }` writes strictly one entry at a time.
+   */
+  lookAhead?: { entries: number; bytes?: number };
 }
+
+const DEFAULT_LOOK_AHEAD = { entries: 3, bytes: 16 * 1024 * 1024 };
 
 export interface EntryMeta {
   kind: EntryKind;
@@ -59,9 +64,11 @@ export class ArchiveClosedError extends BackupError {
 
 /**
  * Streams a ZIP archive (WinZip AES-256 or plain) to `output`. Entries are written one after
- * the other in the order addEntry was called; an entry whose turn has not come is not read
- * (its source stays paused), so overlapping addEntry calls are safe and memory stays bounded.
- * Sizes and CRC go into data descriptors, so nothing is buffered or seeked.
+ * the other in the order addEntry was called. The next few entries are read and compressed
+ * ahead of their turn (see `lookAhead`): their output waits in a bounded amount of memory, and
+ * an entry further back is not read at all (its source stays paused), so overlapping addEntry
+ * calls keep every core busy and memory bounded. Sizes and CRC go into data descriptors, so
+ * nothing is buffered whole or seeked.
  *
  * @example
  * const zip = new ZipWriter({ encryption: 'aes256', password, appName: 'shop' });
@@ -84,6 +91,14 @@ export class ZipWriter {
   private closed = false;
   private drainWaiter: (() => void) | undefined;
   private ended: Promise<void>;
+  private readonly budget: AheadBudget;
+  /** Deflate blocks in flight across all entries (each ~1 MiB with zlib's state): 2 per core is plenty. */
+  private readonly slots = new DeflateSlots(8);
+  private readonly aheadEntries: number;
+  /** Producers not started yet, in addEntry order; `producing` are started and not done. */
+  private readonly waiting: EntryProducer[] = [];
+  private readonly live = new Set<EntryProducer>();
+  private producing = 0;
 
   constructor(private readonly options: ZipWriterOptions) {
     const level = options.level ?? 6;
@@ -94,6 +109,9 @@ export class ZipWriter {
       throw new BackupError('AES-256 encryption needs a password', 'Set the archive password (BACKUP_ARCHIVE_PASSWORD).');
     }
     this.level = level;
+    const lookAhead = options.lookAhead ?? DEFAULT_LOOK_AHEAD;
+    this.aheadEntries = Math.max(0, Math.floor(lookAhead.entries));
+    this.budget = new AheadBudget(lookAhead.bytes ?? DEFAULT_LOOK_AHEAD.bytes);
     this.output = new Readable({ read: () => this.wake(), highWaterMark: 1024 * 1024 });
     // abort() must not crash a process that has not piped `output` yet; pipers still see the error.
     this.output.on('error', () => undefined);
@@ -118,11 +136,15 @@ export class ZipWriter {
       if (name === MANIFEST_NAME) throw new BackupError(`"${MANIFEST_NAME}" is reserved for the archive manifest`);
       if (this.names.has(name)) throw new BackupError(`Duplicate archive entry "${name}"`, 'Give every entry a unique path.');
     } catch (err) {
+      source.destroy(); // never read: let it release its file handle or process
       return Promise.reject(err);
     }
     this.names.add(name);
     this.pendingSources.add(source);
-    return this.enqueue(() => this.writeEntry(name, source, meta));
+    const producer = this.producer(source, meta.kind);
+    this.waiting.push(producer);
+    this.startProducers();
+    return this.enqueue(() => this.writeEntry(name, source, producer, meta));
   }
 
   /** Writes manifest.json and the central directory; resolves when `output` has ended. */
@@ -133,9 +155,8 @@ export class ZipWriter {
     this.throwIfFailed();
     const entries = [...this.entries];
     const manifest = buildManifest(this.options.appName, this.options.encryption, entries, new Date(), extra);
-    await this.writeEntry(MANIFEST_NAME, Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]), {
-      kind: 'other',
-    });
+    const manifestSource = Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]);
+    await this.writeEntry(MANIFEST_NAME, manifestSource, this.producer(manifestSource, 'other'), { kind: 'other' });
     try {
       const cdOffset = this.bytes;
       const force = !!this.options.forceZip64;
@@ -174,6 +195,10 @@ export class ZipWriter {
     this.failure = reason;
     for (const s of this.pendingSources) s.destroy();
     this.pendingSources.clear();
+    for (const p of [...this.waiting, ...this.live]) p.cancel(reason);
+    this.waiting.length = 0;
+    this.live.clear();
+    this.budget.wakeAll();
     if (!this.output.destroyed) this.output.destroy(reason);
     this.wake();
   }
@@ -205,10 +230,37 @@ export class ZipWriter {
     }
   }
 
-  private async writeEntry(name: string, source: Readable, meta: EntryMeta): Promise<EntryRecord> {
+  private producer(source: Readable, kind: EntryKind): EntryProducer {
+    return new EntryProducer(source, {
+      level: this.level,
+      password: this.options.encryption === 'aes256' ? this.options.password : undefined,
+      kind,
+      budget: this.budget,
+      slots: this.slots,
+      failure: () => this.failure,
+    });
+  }
+
+  /** Starts waiting producers, oldest first, while fewer than 1 + aheadEntries are at work. */
+  private startProducers(): void {
+    while (this.producing < 1 + this.aheadEntries && this.waiting.length > 0) this.run(this.waiting.shift() as EntryProducer);
+  }
+
+  private run(p: EntryProducer): void {
+    this.producing++;
+    this.live.add(p);
+    const done = () => {
+      this.producing--;
+      this.live.delete(p);
+      if (!this.failure) this.startProducers();
+    };
+    void p.start().then(done, done);
+  }
+
+  private async writeEntry(name: string, source: Readable, producer: EntryProducer, meta: EntryMeta): Promise<EntryRecord> {
     try {
       this.throwIfFailed();
-      return await this.writeEntryUnsafe(name, source, meta);
+      return await this.writeEntryUnsafe(name, producer, meta);
     } catch (err) {
       // Bytes of a half-written entry are already out: the archive cannot be completed.
       this.fail(err);
@@ -218,14 +270,15 @@ export class ZipWriter {
     }
   }
 
-  private async writeEntryUnsafe(name: string, source: Readable, meta: EntryMeta): Promise<EntryRecord> {
+  private async writeEntryUnsafe(name: string, producer: EntryProducer, meta: EntryMeta): Promise<EntryRecord> {
     const encrypted = this.options.encryption === 'aes256';
-    const head = await peek(source, SAMPLE_BYTES);
-    // Files that do not compress (images, video, archives) are stored: deflating them costs as
-    // much CPU as text and saves nothing. The method goes in the local header, so it is decided
-    // from the first bytes; a file misjudged that way only ends up larger, never different.
-    const stored = this.level === 0 || (meta.kind === 'file' && (await incompressible(head.sample)));
-    const actualMethod = stored ? METHOD_STORED : METHOD_DEFLATE;
+    // The entry being written always runs, whatever the look-ahead.
+    if (!producer.started) {
+      const at = this.waiting.indexOf(producer);
+      if (at >= 0) this.waiting.splice(at, 1);
+      this.run(producer);
+    }
+    const actualMethod = await producer.method;
     const mtime = meta.mtime ?? new Date();
     const dos = dosDateTime(mtime);
     let mode = meta.mode ?? 0o644;
@@ -246,102 +299,21 @@ export class ZipWriter {
       // AE-2 as libzip writes it: the real CRC is kept for entries of 20 bytes or more.
       aes: encrypted ? { vendorVersion: 2, strength: AES256_STRENGTH, actualMethod } : undefined,
     };
-
-    let encryptor: WinZipAesEncryptor | undefined;
-    let compressed = 0;
     await this.write(localHeader(record));
-    if (encrypted) {
-      const salt = randomBytes(16);
-      const keys = await deriveKeys(this.options.password as string, salt, AES256_STRENGTH);
-      encryptor = new WinZipAesEncryptor(keys);
-      await this.write(Buffer.concat([salt, keys.verifier]));
-      compressed += salt.length + keys.verifier.length;
-    }
-
-    const emit = async (data: Buffer): Promise<void> => {
-      compressed += data.length;
-      await this.write(encryptor ? encryptor.encrypt(data) : data);
-    };
-    const deflater = actualMethod === METHOD_DEFLATE ? new ParallelDeflater(this.level, emit) : undefined;
-    const sha = createHash('sha256');
-    let crc = 0;
-    let size = 0;
-    for await (const piece of head.all) {
-      const chunk: Buffer = typeof piece === 'string' ? Buffer.from(piece) : piece;
-      if (chunk.length === 0) continue;
-      sha.update(chunk);
-      crc = crc32(chunk, crc);
-      size += chunk.length;
-      if (deflater) await deflater.write(chunk);
-      else await emit(encryptor ? Buffer.from(chunk) : chunk); // encryption works in place: copy
-      this.throwIfFailed();
-    }
-    if (deflater) await deflater.end();
-    if (encryptor) {
-      const mac = encryptor.mac();
-      await this.write(mac);
-      compressed += AES_MAC_LENGTH;
-    }
-    record.crc32 = encrypted && size < 20 ? 0 : crc;
-    record.compressedSize = compressed;
-    record.uncompressedSize = size;
+    const produced = await producer.goLive((buf) => this.write(buf));
+    record.crc32 = encrypted && produced.size < 20 ? 0 : produced.crc32;
+    record.compressedSize = produced.compressedSize;
+    record.uncompressedSize = produced.size;
     await this.write(dataDescriptor(record, !!this.options.forceZip64 || needsZip64(record)));
     this.records.push(record);
-    const entry: EntryRecord = { path: name, kind: meta.kind, size, sha256: sha.digest('hex'), compressedSize: compressed };
+    const entry: EntryRecord = {
+      path: name,
+      kind: meta.kind,
+      size: produced.size,
+      sha256: produced.sha256,
+      compressedSize: produced.compressedSize,
+    };
     if (name !== MANIFEST_NAME) this.entries.push(entry);
     return entry;
   }
-}
-
-/** Bytes of an entry looked at to decide between deflate and stored. */
-const SAMPLE_BYTES = 64 * 1024;
-/** Deflate must save at least this share of the sample, or the entry is stored. */
-const MIN_SAVING = 0.03;
-const deflateRawAsync = promisify(deflateRaw);
-
-/**
- * Reads the first `bytes` of a source; `all` then yields those chunks followed by the rest of the
- * source (destroyed, like a plain for-await would, when the consumer stops early).
- */
-async function peek(source: Readable, bytes: number): Promise<{ sample: Buffer; all: AsyncIterable<Buffer | string> }> {
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const first: Array<Buffer | string> = [];
-  let length = 0;
-  let ended = false;
-  try {
-    while (length < bytes) {
-      const r = await iterator.next();
-      if (r.done) {
-        ended = true;
-        break;
-      }
-      first.push(r.value);
-      length += r.value.length;
-    }
-  } catch (err) {
-    await iterator.return?.();
-    throw err;
-  }
-  const sample = Buffer.concat(first.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))).subarray(0, bytes);
-  async function* all(): AsyncGenerator<Buffer | string> {
-    let finished = ended;
-    try {
-      yield* first;
-      while (!finished) {
-        const r = await iterator.next();
-        if (r.done) finished = true;
-        else yield r.value;
-      }
-    } finally {
-      if (!finished) await iterator.return?.();
-    }
-  }
-  return { sample, all: all() };
-}
-
-/** Level-1 deflate of the sample (on the thread pool) saves less than MIN_SAVING. */
-async function incompressible(sample: Buffer): Promise<boolean> {
-  if (sample.length === 0) return false;
-  const packed = await deflateRawAsync(sample, { level: 1 });
-  return packed.length > sample.length * (1 - MIN_SAVING);
 }

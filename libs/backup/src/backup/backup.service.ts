@@ -20,6 +20,9 @@ import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
 import { BackupCancelledError, BackupTimeoutError, RetryPolicy, withRetries } from './retry';
 import { audited, AUDIT_TRAIL, AuditRecorder, runFacts } from '../audit/audit.hook';
 
+/** Files queued in the archive at once (each holds an open file handle until written). */
+const FILES_IN_FLIGHT = 16;
+
 /**
  * Makes one backup: database dumps and files stream through one ZipWriter, whose output is
  * streamed to every destination at once. Nothing is kept under the backup's name unless that
@@ -176,8 +179,15 @@ export class BackupService {
     let archiveError: Error | undefined;
     try {
       try {
-        report.databases = await this.addDatabases(writer, connections);
-        if (withFiles) await this.addFiles(writer, request, report);
+        // Files are queued while the dumps stream, so the archive compresses them beside the
+        // dump (its look-ahead) instead of after it; both must finish before the manifest.
+        const settled = await Promise.allSettled([
+          this.addDatabases(writer, connections),
+          withFiles ? this.addFiles(writer, request, report) : Promise.resolve(),
+        ]);
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        report.databases = (settled[0] as PromiseFulfilledResult<DumpFacts[]>).value;
         const summary = await writer.finish({
           databases: report.databases,
           unreadableFiles: report.unreadableFiles.map((f) => f.path),
@@ -248,9 +258,29 @@ export class BackupService {
     return facts;
   }
 
+  /**
+   * Adds every selected file without waiting for each to be written: up to FILES_IN_FLIGHT are
+   * queued at once (open file handles), so the archive can compress the next ones while it
+   * writes the current one. The first failure stops the walk.
+   */
   private async addFiles(writer: ZipWriter, request: RunRequest, report: RunReport): Promise<void> {
     const { files } = this.options;
     const alwaysExclude = this.destinations.localRoots();
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    const add = (file: { archivePath: string; mtime: Date; mode: number }, handle: fs.promises.FileHandle) => {
+      const written: Promise<void> = writer.addEntry(file.archivePath, handle.createReadStream(), { kind: 'file', mtime: file.mtime, mode: file.mode }).then(
+        () => {
+          report.files++;
+          inFlight.delete(written);
+        },
+        (err) => {
+          failure ??= err;
+          inFlight.delete(written);
+        },
+      );
+      inFlight.add(written);
+    };
     for await (const file of selectFiles({
       root: this.options.appRoot,
       include: files.include,
@@ -259,6 +289,7 @@ export class BackupService {
       alwaysExclude,
     })) {
       throwIfStopped(request.signal);
+      if (failure) break;
       if ('unreadable' in file) {
         report.unreadableFiles.push({ path: file.absolutePath, error: this.message(file.error) });
         this.logger.warn(`Cannot read ${file.absolutePath}: ${this.message(file.error)} (listed in the manifest as unreadable)`);
@@ -273,9 +304,11 @@ export class BackupService {
         this.logger.warn(`Cannot read ${file.absolutePath}: ${this.message(err)} (listed in the manifest as unreadable)`);
         continue;
       }
-      await writer.addEntry(file.archivePath, handle.createReadStream(), { kind: 'file', mtime: file.mtime, mode: file.mode });
-      report.files++;
+      add(file, handle);
+      while (inFlight.size >= FILES_IN_FLIGHT) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
   }
 
   /**

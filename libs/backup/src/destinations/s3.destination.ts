@@ -1,22 +1,20 @@
 import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  CreateMultipartUploadCommandOutput,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { CreateMultipartUploadCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type * as S3Storage from '@aws-sdk/lib-storage';
 import { Redactor } from '../common/redact';
 import { assertSafeKey, UploadFailedError, UploadSizeMismatchError } from './destination.errors';
 import { BackupDestination, DestinationUpload, StoredObject, UploadOptions } from './destination.interface';
 import { S3ErrorContext, translateS3Error } from './s3-error.translator';
+
+/**
+ * The SDK is loaded when the first S3 disk is made: an app that only writes to local disk never
+ * pays its start-up time and its ~20 MB of memory.
+ */
+let sdk: typeof S3Sdk | undefined;
+let storage: typeof S3Storage | undefined;
+const s3 = (): typeof S3Sdk => (sdk ??= require('@aws-sdk/client-s3') as typeof S3Sdk);
+const libStorage = (): typeof S3Storage => (storage ??= require('@aws-sdk/lib-storage') as typeof S3Storage);
 
 export type S3ChecksumMode = 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
 
@@ -94,7 +92,7 @@ export class S3Destination implements BackupDestination {
     this.reachableTimeoutMs = options.reachableTimeoutMs ?? 10_000;
     this.redactor = new Redactor([options.secretAccessKey, options.sessionToken]);
     const checksumMode = options.checksumMode ?? 'WHEN_REQUIRED';
-    this.client = new S3Client({
+    this.client = new (s3().S3Client)({
       region,
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
@@ -143,7 +141,7 @@ export class S3Destination implements BackupDestination {
     do {
       const page = await this.guard(
         this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+          new (s3().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
         ),
         `listing "${prefix}"`,
       );
@@ -158,7 +156,7 @@ export class S3Destination implements BackupDestination {
   async stat(key: string): Promise<StoredObject | null> {
     assertSafeKey(key);
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      const head = await this.client.send(new (s3().HeadObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key }));
       return { key, size: head.ContentLength ?? 0, lastModified: head.LastModified ?? new Date(0) };
     } catch (err) {
       if (err?.$metadata?.httpStatusCode === 404) return null;
@@ -170,7 +168,7 @@ export class S3Destination implements BackupDestination {
     assertSafeKey(key);
     const res = await this.guard(
       this.client.send(
-        new GetObjectCommand({
+        new (s3().GetObjectCommand)({
           Bucket: this.bucket,
           Key: this.prefix + key,
           Range: range ? `bytes=${range.start}-${range.end}` : undefined,
@@ -184,7 +182,7 @@ export class S3Destination implements BackupDestination {
   async delete(key: string): Promise<void> {
     assertSafeKey(key);
     await this.guard(
-      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })),
+      this.client.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key })),
       `deleting ${key}`,
     );
   }
@@ -192,7 +190,7 @@ export class S3Destination implements BackupDestination {
   /** One ListObjectsV2 of a single key: proves endpoint, credentials, bucket and list rights. */
   async checkReachable(): Promise<void> {
     await this.client
-      .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }), {
+      .send(new (s3().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }), {
         abortSignal: AbortSignal.timeout(this.reachableTimeoutMs),
       })
       .catch((err) => {
@@ -244,7 +242,7 @@ class S3Upload implements DestinationUpload {
   readonly stream: Writable;
   /** What lib-storage reads; separate from `stream` so its own teardown never reaches writers. */
   private readonly body: ByteLimit;
-  private readonly upload: Upload;
+  private readonly upload: S3Storage.Upload;
   private readonly done: Promise<unknown>;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly partAbort = new AbortController();
@@ -270,7 +268,7 @@ class S3Upload implements DestinationUpload {
     this.stream = this.createSink();
     // Errors surface through complete() and the fan-out's listener, never as a crash.
     this.stream.on('error', () => undefined);
-    this.upload = new Upload({
+    this.upload = new (libStorage().Upload)({
       client: this.trackedClient(),
       params: { Bucket: p.bucket, Key: p.objectKey, Body: this.body, ContentType: 'application/zip' },
       partSize: p.partSize,
@@ -298,7 +296,7 @@ class S3Upload implements DestinationUpload {
       });
       this.mayHaveCreatedObject = true;
       const head = await this.p.client
-        .send(new HeadObjectCommand({ Bucket: this.p.bucket, Key: this.p.objectKey }))
+        .send(new (s3().HeadObjectCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey }))
         .catch((err) => {
           throw translateS3Error(err, this.p.errorContext(`reading back the size of ${this.key}`));
         });
@@ -333,11 +331,11 @@ class S3Upload implements DestinationUpload {
     const { client, bucket, objectKey } = this.p;
     if (this.uploadId) {
       await client
-        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: objectKey, UploadId: this.uploadId }))
+        .send(new (s3().AbortMultipartUploadCommand)({ Bucket: bucket, Key: objectKey, UploadId: this.uploadId }))
         .catch(() => undefined);
     }
     if (this.mayHaveCreatedObject) {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey })).catch(() => undefined);
+      await client.send(new (s3().DeleteObjectCommand)({ Bucket: bucket, Key: objectKey })).catch(() => undefined);
     }
   }
 
@@ -372,14 +370,14 @@ class S3Upload implements DestinationUpload {
     const client = this.p.client;
     const tracked = Object.create(client) as S3Client;
     tracked.send = ((command: { constructor: unknown }, options?: object) => {
-      const isPart = command instanceof UploadPartCommand;
-      if (command instanceof PutObjectCommand || command instanceof CompleteMultipartUploadCommand) {
+      const isPart = command instanceof s3().UploadPartCommand;
+      if (command instanceof s3().PutObjectCommand || command instanceof s3().CompleteMultipartUploadCommand) {
         this.mayHaveCreatedObject = true;
       }
       const sent = client.send(command as never, isPart ? { ...options, abortSignal: this.partAbort.signal } : options);
       const settled = sent.then(
         (out: unknown) => {
-          if (command instanceof CreateMultipartUploadCommand) {
+          if (command instanceof s3().CreateMultipartUploadCommand) {
             this.uploadId = (out as CreateMultipartUploadCommandOutput).UploadId;
           }
         },

@@ -3,7 +3,7 @@ import { BackupDestination } from '../destinations/destination.interface';
 import { destinationSource } from './destination.source';
 import { LocatedBackup } from './backup.locator';
 
-/** An archive whose every entry passed its checks, with its manifest. */
+/** An archive whose entries passed their checks, with its manifest. */
 export interface VerifiedArchive {
   zip: ZipReader;
   manifest: Manifest;
@@ -16,24 +16,43 @@ export function firstLine(message: string): string {
 }
 
 /**
- * Opens a backup straight from its destination and reads every entry once to the end (AES
- * verifier, HMAC, CRC-32, size, manifest SHA-256). Throws WrongPasswordError, NotAZipError,
- * TruncatedArchiveError, UnsafeEntryNameError or CorruptArchiveError (naming every fault);
- * nothing has been touched when it throws.
+ * Opens a backup straight from its destination and reads its manifest (which checks the
+ * password). Throws WrongPasswordError, NotAZipError, TruncatedArchiveError,
+ * UnsafeEntryNameError or CorruptArchiveError; the caller closes the reader.
  */
+export async function openArchive(destination: BackupDestination, backup: LocatedBackup, password?: string): Promise<{ zip: ZipReader; manifest: Manifest }> {
+  const zip = await ZipReader.open(destinationSource(destination, backup.key, backup.size), { password });
+  try {
+    return { zip, manifest: await zip.readManifest() };
+  } catch (err) {
+    await zip.close();
+    throw err;
+  }
+}
+
+/**
+ * Runs the archive's checks (AES verifier, HMAC, CRC-32, size, manifest SHA-256) and throws one
+ * CorruptArchiveError naming every fault. `readData` limits which entries are read to the end
+ * (see ZipReader.verify); the others still get every check that needs no data.
+ */
+export async function checkArchive(zip: ZipReader, readData?: (entry: string) => boolean): Promise<VerifyReport> {
+  const report = await zip.verify({ readData });
+  if (!report.ok) {
+    const all = report.faults.map((f) => {
+      const text = firstLine(f.message);
+      return f.entry && !text.includes(f.entry) ? `"${f.entry}": ${text}` : text;
+    });
+    throw new CorruptArchiveError(undefined, `${all.length} fault(s) found: ${all.join('; ')}`);
+  }
+  return report;
+}
+
+/** Opens a backup and reads every entry once to the end; nothing has been touched when it throws. */
 export async function openVerified(destination: BackupDestination, backup: LocatedBackup, password?: string): Promise<VerifiedArchive> {
   const zip = await ZipReader.open(destinationSource(destination, backup.key, backup.size), { password });
   try {
-    const report = await zip.verify();
-    if (!report.ok) {
-      const all = report.faults.map((f) => {
-        const text = firstLine(f.message);
-        return f.entry && !text.includes(f.entry) ? `"${f.entry}": ${text}` : text;
-      });
-      throw new CorruptArchiveError(undefined, `${all.length} fault(s) found: ${all.join('; ')}`);
-    }
-    const manifest = await zip.readManifest();
-    return { zip, manifest, report };
+    const report = await checkArchive(zip);
+    return { zip, manifest: await zip.readManifest(), report };
   } catch (err) {
     await zip.close();
     throw err;

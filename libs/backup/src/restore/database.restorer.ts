@@ -1,4 +1,4 @@
-import { ZipReader } from '../archive';
+import { CorruptArchiveError, TruncatedArchiveError, ZipReader } from '../archive';
 import { ConnectionInfo, DatabaseDriver } from '../sources/connection-info';
 import { DatabaseLoader } from '../sources/database-loader.interface';
 import { loaderFor } from '../sources/dumper.registry';
@@ -72,8 +72,8 @@ export async function stageDatabase(
 
   if (plan.driver === 'sqlite') {
     const target = { ...connection, database: plan.targetDatabase };
-    await loader.load(target, await zip.openEntry(plan.entry));
-    const checks = compareRowCounts(plan.tables, await loader.countRows(target));
+    const acknowledged = await loadEntry(zip, plan.entry, loader, target);
+    const checks = compareRowCounts(plan.tables, acknowledged ?? (await loader.countRows(target)));
     return { plan, commit: async () => result(checks), discard: async () => undefined };
   }
 
@@ -118,8 +118,8 @@ async function loadChecked(
   undo: () => Promise<void>,
 ): Promise<TableCheck[]> {
   try {
-    await loader.load(into, await zip.openEntry(plan.entry));
-    const checks = compareRowCounts(plan.tables, await loader.countRows(into));
+    const acknowledged = await loadEntry(zip, plan.entry, loader, into);
+    const checks = compareRowCounts(plan.tables, acknowledged ?? (await loader.countRows(into)));
     const wrong = checks.filter((c) => !c.ok);
     if (wrong.length) {
       throw new RowCountMismatchError(
@@ -132,6 +132,32 @@ async function loadChecked(
     await undo().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Streams an entry into the loader. The entry's stream fails at its end when the HMAC, size or
+ * SHA-256 do not match; the loader then fails too (psql is killed before it can commit, SQLite's
+ * temp file is removed), and the archive's own error is the one thrown, so a damaged archive is
+ * reported as such and not as a database error.
+ */
+async function loadEntry(zip: ZipReader, entry: string, loader: DatabaseLoader, into: ConnectionInfo): Promise<Record<string, number> | void> {
+  const source = await zip.openEntry(entry);
+  let archiveFault: Error | undefined;
+  source.once('error', (err) => {
+    if (isArchiveFault(err)) archiveFault = err;
+  });
+  let acknowledged: Record<string, number> | void;
+  try {
+    acknowledged = await loader.load(into, source);
+  } catch (err) {
+    throw archiveFault ?? err;
+  }
+  if (archiveFault) throw archiveFault;
+  return acknowledged;
+}
+
+function isArchiveFault(err: unknown): err is Error {
+  return err instanceof CorruptArchiveError || err instanceof TruncatedArchiveError;
 }
 
 /** Stages and commits in one go (one database; the service stages all before committing any). */

@@ -8,7 +8,8 @@ import { BackupDestination } from '../destinations/destination.interface';
 import { ConnectionResolver } from '../module/connection.resolver';
 import { DestinationRegistry } from '../module/destination.registry';
 import { ConnectionInfo } from '../sources/connection-info';
-import { openVerified, VerifiedArchive } from './archive.opener';
+import { CorruptArchiveError, Manifest, TruncatedArchiveError, ZipReader } from '../archive';
+import { checkArchive, openArchive } from './archive.opener';
 import { failureSummary } from './failure.summary';
 import { BackupLocator } from './backup.locator';
 import { stageDatabase, StagedDatabase, targetState } from './database.restorer';
@@ -25,9 +26,11 @@ interface Plan {
 }
 
 /**
- * Restores a backup from any disk. Order matters: fetch and verify the whole archive (password,
- * HMAC, sizes, SHA-256), plan and refuse anything unsafe, ask for confirmation, take a safety
- * backup, and only then touch databases and files. Every step before the last changes nothing.
+ * Restores a backup from any disk. Order matters: open the archive (password, manifest), plan
+ * and refuse anything unsafe, verify what will be used (HMAC, sizes, SHA-256; dumps bound for a
+ * staging copy are verified while they load), ask for confirmation, stage the databases, take a
+ * safety backup, and only then put databases and files in place. Every step before the last
+ * changes nothing live.
  *
  * @example
  * const report = await restoreService.restore({ latest: true, toDatabase: 'shop_restore' });
@@ -64,19 +67,32 @@ export class RestoreService {
     }
     const disk = this.disk(request.disk);
     const backup = await this.locator().resolve(disk, request);
-    step(`Verifying ${backup.key} on ${disk.name} (${backup.size} bytes)...`);
-    const verifyStarted = Date.now();
-    const archive = await openVerified(disk, backup, this.options.archive.password);
+    step(`Opening ${backup.key} on ${disk.name} (${backup.size} bytes)...`);
+    const { zip, manifest } = await openArchive(disk, backup, this.options.archive.password);
     try {
-      const verified = { entries: archive.report.entriesChecked, bytes: archive.report.bytes, durationMs: Date.now() - verifyStarted };
-      step(`Archive verified: ${verified.entries} entries, ${verified.bytes} bytes.`);
+      const archive = { zip, manifest };
       const plan = await this.plan(archive, request);
+      // A dump loaded into a staging copy or a new database is verified as it loads (its stream
+      // fails at the end on any fault and the copy is dropped), so it is read once, not twice.
+      // Everything else the restore uses is verified before anything is touched; entries it does
+      // not use (the files of an --only-db restore) are not read. A dry run reads every entry.
+      const streamed = new Set(request.dryRun ? [] : plan.databases.filter(({ plan: p }) => p.driver !== 'sqlite').map(({ plan: p }) => p.entry));
+      const used = new Set([...plan.databases.map(({ plan: p }) => p.entry), ...(plan.files?.list.map((f) => f.entry) ?? [])]);
+      step(
+        request.dryRun
+          ? `Verifying every entry of ${backup.key}...`
+          : `Verifying ${backup.key}${streamed.size ? ' (database dumps are verified as they load)' : ''}...`,
+      );
+      const verifyStarted = Date.now();
+      const checked = await checkArchive(zip, request.dryRun ? undefined : (entry) => used.has(entry) && !streamed.has(entry));
+      const verified = { entries: checked.entriesChecked, bytes: checked.bytes, durationMs: Date.now() - verifyStarted };
+      step(`Archive verified: ${verified.entries} entries, ${verified.bytes} bytes.`);
       const report: RestoreReport = {
         ok: true,
         dryRun: !!request.dryRun,
         disk: disk.name,
         backup: backup.key,
-        backupCreatedAt: String(archive.manifest.createdAt),
+        backupCreatedAt: String(manifest.createdAt),
         verified,
         databases: plan.databases.map(({ plan: p }) => ({ ...p, created: false, checks: [], ok: true, durationMs: 0 })),
         skippedDumps: plan.skippedDumps,
@@ -93,16 +109,32 @@ export class RestoreService {
         return report;
       }
       await this.confirm(plan, request);
-      report.safetyBackup = await this.safetyBackup(plan, disk, request, step);
 
       report.databases = [];
+      // Which live databases to save is decided now: staging may create a missing target.
+      const toSave = await this.databasesToSave(plan, request);
+      const takeSafetyBackup = async () => {
+        report.safetyBackup = await this.safetyBackup(toSave, disk, step);
+      };
       try {
-        await this.restoreDatabases(archive, plan, request, step, report.databases);
+        await this.restoreDatabases(zip, plan, request, step, report.databases, takeSafetyBackup);
+        for (const entry of streamed) {
+          verified.entries++;
+          verified.bytes += zip.entries().find((e) => e.name === entry)?.size ?? 0;
+        }
         if (plan.files) {
           step(`Writing ${plan.files.list.length} file(s) under ${plan.files.target}...`);
-          await restoreFiles(archive.zip, plan.files.list);
+          await restoreFiles(zip, plan.files.list);
         }
       } catch (err) {
+        const nothingChanged = report.databases.length === 0 && !report.safetyBackup;
+        if (nothingChanged && err instanceof SafetyBackupFailedError) throw err;
+        if (nothingChanged && err instanceof CorruptArchiveError) {
+          throw new CorruptArchiveError(err.entry, `${err.problem} (found while loading it into a staging copy, which was dropped; nothing was changed)`);
+        }
+        if (nothingChanged && err instanceof TruncatedArchiveError) {
+          throw new TruncatedArchiveError(`${err.detail} (found while loading; the staging copy was dropped, nothing was changed)`);
+        }
         const replaced = report.databases.map((d) => `"${d.targetDatabase}"`);
         const untouched = replaced.length
           ? `Already restored: ${replaced.join(', ')}; every other database was left as it was.`
@@ -121,28 +153,38 @@ export class RestoreService {
       report.durationMs = Date.now() - started;
       return report;
     } finally {
-      await archive.zip.close();
+      await zip.close();
     }
   }
 
   /**
    * Every dump is loaded and checked first (staging databases for existing targets), and only
    * then are they put in place, so a broken dump or a row count mismatch in any of them leaves
-   * every live database as it was.
+   * every live database as it was. The safety backup is taken once the PostgreSQL and MySQL
+   * dumps are staged (a damaged dump found while loading then costs no safety backup) and
+   * before SQLite, whose staging already replaces the file.
    */
   private async restoreDatabases(
-    archive: VerifiedArchive,
+    zip: ZipReader,
     plan: Plan,
     request: RestoreRequest,
     step: (m: string) => void,
     results: DatabaseRestoreResult[],
+    beforeLiveChange: () => Promise<void>,
   ): Promise<void> {
     const staged: StagedDatabase[] = [];
+    const order = [...plan.databases.filter((d) => d.plan.driver !== 'sqlite'), ...plan.databases.filter((d) => d.plan.driver === 'sqlite')];
+    let safe = false;
     try {
-      for (const { plan: p, connection } of plan.databases) {
+      for (const { plan: p, connection } of order) {
+        if (p.driver === 'sqlite' && !safe) {
+          await beforeLiveChange();
+          safe = true;
+        }
         step(`Loading ${p.entry} into ${p.driver} "${p.targetDatabase}"...`);
-        staged.push(await stageDatabase(archive.zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step }));
+        staged.push(await stageDatabase(zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step }));
       }
+      if (!safe) await beforeLiveChange();
     } catch (err) {
       for (const s of staged) await s.discard().catch(() => undefined);
       throw err;
@@ -157,7 +199,7 @@ export class RestoreService {
     }
   }
 
-  private async plan(archive: VerifiedArchive, request: RestoreRequest): Promise<Plan> {
+  private async plan(archive: { zip: ZipReader; manifest: Manifest }, request: RestoreRequest): Promise<Plan> {
     const dumps = archivedDumps(archive.manifest);
     const plan: Plan = { databases: [], skippedDumps: [] };
     if (!request.onlyFiles) {
@@ -225,13 +267,18 @@ export class RestoreService {
     );
   }
 
-  /** A backup of the live databases about to be replaced, on the disk the restore reads from. */
-  private async safetyBackup(plan: Plan, disk: BackupDestination, request: RestoreRequest, step: (m: string) => void): Promise<string | undefined> {
-    if (request.noSafetyBackup) return undefined;
+  /** The connections whose live database a restore in place would replace. */
+  private async databasesToSave(plan: Plan, request: RestoreRequest): Promise<string[]> {
+    if (request.noSafetyBackup) return [];
     const names: string[] = [];
     for (const { plan: p, connection } of plan.databases) {
       if (p.inPlace && (await targetState(p, connection)).exists) names.push(connection.name);
     }
+    return names;
+  }
+
+  /** A backup of the live databases about to be replaced, on the disk the restore reads from. */
+  private async safetyBackup(names: string[], disk: BackupDestination, step: (m: string) => void): Promise<string | undefined> {
     if (names.length === 0) return undefined;
     step(`Taking a safety backup of ${names.join(', ')} first...`);
     const filename = backupFileName(new Date(), 'pre-restore-');

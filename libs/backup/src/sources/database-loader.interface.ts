@@ -8,8 +8,12 @@ import { ConnectionInfo, DatabaseDriver } from './connection-info';
  */
 export interface DatabaseLoader {
   supports(driver: DatabaseDriver): boolean;
-  /** Loads `sql` into `connection.database`, all or nothing; rejects with a LoadFailedError. */
-  load(connection: ConnectionInfo, sql: Readable): Promise<void>;
+  /**
+   * Loads `sql` into `connection.database`, all or nothing; rejects with a LoadFailedError.
+   * May resolve with the rows per table the server acknowledged while loading (keyed like
+   * countRows), which spares the caller a count over the loaded tables.
+   */
+  load(connection: ConnectionInfo, sql: Readable): Promise<Record<string, number> | void>;
   createDatabase(connection: ConnectionInfo, name: string): Promise<void>;
   /** Drops it if it exists (PostgreSQL: ending other sessions first). */
   dropDatabase(connection: ConnectionInfo, name: string): Promise<void>;

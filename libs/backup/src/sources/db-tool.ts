@@ -195,13 +195,25 @@ export function runToolDump(o: ToolDumpOptions, prepare: Promise<void> = Promise
   };
 }
 
-export type ToolLoadOptions = ToolRunOptions;
+export interface ToolLoadOptions extends ToolRunOptions {
+  /** Gets every line the tool prints on stdout (otherwise stdout is ignored). */
+  onStdoutLine?: (line: string) => void;
+}
 
 /** Pipes `sql` into a client tool's stdin; rejects with LoadFailedError on a non-zero exit. */
 export function runToolLoad(o: ToolLoadOptions, sql: Readable): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const stderr = new StderrTail();
-    const child = spawn(o.bin, o.args, { env: o.env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(o.bin, o.args, { env: o.env, stdio: ['pipe', o.onStdoutLine ? 'pipe' : 'ignore', 'pipe'] });
+    if (o.onStdoutLine) {
+      const onLine = o.onStdoutLine;
+      let partial = '';
+      child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) onLine(line);
+      });
+    }
     let done = false;
     const finish = (err?: Error) => {
       if (done) return;

@@ -12,6 +12,7 @@ const HEAD_LIMIT = 4096;
  */
 export class PgCopyCounter extends Transform {
   private readonly counts: Record<string, number> = {};
+  private readonly blocks: string[] = [];
   private table: string | undefined;
   /** Start of the current line (at most HEAD_LIMIT bytes) and its full length so far. */
   private head: Buffer[] = [];
@@ -20,6 +21,11 @@ export class PgCopyCounter extends Transform {
 
   tables(): Record<string, number> {
     return { ...this.counts };
+  }
+
+  /** The table of every COPY block, in the order they streamed past. */
+  copyBlocks(): string[] {
+    return [...this.blocks];
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -51,6 +57,7 @@ export class PgCopyCounter extends Transform {
       if (name !== undefined) {
         this.table = name;
         this.counts[name] ??= 0;
+        this.blocks.push(name);
       }
     }
     this.head = [];

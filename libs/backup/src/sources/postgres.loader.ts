@@ -6,7 +6,7 @@ import { ConnectionInfo, DatabaseDriver } from './connection-info';
 import { DatabaseLoader } from './database-loader.interface';
 import { failureHint, findOnPath, runToolLoad } from './db-tool';
 import { pgEnv, pgPassfile, pgWhere } from './postgres.env';
-import { qualifiedTableName } from './pg-copy.counter';
+import { PgCopyCounter, qualifiedTableName } from './pg-copy.counter';
 import { ToolDumperOptions } from './postgres.dumper';
 import { LoadFailedError } from './source.errors';
 
@@ -26,24 +26,46 @@ export class PostgresLoader implements DatabaseLoader {
     return driver === 'postgres';
   }
 
-  async load(connection: ConnectionInfo, sql: Readable): Promise<void> {
+  /**
+   * Resolves with each table's rows as the server acknowledged them: psql prints a `COPY n` tag
+   * for every COPY block, in the order the blocks streamed in (read off the stream by a
+   * PgCopyCounter), so no count(*) over the loaded tables is needed (on a 22-million-row table
+   * that costs seconds). Resolves with nothing when tags and blocks do not pair up one to one.
+   */
+  async load(connection: ConnectionInfo, sql: Readable): Promise<Record<string, number> | void> {
     const passfile = await pgPassfile(connection, this.options.tmpDir);
+    const counter = new PgCopyCounter();
+    const tags: number[] = [];
     try {
+      sql.on('error', (err) => counter.destroy(err));
       await runToolLoad(
         {
           tool: 'psql',
           bin: this.options.bin ?? findOnPath(['psql']) ?? 'psql',
-          args: ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-'],
+          // Not -q: the command tags (`COPY 42`) are what the row check reads.
+          args: ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-'],
           env: pgEnv(connection, connection.database, passfile),
           describe: `PostgreSQL database "${connection.database}" on ${pgWhere(connection)}`,
           where: pgWhere(connection),
           redactor: new Redactor([connection.password]),
+          onStdoutLine: (line) => {
+            const tag = /^COPY (\d+)$/.exec(line);
+            if (tag) tags.push(Number(tag[1]));
+          },
         },
-        sql,
+        sql.pipe(counter),
       );
     } finally {
       await passfile?.remove();
     }
+    const blocks = counter.copyBlocks();
+    const streamed = counter.tables();
+    if (tags.length !== blocks.length) return undefined;
+    const acknowledged: Record<string, number> = {};
+    blocks.forEach((table, i) => (acknowledged[table] = (acknowledged[table] ?? 0) + tags[i]));
+    // The server took exactly what streamed past, or the counts are not to be trusted.
+    if (Object.keys(streamed).some((t) => streamed[t] !== acknowledged[t])) return undefined;
+    return acknowledged;
   }
 
   async createDatabase(connection: ConnectionInfo, name: string): Promise<void> {

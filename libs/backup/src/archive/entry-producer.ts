@@ -1,0 +1,245 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { crc32, deflateRaw } from 'node:zlib';
+import { EntryKind } from './manifest';
+import { DeflateSlots, ParallelDeflater } from './parallel-deflate';
+import { AES256_STRENGTH, AES_MAC_LENGTH, deriveKeys, WinZipAesEncryptor } from './winzip-aes';
+import { METHOD_DEFLATE, METHOD_STORED } from './zip-format';
+
+/** What an entry's data turned out to be, for its data descriptor and the manifest. */
+export interface ProducedEntry {
+  size: number;
+  crc32: number;
+  sha256: string;
+  /** Bytes of entry data written (for AES: salt + verifier + ciphertext + MAC). */
+  compressedSize: number;
+}
+
+/**
+ * Memory shared by the entries compressed ahead of their turn: their output waits here until
+ * the writer reaches them. An entry that would go over the limit pauses (its source with it).
+ */
+export class AheadBudget {
+  private used = 0;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly limit: number) {}
+
+  take(bytes: number): void {
+    this.used += bytes;
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+    this.wakeAll();
+  }
+
+  get full(): boolean {
+    return this.used > this.limit;
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  wakeAll(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+export interface ProducerOptions {
+  level: number;
+  password?: string;
+  kind: EntryKind;
+  budget: AheadBudget;
+  /** Deflate jobs in flight, shared by every entry of the archive. */
+  slots?: DeflateSlots;
+  /** The writer's failure, if any: a producer stops at its next step. */
+  failure: () => Error | undefined;
+}
+
+/**
+ * Reads, hashes, compresses and encrypts one entry. It may start before the entry's turn (so
+ * the cores stay busy between entries and beside a slow source such as a dump); its output then
+ * waits in memory, within the shared budget, until `goLive` hands it a sink, after which it
+ * writes straight through with the writer's back pressure.
+ */
+export class EntryProducer {
+  /** METHOD_STORED or METHOD_DEFLATE, known once the first bytes were looked at. */
+  readonly method: Promise<number>;
+  private resolveMethod!: (m: number) => void;
+  private rejectMethod!: (e: Error) => void;
+  private result: Promise<ProducedEntry> | undefined;
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private sink: ((buf: Buffer) => Promise<void>) | undefined;
+  private cancelled: Error | undefined;
+
+  constructor(
+    private readonly source: Readable,
+    private readonly options: ProducerOptions,
+  ) {
+    this.method = new Promise<number>((resolve, reject) => {
+      this.resolveMethod = resolve;
+      this.rejectMethod = reject;
+    });
+    this.method.catch(() => undefined);
+  }
+
+  get started(): boolean {
+    return this.result !== undefined;
+  }
+
+  /** Begins reading the source; resolves when all of the entry's data is produced. */
+  start(): Promise<ProducedEntry> {
+    this.result ??= this.produce().catch((err: Error) => {
+      this.rejectMethod(err);
+      throw err;
+    });
+    this.result.catch(() => undefined); // surfaced through goLive
+    return this.result;
+  }
+
+  /** Writes what is queued to `sink`, then everything else as it comes; resolves at the end. */
+  async goLive(sink: (buf: Buffer) => Promise<void>): Promise<ProducedEntry> {
+    const result = this.start();
+    while (this.queue.length > 0) {
+      const buf = this.queue.shift() as Buffer;
+      this.queued -= buf.length;
+      this.options.budget.give(buf.length);
+      await sink(buf);
+    }
+    this.sink = sink;
+    this.options.budget.wakeAll();
+    return result;
+  }
+
+  /** Stops a producer that will never be written (the archive failed). */
+  cancel(reason: Error): void {
+    this.cancelled ??= reason;
+    this.options.budget.give(this.queued);
+    this.queue.length = 0;
+    this.queued = 0;
+    this.rejectMethod(reason);
+  }
+
+  private throwIfStopped(): void {
+    const err = this.cancelled ?? this.options.failure();
+    if (err) throw err;
+  }
+
+  private async push(buf: Buffer): Promise<void> {
+    this.throwIfStopped();
+    if (this.sink) return this.sink(buf);
+    this.queue.push(buf);
+    this.queued += buf.length;
+    const { budget } = this.options;
+    budget.take(buf.length);
+    while (!this.sink && budget.full) {
+      await budget.wait();
+      this.throwIfStopped();
+    }
+  }
+
+  private async produce(): Promise<ProducedEntry> {
+    const { level, password, kind } = this.options;
+    const head = await peek(this.source, SAMPLE_BYTES);
+    // Files that do not compress (images, video, archives) are stored: deflating them costs as
+    // much CPU as text and saves nothing. The method goes in the local header, so it is decided
+    // from the first bytes; a file misjudged that way only ends up larger, never different.
+    const stored = level === 0 || (kind === 'file' && (await incompressible(head.sample)));
+    const method = stored ? METHOD_STORED : METHOD_DEFLATE;
+    this.resolveMethod(method);
+
+    let compressed = 0;
+    let encryptor: WinZipAesEncryptor | undefined;
+    if (password !== undefined) {
+      const salt = randomBytes(16);
+      const keys = await deriveKeys(password, salt, AES256_STRENGTH);
+      encryptor = new WinZipAesEncryptor(keys);
+      const header = Buffer.concat([salt, keys.verifier]);
+      compressed += header.length;
+      await this.push(header);
+    }
+    const emit = async (data: Buffer): Promise<void> => {
+      compressed += data.length;
+      await this.push(encryptor ? encryptor.encrypt(data) : data);
+    };
+    const deflater = method === METHOD_DEFLATE ? new ParallelDeflater(level, emit, undefined, undefined, this.options.slots) : undefined;
+    const sha = createHash('sha256');
+    let crc = 0;
+    let size = 0;
+    for await (const piece of head.all) {
+      const chunk: Buffer = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      if (chunk.length === 0) continue;
+      sha.update(chunk);
+      crc = crc32(chunk, crc);
+      size += chunk.length;
+      if (deflater) await deflater.write(chunk);
+      else await emit(encryptor ? Buffer.from(chunk) : chunk); // encryption works in place: copy
+      this.throwIfStopped();
+    }
+    if (deflater) await deflater.end();
+    if (encryptor) {
+      compressed += AES_MAC_LENGTH;
+      await this.push(encryptor.mac());
+    }
+    return { size, crc32: crc, sha256: sha.digest('hex'), compressedSize: compressed };
+  }
+}
+
+/** Bytes of an entry looked at to decide between deflate and stored. */
+const SAMPLE_BYTES = 64 * 1024;
+/** Deflate must save at least this share of the sample, or the entry is stored. */
+const MIN_SAVING = 0.03;
+const deflateRawAsync = promisify(deflateRaw);
+
+/**
+ * Reads the first `bytes` of a source; `all` then yields those chunks followed by the rest of the
+ * source (destroyed, like a plain for-await would, when the consumer stops early).
+ */
+async function peek(source: Readable, bytes: number): Promise<{ sample: Buffer; all: AsyncIterable<Buffer | string> }> {
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const first: Array<Buffer | string> = [];
+  let length = 0;
+  let ended = false;
+  try {
+    while (length < bytes) {
+      const r = await iterator.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      first.push(r.value);
+      length += r.value.length;
+    }
+  } catch (err) {
+    await iterator.return?.();
+    throw err;
+  }
+  const sample = Buffer.concat(first.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))).subarray(0, bytes);
+  async function* all(): AsyncGenerator<Buffer | string> {
+    let finished = ended;
+    try {
+      yield* first;
+      while (!finished) {
+        const r = await iterator.next();
+        if (r.done) finished = true;
+        else yield r.value;
+      }
+    } finally {
+      if (!finished) await iterator.return?.();
+    }
+  }
+  return { sample, all: all() };
+}
+
+/** Level-1 deflate of the sample (on the thread pool) saves less than MIN_SAVING. */
+async function incompressible(sample: Buffer): Promise<boolean> {
+  if (sample.length === 0) return false;
+  const packed = await deflateRawAsync(sample, { level: 1 });
+  return packed.length > sample.length * (1 - MIN_SAVING);
+}

@@ -19,7 +19,7 @@ import { renderProfile, topSelfTime } from './pipeline/cpu-profile';
 import { ensureDataset } from './pipeline/dataset';
 import { machineFacts } from './pipeline/machine';
 import { checkTargets, renderTable, renderTargets, summarize } from './pipeline/report';
-import { BACKUP_RUNS, BenchContext, execute, RESTORE_RUNS, RoundState, RunName, RunResult } from './pipeline/runs';
+import { BACKUP_RUNS, BenchContext, CLI_NODE_FLAGS, execute, RESTORE_RUNS, RoundState, RunName, RunResult } from './pipeline/runs';
 import { repeatFromEnv, runsFromEnv, scaleFromEnv } from './pipeline/scales';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     bench: 'pipeline',
     scale,
     repeat,
+    cliNodeFlags: CLI_NODE_FLAGS,
     runs: selected,
     startedAt,
     finishedAt: new Date().toISOString(),

@@ -33,12 +33,12 @@ export interface ZipWriterOptions {
   forceZip64?: boolean;
   /**
    * Entries compressed ahead of the one being written, and the memory their output may wait in;
-   * default 3 entries, 16 MiB. `{ entries: 0 }` writes strictly one entry at a time.
+   * default 3 entries, 8 MiB. `{ entries: 0 }` writes strictly one entry at a time.
    */
   lookAhead?: { entries: number; bytes?: number };
 }
 
-const DEFAULT_LOOK_AHEAD = { entries: 3, bytes: 16 * 1024 * 1024 };
+const DEFAULT_LOOK_AHEAD = { entries: 3, bytes: 8 * 1024 * 1024 };
 
 export interface EntryMeta {
   kind: EntryKind;

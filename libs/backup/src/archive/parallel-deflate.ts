@@ -97,7 +97,9 @@ export class ParallelDeflater {
         (err, out) => {
           this.slots?.release();
           if (err) reject(err);
-          else resolve(out);
+          // A small output is a view into zlib's 128 KiB output buffer: copied, so that an entry
+          // whose output waits (look-ahead) holds its own bytes and not the whole buffer.
+          else resolve(out.byteLength * 2 < out.buffer.byteLength ? Buffer.from(out) : out);
         },
       ),
     );

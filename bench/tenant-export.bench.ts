@@ -6,6 +6,7 @@
  *
  *   npm run bench:tenant                      (BENCH_USERS=200000 by default: 600,100 rows)
  *   BENCH_USERS=2000000 npm run bench:tenant  (6,000,100 rows; the ratio as the database grows)
+ *   BENCH_LAYOUT=contiguous npm run bench:tenant (each tenant's rows stored together)
  */
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
@@ -24,6 +25,15 @@ const { TenantExportService } = require('nest-backup/dist/tenant/tenant-export.s
 
 const USERS = Number(process.env.BENCH_USERS ?? 200_000);
 const TENANTS = 100;
+/**
+ * interleaved (default): rows dealt round-robin, so every heap page holds rows of every tenant
+ * (as when tenants write at the same time). contiguous: each tenant's rows stored together (as
+ * after CLUSTER on the tenant index, with partitioning by tenant, or for bulk-imported tenants).
+ */
+const LAYOUT = process.env.BENCH_LAYOUT ?? 'interleaved';
+if (LAYOUT !== 'interleaved' && LAYOUT !== 'contiguous') throw new Error('BENCH_LAYOUT must be interleaved or contiguous');
+/** The tenant of row i of a table of n rows. */
+const tenantOf = (n: number): string => (LAYOUT === 'contiguous' ? `1 + ((i - 1) * ${TENANTS}) / ${n}` : `1 + i % ${TENANTS}`);
 const SERVER = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
 
 async function sql(database: string, text: string): Promise<void> {
@@ -65,9 +75,9 @@ async function main(): Promise<void> {
     // Every tenant holds 1% of every table: rows are dealt round-robin over 100 tenants.
     await sql(database, `
       INSERT INTO tenants (id, name) SELECT t, 'Tenant ' || t FROM generate_series(1, ${TENANTS}) t;
-      INSERT INTO users (id, tenant_id, email, name) SELECT i, 1 + i % ${TENANTS}, 'user' || i || '@example.com', md5(i::text) FROM generate_series(1, ${USERS}) i;
-      INSERT INTO clinics (id, tenant_id, name, address) SELECT i, 1 + i % ${TENANTS}, 'Clinic ' || i, md5(i::text) || ' Main St' FROM generate_series(1, ${USERS / 2}) i;
-      INSERT INTO queues (id, tenant_id, clinic_id, name) SELECT i, 1 + i % ${TENANTS}, i, 'Queue ' || i FROM generate_series(1, ${USERS / 2}) i;
+      INSERT INTO users (id, tenant_id, email, name) SELECT i, ${tenantOf(USERS)}, 'user' || i || '@example.com', md5(i::text) FROM generate_series(1, ${USERS}) i;
+      INSERT INTO clinics (id, tenant_id, name, address) SELECT i, ${tenantOf(USERS / 2)}, 'Clinic ' || i, md5(i::text) || ' Main St' FROM generate_series(1, ${USERS / 2}) i;
+      INSERT INTO queues (id, tenant_id, clinic_id, name) SELECT i, ${tenantOf(USERS / 2)}, i, 'Queue ' || i FROM generate_series(1, ${USERS / 2}) i;
       INSERT INTO sub_queues (id, queue_id, name, position) SELECT i, 1 + (i - 1) / 2, 'Sub ' || md5(i::text), i % 2 FROM generate_series(1, ${USERS}) i;
       ANALYZE;`);
     const total = USERS * 3 + TENANTS;
@@ -102,7 +112,7 @@ async function main(): Promise<void> {
     const warmMs = warm.sort((a, b) => a - b)[Math.floor(warm.length / 2)];
     const rows = Object.values(one.tables).reduce((s, n) => s + n, 0);
 
-    console.log(`PostgreSQL, ${total.toLocaleString('en')} rows in 5 tables, ${TENANTS} tenants (indexes on tenant_id and queue_id)`);
+    console.log(`PostgreSQL, ${total.toLocaleString('en')} rows in 5 tables, ${TENANTS} tenants (indexes on tenant_id and queue_id), rows ${LAYOUT}`);
     console.log(`full backup:run --only-db  : ${fullMs.toFixed(0).padStart(7)} ms, ${full.archiveBytes.toLocaleString('en')} bytes`);
     console.log(`tenant-export of tenant 42 : ${oneMs.toFixed(0).padStart(7)} ms (first of the process), ${one.bytes.toLocaleString('en')} bytes, ${rows.toLocaleString('en')} rows (${((rows / total) * 100).toFixed(2)}% of the rows)`);
     console.log(`  its steps (time since the previous step; the first includes start-up: scope, connection, tenant check, columns, upload):`);

@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { ParallelDeflater } from './parallel-deflate';
+import { DeflateSlots, ParallelDeflater } from './parallel-deflate';
 
 function text(bytes: number): Buffer {
   const rows: string[] = [];
@@ -36,5 +36,23 @@ describe('ParallelDeflater', () => {
     const parallel = (await compress(data, 256 * 1024, 65_536)).length;
     const single = deflateRawSync(data, { level: 6 }).length;
     expect(parallel / single).toBeLessThan(1.02);
+  });
+
+  it('deflaters sharing slots and recycled blocks each still produce their own exact stream', async () => {
+    // Two entries at once, blocks handed back and forth through one pool: a block reused too
+    // early, or a dictionary read from a reused block, would corrupt one of the streams.
+    const slots = new DeflateSlots(2);
+    const inputs = [text(1_300_000), Buffer.from(text(1_100_000).toString().split('').reverse().join(''))];
+    const outputs = await Promise.all(
+      inputs.map(async (data, n) => {
+        const out: Buffer[] = [];
+        const d = new ParallelDeflater(6, async (b) => void out.push(b), block, 3, slots);
+        const piece = n === 0 ? 7_001 : 65_536;
+        for (let i = 0; i < data.length; i += piece) await d.write(data.subarray(i, i + piece));
+        await d.end();
+        return Buffer.concat(out);
+      }),
+    );
+    outputs.forEach((packed, n) => expect(inflateRawSync(packed).equals(inputs[n])).toBe(true));
   });
 });

@@ -23,6 +23,21 @@ export class DeflateSlots {
     this.used--;
     this.waiters.shift()?.();
   }
+
+  private readonly free: Buffer[] = [];
+
+  /**
+   * A block buffer of `size` bytes, reused from finished jobs: a 2 GB dump otherwise allocates
+   * 2 GB of short-lived 512 KiB blocks, which V8 frees only at its next full collection.
+   */
+  takeBlock(size: number): Buffer {
+    const reused = this.free.pop();
+    return reused && reused.length === size ? reused : Buffer.allocUnsafe(size);
+  }
+
+  giveBlock(block: Buffer): void {
+    if (this.free.length < this.max + 4) this.free.push(block);
+  }
 }
 
 /**
@@ -37,7 +52,11 @@ export class ParallelDeflater {
   private parts: Buffer[] = [];
   private partsLength = 0;
   private held: Buffer | null = null;
-  private tail: Buffer | undefined;
+  /** Whether `held` came from the slots' block pool (and goes back once compressed). */
+  private heldPooled = false;
+  /** The last 32 KiB of the previous block (a copy: that block may be reused by then). */
+  private dictionary: Buffer | undefined;
+  private hasDictionary = false;
 
   constructor(
     private readonly level: number,
@@ -52,12 +71,21 @@ export class ParallelDeflater {
     this.parts.push(chunk);
     this.partsLength += chunk.length;
     while (this.partsLength >= this.blockSize) {
-      const all = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLength);
-      const block = all.subarray(0, this.blockSize);
-      const rest = all.subarray(this.blockSize);
-      this.parts = rest.length ? [rest] : [];
-      this.partsLength = rest.length;
-      await this.hold(block);
+      const block = this.slots ? this.slots.takeBlock(this.blockSize) : Buffer.allocUnsafe(this.blockSize);
+      let filled = 0;
+      const rest: Buffer[] = [];
+      for (const part of this.parts) {
+        if (filled === this.blockSize) {
+          rest.push(part);
+          continue;
+        }
+        const copied = part.copy(block, filled, 0, Math.min(part.length, this.blockSize - filled));
+        filled += copied;
+        if (copied < part.length) rest.push(part.subarray(copied));
+      }
+      this.parts = rest;
+      this.partsLength -= this.blockSize;
+      await this.hold(block, !!this.slots);
     }
   }
 
@@ -66,25 +94,25 @@ export class ParallelDeflater {
     const restBlock = Buffer.concat(this.parts, this.partsLength);
     this.parts = [];
     this.partsLength = 0;
-    if (restBlock.length > 0 || this.held === null) await this.hold(restBlock);
-    await this.submit(this.held as Buffer, true);
+    if (restBlock.length > 0 || this.held === null) await this.hold(restBlock, false);
+    await this.submit(this.held as Buffer, this.heldPooled, true);
     this.held = null;
     while (this.inFlight.length > 0) await this.emit(await (this.inFlight.shift() as Promise<Buffer>));
   }
 
   /** A block is compressed only once the next one exists, so the last one can get Z_FINISH. */
-  private async hold(block: Buffer): Promise<void> {
-    if (this.held) await this.submit(this.held, false);
+  private async hold(block: Buffer, pooled: boolean): Promise<void> {
+    if (this.held) await this.submit(this.held, this.heldPooled, false);
     this.held = block;
+    this.heldPooled = pooled;
     while (this.inFlight.length >= this.maxInFlight) {
       await this.emit(await (this.inFlight.shift() as Promise<Buffer>));
     }
   }
 
-  private async submit(block: Buffer, last: boolean): Promise<void> {
+  private async submit(block: Buffer, pooled: boolean, last: boolean): Promise<void> {
     await this.slots?.acquire();
-    const dictionary = this.tail;
-    this.tail = block.length >= DICTIONARY ? block.subarray(block.length - DICTIONARY) : undefined;
+    const dictionary = this.hasDictionary ? this.dictionary : undefined;
     const job = new Promise<Buffer>((resolve, reject) =>
       deflateRaw(
         block,
@@ -96,6 +124,7 @@ export class ParallelDeflater {
         },
         (err, out) => {
           this.slots?.release();
+          if (pooled) this.slots?.giveBlock(block);
           if (err) reject(err);
           // A small output is a view into zlib's 128 KiB output buffer: copied, so that an entry
           // whose output waits (look-ahead) holds its own bytes and not the whole buffer.
@@ -105,5 +134,11 @@ export class ParallelDeflater {
     );
     job.catch(() => undefined); // surfaced when awaited in order
     this.inFlight.push(job);
+    // zlib copied the dictionary when the job was created, so the buffer can take the next one.
+    this.hasDictionary = block.length >= DICTIONARY;
+    if (this.hasDictionary) {
+      this.dictionary ??= Buffer.allocUnsafe(DICTIONARY);
+      block.copy(this.dictionary, 0, block.length - DICTIONARY);
+    }
   }
 }

@@ -180,7 +180,8 @@ export class ZipReader {
     } else {
       stages.push(await this.rawStream(state, 0, info.compressedSize));
     }
-    if (info.method === METHOD_DEFLATE) stages.push(createInflateRaw());
+    // 256 KiB output chunks instead of 16 KiB: 16 times fewer chunks (and objects to collect) per dump.
+    if (info.method === METHOD_DEFLATE) stages.push(createInflateRaw({ chunkSize: 256 * 1024 }));
     // AE-2 may store CRC 0 (the MAC protects the data then); AE-1 and plain entries always carry it.
     const checkCrc = !state.aes || state.aes.vendorVersion === 1 || state.crc32 !== 0;
     stages.push(checkStage(name, info.size, checkCrc ? state.crc32 : undefined, expectedSha));

@@ -22,8 +22,8 @@ describe('createDestination', () => {
 
   it('documents the largest archive at the default part size and grows it with a size hint', () => {
     const s3 = new S3Destination({ bucket: 'backups', region: 'eu-west-1' });
-    // 8 MiB for parts 1-2,000, then 16, 32, 64 and 128 MiB per 2,000 parts: 62,000 × 8 MiB.
-    expect(s3.maxUploadBytes()).toBe(8 * 1024 * 1024 * 62_000);
+    // 5 MiB for parts 1-2,000, then 10, 20, 40 and 80 MiB per 2,000 parts: 62,000 × 5 MiB.
+    expect(s3.maxUploadBytes()).toBe(5 * 1024 * 1024 * 62_000);
     const hint = 500 * 1024 ** 3; // 500 GiB
     expect(s3.maxUploadBytes(hint)).toBeGreaterThanOrEqual(hint);
     expect(() => new S3Destination({ bucket: 'b', partSizeMb: 4 })).toThrow('too small');

@@ -13,8 +13,8 @@ const MAX_PART_BYTES = 5 * 1024 ** 3;
 
 /**
  * Size of part `n` (1-based): the base size for the first 2,000 parts, then doubling every
- * 2,000 parts. Memory stays at (queue + 1) × base for archives up to 2,000 × base (15.6 GiB at
- * 8 MiB) and only grows beyond that, while 10,000 parts still reach 62,000 × base (484 GiB).
+ * 2,000 parts. Memory stays at (queue + 1) × base for archives up to 2,000 × base (9.8 GiB at
+ * 5 MiB) and only grows beyond that, while 10,000 parts still reach 62,000 × base (302 GiB).
  */
 export function partSizeAt(n: number, base: number): number {
   return Math.min(MAX_PART_BYTES, base * 2 ** Math.floor((n - 1) / PARTS_PER_STEP));

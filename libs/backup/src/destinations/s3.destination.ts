@@ -33,7 +33,7 @@ export interface S3DestinationOptions {
   checksumMode?: S3ChecksumMode;
   /**
    * Multipart part size in MiB (min 5) for the first 2,000 parts, doubling every 2,000 parts
-   * after that. Default 8: archives up to 484 GiB without a size hint.
+   * after that. Default 5 (the S3 minimum): archives up to 302 GiB without a size hint.
    */
   partSizeMb?: number;
   /** Parts uploaded in parallel; memory use is (queueSize + 1) × part size. Default 2. */
@@ -49,7 +49,7 @@ export interface S3DestinationOptions {
 }
 
 const MIB = 1024 * 1024;
-export const DEFAULT_PART_SIZE_MB = 8;
+export const DEFAULT_PART_SIZE_MB = 5;
 export const DEFAULT_QUEUE_SIZE = 2;
 
 /**

@@ -95,8 +95,10 @@ export class ZipWriter {
   /** Deflate blocks in flight across all entries (each ~1 MiB with zlib's state): 2 per core is plenty. */
   private readonly slots = new DeflateSlots(8);
   private readonly aheadEntries: number;
-  /** Producers not started yet, in addEntry order; `producing` are started and not done. */
-  private readonly waiting: EntryProducer[] = [];
+  /** Producers not started yet, in addEntry order; `producing` are started and not yet written. */
+  private waiting: Array<EntryProducer | undefined> = [];
+  /** Index of the oldest waiting producer (a queue: 70,000 entries may be added at once). */
+  private waitingHead = 0;
   private readonly live = new Set<EntryProducer>();
   private producing = 0;
 
@@ -195,8 +197,9 @@ export class ZipWriter {
     this.failure = reason;
     for (const s of this.pendingSources) s.destroy();
     this.pendingSources.clear();
-    for (const p of [...this.waiting, ...this.live]) p.cancel(reason);
-    this.waiting.length = 0;
+    for (const p of [...this.waiting.slice(this.waitingHead), ...this.live]) p?.cancel(reason);
+    this.waiting = [];
+    this.waitingHead = 0;
     this.live.clear();
     this.budget.wakeAll();
     if (!this.output.destroyed) this.output.destroy(reason);
@@ -243,18 +246,30 @@ export class ZipWriter {
 
   /** Starts waiting producers, oldest first, while fewer than 1 + aheadEntries are at work. */
   private startProducers(): void {
-    while (this.producing < 1 + this.aheadEntries && this.waiting.length > 0) this.run(this.waiting.shift() as EntryProducer);
+    while (this.producing < 1 + this.aheadEntries && this.waitingHead < this.waiting.length) this.run(this.nextWaiting());
+  }
+
+  private nextWaiting(): EntryProducer {
+    const p = this.waiting[this.waitingHead] as EntryProducer;
+    this.waiting[this.waitingHead++] = undefined;
+    if (this.waitingHead >= 1024 && this.waitingHead * 2 >= this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+    return p;
   }
 
   private run(p: EntryProducer): void {
     this.producing++;
     this.live.add(p);
-    const done = () => {
-      this.producing--;
-      this.live.delete(p);
-      if (!this.failure) this.startProducers();
-    };
-    void p.start().then(done, done);
+    void p.start().catch(() => undefined); // surfaced when the entry is written
+  }
+
+  /** An entry is written (or failed): its slot goes to the next waiting entry. */
+  private release(p: EntryProducer): void {
+    if (!this.live.delete(p)) return;
+    this.producing--;
+    if (!this.failure) this.startProducers();
   }
 
   private async writeEntry(name: string, source: Readable, producer: EntryProducer, meta: EntryMeta): Promise<EntryRecord> {
@@ -267,6 +282,7 @@ export class ZipWriter {
       throw this.failure ?? err;
     } finally {
       this.pendingSources.delete(source);
+      this.release(producer);
     }
   }
 
@@ -274,8 +290,8 @@ export class ZipWriter {
     const encrypted = this.options.encryption === 'aes256';
     // The entry being written always runs, whatever the look-ahead.
     if (!producer.started) {
-      const at = this.waiting.indexOf(producer);
-      if (at >= 0) this.waiting.splice(at, 1);
+      // Producers start in the order entries were added, so one not started yet is the oldest.
+      if (this.waiting[this.waitingHead] === producer) this.nextWaiting();
       this.run(producer);
     }
     const actualMethod = await producer.method;

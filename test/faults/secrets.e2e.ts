@@ -6,12 +6,12 @@
  * manifest and every file the app holds are searched. No password or key may appear anywhere,
  * and the archive and every temporary file must be mode 0600.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CLI, listFiles, runCli, tempAppDir } from '../support/cli';
+import { listFiles, runCli, spawnCli, tempAppDir } from '../support/cli';
 import { createPasswordUser, createTestDatabase, PasswordUser, runSql, TestDatabase } from '../support/databases';
 import { HttpReceiver, startHttpReceiver } from '../support/receivers';
 import { startS3Server, TestS3Server } from '../support/s3.server';
@@ -74,13 +74,7 @@ describe('fault class secrets: no password or key in ps, logs, notifications, ma
     });
     const folder = path.join(app.dir, 'storage/backups', name);
 
-    const proc = new Proc(
-      spawn(process.execPath, [CLI, 'backup:run'], {
-        cwd: app.dir,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
+    const proc = new Proc(spawnCli(['backup:run'], env, app.dir));
     const psLines = new Set<string>();
     const tempModes = new Map<string, number>();
     let samples = 0;

@@ -6,11 +6,9 @@
  * disk (the second run's), and the bucket must hold no object of the first run.
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { CLI, listFiles, runCli, tempAppDir } from '../support/cli';
+import { listFiles, runCli, spawnCli, tempAppDir } from '../support/cli';
 import { startS3Server, TestS3Server } from '../support/s3.server';
 import { testWith7z } from '../support/seven-zip';
 import { Proc } from '../schedule/instances.fixtures';
@@ -48,13 +46,7 @@ describe('fault class sigkill: backup:run killed with SIGKILL mid-run, then run 
       });
       const folder = path.join(app.dir, 'storage/backups', name);
 
-      const proc = new Proc(
-        spawn(process.execPath, [CLI, 'backup:run'], {
-          cwd: app.dir,
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        }),
-      );
+      const proc = new Proc(spawnCli(['backup:run'], env, app.dir));
       try {
         // Mid-run: the temporary file holds more than 8 MiB (a part or more went to S3 too).
         await proc.waitFor(() => partFiles(folder).some((f) => fs.statSync(path.join(folder, f)).size > 8 << 20), 'a .part file over 8 MiB', 90_000);

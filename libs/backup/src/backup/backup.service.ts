@@ -225,8 +225,11 @@ export class BackupService {
     size: number,
   ): Promise<DestinationOutcome> {
     if (archiveError || !result?.ok) {
-      await upload.abort(archiveError ?? result?.error).catch(() => undefined);
-      return { disk, ok: false, key: upload.key, error: this.message(archiveError ?? result?.error ?? 'upload failed') };
+      // A destination that failed itself reports its own cause: when it was the last one, the
+      // archive error is only "every destination failed", which names nothing.
+      const cause = (result && !result.ok ? result.error : undefined) ?? archiveError;
+      await upload.abort(cause).catch(() => undefined);
+      return { disk, ok: false, key: upload.key, error: this.message(cause ?? 'upload failed') };
     }
     try {
       const stored = await upload.complete(size);

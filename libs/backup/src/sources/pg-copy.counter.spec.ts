@@ -27,6 +27,14 @@ describe('PgCopyCounter', () => {
     }
   });
 
+  it('reports the rows of a block that has not ended yet (a dump cut short)', () => {
+    const counter = new PgCopyCounter();
+    counter.resume();
+    counter.write(Buffer.from('COPY public.t (a) FROM stdin;\n1\n2\n3\n\\.\nCOPY public.u (a) FROM stdin;\n1\n2\n'));
+    expect(counter.tables()).toEqual({ t: 3, u: 2 });
+    expect(counter.copyBlocks()).toEqual(['t', 'u']);
+  });
+
   it('reads table names from COPY headers only', () => {
     expect(parseCopyHeader('COPY public.t (a) FROM stdin;')).toBe('t');
     expect(parseCopyHeader('COPY t (a) TO stdout;')).toBeUndefined();

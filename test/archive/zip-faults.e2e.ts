@@ -179,4 +179,43 @@ describe('the reader reports damaged, foreign and hostile archives clearly', () 
     expect(ranges.every(([s, e]) => s >= 0 && e < good.length && e >= s)).toBe(true);
     await reader.close();
   });
+
+  it('verify({ readData }) checks the local headers of the entries it skips with small range reads, and still finds a damaged one', async () => {
+    const big = (i: number) => Buffer.from(Array.from({ length: 40_000 }, (_, j) => `file ${i} line ${j}\n`).join(''));
+    const many: TestEntry[] = [{ name: 'db/shop.sql', data: dump, kind: 'database-dump' }, ...Array.from({ length: 20 }, (_, i) => ({ name: `files/f${i}.log`, data: big(i) }))];
+    const path = join(dir, 'many.zip');
+    await writeArchive(path, many);
+    const bytes = await readFile(path);
+    let read = 0;
+    const source: RandomAccessSource = {
+      size: bytes.length,
+      read: async (start, end) => {
+        read += end + 1 - start;
+        return Readable.from([bytes.subarray(start, end + 1)]);
+      },
+    };
+    const reader = await ZipReader.open(source, { password: PASSWORD });
+    read = 0;
+    const report = await reader.verify({ readData: (entry) => entry.startsWith('db/') });
+    const readEntries = reader.entries().filter((e) => !e.name.startsWith('files/'));
+    const skipped = reader.entries().length - readEntries.length;
+    await reader.close();
+    expect(report.ok).toBe(true);
+    expect(report.entriesChecked).toBe(2); // the dump and the manifest
+    // The read entries' data, their headers, and a few KiB per skipped entry: not a 256 KiB window each.
+    const dataRead = readEntries.reduce((sum, e) => sum + e.compressedSize, 0);
+    expect(skipped).toBe(20);
+    expect(read).toBeLessThan(dataRead + (skipped + readEntries.length) * 8 * 1024);
+
+    // The local header of files/f7.log names another file: reported although its data is not read.
+    const at = bytes.indexOf(Buffer.from('files/f7.log'));
+    const copy = Buffer.from(bytes);
+    copy.write('X', at + 'files/'.length);
+    const damagedPath = join(dir, 'many-damaged.zip');
+    await writeFile(damagedPath, copy);
+    const damagedReader = await ZipReader.open(damagedPath, { password: PASSWORD });
+    const faults = (await damagedReader.verify({ readData: (entry) => entry.startsWith('db/') })).faults;
+    await damagedReader.close();
+    expect(faults).toEqual([{ entry: 'files/f7.log', message: expect.stringContaining('local header names another file') }]);
+  });
 });

@@ -4,6 +4,7 @@ import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
 import { BackupEntry, CatalogFolder } from '../catalog/backup-entry';
 import { BackupCatalog, errorText } from '../catalog/backup.catalog';
+import { forEachConcurrently } from '../common/concurrently';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
@@ -114,19 +115,14 @@ export class CleanupService {
    */
   private async deleteAll(destination: BackupDestination, doomed: CleanupDeletion[]): Promise<Array<string | undefined>> {
     const outcomes: Array<string | undefined> = new Array(doomed.length).fill(undefined);
-    let next = 0;
-    const worker = async () => {
-      while (next < doomed.length) {
-        const i = next++;
-        try {
-          await destination.delete(doomed[i].key);
-        } catch (err) {
-          outcomes[i] = this.redactor.redact(errorText(err));
-          this.logger.error(`Could not delete ${doomed[i].key} from ${destination.name}: ${outcomes[i]}`);
-        }
+    await forEachConcurrently(doomed, DELETE_CONCURRENCY, async (item, i) => {
+      try {
+        await destination.delete(item.key);
+      } catch (err) {
+        outcomes[i] = this.redactor.redact(errorText(err));
+        this.logger.error(`Could not delete ${item.key} from ${destination.name}: ${outcomes[i]}`);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, doomed.length) }, worker));
+    });
     return outcomes;
   }
 

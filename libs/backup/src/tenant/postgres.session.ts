@@ -1,7 +1,14 @@
 import type { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Readable } from 'node:stream';
 import { loadPg } from '../common/optional-driver';
 import { ConnectionInfo } from '../sources/connection-info';
+import { jsonRowsSelect } from './postgres-json.select';
 import { LiveColumn, SqlSession } from './sql.session';
+
+/** The tenant id travels as a transaction-local setting (COPY takes no bind parameters). */
+const TENANT_SETTING = 'nest_backup.tenant';
+const KEY_TYPES: Record<string, string> = { integer: 'integer', bigint: 'bigint', uuid: 'uuid', string: 'text' };
 
 // Dates and times travel as the server's own text, so nothing shifts with the process's time zone.
 const RAW_TEXT = new Set([1082, 1083, 1114, 1184, 1266, 20, 1700]);
@@ -50,6 +57,21 @@ export class PostgresSession implements SqlSession {
     } finally {
       await this.client.query(`CLOSE ${name}`).catch(() => undefined);
     }
+  }
+
+  /**
+   * The id goes in with set_config (a bound parameter, never SQL text) and the query reads it
+   * with current_setting, a stable expression the planner still uses the tenant index for. CSV
+   * with a delimiter and a quote JSON text never holds raw (control characters are escaped in
+   * JSON) leaves each line exactly the JSON the server wrote.
+   */
+  async jsonLines(table: string, columns: LiveColumn[], condition: (tenantId: string) => string, id: string | number, keyType: string): Promise<Readable | undefined> {
+    const cast = KEY_TYPES[keyType];
+    if (!cast) return undefined;
+    const select = jsonRowsSelect(table, columns, condition(`current_setting('${TENANT_SETTING}')::${cast}`), (n) => this.quote(n));
+    if (!select) return undefined;
+    await this.client.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, String(id)]);
+    return this.client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`));
   }
 
   async begin(mode: 'read' | 'write'): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { DatabaseDriver } from '../sources/connection-info';
 
 /** A live column as the database reports it (not as the entity says). */
@@ -37,5 +38,12 @@ export interface SqlSession {
    * costs a few ms per query, a fixed cost of every tenant export). Same result as `columns`.
    */
   columnsOf?(tables: string[]): Promise<Map<string, LiveColumn[]>>;
+  /**
+   * Optional fast path (PostgreSQL): rows of `table` already written as JSON Lines by the server
+   * (COPY ... TO STDOUT: no row is parsed or built in Node), the same values encodeRow writes.
+   * `condition` gets the SQL expression that stands for the tenant id. Resolves with undefined
+   * when a column's type has no server-side encoding; the caller then streams rows itself.
+   */
+  jsonLines?(table: string, columns: LiveColumn[], condition: (tenantId: string) => string, id: string | number, keyType: string): Promise<Readable | undefined>;
   close(): Promise<void>;
 }

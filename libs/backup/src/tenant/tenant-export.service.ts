@@ -15,11 +15,10 @@ import { CleanupService } from '../cleanup/cleanup.service';
 import { EachTenantReport, EachTenantRequest, exportEachTenant } from './each-tenant';
 import { openSession } from './open-session';
 import { SqlSession } from './sql.session';
-import { encodeRow } from './tenant-data.codec';
 import { TenantExportFacts, TenantExportReport, TenantExportRequest, tenantDataEntry, tenantExportFolder } from './tenant-export.types';
 import { liveTenantFiles } from './tenant-files';
 import { parseTenantId } from './tenant-id';
-import { assertTenantExists, liveColumns, selectTenantRows } from './tenant-rows';
+import { assertTenantExists, liveColumns, tenantJsonLines } from './tenant-rows';
 import { TenantScopeService } from './tenant-scope.service';
 import { TenantExportFailedError } from './tenant.errors';
 import { audited, AUDIT_TRAIL, AuditRecorder, tenantExportFacts } from '../audit/audit.hook';
@@ -96,10 +95,11 @@ export class TenantExportService {
       let bytes = 0;
       try {
         for (const { table } of scope.tables) {
-          const names = columns.get(table)!.filter((c) => !c.generated).map((c) => c.name);
+          const exported = columns.get(table)!.filter((c) => !c.generated);
+          const names = exported.map((c) => c.name);
           const counter = { rows: 0 };
           const entry = tenantDataEntry(table);
-          await writer.addEntry(entry, Readable.from(jsonLines(session, scope, table, names, id, counter)), { kind: 'tenant-data', mtime: new Date() });
+          await writer.addEntry(entry, Readable.from(tenantJsonLines(session, scope, table, exported, id, counter)), { kind: 'tenant-data', mtime: new Date() });
           facts.tables.push({ table, entry, rows: counter.rows, columns: names });
           step(`${table}: ${counter.rows} row(s)`);
         }
@@ -134,17 +134,4 @@ export class TenantExportService {
       await session.close().catch(() => undefined);
     }
   }
-}
-
-async function* jsonLines(session: SqlSession, scope: Parameters<typeof selectTenantRows>[1], table: string, columns: string[], id: unknown, counter: { rows: number }): AsyncIterable<Buffer> {
-  let batch = '';
-  for await (const row of selectTenantRows(session, scope, table, columns, id)) {
-    batch += encodeRow(row, columns);
-    counter.rows++;
-    if (batch.length >= 64 * 1024) {
-      yield Buffer.from(batch);
-      batch = '';
-    }
-  }
-  if (batch) yield Buffer.from(batch);
 }

@@ -1,4 +1,5 @@
 import { tenantCondition } from './scope.sql';
+import { encodeRow } from './tenant-data.codec';
 import { LiveColumn, SqlSession } from './sql.session';
 import { TenantConfigError, UnknownTenantError } from './tenant.errors';
 import { TenantScope } from './tenant.scope';
@@ -32,6 +33,35 @@ export function selectTenantRows(session: SqlSession, scope: TenantScope, table:
   const list = columns.map((c) => `${session.quote(table)}.${session.quote(c)}`).join(', ');
   return session.stream(`SELECT ${list} FROM ${session.quote(table)} WHERE ${tenantCondition(scope, table, session)}`, [id]);
 }
+
+/**
+ * One tenant's rows of `table` as JSON Lines: written by the database server where the session
+ * can (PostgreSQL, see SqlSession.jsonLines), else row by row with encodeRow. `counter.rows`
+ * is final when the stream has ended.
+ */
+export async function* tenantJsonLines(session: SqlSession, scope: TenantScope, table: string, columns: LiveColumn[], id: unknown, counter: { rows: number }): AsyncIterable<Buffer> {
+  const names = columns.map((c) => c.name);
+  const server = await session.jsonLines?.(table, columns, (param) => tenantCondition(scope, table, { quote: (n) => session.quote(n), placeholder: () => param }), id as string | number, scope.key.type);
+  if (server) {
+    for await (const chunk of server as AsyncIterable<Buffer>) {
+      for (let at = chunk.indexOf(NL); at >= 0; at = chunk.indexOf(NL, at + 1)) counter.rows++;
+      yield chunk;
+    }
+    return;
+  }
+  let batch = '';
+  for await (const row of selectTenantRows(session, scope, table, names, id)) {
+    batch += encodeRow(row, names);
+    counter.rows++;
+    if (batch.length >= 64 * 1024) {
+      yield Buffer.from(batch);
+      batch = '';
+    }
+  }
+  if (batch) yield Buffer.from(batch);
+}
+
+const NL = 0x0a;
 
 export async function countTenantRows(session: SqlSession, scope: TenantScope, table: string, id: unknown): Promise<number> {
   const [row] = await session.query(`SELECT COUNT(*) AS n FROM ${session.quote(table)} WHERE ${tenantCondition(scope, table, session)}`, [id]);

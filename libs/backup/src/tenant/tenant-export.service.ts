@@ -94,15 +94,19 @@ export class TenantExportService {
       };
       let bytes = 0;
       try {
-        for (const { table } of scope.tables) {
-          const exported = columns.get(table)!.filter((c) => !c.generated);
-          const names = exported.map((c) => c.name);
-          const counter = { rows: 0 };
-          const entry = tenantDataEntry(table);
-          await writer.addEntry(entry, Readable.from(tenantJsonLines(session, scope, table, exported, id, counter)), { kind: 'tenant-data', mtime: new Date() });
-          facts.tables.push({ table, entry, rows: counter.rows, columns: names });
-          step(`${table}: ${counter.rows} row(s)`);
-        }
+        // Every table is queued at once: the writer compresses one while the server selects the
+        // next (the session runs their queries one after the other, in this order).
+        await Promise.all(
+          scope.tables.map(({ table }) => {
+            const exported = columns.get(table)!.filter((c) => !c.generated);
+            const counter = { rows: 0 };
+            const entry = tenantDataEntry(table);
+            return writer.addEntry(entry, Readable.from(tenantJsonLines(session, scope, table, exported, id, counter)), { kind: 'tenant-data', mtime: new Date() }).then(() => {
+              facts.tables.push({ table, entry, rows: counter.rows, columns: exported.map((c) => c.name) });
+              step(`${table}: ${counter.rows} row(s)`);
+            });
+          }),
+        );
         for (const f of files) {
           const handle = await fs.promises.open(f.absolutePath, 'r');
           await writer.addEntry(f.archivePath, handle.createReadStream(), { kind: 'file', mtime: f.mtime, mode: f.mode });

@@ -1,6 +1,6 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { ChildProcess, execFile, spawn, SpawnOptions } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Redactor } from '../common/redact';
@@ -30,6 +30,23 @@ export function findOnPath(names: string[], path = process.env.PATH ?? ''): stri
     }
   }
   return undefined;
+}
+
+/** coreutils' stdbuf, looked up once. */
+let stdbufPath: string | undefined | null = null;
+
+/**
+ * Spawns a client tool with 1 MiB C stdio buffers on its dump output (or its script input) when
+ * coreutils' `stdbuf` is on PATH. pg_dump and mysqldump write their output through stdio in
+ * 4-8 KiB pieces, so Node reads a 2.2 GB dump as 280,000 chunks (2.5 CPU-s in Node for the
+ * reads alone, on a backup that is short of CPU); with the larger buffer it is 36,000 chunks
+ * (0.5 CPU-s). stdbuf execs the tool itself (same pid, same signals). Only a tool given by a
+ * path that exists is wrapped, so a missing tool is still ENOENT (ToolMissingError).
+ */
+export function spawnTool(bin: string, args: string[], env: NodeJS.ProcessEnv, stdio: SpawnOptions['stdio'], buffer: 'output' | 'input'): ChildProcess {
+  if (stdbufPath === null) stdbufPath = process.platform === 'linux' ? findOnPath(['stdbuf']) : undefined;
+  if (!stdbufPath || !isAbsolute(bin) || !existsSync(bin)) return spawn(bin, args, { env, stdio });
+  return spawn(stdbufPath, [buffer === 'output' ? '-o1M' : '-i1M', bin, ...args], { env, stdio });
 }
 
 const versions = new Map<string, Promise<string>>();
@@ -141,7 +158,7 @@ export function runToolDump(o: ToolDumpOptions, prepare: Promise<void> = Promise
       // never start the tool, or it would stall writing into a destroyed stream.
       if (settled) return void cleanup();
       if (cancelled) throw cancelled;
-      child = spawn(o.bin, o.args, { env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawnTool(o.bin, o.args, o.env, ['ignore', 'pipe', 'pipe'], 'output');
       const proc = child;
       proc.stderr!.on('data', (c) => stderr.push(c));
       proc.on('error', (err: NodeJS.ErrnoException) => {
@@ -204,7 +221,7 @@ export interface ToolLoadOptions extends ToolRunOptions {
 export function runToolLoad(o: ToolLoadOptions, sql: Readable): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const stderr = new StderrTail();
-    const child = spawn(o.bin, o.args, { env: o.env, stdio: ['pipe', o.onStdoutLine ? 'pipe' : 'ignore', 'pipe'] });
+    const child = spawnTool(o.bin, o.args, o.env, ['pipe', o.onStdoutLine ? 'pipe' : 'ignore', 'pipe'], 'input');
     if (o.onStdoutLine) {
       const onLine = o.onStdoutLine;
       let partial = '';

@@ -33,8 +33,8 @@ describe('fault class secrets: no password or key in ps, logs, notifications, ma
 
   beforeAll(async () => {
     [s3, webhook, db] = await Promise.all([startS3Server({ bucket: 'backups' }), startHttpReceiver(), createTestDatabase('postgres', 'secrets')]);
-    // ~40 MB of dump, so pg_dump runs for a while and ps sees it.
-    await runSql(db.connection, `CREATE TABLE notes AS SELECT g AS id, md5(g::text) || md5((g + 1)::text) || md5((g + 2)::text) AS body FROM generate_series(1, 400000) g`);
+    // ~80 MB of dump, so pg_dump runs for a while (~0.5 s) and the 50 ms ps sampling sees it.
+    await runSql(db.connection, `CREATE TABLE notes AS SELECT g AS id, md5(g::text) || md5((g + 1)::text) || md5((g + 2)::text) AS body FROM generate_series(1, 800000) g`);
     user = await createPasswordUser(db.connection);
     app = tempAppDir('nest-backup-secrets-');
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nbt-secrets-tmp-'));

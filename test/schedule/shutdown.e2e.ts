@@ -49,11 +49,12 @@ describe('SIGTERM during a large backup to local disk and s3rver', () => {
 
   beforeAll(async () => {
     [s3, webhook, db] = await Promise.all([startS3Server({ bucket: 'backups' }), startHttpReceiver(), createTestDatabase('postgres', 'big')]);
-    // ~150 MB of dump: pg_dump is still streaming when the signal arrives.
+    // ~450 MB of dump: pg_dump is still streaming when the signal arrives, and a backup of it
+    // takes well over the 2 s timeout below (150 MB took under 2 s once dumps were read in 1 MiB pieces).
     await runSql(
       db.connection,
       `CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g + 1)::text) || md5((g + 2)::text) || md5((g + 3)::text) AS payload
-       FROM generate_series(1, 1100000) g`,
+       FROM generate_series(1, 3300000) g`,
     );
   });
 

@@ -133,7 +133,7 @@ describe('fault class secrets: no password or key in ps, logs, notifications, ma
     const extracted = await run7z(['x', '-y', '-bd', `-p${PASSWORD}`, `-o${out}`, archive, 'manifest.json']);
     expect(extracted.code).toBe(0);
     const manifest = fs.readFileSync(path.join(out, 'manifest.json'), 'utf8');
-    expect(JSON.parse(manifest).databases[0].tables.notes).toBe(400000);
+    expect(JSON.parse(manifest).databases[0].tables.notes).toBe(800000);
     expect(leaks(manifest)).toEqual([]);
     fs.rmSync(out, { recursive: true, force: true });
 

@@ -19,6 +19,17 @@ const typeParsers = (types: ReturnType<typeof loadPg>['types']) => ({
 export class PostgresSession implements SqlSession {
   readonly driver = 'postgres' as const;
   private cursors = 0;
+  /**
+   * A COPY stream closed before its end (its consumer failed or stopped) leaves the connection
+   * in the middle of the COPY: any further query on it would wait forever (measured: a
+   * ROLLBACK after breaking out of a COPY never returned). The session then only closes the
+   * connection, which also ends the read-only transaction on the server.
+   */
+  private copy: Readable | undefined;
+
+  private get copyAbandoned(): boolean {
+    return this.copy !== undefined && this.copy.destroyed && !this.copy.readableEnded;
+  }
 
   private constructor(private readonly client: Client) {}
 
@@ -38,14 +49,17 @@ export class PostgresSession implements SqlSession {
   }
 
   async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    this.assertUsable();
     return (await this.client.query(sql, params)).rows;
   }
 
   async execute(sql: string, params: unknown[] = []): Promise<number> {
+    this.assertUsable();
     return (await this.client.query(sql, params)).rowCount ?? 0;
   }
 
   async *stream(sql: string, params: unknown[] = []): AsyncIterable<Record<string, unknown>> {
+    this.assertUsable();
     const name = `nest_backup_cursor_${++this.cursors}`;
     await this.client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
     try {
@@ -66,12 +80,14 @@ export class PostgresSession implements SqlSession {
    * JSON) leaves each line exactly the JSON the server wrote.
    */
   async jsonLines(table: string, columns: LiveColumn[], condition: (tenantId: string) => string, id: string | number, keyType: string): Promise<Readable | undefined> {
+    this.assertUsable();
     const cast = KEY_TYPES[keyType];
     if (!cast) return undefined;
     const select = jsonRowsSelect(table, columns, condition(`current_setting('${TENANT_SETTING}')::${cast}`), (n) => this.quote(n));
     if (!select) return undefined;
     await this.client.query('SELECT set_config($1, $2, true)', [TENANT_SETTING, String(id)]);
-    return this.client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`));
+    this.copy = this.client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`));
+    return this.copy;
   }
 
   /**
@@ -89,10 +105,12 @@ export class PostgresSession implements SqlSession {
   }
 
   async commit(): Promise<void> {
+    this.assertUsable();
     await this.client.query('COMMIT');
   }
 
   async rollback(): Promise<void> {
+    if (this.copyAbandoned) return; // close() ends the connection, and the transaction with it
     await this.client.query('ROLLBACK');
   }
 
@@ -117,6 +135,10 @@ export class PostgresSession implements SqlSession {
       });
     }
     return out;
+  }
+
+  private assertUsable(): void {
+    if (this.copyAbandoned) throw new Error('the PostgreSQL session was left in the middle of a COPY and can only be closed');
   }
 
   async close(): Promise<void> {

@@ -116,8 +116,11 @@ export class TenantExportService {
         bytes = summary.bytes;
       } catch (err) {
         writer.abort(err);
-        await delivery.catch(() => undefined);
-        throw err;
+        const results = await delivery.catch(() => undefined);
+        // A destination that failed itself names the cause (disk full, S3 refused); the archive's
+        // own error then only says that its output was closed.
+        const own = results?.[0] && !results[0].ok ? results[0].error : undefined;
+        throw own ?? err;
       }
       const [result] = await delivery;
       if (!result?.ok) throw result?.error ?? new Error('the upload failed');

@@ -1,4 +1,3 @@
-import { createTransport } from 'nodemailer';
 import { NotificationChannel, NotificationMessage, SendOptions } from '../notification-channel.interface';
 import { ChannelDeliveryError } from '../notify.errors';
 
@@ -43,6 +42,9 @@ export class MailChannel implements NotificationChannel {
 
   async send(message: NotificationMessage, options?: SendOptions): Promise<void> {
     const { host, port, username, password, secure, requireTls, timeoutMs = 10_000 } = this.options;
+    // Loaded with the first mail, not with the module: 19 ms of every CLI command's start-up.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createTransport } = require('nodemailer') as typeof import('nodemailer');
     const transport = createTransport({
       host,
       port,

@@ -124,6 +124,34 @@ describe('PostgreSQL tenant rows as JSON Lines written by the server', () => {
     expect(tagged.rows).toEqual([{ id: 1, tenant_id: 1, tags: { $json: ['a', 'b'] } }]);
   });
 
+  it('serves tables queued at once one after the other on its one connection, never a query while another runs (pg 9 refuses that)', async () => {
+    const own = await PostgresSession.open(db.connection);
+    // What pg 8 warns about and pg 9 refuses: a query submitted while the connection is busy.
+    const client = (own as unknown as { client: { query: (...args: unknown[]) => unknown; _activeQuery: unknown; _queryQueue: unknown[] } }).client;
+    const submit = client.query.bind(client);
+    const overlapping: string[] = [];
+    client.query = (...args: unknown[]) => {
+      if (client._activeQuery || client._queryQueue.length > 0) overlapping.push(String((args[0] as { text?: string }).text ?? args[0]).slice(0, 40));
+      return submit(...args);
+    };
+    try {
+      await own.begin('read');
+      const scope = buildTenantScope(models);
+      const columns = await liveColumns(own, scope);
+      // As the export does: every table's rows asked for at once, each read as it comes.
+      const read = async (table: string) => {
+        const counter = { rows: 0 };
+        for await (const chunk of tenantJsonLines(own, scope, table, columns.get(table)!, 1, counter)) expect(chunk.length).toBeGreaterThan(0);
+        return counter.rows;
+      };
+      expect(await Promise.all([read('bulk'), read('things'), read('parts')])).toEqual([200000, AWKWARD.length + 2, AWKWARD.length + 2]);
+      await own.commit();
+    } finally {
+      await own.close();
+    }
+    expect(overlapping).toEqual([]);
+  });
+
   it('a COPY abandoned half-way (the archive failed) leaves a session that rolls back and closes at once instead of hanging', async () => {
     const own = await PostgresSession.open(db.connection);
     await own.begin('read');

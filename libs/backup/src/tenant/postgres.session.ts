@@ -91,17 +91,14 @@ export class PostgresSession implements SqlSession {
   }
 
   async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    this.assertUsable();
     return (await this.run(sql, params)).rows;
   }
 
   async execute(sql: string, params: unknown[] = []): Promise<number> {
-    this.assertUsable();
     return (await this.run(sql, params)).rowCount ?? 0;
   }
 
   async *stream(sql: string, params: unknown[] = []): AsyncIterable<Record<string, unknown>> {
-    this.assertUsable();
     const name = `nest_backup_cursor_${++this.cursors}`;
     await this.run(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
     try {
@@ -122,7 +119,6 @@ export class PostgresSession implements SqlSession {
    * JSON) leaves each line exactly the JSON the server wrote.
    */
   async jsonLines(table: string, columns: LiveColumn[], condition: (tenantId: string) => string, id: string | number, keyType: string): Promise<Readable | undefined> {
-    this.assertUsable();
     const cast = KEY_TYPES[keyType];
     if (!cast) return undefined;
     const select = jsonRowsSelect(table, columns, condition(`current_setting('${TENANT_SETTING}')::${cast}`), (n) => this.quote(n));
@@ -160,7 +156,6 @@ export class PostgresSession implements SqlSession {
   }
 
   async commit(): Promise<void> {
-    this.assertUsable();
     await this.run('COMMIT');
   }
 

@@ -28,6 +28,8 @@ import { ReportCommand } from '../cli/report.command';
 import { AuditTrail } from '../audit/audit.trail';
 import { AUDIT_TRAIL } from '../audit/audit.hook';
 import { ComplianceReporter } from '../audit/compliance.reporter';
+import { RetentionPolicy } from '../retention/retention.policy';
+import { RETENTION_OPTIONS } from '../retention/retention.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
@@ -46,10 +48,13 @@ const notifierOptions: Provider = {
   },
 };
 
+/** RetentionPolicy plans with the module's own retention settings (BACKUP_KEEP_* and the caps). */
+const retentionOptions: Provider = { provide: RETENTION_OPTIONS, inject: [BACKUP_OPTIONS], useFactory: (options: BackupModuleOptions) => options.retention };
+
 /** Services reach the audit trail by token, so none of them imports it (no import cycle). */
 const auditTrailToken: Provider = { provide: AUDIT_TRAIL, useExisting: AuditTrail };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter];
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter, RetentionPolicy];
 const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand, TenantsCommand, TenantExportCommand, TenantRestoreCommand, ReportCommand];
 
 /**
@@ -63,7 +68,7 @@ const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, Restore
  * })
  */
 @Module({
-  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, ...services, ...commands],
+  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, retentionOptions, ...services, ...commands],
   exports: [BACKUP_OPTIONS, AUDIT_TRAIL, ...services],
 })
 export class BackupModule extends ConfigurableModuleClass {}

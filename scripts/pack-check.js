@@ -222,6 +222,22 @@ function copiesOf(appDir, name) {
   return found;
 }
 
+const UNWANTED_IN_LOCAL_APP = ['@aws-sdk/client-s3', 'nodemailer', 'yazl', 'class-transformer'];
+
+/** Size of a folder in MB (files only, as `du -s --apparent-size` counts them). */
+function dirMb(dir) {
+  let bytes = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) bytes += fs.statSync(p).size;
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return Math.round(bytes / 1e5) / 10;
+}
+
 /** Packages in the installed tree that run install scripts (npm's own record of them). */
 function installScripts(appDir) {
   try {
@@ -279,6 +295,10 @@ async function checkApp(major, tarball, workDir) {
     ),
     copies: { '@nestjs/common': copiesOf(appDir, '@nestjs/common'), '@nestjs/core': copiesOf(appDir, '@nestjs/core') },
     installScripts: installScripts(appDir),
+    // A local-disk app installs none of these: the SDK and nodemailer are optional peers, yazl and
+    // class-transformer are not used at runtime.
+    unwanted: UNWANTED_IN_LOCAL_APP.filter((n) => versionOf(appDir, n) !== undefined),
+    nodeModulesMb: dirMb(path.join(appDir, 'node_modules')),
     hosts: [],
   };
   if (res.code !== 0) return app;
@@ -349,6 +369,7 @@ function problemsOf(result) {
     for (const [name, copies] of Object.entries(app.copies)) {
       if (copies.length > 1) problems.push(`${at}: ${copies.length} copies of ${name} (${copies.join(', ')}): Nest's dependency injection needs one`);
     }
+    if (app.unwanted.length) problems.push(`${at}: a local-disk app got ${app.unwanted.join(', ')} installed`);
     if (app.installScripts.length) problems.push(`${at}: packages with install scripts: ${app.installScripts.join(', ')}`);
     for (const h of app.hosts) {
       if (h.code !== 0) problems.push(`${at}, ${h.name}: \`${h.command}\` exited ${h.code}:\n${(h.stderr || h.stdout).slice(0, 1500)}`);
@@ -393,6 +414,7 @@ function summary(result) {
           ? `(@nestjs/core ${v['@nestjs/core']}, @nestjs/config ${v['@nestjs/config']}, @nestjs/event-emitter ${v['@nestjs/event-emitter']}, nest-commander ${v['nest-commander']})`
           : '(nothing installed)'),
     );
+    if (app.install.code === 0) lines.push(`  node_modules of the local-disk app: ${app.nodeModulesMb} MB${app.unwanted.length ? `; unwanted: ${app.unwanted.join(', ')}` : ''}`);
     for (const w of app.install.eresolve.known) lines.push(`  known peer warning, not from nest-backup: ${w.from} wants ${w.edge}@${w.spec}`);
     for (const h of app.hosts) {
       lines.push(`  ${h.code === 0 && h.archive.test?.code === 0 && !h.archive.differing.length ? 'ok  ' : 'FAIL'} ${h.name}: ${h.archivePath}, ${h.archive.entries.length} entries${h.archive.encrypted ? ', encrypted' : ''}`);

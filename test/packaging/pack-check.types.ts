@@ -31,6 +31,9 @@ export interface HostRun {
 
 export interface AppCheck {
   major: 11 | 12;
+  /** Optional peers or unused packages that a local-disk app should not have installed. */
+  unwanted: string[];
+  nodeModulesMb: number;
   install: {
     command: string;
     code: number;

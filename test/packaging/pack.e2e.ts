@@ -62,6 +62,10 @@ describe.each([11, 12])('a fresh NestJS %i app', (major) => {
     expect(app.copies).toEqual({ '@nestjs/common': ['node_modules/@nestjs/common'], '@nestjs/core': ['node_modules/@nestjs/core'] });
   });
 
+  it('a local-disk app installs neither the AWS SDK nor nodemailer (optional peers), nor unused yazl / class-transformer', () => {
+    expect(appFor(major).unwanted).toEqual([]);
+  });
+
   it('runs no install scripts (nothing native to build)', () => {
     expect(appFor(major).installScripts).toEqual([]);
   });

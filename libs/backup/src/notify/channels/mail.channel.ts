@@ -1,4 +1,5 @@
 import { NotificationChannel, NotificationMessage, SendOptions } from '../notification-channel.interface';
+import { optionalDriver } from '../../common/optional-driver';
 import { ChannelDeliveryError } from '../notify.errors';
 
 export interface MailChannelOptions {
@@ -42,9 +43,9 @@ export class MailChannel implements NotificationChannel {
 
   async send(message: NotificationMessage, options?: SendOptions): Promise<void> {
     const { host, port, username, password, secure, requireTls, timeoutMs = 10_000 } = this.options;
-    // Loaded with the first mail, not with the module: 19 ms of every CLI command's start-up.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createTransport } = require('nodemailer') as typeof import('nodemailer');
+    // Loaded with the first mail, not with the module (19 ms of every CLI command's start-up),
+    // and an optional peer: an app without mail alerts does not install it.
+    const { createTransport } = optionalDriver<typeof import('nodemailer')>('nodemailer', 'Mail notifications');
     const transport = createTransport({
       host,
       port,

@@ -9,8 +9,9 @@ export interface BackupModuleExtras {
   /** Make BackupService & co. injectable everywhere (default true). */
   isGlobal?: boolean;
   /**
-   * Register the cron jobs (BACKUP_SCHEDULE_*) with @nestjs/schedule (default false). Only a
-   * long-running host opts in; CLI processes must not start timers.
+   * Register the cron jobs (BACKUP_SCHEDULE_*) with @nestjs/schedule (default false). The app's
+   * module may say so for every process: one started for a CLI command (nest-commander's
+   * CommandFactory) never starts the timers.
    */
   schedule?: boolean;
 }

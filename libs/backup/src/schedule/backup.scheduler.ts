@@ -11,6 +11,7 @@ import { HealthMonitor } from '../health/health.monitor';
 import { JobLock, LockedJob } from '../lock/job.lock';
 import { VerifyService } from '../verify/verify.service';
 import { cleanWithRetries } from './cleanup-attempts';
+import { createdForACommand } from './cli-process';
 import { SCHEDULED_JOBS, SHUTDOWN_GRACE_MS } from './schedule.constants';
 import { ScheduleConfigError } from './schedule.errors';
 
@@ -48,6 +49,12 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
+    // The CLI entry usually imports the same AppModule as the app: a command's process runs its
+    // command, never the schedules (they would fire in every `backup:list`).
+    if (createdForACommand(this.moduleRef)) {
+      this.logger.debug('Started for a CLI command: no schedules in this process');
+      return;
+    }
     const settings = this.options.schedules;
     if (!settings) throw new ScheduleConfigError('Scheduling is on but the module options carry no `schedules` settings', 'Build the options with backupOptionsFromEnv / backupOptionsFromConfig, or pass `schedules: { run, clean, monitor, verify, timeZone }`.');
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,47 @@
+/**
+ * "A CLI process never starts timers": the README's CLI entry (CommandFactory.run of the same
+ * AppModule that has `schedule: true`) runs its command without registering the cron jobs,
+ * while the same module in a long-running process does register them.
+ */
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { tempAppDir } from '../support/cli';
+
+const HOST = path.resolve(__dirname, '../../dist/test/schedule/schedule-host.fixture.js');
+
+describe('schedules and CLI processes', () => {
+  const app = tempAppDir('nbt-cli-schedule-');
+  afterAll(() => app.cleanup());
+
+  const start = (arg: string) =>
+    spawnSync(process.execPath, [HOST, arg], {
+      cwd: app.dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: app.dir,
+        BACKUP_NAME: 'cli-schedule',
+        BACKUP_ENCRYPTION: 'none',
+        BACKUP_DATABASES: 'none',
+        BACKUP_LOCAL_ROOT: path.join(app.dir, 'backups'),
+        BACKUP_SCHEDULE_RUN: '0 2 * * *',
+        BACKUP_FAILURE_NOTIFICATIONS: '',
+        BACKUP_HEALTH_NOTIFICATIONS: '',
+        BACKUP_SUCCESS_NOTIFICATIONS: '',
+      },
+    });
+
+  it('the long-running process registers the BACKUP_SCHEDULE_RUN job', () => {
+    const r = start('app');
+    expect(r.status).toBe(0);
+    expect(r.stdout + r.stderr).toContain('Scheduled run at "0 2 * * *"');
+  });
+
+  it('backup:list through CommandFactory.run of the same module starts no timer and exits 0', () => {
+    const r = start('backup:list');
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    expect(r.stdout + r.stderr).not.toContain('Scheduled run');
+    expect(r.stdout).toContain('cli-schedule');
+  });
+});

@@ -25,6 +25,7 @@ import { TenantsCommand } from '../cli/tenants.command';
 import { TenantExportCommand } from '../cli/tenant-export.command';
 import { TenantRestoreCommand } from '../cli/tenant-restore.command';
 import { ReportCommand } from '../cli/report.command';
+import { exitNonZeroOnError } from '../cli/exit-code';
 import { AuditTrail } from '../audit/audit.trail';
 import { AUDIT_TRAIL } from '../audit/audit.hook';
 import { ComplianceReporter } from '../audit/compliance.reporter';
@@ -56,6 +57,7 @@ const auditTrailToken: Provider = { provide: AUDIT_TRAIL, useExisting: AuditTrai
 
 const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter, RetentionPolicy];
 const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand, TenantsCommand, TenantExportCommand, TenantRestoreCommand, ReportCommand];
+commands.forEach(exitNonZeroOnError);
 
 /**
  * Encrypted backups for a NestJS app in one import.

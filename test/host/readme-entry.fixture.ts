@@ -1,7 +1,7 @@
 /**
  * One AppModule with `schedule: true`, started two ways as a host starts it: `app` as the
  * long-running process (NestFactory), anything else as a CLI command through nest-commander's
- * CommandFactory with the README's entry point. Compiled to dist/ and run by cli-schedule.e2e.ts.
+ * CommandFactory with the README's entry point. Compiled to dist/ and run by readme-entry.e2e.ts.
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';

@@ -1,20 +1,21 @@
 /**
- * "A CLI process never starts timers": the README's CLI entry (CommandFactory.run of the same
- * AppModule that has `schedule: true`) runs its command without registering the cron jobs,
- * while the same module in a long-running process does register them.
+ * The README's CLI entry as a host writes it (`CommandFactory.run(AppModule, { logger: new
+ * CliLogger() })`, nothing else) with the same AppModule as the long-running app:
+ * - a CLI process never starts timers, while the same module in a long-running process does;
+ * - a failing command exits non-zero by itself (no serviceErrorHandler in the host).
  */
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { tempAppDir } from '../support/cli';
 
-const HOST = path.resolve(__dirname, '../../dist/test/schedule/schedule-host.fixture.js');
+const HOST = path.resolve(__dirname, '../../dist/test/host/readme-entry.fixture.js');
 
 describe('schedules and CLI processes', () => {
   const app = tempAppDir('nbt-cli-schedule-');
   afterAll(() => app.cleanup());
 
-  const start = (arg: string) =>
-    spawnSync(process.execPath, [HOST, arg], {
+  const start = (...args: string[]) =>
+    spawnSync(process.execPath, [HOST, ...args], {
       cwd: app.dir,
       encoding: 'utf8',
       timeout: 60_000,
@@ -36,6 +37,12 @@ describe('schedules and CLI processes', () => {
     const r = start('app');
     expect(r.status).toBe(0);
     expect(r.stdout + r.stderr).toContain('Scheduled run at "0 2 * * *"');
+  });
+
+  it('a failing command exits non-zero with the README entry point alone (no serviceErrorHandler), its message printed once', () => {
+    const r = start('backup:restore', 'nosuch.zip');
+    expect(r.status).toBe(1);
+    expect(r.stderr.match(/nosuch\.zip/g)?.length).toBe(1);
   });
 
   it('backup:list through CommandFactory.run of the same module starts no timer and exits 0', () => {

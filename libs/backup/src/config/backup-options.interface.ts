@@ -1,3 +1,4 @@
+import { NotificationChannel } from '../notify/notification-channel.interface';
 import { BackupDestination } from '../destinations/destination.interface';
 import type { HealthCheck } from '../health/health-check.interface';
 import { BackupLock } from '../lock/backup-lock.interface';
@@ -94,6 +95,11 @@ export interface BackupModuleOptions {
   monitor: MonitorSettings;
   /** Raw environment for channel settings (MAIL_*, SLACK_WEBHOOK_URL, ...). */
   notificationEnv?: Record<string, string | undefined>;
+  /**
+   * Host notification channels (a `name` and `send`), routed by name in
+   * BACKUP_FAILURE/HEALTH/SUCCESS_NOTIFICATIONS like the shipped ones.
+   */
+  notificationChannels?: NotificationChannel[];
   /** Host health checks run beside the built-in ones by HealthMonitor. */
   healthChecks?: HealthCheck[];
   /** How users start the CLI, used in messages ("npm run cli --"). */

@@ -3,7 +3,7 @@ import { validateSync } from 'class-validator';
 import { BackupConfigError } from './backup-config.error';
 import { BackupEnvironment } from './backup.environment';
 import { BackupModuleOptions } from './backup-options.interface';
-import { channelsFromEnv } from '../notify/notify.config';
+import { channelsFromEnv, hostChannelNamesIn } from '../notify/notify.config';
 
 export type Env = Record<string, string | undefined>;
 
@@ -78,8 +78,9 @@ export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): 
     if (!known.has(d) && !/^[A-Za-z0-9_-]+$/.test(d)) problems.push(`BACKUP_DISKS names an invalid disk "${d}"`);
   }
   if (disks.length === 0) problems.push('BACKUP_DISKS is empty: name at least one disk, e.g. "local" or "s3"');
-  // Notification settings are validated here too, so one error lists every problem.
-  problems.push(...channelsFromEnv(env).errors);
+  // Notification settings are validated here too, so one error lists every problem; a route to
+  // a host's own channel is checked when the module starts, where its channels are known.
+  problems.push(...channelsFromEnv(env, { customChannels: hostChannelNamesIn(env) }).errors);
   if (problems.length) throw new BackupConfigError(problems);
 
   const appRoot = path.resolve(cwd, env.BACKUP_APP_ROOT ?? '.');

@@ -39,7 +39,10 @@ const notifierOptions: Provider = {
   provide: NOTIFIER_OPTIONS,
   inject: [BACKUP_OPTIONS],
   useFactory: (options: BackupModuleOptions) => {
+    const hostChannels = options.notificationChannels ?? [];
     const { warnings, ...notifier } = notifierOptionsFromEnv(options.notificationEnv ?? {}, {
+      customChannels: hostChannels.map((c) => c.name),
+      channels: hostChannels,
       appName: options.appName,
       secrets: secretsOf(options),
       cliCommand: options.cliCommand,

@@ -27,6 +27,17 @@ export interface ChannelsFromEnvOptions {
   customChannels?: string[];
 }
 
+/**
+ * Names in the routing lists that are not shipped channels but could be a host's own
+ * (`notificationChannels` module option). The environment is read before the host's channels
+ * exist, so these are accepted there and checked against the real channels when the module
+ * starts (as custom disk names are).
+ */
+export function hostChannelNamesIn(env: Env): string[] {
+  const names = (Object.values(ROUTE_VARS) as string[]).flatMap((v) => (env[v] === undefined ? [] : splitList(env[v] as string).map((n) => n.toLowerCase())));
+  return [...new Set(names.filter((n) => !(SHIPPED_CHANNELS as readonly string[]).includes(n) && /^[a-z0-9_-]+$/.test(n)))];
+}
+
 const ROUTE_VARS: Record<EventClass, string> = {
   failure: 'BACKUP_FAILURE_NOTIFICATIONS',
   health: 'BACKUP_HEALTH_NOTIFICATIONS',

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { deflateRawSync } from 'node:zlib';
 // The archive layer of the built library (dist/bench runs against libs/backup/dist), typed from source.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { ZipWriter } = require('nest-backup/dist/archive') as typeof import('../libs/backup/src/archive');
+const { ZipWriter } = require('../../libs/backup/dist/archive') as typeof import('../libs/backup/src/archive');
 
 const MB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MB ?? 512) * MB;

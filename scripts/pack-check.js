@@ -29,6 +29,7 @@ const NEST_LINES = {
     '@nestjs/core': '^11.0.0',
     '@nestjs/config': '^4.0.0',
     '@nestjs/event-emitter': '^3.0.0',
+    '@nestjs/terminus': '^11.0.0',
     'nest-commander': '^3.21.0',
     'reflect-metadata': '^0.2.2',
     rxjs: '^7.8.2',
@@ -38,6 +39,7 @@ const NEST_LINES = {
     '@nestjs/core': '^12.0.0',
     '@nestjs/config': '^12.0.0',
     '@nestjs/event-emitter': '^12.0.0',
+    '@nestjs/terminus': '^12.0.0',
     'nest-commander': '^3.21.0',
     'reflect-metadata': '^0.2.2',
     rxjs: '^7.8.2',
@@ -97,15 +99,23 @@ const HOST_MJS = `// A minimal ES-module host: BackupService.run through an appl
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { BackupModule, BackupService, backupOptionsFromEnv } from 'nest-backup';
+// The indicator's own entry point (an optional peer's code stays out of the main one), set up
+// as the README says: in the host module's providers beside TerminusModule.
+import { BackupHealthIndicator } from 'nest-backup/terminus';
 
+class HealthModule {}
+Module({ imports: [TerminusModule], providers: [BackupHealthIndicator] })(HealthModule);
 class HostModule {}
-Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env))] })(HostModule);
+Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env)), HealthModule] })(HostModule);
 
 const app = await NestFactory.createApplicationContext(HostModule, { logger: ['error', 'warn'] });
 try {
   const report = await app.get(BackupService).run({ filename: process.argv[2] });
   process.stdout.write('REPORT ' + JSON.stringify(report) + '\\n');
+  const health = await app.select(HealthModule).get(BackupHealthIndicator).isHealthy('backups');
+  process.stdout.write('HEALTH ' + JSON.stringify(health) + '\\n');
   if (!report.ok) process.exitCode = 1;
 } finally {
   await app.close();
@@ -342,6 +352,7 @@ async function checkApp(major, tarball, workDir) {
   for (const host of hosts) {
     const r = await run(process.execPath, host.args, { cwd: appDir, env: host.env, timeoutMs: HOST_TIMEOUT_MS });
     const reportLine = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
+    const healthLine = r.stdout.split('\n').find((l) => l.startsWith('HEALTH '));
     app.hosts.push({
       name: host.name,
       command: `node ${host.args.join(' ')}`,
@@ -349,6 +360,7 @@ async function checkApp(major, tarball, workDir) {
       stdout: r.stdout.slice(-4000),
       stderr: r.stderr.slice(-4000),
       report: reportLine ? JSON.parse(reportLine.slice(7)) : undefined,
+      health: healthLine ? JSON.parse(healthLine.slice(7)) : undefined,
       archivePath: host.archive,
       expectedFiles: Object.keys(files).map((rel) => `files/${rel}`),
       archive: await inspectArchive(path.join(appDir, host.archive), files, host.password, workDir),

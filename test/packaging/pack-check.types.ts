@@ -17,6 +17,8 @@ export interface HostRun {
   stderr: string;
   /** The RunReport the ES-module host printed (undefined for the CLI host). */
   report?: RunReport;
+  /** What BackupHealthIndicator (imported from 'nest-backup/terminus') returned in the ES-module host. */
+  health?: Record<string, { status: string; disks?: Record<string, { healthy: boolean; count: number }> }>;
   archivePath: string;
   expectedFiles: string[];
   archive: {

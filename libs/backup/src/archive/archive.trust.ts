@@ -27,7 +27,7 @@ export function plainEntries(entries: ZipEntryInfo[]): string[] {
 export function requireAuthenticated(entries: ZipEntryInfo[], policy: TrustPolicy): string[] {
   if (!policy.password) return [];
   const plain = plainEntries(entries);
-  if (plain.length && !policy.allowUnencrypted) throw new UnauthenticatedArchiveError(plain);
+  if (plain.length && !policy.allowUnencrypted) throw new UnauthenticatedArchiveError(plain, entries.length);
   return plain;
 }
 

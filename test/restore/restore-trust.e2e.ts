@@ -124,13 +124,21 @@ describe('only our own archives are trusted (backup:restore, backup:verify, back
     expect(r.stdout).toMatch(/✔ trust-app\/plain\.zip/);
   }, 300_000);
 
-  it("another app's archive is refused before anything changes, and restored with --allow-other-app", async () => {
+  it("another app's archive is refused by restore and tenant-restore before anything changes, and restored with --allow-other-app", async () => {
     await diverge();
     const before = await liveState();
     const refused = await runCli(['backup:restore', 'other-app.zip', '--force'], env, app.dir);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/made by the app "other-app", not by this app "trust-app" \(BACKUP_NAME\); nothing was changed[\s\S]*--allow-other-app/);
+    const tenantRefused = await runCli(['backup:tenant-restore', '1', '--from-backup', 'other-app.zip', '--force'], env, app.dir);
+    expect([refused.code, tenantRefused.code]).toEqual([1, 1]);
+    for (const r of [refused, tenantRefused]) {
+      expect(r.stderr).toMatch(/made by the app "other-app", not by this app "trust-app" \(BACKUP_NAME\); nothing was changed[\s\S]*--allow-other-app/);
+    }
     expect(await liveState()).toEqual(before);
+    expect(await scratchLeft()).toEqual([]);
+
+    const tenantAllowed = await runCli(['backup:tenant-restore', '1', '--from-backup', 'other-app.zip', '--force', '--allow-other-app'], env, app.dir);
+    expect(tenantAllowed.code).toBe(0);
+    expect(tenantAllowed.stderr).toMatch(/WARNING: --allow-other-app/);
 
     const allowed = await runCli(['backup:restore', 'other-app.zip', '--force', '--allow-other-app'], env, app.dir);
     expect(allowed.code).toBe(0);

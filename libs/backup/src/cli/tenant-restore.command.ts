@@ -14,6 +14,7 @@ interface TenantRestoreFlags {
   force?: boolean;
   safetyExport?: boolean;
   allowUnencrypted?: boolean;
+  allowOtherApp?: boolean;
   json?: boolean;
 }
 
@@ -35,6 +36,7 @@ export class TenantRestoreCommand extends CommandRunner {
       force: flags.force,
       noSafetyExport: flags.safetyExport === false,
       allowUnencrypted: flags.allowUnencrypted,
+      allowOtherApp: flags.allowOtherApp,
       confirm: process.stdin.isTTY && !flags.json ? ask : undefined,
       onStep: flags.json ? () => undefined : (m) => process.stderr.write(`${m}\n`),
     });
@@ -83,6 +85,11 @@ export class TenantRestoreCommand extends CommandRunner {
 
   @Option({ flags: '--allow-unencrypted', description: 'Also read an archive not encrypted with the password (a warning is printed)' })
   parseAllowUnencrypted(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--allow-other-app', description: 'Restore from an archive whose manifest names another app than BACKUP_NAME' })
+  parseAllowOtherApp(): boolean {
     return true;
   }
 

@@ -48,6 +48,7 @@ export * from './cli/cli.logger';
 export * from './restore/restore.service';
 export * from './restore/restore.types';
 export * from './restore/restore.errors';
+export { ArchiveBindingError } from './restore/archive.binding';
 export { BackupLocator } from './restore/backup.locator';
 export type { LocatedBackup } from './restore/backup.locator';
 export * from './verify/verify.service';

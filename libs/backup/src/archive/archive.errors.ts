@@ -72,3 +72,26 @@ export class UnsupportedArchiveError extends BackupError {
     super(`Archive entry "${entry}" uses ${feature}, which this library cannot read`, 'Extract it with 7-Zip instead.');
   }
 }
+
+/**
+ * A password is configured but entries of the archive are not WinZip AES encrypted with it, so
+ * nothing proves this library wrote them: anyone able to write to the storage could have.
+ */
+export class UnauthenticatedArchiveError extends BackupError {
+  constructor(
+    readonly entries: string[],
+    /** How many entries the archive has. */
+    readonly total = entries.length,
+  ) {
+    const shown = entries.slice(0, 5).map((e) => `"${e}"`).join(', ') + (entries.length > 5 ? ` and ${entries.length - 5} more` : '');
+    const which =
+      entries.length === total && total > 1
+        ? `none of its ${total} entries is encrypted`
+        : `${entries.length === 1 ? 'entry' : 'entries'} ${shown} ${entries.length === 1 ? 'is' : 'are'} not encrypted`;
+    super(
+      `The archive is not authenticated: ${which} with the backup password (WinZip AES), ` +
+        'so anyone with write access to the storage could have written it; nothing was read or changed',
+      'If you made this archive yourself without encryption, run again with --allow-unencrypted; otherwise treat the storage as compromised and use another backup.',
+    );
+  }
+}

@@ -9,3 +9,5 @@ export { ArchiveClosedError, ZipWriter } from './zip.writer';
 export type { ArchiveSummary, EntryMeta, ZipWriterOptions } from './zip.writer';
 export { EntryNotFoundError, ZipReader } from './zip.reader';
 export type { VerifyFault, VerifyReport, ZipEntryInfo } from './zip.reader';
+export { plainEntries, requireAuthenticated, unencryptedWarning } from './archive.trust';
+export type { TrustPolicy } from './archive.trust';

@@ -27,6 +27,8 @@ export interface ZipEntryInfo {
   /** Bytes in the archive (for AES: salt + verifier + ciphertext + MAC). */
   compressedSize: number;
   encrypted: boolean;
+  /** WinZip AES (method 99 with its extra field): the entry is authenticated by an HMAC. */
+  winZipAes: boolean;
   /** The real compression method: 0 stored, 8 deflate (also for AES entries). */
   method: number;
   mtime: Date;
@@ -397,6 +399,7 @@ function describe(raw: yauzl.Entry): EntryState {
       size: raw.uncompressedSize,
       compressedSize: raw.compressedSize,
       encrypted: (raw.generalPurposeBitFlag & 1) !== 0,
+      winZipAes: aes !== undefined && (raw.generalPurposeBitFlag & 1) !== 0,
       method,
       mtime: mtime ?? yauzl.dosDateTimeToDate(raw.lastModFileDate, raw.lastModFileTime),
       mode: madeBy === 3 && raw.externalFileAttributes >>> 16 ? raw.externalFileAttributes >>> 16 : undefined,

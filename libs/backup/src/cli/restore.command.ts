@@ -18,6 +18,9 @@ interface RestoreFlags {
   /** commander turns --no-safety-backup into safetyBackup: false. */
   safetyBackup?: boolean;
   keepOld?: boolean;
+  allowUnencrypted?: boolean;
+  allowOtherApp?: boolean;
+  allowOtherEngine?: boolean;
   json?: boolean;
 }
 
@@ -51,6 +54,9 @@ export class RestoreCommand extends CommandRunner {
         force: flags.force,
         noSafetyBackup: flags.safetyBackup === false,
         keepReplaced: flags.keepOld,
+        allowUnencrypted: flags.allowUnencrypted,
+        allowOtherApp: flags.allowOtherApp,
+        allowOtherEngine: flags.allowOtherEngine,
         // Only a person at a terminal can confirm; elsewhere --force is required.
         confirm: process.stdin.isTTY && !flags.json ? askToConfirm : undefined,
         onStep: flags.json ? () => undefined : log,
@@ -116,6 +122,21 @@ export class RestoreCommand extends CommandRunner {
 
   @Option({ flags: '--keep-old', description: 'Keep the replaced database as <db>_old_<hex> instead of dropping it' })
   parseKeepOld(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--allow-unencrypted', description: 'Also read an archive not encrypted with the backup password (a warning is printed)' })
+  parseAllowUnencrypted(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--allow-other-app', description: "Restore an archive whose manifest names another app than BACKUP_NAME" })
+  parseAllowOtherApp(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--allow-other-engine', description: "Go on when a dump's database engine has no connection here (that dump is skipped)" })
+  parseAllowOtherEngine(): boolean {
     return true;
   }
 

@@ -13,6 +13,8 @@ interface TenantRestoreFlags {
   dryRun?: boolean;
   force?: boolean;
   safetyExport?: boolean;
+  allowUnencrypted?: boolean;
+  allowOtherApp?: boolean;
   json?: boolean;
 }
 
@@ -33,6 +35,8 @@ export class TenantRestoreCommand extends CommandRunner {
       dryRun: flags.dryRun,
       force: flags.force,
       noSafetyExport: flags.safetyExport === false,
+      allowUnencrypted: flags.allowUnencrypted,
+      allowOtherApp: flags.allowOtherApp,
       confirm: process.stdin.isTTY && !flags.json ? ask : undefined,
       onStep: flags.json ? () => undefined : (m) => process.stderr.write(`${m}\n`),
     });
@@ -77,6 +81,16 @@ export class TenantRestoreCommand extends CommandRunner {
   @Option({ flags: '--no-safety-export', description: "Do not export the tenant's current state first" })
   parseNoSafetyExport(): boolean {
     return false;
+  }
+
+  @Option({ flags: '--allow-unencrypted', description: 'Also read an archive not encrypted with the password (a warning is printed)' })
+  parseAllowUnencrypted(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--allow-other-app', description: 'Restore from an archive whose manifest names another app than BACKUP_NAME' })
+  parseAllowOtherApp(): boolean {
+    return true;
   }
 
   @Option({ flags: '--json', description: 'Print the report as JSON' })

@@ -8,6 +8,7 @@ interface VerifyFlags {
   all?: boolean;
   disk?: string;
   testRestore?: boolean;
+  allowUnencrypted?: boolean;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export class VerifyCommand extends CommandRunner {
         all: flags.all,
         disk: flags.disk,
         testRestore: flags.testRestore,
+        allowUnencrypted: flags.allowUnencrypted,
       });
       process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : printable(result));
       if (!result.ok) process.exitCode = 1;
@@ -63,6 +65,11 @@ export class VerifyCommand extends CommandRunner {
     return true;
   }
 
+  @Option({ flags: '--allow-unencrypted', description: 'Also read archives not encrypted with the backup password (a warning is printed)' })
+  parseAllowUnencrypted(): boolean {
+    return true;
+  }
+
   @Option({ flags: '--json', description: 'Print the result as JSON' })
   parseJson(): boolean {
     return true;
@@ -73,6 +80,7 @@ function printable(r: VerifyResult): string {
   const lines: string[] = [];
   for (const b of r.backups) {
     lines.push(`${b.ok ? '✔' : '✘'} ${b.backupName} on ${b.destination}: ${b.entriesChecked} entries, ${b.bytesChecked} bytes checked in ${b.integrityMs} ms`);
+    if (b.warning) lines.push(`    ${b.warning}`);
     if (b.error) lines.push(`    ${b.error.split('\n').join('\n    ')}`);
     for (const f of b.faults) lines.push(`    fault: ${f.message}`);
     for (const t of b.testRestore ?? []) {

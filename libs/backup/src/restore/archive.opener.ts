@@ -1,4 +1,4 @@
-import { CorruptArchiveError, Manifest, VerifyReport, ZipReader } from '../archive';
+import { CorruptArchiveError, Manifest, requireAuthenticated, TrustPolicy, VerifyReport, ZipReader } from '../archive';
 import { BackupDestination } from '../destinations/destination.interface';
 import { destinationSource } from './destination.source';
 import { LocatedBackup } from './backup.locator';
@@ -8,6 +8,8 @@ export interface VerifiedArchive {
   zip: ZipReader;
   manifest: Manifest;
   report: VerifyReport;
+  /** Plain entries let through by `allowUnencrypted` (empty otherwise), for the warning. */
+  unencrypted: string[];
 }
 
 /** The first line of an error message (the hint after it is repeated by the wrapping error). */
@@ -16,14 +18,33 @@ export function firstLine(message: string): string {
 }
 
 /**
- * Opens a backup straight from its destination and reads its manifest (which checks the
- * password). Throws WrongPasswordError, NotAZipError, TruncatedArchiveError,
+ * Opens a backup straight from its destination and applies the trust policy to its central
+ * directory (plain entries with a password configured: UnauthenticatedArchiveError) before any
+ * entry data is read. The one door restore, tenant restore and verify come in by.
+ */
+export async function openTrusted(destination: BackupDestination, backup: LocatedBackup, policy: TrustPolicy): Promise<{ zip: ZipReader; unencrypted: string[] }> {
+  const zip = await ZipReader.open(destinationSource(destination, backup.key, backup.size), { password: policy.password });
+  try {
+    return { zip, unencrypted: requireAuthenticated(zip.entries(), policy) };
+  } catch (err) {
+    await zip.close();
+    throw err;
+  }
+}
+
+/**
+ * Opens a trusted backup (see openTrusted) and reads its manifest (which checks the password).
+ * Throws UnauthenticatedArchiveError, WrongPasswordError, NotAZipError, TruncatedArchiveError,
  * UnsafeEntryNameError or CorruptArchiveError; the caller closes the reader.
  */
-export async function openArchive(destination: BackupDestination, backup: LocatedBackup, password?: string): Promise<{ zip: ZipReader; manifest: Manifest }> {
-  const zip = await ZipReader.open(destinationSource(destination, backup.key, backup.size), { password });
+export async function openArchive(
+  destination: BackupDestination,
+  backup: LocatedBackup,
+  policy: TrustPolicy,
+): Promise<{ zip: ZipReader; manifest: Manifest; unencrypted: string[] }> {
+  const { zip, unencrypted } = await openTrusted(destination, backup, policy);
   try {
-    return { zip, manifest: await zip.readManifest() };
+    return { zip, manifest: await zip.readManifest(), unencrypted };
   } catch (err) {
     await zip.close();
     throw err;
@@ -48,11 +69,11 @@ export async function checkArchive(zip: ZipReader, readData?: (entry: string) =>
 }
 
 /** Opens a backup and reads every entry once to the end; nothing has been touched when it throws. */
-export async function openVerified(destination: BackupDestination, backup: LocatedBackup, password?: string): Promise<VerifiedArchive> {
-  const zip = await ZipReader.open(destinationSource(destination, backup.key, backup.size), { password });
+export async function openVerified(destination: BackupDestination, backup: LocatedBackup, policy: TrustPolicy): Promise<VerifiedArchive> {
+  const { zip, unencrypted } = await openTrusted(destination, backup, policy);
   try {
     const report = await checkArchive(zip);
-    return { zip, manifest: await zip.readManifest(), report };
+    return { zip, manifest: await zip.readManifest(), report, unencrypted };
   } catch (err) {
     await zip.close();
     throw err;

@@ -8,7 +8,8 @@ import { BackupDestination } from '../destinations/destination.interface';
 import { ConnectionResolver } from '../module/connection.resolver';
 import { DestinationRegistry } from '../module/destination.registry';
 import { ConnectionInfo } from '../sources/connection-info';
-import { CorruptArchiveError, Manifest, TruncatedArchiveError, ZipReader } from '../archive';
+import { CorruptArchiveError, Manifest, TruncatedArchiveError, unencryptedWarning, ZipReader } from '../archive';
+import { checkBinding } from './archive.binding';
 import { checkArchive, openArchive } from './archive.opener';
 import { failureSummary } from './failure.summary';
 import { BackupLocator } from './backup.locator';
@@ -20,6 +21,8 @@ import { ConfirmationQuestion, DatabaseRestorePlan, DatabaseRestoreResult, Resto
 import { audited, AUDIT_TRAIL, AuditRecorder, restoreFacts } from '../audit/audit.hook';
 
 interface Plan {
+  /** What --allow-unencrypted / --allow-other-app / --allow-other-engine let through. */
+  warnings: string[];
   databases: Array<{ plan: DatabaseRestorePlan; connection: ConnectionInfo }>;
   skippedDumps: RestoreReport['skippedDumps'];
   files?: { list: FileToRestore[]; target: string; inPlace: boolean };
@@ -68,10 +71,12 @@ export class RestoreService {
     const disk = this.disk(request.disk);
     const backup = await this.locator().resolve(disk, request);
     step(`Opening ${backup.key} on ${disk.name} (${backup.size} bytes)...`);
-    const { zip, manifest } = await openArchive(disk, backup, this.options.archive.password);
+    const { zip, manifest, unencrypted } = await openArchive(disk, backup, { password: this.options.archive.password, allowUnencrypted: request.allowUnencrypted });
     try {
       const archive = { zip, manifest };
       const plan = await this.plan(archive, request);
+      if (unencrypted.length) plan.warnings.unshift(unencryptedWarning(unencrypted));
+      for (const warning of plan.warnings) step(warning);
       // A dump loaded into a staging copy or a new database is verified as it loads (its stream
       // fails at the end on any fault and the copy is dropped), so it is read once, not twice.
       // Everything else the restore uses is verified before anything is touched; entries it does
@@ -96,6 +101,7 @@ export class RestoreService {
         verified,
         databases: plan.databases.map(({ plan: p }) => ({ ...p, created: false, checks: [], ok: true, durationMs: 0 })),
         skippedDumps: plan.skippedDumps,
+        ...(plan.warnings.length ? { warnings: plan.warnings } : {}),
         files: plan.files && {
           count: plan.files.list.length,
           bytes: plan.files.list.reduce((s, f) => s + f.size, 0),
@@ -201,7 +207,15 @@ export class RestoreService {
 
   private async plan(archive: { zip: ZipReader; manifest: Manifest }, request: RestoreRequest): Promise<Plan> {
     const dumps = archivedDumps(archive.manifest);
-    const plan: Plan = { databases: [], skippedDumps: [] };
+    // Bound to this app and its engines before anything is planned, let alone changed.
+    const configured = request.onlyFiles ? undefined : [...new Set([...this.options.databases, ...(request.dbName ? [request.dbName] : [])])];
+    const warnings = checkBinding(archive.manifest, dumps, {
+      appName: this.options.appName,
+      connections: configured?.map((n) => this.connections.resolveOne(n)),
+      allowOtherApp: request.allowOtherApp,
+      allowOtherEngine: request.allowOtherEngine,
+    });
+    const plan: Plan = { warnings, databases: [], skippedDumps: [] };
     if (!request.onlyFiles) {
       const names = request.dbName ? [request.dbName] : this.options.databases;
       const connections = names.map((n) => this.connections.resolveOne(n));

@@ -28,6 +28,12 @@ export interface RestoreRequest {
    * place. Default false: the safety backup already holds that state.
    */
   keepReplaced?: boolean;
+  /** Read an archive whose entries are not encrypted with the configured password (a warning is printed). */
+  allowUnencrypted?: boolean;
+  /** Restore an archive whose manifest names another app than BACKUP_NAME. */
+  allowOtherApp?: boolean;
+  /** Go on when a dump's engine matches no target connection (that dump is skipped). */
+  allowOtherEngine?: boolean;
   /**
    * Asked (after the archive verified) when live data would be overwritten and `force` is not
    * set; the CLI types the question on a terminal. Resolve true to go on.
@@ -107,6 +113,8 @@ export interface RestoreReport {
   databases: DatabaseRestoreResult[];
   /** Dumps in the archive that were not restored, and why. */
   skippedDumps: Array<{ entry: string; reason: string }>;
+  /** What --allow-unencrypted / --allow-other-app / --allow-other-engine let through. */
+  warnings?: string[];
   files?: FilesRestorePlan;
   /** Measured recovery time: from the request to the last check. */
   durationMs: number;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { unlink } from 'node:fs/promises';
+import { unencryptedWarning } from '../archive';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
 import { BackupError } from '../common/backup.error';
@@ -7,6 +8,7 @@ import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
 import { DestinationRegistry } from '../module/destination.registry';
+import { checkBinding } from '../restore/archive.binding';
 import { firstLine, openVerified, VerifiedArchive } from '../restore/archive.opener';
 import { BackupLocator, LocatedBackup } from '../restore/backup.locator';
 import { archivedDumps, dumpFor } from '../restore/dump.matcher';
@@ -79,7 +81,16 @@ export class TenantRestoreService {
     const kind = request.fromExport ? 'export' : 'backup';
     const located = request.fromExport ? await this.locateExport(disk, id, request.fromExport) : await this.locateBackup(disk, request.fromBackup!);
     step(`Verifying ${located.key} on ${disk.name}...`);
-    const archive = await openVerified(disk, located, kind === 'export' ? (request.password ?? this.options.archive.password) : this.options.archive.password);
+    const password = kind === 'export' ? (request.password ?? this.options.archive.password) : this.options.archive.password;
+    const archive = await openVerified(disk, located, { password, allowUnencrypted: request.allowUnencrypted });
+    if (archive.unencrypted.length) step(unencryptedWarning(archive.unencrypted));
+    try {
+      // Another app's archive is refused like a restore does; the dump's engine is matched by dumpFor.
+      for (const warning of checkBinding(archive.manifest, [], { appName: this.options.appName, allowOtherApp: request.allowOtherApp })) step(warning);
+    } catch (err) {
+      await archive.zip.close();
+      throw err;
+    }
     let saved: SavedTenant | undefined;
     const live = await openSession(connection);
     try {

@@ -11,6 +11,10 @@ export interface TenantRestoreRequest {
   dryRun?: boolean;
   force?: boolean;
   noSafetyExport?: boolean;
+  /** Read an archive whose entries are not encrypted with the password (a warning is printed). */
+  allowUnencrypted?: boolean;
+  /** Restore from an archive whose manifest names another app than BACKUP_NAME. */
+  allowOtherApp?: boolean;
   confirm?: (question: { tenantId: string; rows: number }) => Promise<boolean>;
   onStep?: (message: string) => void;
 }

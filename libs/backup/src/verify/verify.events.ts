@@ -39,8 +39,10 @@ export interface BackupVerification {
   /** Plaintext bytes read and checked. */
   bytesChecked: number;
   faults: Array<{ entry?: string; message: string }>;
-  /** Set when the archive could not be read at all (wrong password, not found, truncated). */
+  /** Set when the archive could not be read at all (wrong password, not authenticated, truncated). */
   error?: string;
+  /** Set when --allow-unencrypted let plain entries through. */
+  warning?: string;
   /** Present when a test restore was asked for. */
   testRestore?: TestRestoreResult[];
   integrityMs: number;
@@ -64,6 +66,8 @@ export interface VerifyRequest {
   disk?: string;
   /** Load the dumps into scratch databases and compare row counts with the manifest. */
   testRestore?: boolean;
+  /** Read archives whose entries are not encrypted with the configured password (a warning is printed). */
+  allowUnencrypted?: boolean;
 }
 
 /** Everything `backup:verify` checked; `ok` only when every backup passed. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Manifest, ZipReader } from '../archive';
+import { Manifest, unencryptedWarning, ZipReader } from '../archive';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
 import { Redactor } from '../common/redact';
@@ -10,9 +10,8 @@ import { ConnectionResolver } from '../module/connection.resolver';
 import { DestinationRegistry } from '../module/destination.registry';
 import { ConnectionInfo, DatabaseDriver } from '../sources/connection-info';
 import { loaderFor } from '../sources/dumper.registry';
-import { firstLine } from '../restore/archive.opener';
+import { firstLine, openTrusted } from '../restore/archive.opener';
 import { BackupLocator, LocatedBackup } from '../restore/backup.locator';
-import { destinationSource } from '../restore/destination.source';
 import { archivedDumps, ArchivedDump } from '../restore/dump.matcher';
 import { RestoreRequestError } from '../restore/restore.errors';
 import { compareRowCounts } from '../restore/row-count.check';
@@ -62,14 +61,14 @@ export class VerifyService {
     if (targets.length === 0) await locator.latest(disk); // throws the "no backups" error
     const backups: BackupVerification[] = [];
     for (const backup of targets) {
-      const result = await this.verifyOne(disk, backup, !!request.testRestore);
+      const result = await this.verifyOne(disk, backup, !!request.testRestore, !!request.allowUnencrypted);
       backups.push(result);
       this.events?.emit(result.ok ? VerifyEvents.VerifySucceeded : VerifyEvents.VerifyFailed, result);
     }
     return { ok: backups.every((b) => b.ok), destination: disk.name, backups, durationMs: Date.now() - started };
   }
 
-  private async verifyOne(disk: BackupDestination, backup: LocatedBackup, testRestore: boolean): Promise<BackupVerification> {
+  private async verifyOne(disk: BackupDestination, backup: LocatedBackup, testRestore: boolean, allowUnencrypted: boolean): Promise<BackupVerification> {
     const started = Date.now();
     const result: BackupVerification = {
       appName: this.options.appName,
@@ -86,7 +85,10 @@ export class VerifyService {
     };
     let zip: ZipReader | undefined;
     try {
-      zip = await ZipReader.open(destinationSource(disk, backup.key, backup.size), { password: this.options.archive.password });
+      // The same door as a restore: a plain archive is refused before its entries (or dumps) are read.
+      const opened = await openTrusted(disk, backup, { password: this.options.archive.password, allowUnencrypted });
+      zip = opened.zip;
+      if (opened.unencrypted.length) result.warning = unencryptedWarning(opened.unencrypted);
       const report = await zip.verify();
       result.entriesChecked = report.entriesChecked;
       result.bytesChecked = report.bytes;

@@ -34,7 +34,7 @@ export function backupSet(count: number, now: Date, seed = 42): SeededBackup[] {
     const ago = recent ? random() * 40 * 86_400_000 : random() * 5 * YEAR_MS;
     const date = new Date(Math.floor((now.getTime() - ago) / 1000) * 1000);
     const key = `${APP}/${backupFileName(date)}`;
-    byKey.set(key, { key, date, size: 1 + Math.floor(random() * 300) });
+    byKey.set(key, { key, date, size: 200 + Math.floor(random() * 300) });
   }
   return [...byKey.values()];
 }

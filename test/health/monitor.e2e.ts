@@ -49,7 +49,7 @@ describe('HealthMonitor and backup:monitor against the local disk and s3rver', (
 
   it('an old newest backup is unhealthy with its age; backup:monitor exits 1 and emits the unhealthy event', async () => {
     const app = 'old-app';
-    const old = [{ key: keyAt(app, 80 * HOUR), size: 100 }, { key: keyAt(app, 100 * HOUR), size: 100 }];
+    const old = [{ key: keyAt(app, 80 * HOUR), size: 1000 }, { key: keyAt(app, 100 * HOUR), size: 1000 }];
     await Promise.all([writeLocal(root, old), writeS3(s3, old)]);
     const h = await start(optionsFor(root, s3, { BACKUP_NAME: app }));
 
@@ -102,14 +102,14 @@ describe('HealthMonitor and backup:monitor against the local disk and s3rver', (
 
   it('an unreachable S3 endpoint is reported with the reason and its other checks are skipped', async () => {
     const app = 'fresh-app';
-    await writeLocal(root, [{ key: keyAt(app, HOUR), size: 10 }]);
+    await writeLocal(root, [{ key: keyAt(app, HOUR), size: 1000 }]);
     const dead = { ...s3, endpoint: `http://127.0.0.1:${await closedPort()}` };
     const h = await start(optionsFor(root, dead, { BACKUP_NAME: app }));
     const { out, exitCode } = await capture(() => h.module.get(MonitorCommand).run([], { json: true }));
     expect(exitCode).toBe(1);
     const [local, remote] = JSON.parse(out).destinations;
     expect(local).toMatchObject({ destination: 'local', healthy: true });
-    expect(remote).toMatchObject({ destination: 's3', reachable: false, healthy: false, count: 0, skipped: ['max-age', 'max-storage'] });
+    expect(remote).toMatchObject({ destination: 's3', reachable: false, healthy: false, count: 0, skipped: ['max-age', 'max-storage', 'future-dated'] });
     expect(remote.failures).toHaveLength(1);
     expect(remote.failures[0].check).toBe('reachable');
     expect(remote.failures[0].message).toContain(`s3 (s3://${s3.bucket}/ (${dead.endpoint})) is not reachable`);
@@ -120,7 +120,7 @@ describe('HealthMonitor and backup:monitor against the local disk and s3rver', (
 
   it('a host check registered under BACKUP_HEALTH_CHECKS reports beside the built-ins; terminus shows it', async () => {
     const app = 'host-app';
-    const backups = [{ key: keyAt(app, 30 * HOUR), size: 10 }];
+    const backups = [{ key: keyAt(app, 30 * HOUR), size: 1000 }];
     await Promise.all([writeLocal(root, backups), writeS3(s3, backups)]);
 
     @Injectable()

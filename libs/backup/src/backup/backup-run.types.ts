@@ -33,6 +33,8 @@ export interface RunRequest {
    * when the caller retries on its own; BackupService.emitOutcome sends them then.
    */
   emitEvents?: boolean;
+  /** The caller prints the final outcome itself (backup:run): the last failed attempt is not logged as well. */
+  callerReportsOutcome?: boolean;
   /** The moment the backup is named after (tests); default now. */
   now?: Date;
 }

@@ -65,7 +65,12 @@ export class BackupService {
     const report = await withRetries(policy, request.signal, (a) => this.runOnce({ ...request, signal: a.signal }).then((r) => ({ ...r, attempts: a.number })), {
       succeeded: (r) => r.ok,
       describeFailure: (r) => r.error ?? r.destinations.filter((d) => !d.ok).map((d) => `${d.disk}: ${d.error}`).join('; '),
-      log: (line) => (policy.tries > 1 || !line.endsWith('succeeded') ? this.logger.log(`Backup ${line.charAt(0).toLowerCase()}${line.slice(1)}`) : undefined),
+      log: (line, { ok, last }) => {
+        if (ok && policy.tries === 1) return;
+        // backup:run prints the final failure itself, with its hint: logging it too printed it twice.
+        if (!ok && last && request.callerReportsOutcome) return;
+        this.logger.log(`Backup ${line.charAt(0).toLowerCase()}${line.slice(1)}`);
+      },
     });
     if (request.emitEvents !== false) await this.emitOutcome(report, request);
     return report;

@@ -37,8 +37,8 @@ export interface Attempt {
 export interface RetryHooks<R> {
   /** Whether an attempt's result counts as success (exceptions always count as failure). */
   succeeded(result: R): boolean;
-  /** One line per attempt, e.g. for the log. */
-  log?(line: string): void;
+  /** One line per attempt, e.g. for the log; `outcome.last` is true when no retry follows. */
+  log?(line: string, outcome: { ok: boolean; last: boolean }): void;
   /** Why an attempt failed, for its log line. */
   describeFailure?(result: R): string;
   /** For tests: how to wait between attempts. */
@@ -79,6 +79,7 @@ export async function withRetries<R>(
         ? `${label} succeeded`
         : `${label} failed: ${hooks.describeFailure?.(result) ?? 'see above'}` +
             (last ? (n < tries ? ' (stopped, no retry)' : '') : `; retrying in ${formatSeconds(policy.retryDelayMs)}`),
+      { ok, last },
     );
     if (ok || last) return result;
     try {

@@ -8,6 +8,23 @@ export interface BackupEntry {
   size: number;
 }
 
+/**
+ * An object named like a backup that is not counted as one (see object.classifier.ts):
+ * "future-dated" (dated beyond the clock-skew allowance) or "foreign" (too small to be an
+ * archive). Listed and reported; never the newest, never counted, never deleted.
+ */
+export interface StrangerEntry extends BackupEntry {
+  kind: 'future-dated' | 'foreign';
+  /** Why it is not counted, for a person. */
+  reason: string;
+}
+
+/** One folder of one destination, sorted: the backups and the strangers, each newest first. */
+export interface CatalogListing {
+  backups: BackupEntry[];
+  strangers: StrangerEntry[];
+}
+
 /** What `backup:list` shows for one destination. */
 export interface CatalogSummary {
   /** Disk name ("local", "s3", ...). */
@@ -23,6 +40,8 @@ export interface CatalogSummary {
   newest: BackupEntry | null;
   /** Sum of the backups' sizes in bytes. */
   usedBytes: number;
+  /** Objects named like backups that are not counted (future-dated, foreign), newest first. */
+  strangers: StrangerEntry[];
 }
 
 /**

@@ -4,13 +4,16 @@ import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
 import { DestinationRegistry } from '../module/destination.registry';
 import { backupDateFromKey, isBackupKey } from '../retention/backup-key';
-import { BackupEntry, CatalogFolder, CatalogSummary } from './backup-entry';
+import { BackupEntry, CatalogFolder, CatalogListing, CatalogSummary, StrangerEntry } from './backup-entry';
+import { classifyObject, isStranger } from './object.classifier';
 
 /**
  * Lists the backups this app wrote to one destination. Only keys named like our archives
  * (`<appName>/<prefix>YYYY-MM-DD-HH-mm-ss.zip`) are listed, so files a person or another tool
  * put in the same folder are never counted, checked or deleted. Backups are dated by their
- * name, because copying or restoring a bucket resets last-modified times.
+ * name, because copying or restoring a bucket resets last-modified times. A dated name that
+ * cannot be a backup (dated after now + 5 minutes, or smaller than the smallest archive) is a
+ * "stranger": `survey` reports it, `list` leaves it out.
  *
  * @example
  * const backups = await catalog.list('s3');          // newest first
@@ -31,18 +34,26 @@ export class BackupCatalog {
   /**
    * This app's backups on `destination`, newest first: by default the full backups in
    * `<appName>/`; with `where`, the dated archives directly in another folder (a tenant's
-   * `<appName>/tenants/<id>/`). Throws when the destination cannot be listed.
+   * `<appName>/tenants/<id>/`). Strangers are left out. Throws when the destination cannot be listed.
    */
-  async list(destination: BackupDestination | string, where?: CatalogFolder): Promise<BackupEntry[]> {
+  async list(destination: BackupDestination | string, where?: CatalogFolder, now = new Date()): Promise<BackupEntry[]> {
+    return (await this.survey(destination, where, now)).backups;
+  }
+
+  /** `list`, plus the strangers: dated names that are future-dated (after `now` + 5 min) or too small. */
+  async survey(destination: BackupDestination | string, where?: CatalogFolder, now = new Date()): Promise<CatalogListing> {
     const target = this.resolve(destination);
     const folder = (where?.folder ?? this.options.appName).replace(/\/+$/, '');
     const filenamePrefix = where ? where.filenamePrefix ?? '' : this.options.archive?.filenamePrefix ?? '';
-    const entries: BackupEntry[] = [];
+    const backups: BackupEntry[] = [];
+    const strangers: StrangerEntry[] = [];
     for await (const object of target.list(`${folder}/`)) {
       if (!isBackupKey(object.key, folder, filenamePrefix)) continue;
-      entries.push({ key: object.key, date: backupDateFromKey(object.key)!, size: object.size });
+      const entry = classifyObject(object, backupDateFromKey(object.key)!, now);
+      if (isStranger(entry)) strangers.push(entry);
+      else backups.push(entry);
     }
-    return sortNewestFirst(entries);
+    return { backups: sortNewestFirst(backups), strangers: sortNewestFirst(strangers) };
   }
 
   /**
@@ -58,7 +69,8 @@ export class BackupCatalog {
     }
     try {
       await target.checkReachable();
-      return summarize(target, await this.list(target));
+      const { backups, strangers } = await this.survey(target);
+      return summarize(target, backups, strangers);
     } catch (err) {
       return unreachableSummary(target.name, target.describe(), errorText(err));
     }
@@ -66,12 +78,12 @@ export class BackupCatalog {
 }
 
 /** Newest first; equal dates by key, larger first (the order planRetention uses). */
-export function sortNewestFirst(entries: BackupEntry[]): BackupEntry[] {
+export function sortNewestFirst<T extends BackupEntry>(entries: T[]): T[] {
   return entries.sort((a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
 }
 
 /** The summary of a reachable destination whose backups (newest first) are known. */
-export function summarize(destination: BackupDestination, newestFirst: BackupEntry[]): CatalogSummary {
+export function summarize(destination: BackupDestination, newestFirst: BackupEntry[], strangers: StrangerEntry[] = []): CatalogSummary {
   return {
     destination: destination.name,
     description: destination.describe(),
@@ -79,11 +91,12 @@ export function summarize(destination: BackupDestination, newestFirst: BackupEnt
     count: newestFirst.length,
     newest: newestFirst[0] ?? null,
     usedBytes: newestFirst.reduce((sum, b) => sum + b.size, 0),
+    strangers,
   };
 }
 
 function unreachableSummary(name: string, description: string, error: string): CatalogSummary {
-  return { destination: name, description, reachable: false, error, count: 0, newest: null, usedBytes: 0 };
+  return { destination: name, description, reachable: false, error, count: 0, newest: null, usedBytes: 0, strangers: [] };
 }
 
 /** An error as text: a BackupError's message already carries its hint. */

@@ -20,7 +20,7 @@ function seeded(name: string, days = 120): MemoryDestination {
   const dest = new MemoryDestination(name);
   for (let d = 0; d < days; d++) {
     const date = new Date(Date.UTC(2026, 5, 15, 2) - d * 86_400_000);
-    dest.put(`app/${backupFileName(date)}`, 100 + d);
+    dest.put(`app/${backupFileName(date)}`, 1000 + d);
   }
   return dest.put('app/keep-me.txt', 5);
 }
@@ -124,11 +124,11 @@ describe('CleanupService', () => {
     const dest = new MemoryDestination('memory');
     const day = (d: number) => new Date(Date.UTC(2026, 5, 15, 2) - d * 86_400_000);
     for (let d = 0; d < 3; d++) {
-      dest.put(`app/${backupFileName(day(d))}`, 10);
-      dest.put(`app/tenants/3/${backupFileName(day(d))}`, 10);
-      dest.put(`app/tenants/4/${backupFileName(day(d))}`, 10);
+      dest.put(`app/${backupFileName(day(d))}`, 1000);
+      dest.put(`app/tenants/3/${backupFileName(day(d))}`, 1000);
+      dest.put(`app/tenants/4/${backupFileName(day(d))}`, 1000);
     }
-    dest.put(`app/tenants/3/${backupFileName(day(5), 'pre-restore-')}`, 10);
+    dest.put(`app/tenants/3/${backupFileName(day(5), 'pre-restore-')}`, 1000);
     const { service } = setup([dest], { retention: { ...retention, maxCount: 1 } } as never);
     const report = await service.clean({ now: NOW, folder: { folder: 'app/tenants/3' } });
 
@@ -137,5 +137,22 @@ describe('CleanupService', () => {
     expect(left.filter((k) => k.startsWith('app/tenants/3/')).sort()).toEqual([`app/tenants/3/${backupFileName(day(0))}`, `app/tenants/3/${backupFileName(day(5), 'pre-restore-')}`]);
     expect(left.filter((k) => k.startsWith('app/tenants/4/'))).toHaveLength(3);
     expect(left.filter((k) => !k.includes('tenants'))).toHaveLength(3);
+  });
+
+  it('with BACKUP_MAX_COUNT=1 keeps the real backup, and neither counts nor deletes a future-dated or tiny stranger', async () => {
+    const dest = new MemoryDestination('memory')
+      .put('app/2026-06-15-02-00-00.zip', 5000)
+      .put('app/2026-06-14-02-00-00.zip', 5000)
+      .put('app/2099-01-01-00-00-00.zip', 3)
+      .put('app/2026-06-13-02-00-00.zip', 24);
+    const { service, seen } = setup([dest], { retention: { ...retention, maxCount: 1 } } as never);
+    const report = await service.clean({ now: NOW });
+    const d = report.destinations[0];
+    expect(d.deleted.map((x) => x.key)).toEqual(['app/2026-06-14-02-00-00.zip']);
+    expect(d).toMatchObject({ ok: true, countBefore: 2, countAfter: 1, usedBytesBefore: 10000, usedBytesAfter: 5000 });
+    expect(d.leftAlone.map((x) => [x.key, x.kind])).toEqual([['app/2099-01-01-00-00-00.zip', 'future-dated'], ['app/2026-06-13-02-00-00.zip', 'foreign']]);
+    expect(dest.deleteCalls).toEqual(['app/2026-06-14-02-00-00.zip']);
+    expect([...dest.objects.keys()].sort()).toEqual(['app/2026-06-13-02-00-00.zip', 'app/2026-06-15-02-00-00.zip', 'app/2099-01-01-00-00-00.zip']);
+    expect(seen[0].payload.deleted).toEqual(['app/2026-06-14-02-00-00.zip']);
   });
 });

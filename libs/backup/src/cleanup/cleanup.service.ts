@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
-import { BackupEntry, CatalogFolder } from '../catalog/backup-entry';
+import { BackupEntry, CatalogFolder, StrangerEntry } from '../catalog/backup-entry';
 import { BackupCatalog, errorText } from '../catalog/backup.catalog';
 import { forEachConcurrently } from '../common/concurrently';
 import { Redactor } from '../common/redact';
@@ -18,7 +18,8 @@ const DELETE_CONCURRENCY = 8;
 
 /**
  * Applies the retention plan (options.retention) to each backup disk: lists this app's backups
- * (files it did not write are never listed, counted or deleted), plans, and deletes each doomed
+ * (files it did not write are never listed, counted or deleted; dated names that cannot be
+ * backups, future-dated or too small, are reported as left alone), plans, and deletes each doomed
  * backup exactly once (oldest first, a few at a time). A deletion that fails is reported and the others still go
  * ahead; nothing is retried in a loop. Emits backup.cleanup.succeeded or backup.cleanup.failed
  * per destination (not in a dry run).
@@ -63,9 +64,10 @@ export class CleanupService {
   private async cleanDisk(disk: string, now: Date, dryRun: boolean, folder?: CatalogFolder): Promise<DestinationCleanup> {
     let destination: BackupDestination | undefined;
     let backups: BackupEntry[];
+    let strangers: StrangerEntry[];
     try {
       destination = this.catalog.resolve(disk);
-      backups = await this.catalog.list(destination, folder);
+      ({ backups, strangers } = await this.catalog.survey(destination, folder, now));
     } catch (err) {
       const error = this.redactor.redact(`${disk} cannot be listed: ${errorText(err)}`);
       this.logger.error(`Cleanup of ${disk} failed: ${error}`);
@@ -80,6 +82,7 @@ export class CleanupService {
         failed: [],
         countAfter: 0,
         usedBytesAfter: 0,
+        leftAlone: [],
       };
     }
 
@@ -106,6 +109,7 @@ export class CleanupService {
       failed,
       countAfter: backups.length - deleted.length,
       usedBytesAfter: usedBytesBefore - freed,
+      leftAlone: strangers,
     };
   }
 

@@ -1,4 +1,4 @@
-import { CatalogFolder } from '../catalog/backup-entry';
+import { CatalogFolder, StrangerEntry } from '../catalog/backup-entry';
 
 export interface CleanupRequest {
   /** Plan and report, delete nothing, emit no events. */
@@ -45,6 +45,8 @@ export interface DestinationCleanup {
   /** Backups left (or that would be left) and their bytes. */
   countAfter: number;
   usedBytesAfter: number;
+  /** Objects named like backups that are not (future-dated, too small): never counted or deleted. */
+  leftAlone: StrangerEntry[];
 }
 
 export interface CleanupReport {

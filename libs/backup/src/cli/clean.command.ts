@@ -8,6 +8,7 @@ import { cleanWithRetries } from '../schedule/cleanup-attempts';
 import { CleanupService } from '../cleanup/cleanup.service';
 import { CleanupReport } from '../cleanup/cleanup.types';
 import { formatBytes } from '../listing/size.format';
+import { strangerLines } from '../listing/strangers.render';
 
 interface CleanFlags {
   dryRun?: boolean;
@@ -84,6 +85,7 @@ export function renderCleanup(report: CleanupReport): string {
     lines.push(`${d.destination} (${d.description}): ${d.countBefore} backup(s), ${formatBytes(d.usedBytesBefore)}`);
     for (const x of d.deleted) lines.push(`  ${verb} ${x.key} (${formatBytes(x.size)}): ${x.reason}`);
     for (const f of d.failed) lines.push(`  ✘ could not delete ${f.key}: ${f.error} (planned because: ${f.reason})`);
+    if (d.leftAlone?.length) lines.push(...strangerLines(d.leftAlone, '  left alone, not a backup: '));
     const freed = d.usedBytesBefore - d.usedBytesAfter;
     lines.push(
       `${d.ok ? '✔' : '✘'} ${d.destination}: ${verb} ${d.deleted.length} backup(s), ${formatBytes(freed)}` +

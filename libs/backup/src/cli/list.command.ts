@@ -3,6 +3,7 @@ import { HealthMonitor } from '../health/health.monitor';
 import { DestinationHealth, HealthReport } from '../health/health.types';
 import { formatAge } from '../listing/age.format';
 import { formatBytes } from '../listing/size.format';
+import { strangerLines, strangersJson } from '../listing/strangers.render';
 import { renderTable } from '../listing/table.render';
 
 interface ListFlags {
@@ -11,7 +12,11 @@ interface ListFlags {
 
 export const LIST_HEADERS = ['Name', 'Disk', 'Reachable', 'Healthy', '# of backups', 'Newest backup', 'Used storage'];
 
-/** `backup:list`: one row per destination, the columns spatie/laravel-backup users know. */
+/**
+ * `backup:list`: one row per destination, the columns spatie/laravel-backup users know, then the
+ * objects not counted as backups. Exits 1 when any disk could not be listed (the others are
+ * still shown): a script must not read "0 backups" on a refused key as success.
+ */
 @Command({ name: 'backup:list', description: 'Show every backup disk: reachable, healthy, count, newest backup, storage used' })
 export class ListCommand extends CommandRunner {
   constructor(private readonly monitor: HealthMonitor) {
@@ -25,6 +30,11 @@ export class ListCommand extends CommandRunner {
     process.stdout.write(
       (flags.json ? JSON.stringify(listingJson(appName, report, now), null, 2) : renderListing(appName, report, now)) + '\n',
     );
+    const unlisted = report.destinations.filter((d) => !d.reachable);
+    if (unlisted.length) {
+      process.stderr.write(`${unlisted.length} of ${report.destinations.length} disk(s) could not be listed: ${unlisted.map((d) => d.destination).join(', ')}.\n`);
+      process.exitCode = 1;
+    }
   }
 
   @Option({ flags: '--json', description: 'Print JSON for scripts instead of a table' })
@@ -49,6 +59,10 @@ export function renderListing(appName: string, report: HealthReport, now: Date):
     lines.push(`${d.destination}: ${d.reachable ? 'unhealthy' : 'unreachable'}`);
     for (const f of d.failures) lines.push(`  - ${f.check}: ${f.message}`);
   }
+  for (const d of report.destinations.filter((x) => x.strangers?.length)) {
+    lines.push(`${d.destination}: not counted as backups (left alone):`);
+    lines.push(...strangerLines(d.strangers, '  ? '));
+  }
   return lines.join('\n');
 }
 
@@ -67,5 +81,6 @@ export function listingJson(appName: string, report: HealthReport, now: Date) {
     usedStorage: formatBytes(d.usedBytes),
     ...(d.error ? { error: d.error } : {}),
     failures: d.failures,
+    strangers: strangersJson(d.strangers ?? []),
   }));
 }

@@ -3,6 +3,7 @@ import { HealthMonitor } from '../health/health.monitor';
 import { HealthReport } from '../health/health.types';
 import { formatAge } from '../listing/age.format';
 import { formatBytes } from '../listing/size.format';
+import { strangerLines } from '../listing/strangers.render';
 
 interface MonitorFlags {
   json?: boolean;
@@ -40,11 +41,14 @@ export function renderMonitor(report: HealthReport, now: Date): string {
     if (d.healthy) {
       const newest = d.newest ? `newest ${formatAge(d.newest.date, now)}` : 'no backups';
       lines.push(`✔ ${d.destination}: healthy (${d.count} backup(s), ${newest}, ${formatBytes(d.usedBytes)})`);
-      continue;
+    } else {
+      lines.push(`✘ ${d.destination}: ${d.reachable ? 'unhealthy' : 'unreachable'}`);
+      for (const f of d.failures) lines.push(`    - ${f.check}: ${f.message}`);
+      if (d.skipped.length) lines.push(`    (skipped: ${d.skipped.join(', ')})`);
     }
-    lines.push(`✘ ${d.destination}: ${d.reachable ? 'unhealthy' : 'unreachable'}`);
-    for (const f of d.failures) lines.push(`    - ${f.check}: ${f.message}`);
-    if (d.skipped.length) lines.push(`    (skipped: ${d.skipped.join(', ')})`);
+    // Too-small objects do not make a disk unhealthy, but are named so a person can look.
+    const foreign = (d.strangers ?? []).filter((s) => s.kind === 'foreign');
+    if (foreign.length) lines.push(`    not counted as backups (left alone):`, ...strangerLines(foreign, '    ? '));
   }
   if (report.destinations.length === 0) lines.push('No disk to monitor: set BACKUP_MONITOR_DISKS or BACKUP_DISKS.');
   const bad = report.destinations.filter((d) => !d.healthy).length;

@@ -54,6 +54,7 @@ export class RunCommand extends CommandRunner {
       filename: flags.filename,
       exclude: flags.exclude,
       disableNotifications: flags.disableNotifications,
+      callerReportsOutcome: true,
       onProgress: (bytes) => progress.update(bytes),
     })).finally(() => signals.dispose());
     progress.done();
@@ -146,9 +147,15 @@ export class RunCommand extends CommandRunner {
 
 function printReport(report: RunReport): void {
   const lines: string[] = [];
-  if (report.error) lines.push(`Backup failed: ${report.error}`);
+  // Each cause once, with its hint: the run's error may only repeat the disks' own errors
+  // ("No destination could be written (s3: …)"), and a disk stopped by the run's error carries it too.
+  const failed = report.destinations.filter((d) => !d.ok);
+  const repeatsDisks = failed.length > 0 && failed.every((d) => d.error && d.error !== report.error && report.error?.includes(d.error));
+  const shown = !!report.error && !repeatsDisks;
+  if (shown) lines.push(`Backup failed: ${report.error}`);
   for (const d of report.destinations) {
-    lines.push(d.ok ? `✔ ${d.disk}: ${d.key} (${d.sizeBytes} bytes)` : `✘ ${d.disk}: ${d.error}`);
+    if (d.ok) lines.push(`✔ ${d.disk}: ${d.key} (${d.sizeBytes} bytes)`);
+    else lines.push(shown && d.error === report.error ? `✘ ${d.disk}: not stored (the failure above)` : `✘ ${d.disk}: ${d.error}`);
   }
   if (report.unreadableFiles.length) {
     lines.push(`! ${report.unreadableFiles.length} file(s) could not be read and are not in the archive:`);

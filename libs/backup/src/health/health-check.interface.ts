@@ -1,4 +1,4 @@
-import { BackupEntry } from '../catalog/backup-entry';
+import { BackupEntry, StrangerEntry } from '../catalog/backup-entry';
 import { BackupDestination } from '../destinations/destination.interface';
 
 /** What a health check gets to look at: one destination and this app's backups on it. */
@@ -6,6 +6,8 @@ export interface HealthCheckContext {
   destination: BackupDestination;
   /** This app's backups on the destination, newest first (empty when there are none). */
   backups: BackupEntry[];
+  /** Objects named like backups but not counted (future-dated, too small), newest first. */
+  strangers?: StrangerEntry[];
   /** The moment the monitor runs; compare ages against it, not against the clock. */
   now: Date;
 }

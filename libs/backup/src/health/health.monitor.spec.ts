@@ -64,8 +64,8 @@ describe('HealthMonitor', () => {
   });
 
   it('a backup exactly BACKUP_MAX_AGE_DAYS old is already too old; one a second younger is not', async () => {
-    const exactly = new MemoryDestination('a').put('app/2026-06-14-12-00-00.zip', 1);
-    const younger = new MemoryDestination('b').put('app/2026-06-14-12-00-01.zip', 1);
+    const exactly = new MemoryDestination('a').put('app/2026-06-14-12-00-00.zip', 1000);
+    const younger = new MemoryDestination('b').put('app/2026-06-14-12-00-01.zip', 1000);
     const report = await setup([exactly, younger]).monitor.evaluate({ now: NOW });
     expect(report.destinations.map((d) => d.healthy)).toEqual([false, true]);
   });
@@ -82,7 +82,7 @@ describe('HealthMonitor', () => {
     const hostCheck: HealthCheck = { name: 'host', check: jest.fn(async () => 'should not run') };
     const { monitor } = setup([dest], { healthChecks: [hostCheck] });
     const d = (await monitor.evaluate({ now: NOW })).destinations[0];
-    expect(d).toMatchObject({ reachable: false, healthy: false, skipped: ['max-age', 'max-storage', 'host'] });
+    expect(d).toMatchObject({ reachable: false, healthy: false, skipped: ['max-age', 'max-storage', 'future-dated', 'host'] });
     expect(d.failures).toHaveLength(1);
     expect(d.failures[0].check).toBe('reachable');
     expect(d.failures[0].message).toContain('ECONNREFUSED');
@@ -90,7 +90,7 @@ describe('HealthMonitor', () => {
   });
 
   it('runs host checks from the options and from the BACKUP_HEALTH_CHECKS provider beside the built-ins', async () => {
-    const dest = new MemoryDestination('local').put('app/2026-06-10-00-00-00.zip', 1);
+    const dest = new MemoryDestination('local').put('app/2026-06-10-00-00-00.zip', 1000);
     const fromOptions: HealthCheck = { name: 'restore-drill', check: async ({ backups }) => `no drill for ${backups.length} backup(s)` };
     const fromProvider: HealthCheck = { name: 'offsite', check: async () => { throw new Error('offsite API down'); } };
     const quiet: HealthCheck = { name: 'quiet', check: async () => undefined };
@@ -104,16 +104,36 @@ describe('HealthMonitor', () => {
   });
 
   it('rejects a host check that is not a HealthCheck with a clear error', async () => {
-    const dest = new MemoryDestination('local').put('app/2026-06-15-00-00-00.zip', 1);
+    const dest = new MemoryDestination('local').put('app/2026-06-15-00-00-00.zip', 1000);
     const { monitor } = setup([dest], {}, [{ check: async () => null }]);
     await expect(monitor.evaluate({ now: NOW })).rejects.toThrow(HealthCheckConfigError);
   });
 
   it('checks the monitored disks by default and lists backup disks plus monitored ones', async () => {
-    const a = new MemoryDestination('a').put('app/2026-06-15-00-00-00.zip', 1);
-    const b = new MemoryDestination('b').put('app/2026-06-15-00-00-00.zip', 1);
+    const a = new MemoryDestination('a').put('app/2026-06-15-00-00-00.zip', 1000);
+    const b = new MemoryDestination('b').put('app/2026-06-15-00-00-00.zip', 1000);
     const { monitor } = setup([a, b], { disks: ['a'], monitor: { disks: ['b'], maxAgeDays: 1, maxStorageMb: 1 } });
     expect((await monitor.evaluate({ now: NOW })).destinations.map((d) => d.destination)).toEqual(['b']);
     expect(monitor.listedDisks()).toEqual(['a', 'b']);
+  });
+
+  it('a future-dated object is never the newest and makes the disk unhealthy, naming it; a tiny one is only listed', async () => {
+    const dest = new MemoryDestination('local')
+      .put('app/2026-06-15-02-00-00.zip', 1000)
+      .put('app/2099-01-01-00-00-00.zip', 3)
+      .put('app/2026-06-15-03-00-00.zip', 24);
+    const { monitor, seen } = setup([dest]);
+    const report = await monitor.monitor({ now: NOW });
+    const d = report.destinations[0];
+    expect(d).toMatchObject({ healthy: false, count: 1, usedBytes: 1000, newest: { key: 'app/2026-06-15-02-00-00.zip' } });
+    expect(d.failures).toEqual([{ check: 'future-dated', message: expect.stringContaining('1 object(s) on local dated in the future: app/2099-01-01-00-00-00.zip (3 bytes, named for 2099-01-01T00:00:00.000Z') }]);
+    expect(d.failures[0].message).toContain("not written by this app's clock");
+    expect(d.strangers.map((x) => x.kind)).toEqual(['future-dated', 'foreign']);
+    expect(seen[0]).toMatchObject({ name: BackupEvents.UnhealthyBackupFound, payload: { newestBackup: 'app/2026-06-15-02-00-00.zip' } });
+
+    const tinyOnly = new MemoryDestination('local').put('app/2026-06-15-02-00-00.zip', 1000).put('app/2026-06-15-03-00-00.zip', 24);
+    const healthy = (await setup([tinyOnly]).monitor.evaluate({ now: NOW })).destinations[0];
+    expect(healthy).toMatchObject({ healthy: true, count: 1, newest: { key: 'app/2026-06-15-02-00-00.zip' } });
+    expect(healthy.strangers.map((x) => [x.key, x.kind])).toEqual([['app/2026-06-15-03-00-00.zip', 'foreign']]);
   });
 });

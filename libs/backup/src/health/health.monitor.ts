@@ -13,6 +13,7 @@ import {
   HealthyBackupFoundEvent,
   UnhealthyBackupFoundEvent,
 } from '../events/backup.events';
+import { FutureDatedCheck } from './checks/future-dated.check';
 import { MaxAgeCheck } from './checks/max-age.check';
 import { MaxStorageCheck } from './checks/max-storage.check';
 import { ReachableCheck } from './checks/reachable.check';
@@ -25,7 +26,7 @@ import { audited, AUDIT_TRAIL, AuditRecorder, monitorFacts } from '../audit/audi
 /**
  * Checks the backups on every monitored destination (BACKUP_MONITOR_DISKS): reachable first
  * (when not, the other checks are skipped and the reason given), then the newest backup's age,
- * the storage used, and every check the host registered under BACKUP_HEALTH_CHECKS or in the
+ * the storage used, objects dated in the future (never taken as the newest), and every check the host registered under BACKUP_HEALTH_CHECKS or in the
  * module options' `healthChecks`. All failures are collected, not only the first.
  *
  * `evaluate()` only reports (for `backup:list` and the terminus indicator); `monitor()` also
@@ -70,7 +71,12 @@ export class HealthMonitor {
   /** The checks run after reachability: the built-ins, then the host's own. */
   checks(): HealthCheck[] {
     const monitor = this.options.monitor;
-    return [new MaxAgeCheck(monitor?.maxAgeDays ?? 1), new MaxStorageCheck(monitor?.maxStorageMb ?? 10240), ...this.findHostChecks()];
+    return [
+      new MaxAgeCheck(monitor?.maxAgeDays ?? 1),
+      new MaxStorageCheck(monitor?.maxStorageMb ?? 10240),
+      new FutureDatedCheck(),
+      ...this.findHostChecks(),
+    ];
   }
 
   /** Runs every check on every disk asked for; emits nothing. */
@@ -106,9 +112,9 @@ export class HealthMonitor {
     const unreachable = await this.reachable.check({ destination });
     if (unreachable) return this.unreachable(destination.name, destination.describe(), this.redactor.redact(unreachable));
 
-    let backups;
+    let backups, strangers;
     try {
-      backups = await this.catalog.list(destination);
+      ({ backups, strangers } = await this.catalog.survey(destination, undefined, now));
     } catch (err) {
       const why = `${destination.name} (${destination.describe()}) cannot be listed: ${errorText(err)}`;
       return this.unreachable(destination.name, destination.describe(), this.redactor.redact(why));
@@ -118,13 +124,13 @@ export class HealthMonitor {
     for (const check of this.checks()) {
       let message: string | null | void;
       try {
-        message = await check.check({ destination, backups, now });
+        message = await check.check({ destination, backups, strangers, now });
       } catch (err) {
         message = `the check itself failed: ${errorText(err)}`;
       }
       if (message) failures.push({ check: check.name, message: this.redactor.redact(String(message)) });
     }
-    return { ...summarize(destination, backups), healthy: failures.length === 0, failures, skipped: [] };
+    return { ...summarize(destination, backups, strangers), healthy: failures.length === 0, failures, skipped: [] };
   }
 
   private unreachable(name: string, description: string, message: string): DestinationHealth {
@@ -136,6 +142,7 @@ export class HealthMonitor {
       count: 0,
       newest: null,
       usedBytes: 0,
+      strangers: [],
       healthy: false,
       failures: [{ check: BUILT_IN_CHECKS.reachable, message }],
       skipped: this.checks().map((c) => c.name),

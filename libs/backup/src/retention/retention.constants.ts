@@ -18,3 +18,16 @@ export const DEFAULT_RETENTION: Readonly<RetentionOptions> = Object.freeze({
   deleteOldestWhenUsingMoreMb: 10240,
   maxCount: null,
 });
+
+/**
+ * How far after "now" a backup's name may be dated and still count as a backup: clocks of the
+ * machines that write backups (several app instances, a CI runner) drift by seconds, not
+ * minutes. A name dated later than now + 5 minutes was not written by this app's clock (a
+ * typo, a test file, a stranger): it is never the newest backup, never counted, never deleted.
+ */
+export const FUTURE_DATE_ALLOWANCE_MS = 5 * 60_000;
+
+/** True when `date` lies beyond the clock-skew allowance after `now`. */
+export function isFutureDated(date: Date, now: Date): boolean {
+  return date.getTime() > now.getTime() + FUTURE_DATE_ALLOWANCE_MS;
+}

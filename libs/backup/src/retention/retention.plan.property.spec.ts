@@ -1,3 +1,4 @@
+import { FUTURE_DATE_ALLOWANCE_MS } from './retention.constants';
 import { planRetention } from './retention.plan';
 import { RetentionCandidate, RetentionOptions } from './retention.types';
 import { subtractDaysUtc } from './utc-calendar';
@@ -28,7 +29,8 @@ function randomCase(rand: () => number, index: number): Case {
     const pick = rand();
     let t: number;
     if (pick < 0.1) t = keepAllStart; // exactly on the keep-all boundary
-    else if (pick < 0.15) t = now.getTime() + int(0, 3) * DAY; // clock skew: dated after "now"
+    else if (pick < 0.12) t = now.getTime() + int(0, FUTURE_DATE_ALLOWANCE_MS); // clock skew within the allowance
+    else if (pick < 0.15) t = now.getTime() + FUTURE_DATE_ALLOWANCE_MS + int(1, 3 * DAY); // dated in the future: set aside
     else if (pick < 0.3) t = now.getTime() - int(0, options.keepAllDays * DAY);
     else if (pick < 0.35 && backups.length) t = backups[int(0, backups.length - 1)].date.getTime(); // same second
     else t = now.getTime() - int(0, 8 * 365) * DAY - int(0, DAY - 1);
@@ -37,8 +39,9 @@ function randomCase(rand: () => number, index: number): Case {
   return { backups, now, options };
 }
 
-function newestOf(backups: RetentionCandidate[]): RetentionCandidate {
-  return [...backups].sort((a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : -1))[0];
+/** The newest backup that is not dated beyond the clock-skew allowance. */
+function newestOf(backups: RetentionCandidate[], now: Date): RetentionCandidate | undefined {
+  return [...backups.filter((b) => b.date.getTime() <= now.getTime() + FUTURE_DATE_ALLOWANCE_MS)].sort((a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : -1))[0];
 }
 
 const CASES = 400;
@@ -54,13 +57,16 @@ describe('planRetention: properties over seeded random backup sets', () => {
     expect(cases.some((c) => c.backups.length > 100)).toBe(true);
   });
 
-  it('partitions the input (keep ∪ delete = input, keep ∩ delete = ∅), keeps the newest, explains every key', () => {
+  it('partitions the input (keep ∪ delete ∪ futureDated = input, disjoint), keeps the newest, explains every key', () => {
     for (const c of cases) {
       const plan = planRetention(c.backups, c.now, c.options);
       const input = c.backups.map((b) => b.key).sort();
-      // each key exactly once across keep and delete
-      expect([...plan.keep, ...plan.delete].sort()).toEqual(input);
-      if (c.backups.length) expect(plan.keep).toContain(newestOf(c.backups).key);
+      // each key exactly once across keep, delete and futureDated
+      expect([...plan.keep, ...plan.delete, ...plan.futureDated].sort()).toEqual(input);
+      const newest = newestOf(c.backups, c.now);
+      if (newest) expect(plan.keep).toContain(newest.key);
+      const ahead = c.backups.filter((b) => b.date.getTime() > c.now.getTime() + FUTURE_DATE_ALLOWANCE_MS).map((b) => b.key);
+      expect([...plan.futureDated].sort()).toEqual(ahead.sort());
       for (const key of input) expect(plan.reasons[key]).toEqual(expect.any(String));
     }
   });

@@ -187,9 +187,46 @@ describe('planRetention: max count (BACKUP_MAX_COUNT)', () => {
   });
 });
 
+describe('planRetention: objects dated in the future (a stranger named 2099-…)', () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  const real = at('2026-11-30T02:00:00Z', 5 * MIB);
+  const stranger = at('2099-01-01T00:00:00Z', 3);
+
+  it('with BACKUP_MAX_COUNT=1 keeps the real backup, deletes nothing and sets the stranger aside', () => {
+    const plan = planRetention([real, stranger], now, { ...NO_PERIODS, maxCount: 1 });
+    expect(plan.keep).toEqual([real.key]);
+    expect(plan.delete).toEqual([]);
+    expect(plan.futureDated).toEqual([stranger.key]);
+    expect(plan.reasons[real.key]).toBe('newest backup: never deleted');
+    expect(plan.reasons[stranger.key]).toMatch(/^dated after 2026-11-30T12:00:00.000Z \+ 5 min of clock skew: not written by this clock/);
+  });
+
+  it('counts neither its size toward the cap nor itself toward the count', () => {
+    const older = at('2026-11-29T02:00:00Z', 5 * MIB);
+    const huge = at('2027-01-01T00:00:00Z', 50_000 * MIB);
+    const plan = planRetention([real, older, huge], now, { ...SPATIE_DEFAULTS, deleteOldestWhenUsingMoreMb: 10, maxCount: 2 });
+    expect(plan.keep).toEqual([real.key, older.key]);
+    expect(plan.delete).toEqual([]);
+    expect(plan.futureDated).toEqual([huge.key]);
+  });
+
+  it('allows 5 minutes of clock skew: a backup dated 4 minutes ahead is the newest, 6 minutes ahead is set aside', () => {
+    const skewed = at(new Date(now.getTime() + 4 * 60_000).toISOString());
+    const ahead = at(new Date(now.getTime() + 6 * 60_000).toISOString());
+    const plan = planRetention([real, skewed, ahead], now, { ...NO_PERIODS, maxCount: 1 });
+    expect(plan.keep).toEqual([skewed.key]);
+    expect(plan.delete).toEqual([real.key]);
+    expect(plan.futureDated).toEqual([ahead.key]);
+  });
+
+  it('only future-dated objects: nothing kept, nothing deleted', () => {
+    expect(planRetention([stranger], now, DEFAULT_RETENTION)).toMatchObject({ keep: [], delete: [], futureDated: [stranger.key] });
+  });
+});
+
 describe('planRetention: input', () => {
   it('plans nothing for no backups', () => {
-    expect(planRetention([], new Date(), DEFAULT_RETENTION)).toEqual({ keep: [], delete: [], reasons: {} });
+    expect(planRetention([], new Date(), DEFAULT_RETENTION)).toEqual({ keep: [], delete: [], futureDated: [], reasons: {} });
   });
 
   it('does not depend on the order of the input', () => {

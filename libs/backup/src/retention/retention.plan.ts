@@ -1,4 +1,5 @@
 import { RetentionConfigError } from './retention.error';
+import { FUTURE_DATE_ALLOWANCE_MS, isFutureDated } from './retention.constants';
 import { RetentionCandidate, RetentionOptions, RetentionPlan } from './retention.types';
 import {
   isoWeekKey,
@@ -31,6 +32,8 @@ const iso = (d: Date) => d.toISOString();
  * week-year grouping, clamped month subtraction). Pure: same input, same plan. All times UTC.
  *
  * Order of the rules:
+ * 0. Backups dated after now + FUTURE_DATE_ALLOWANCE_MS (5 min of clock skew) are set aside in
+ *    `futureDated`: not the newest, not counted by the cap or the count, never deleted.
  * 1. Sort newest first (ties: larger key first). The newest backup is set aside and never deleted.
  * 2. Backups newer than `now − keepAllDays` (the keep-all window) are kept.
  * 3. Daily, weekly (ISO week-year + week), monthly and yearly periods, each [end, start] with
@@ -52,11 +55,20 @@ export function planRetention(
   validateRetentionOptions(options);
   validateInput(backups, now);
 
-  const sorted = [...backups].sort(
+  const all = [...backups].sort(
     (a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0),
   );
   const reasons: Record<string, string> = {};
-  if (sorted.length === 0) return { keep: [], delete: [], reasons };
+  // A 3-byte "2099-…" object would otherwise be the newest (never deleted) and push the real
+  // backups out under BACKUP_MAX_COUNT.
+  const futureDated = all.filter((b) => isFutureDated(b.date, now)).map((b) => b.key);
+  for (const key of futureDated) {
+    reasons[key] =
+      `dated after ${iso(now)} + ${FUTURE_DATE_ALLOWANCE_MS / 60_000} min of clock skew: not written by this clock; ` +
+      'set aside (not counted, not deleted)';
+  }
+  const sorted = all.filter((b) => !isFutureDated(b.date, now));
+  if (sorted.length === 0) return { keep: [], delete: [], futureDated, reasons };
 
   const [newest, ...rest] = sorted;
   reasons[newest.key] = 'newest backup: never deleted';
@@ -108,6 +120,7 @@ export function planRetention(
   return {
     keep: sorted.filter((b) => !deleted.has(b.key)).map((b) => b.key),
     delete: sorted.filter((b) => deleted.has(b.key)).map((b) => b.key),
+    futureDated,
     reasons,
   };
 }

@@ -31,10 +31,15 @@ export interface RetentionOptions {
 
 /** What to keep and what to delete, with a human reason for every key. */
 export interface RetentionPlan {
-  /** Keys to keep, newest first. Always contains the newest backup when there is one. */
+  /** Keys to keep, newest first. Always contains the newest (not future-dated) backup when there is one. */
   keep: string[];
   /** Keys to delete, newest first. */
   delete: string[];
-  /** key → why it is kept or deleted (which period and why, size cap, or max count). */
+  /**
+   * Keys dated beyond now + FUTURE_DATE_ALLOWANCE_MS, newest first: set aside before any rule,
+   * so they are neither kept in place of a real backup nor deleted (a person decides).
+   */
+  futureDated: string[];
+  /** key → why it is kept, deleted or set aside (period, size cap, max count, future date). */
   reasons: Record<string, string>;
 }

@@ -114,3 +114,18 @@ describe('notifierOptionsFromEnv', () => {
     expect(opts.channels.map((c) => c.name)).toEqual(['mail']);
   });
 });
+
+describe('MAIL_ENCRYPTION', () => {
+  const base = { BACKUP_FAILURE_NOTIFICATIONS: 'mail', MAIL_HOST: 'smtp.example.com', MAIL_FROM_ADDRESS: 'b@example.com', BACKUP_NOTIFICATION_EMAIL: 'ops@example.com' };
+  const mailOptions = (env: Record<string, string>) => (channelsFromEnv({ ...base, ...env }).channels[0] as unknown as { options: Record<string, unknown> }).options;
+
+  it('ssl: TLS from the first byte; tls: STARTTLS required; unset: decided by the port', () => {
+    expect(mailOptions({ MAIL_ENCRYPTION: 'ssl' })).toMatchObject({ secure: true });
+    expect(mailOptions({ MAIL_ENCRYPTION: 'tls' })).toMatchObject({ secure: false, requireTls: true });
+    expect(mailOptions({})).toMatchObject({ secure: undefined, requireTls: undefined });
+  });
+
+  it('anything else is a configuration error naming the variable', () => {
+    expect(channelsFromEnv({ ...base, MAIL_ENCRYPTION: 'starttls' }).errors).toEqual(["MAIL_ENCRYPTION must be ssl, tls or none, got 'starttls'"]);
+  });
+});

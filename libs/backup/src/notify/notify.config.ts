@@ -178,6 +178,12 @@ function buildChannel(
       if (env.MAIL_USERNAME && !env.MAIL_PASSWORD) {
         problems.push('MAIL_USERNAME is set but MAIL_PASSWORD is not; set both, or neither for a relay without login');
       }
+      // Laravel's MAIL_ENCRYPTION: "ssl" (TLS from the first byte, port 465), "tls" (STARTTLS
+      // required), "none"; unset: TLS from the start on port 465, STARTTLS when offered elsewhere.
+      const encryption = env.MAIL_ENCRYPTION?.trim().toLowerCase() || undefined;
+      if (encryption && !['ssl', 'tls', 'none', 'null'].includes(encryption)) {
+        problems.push(`MAIL_ENCRYPTION must be ssl, tls or none, got '${env.MAIL_ENCRYPTION}'`);
+      }
       if (!host || !from || to.length === 0) return undefined;
       return new MailChannel({
         host,
@@ -186,6 +192,8 @@ function buildChannel(
         password: env.MAIL_PASSWORD || undefined,
         from,
         to,
+        secure: encryption === 'ssl' ? true : encryption ? false : undefined,
+        requireTls: encryption === 'tls' ? true : undefined,
       });
     }
     case 'slack':

@@ -97,9 +97,9 @@ REFRESH MATERIALIZED VIEW monthly_total;
 
 /**
  * MariaDB 10.3+ (sequences, the seq_1_to_n engine). Grants live in the server's mysql schema,
- * not in a database, so no database dump carries them. The sequence is not a column DEFAULT:
- * MariaDB stores `DEFAULT NEXTVAL(s)` qualified with the database's name, and mariadb-dump's
- * LOCK TABLES around the INSERTs then fails to load ("was not locked with LOCK TABLES").
+ * not in a database, so no database dump carries them. `DEFAULT NEXTVAL(seq)` is stored by
+ * MariaDB with the database's name (`nextval(\`db\`.\`seq\`)`), so a copy restored under another
+ * name still draws from the original's sequence: identical dumps, MariaDB's doing.
  */
 export const MARIADB_RICH_SCHEMA_SQL = `
 CREATE SEQUENCE invoice_number_seq START WITH 1000 INCREMENT BY 1;
@@ -135,7 +135,7 @@ CREATE TABLE event_log (
 );
 CREATE TABLE invoice (
   id INT NOT NULL PRIMARY KEY,
-  number BIGINT NOT NULL,
+  number BIGINT NOT NULL DEFAULT NEXTVAL(invoice_number_seq),
   customer_id INT NOT NULL,
   total DECIMAL(10,2) NOT NULL,
   CONSTRAINT invoice_customer_fk FOREIGN KEY (customer_id) REFERENCES customer (id)
@@ -155,8 +155,7 @@ INSERT INTO payment (customer_id, amount, status, paid_at)
 CREATE TRIGGER payment_logged AFTER INSERT ON payment FOR EACH ROW
   INSERT INTO event_log (happened_at, message) VALUES (NOW(), CONCAT('payment ', NEW.payment_id));
 INSERT INTO event_log (happened_at, message) SELECT TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq HOUR, CONCAT('event ', seq) FROM seq_1_to_300;
-INSERT INTO invoice (id, number, customer_id, total) SELECT seq, 999 + seq, 1 + seq % 200, 10 + seq FROM seq_1_to_250;
-SELECT SETVAL(invoice_number_seq, 1250);
+INSERT INTO invoice (id, customer_id, total) SELECT seq, 1 + seq % 200, 10 + seq FROM seq_1_to_250;
 `;
 
 /** The tables a backup's manifest lists for the rich schema (partitions and inheritance children by name). */

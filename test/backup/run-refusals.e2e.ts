@@ -101,7 +101,10 @@ describe('backup:run refuses what would lose a backup', () => {
 
       const flag = await runCli(['backup:run', '--timeout', '2147484'], envFor(), app.dir);
       expect(flag.code).not.toBe(0);
-      expect(flag.stderr).toMatch(/--timeout 2147484 is out of range/);
+      expect(flag.stderr).toMatch(/--timeout 2147484 is out of range[\s\S]*from 1 to 2147483 seconds/);
+      const tries = await runCli(['backup:run', '--tries', '100'], envFor(), app.dir);
+      expect(tries.code).not.toBe(0);
+      expect(tries.stderr).toMatch(/--tries 100 is out of range[\s\S]*from 1 to 99 attempts/);
       expect(listFiles(path.join(app.dir, 'storage', 'backups'))).toEqual([]);
     } finally {
       app.cleanup();

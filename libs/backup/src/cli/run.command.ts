@@ -138,7 +138,7 @@ export class RunCommand extends CommandRunner {
 
   @Option({ flags: '--tries <n>', description: 'Attempts in all before giving up (default BACKUP_TRIES, 1)' })
   parseTries(value: string): number {
-    return parseAttemptOption('--tries', value);
+    return withinRange('--tries', parseAttemptOption('--tries', value), NUMERIC_RANGES.BACKUP_TRIES);
   }
 
   @Option({ flags: '--retry-delay <seconds>', description: 'Pause between attempts (default BACKUP_RETRY_DELAY, 60)' })

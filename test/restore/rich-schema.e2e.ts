@@ -67,5 +67,5 @@ describe.each(['postgres', 'mariadb'] as const)('a rich %s schema through backup
       await schema?.cleanup().catch(() => undefined);
       app.cleanup();
     }
-  });
+  }, 300_000); // five CLI runs; on a loaded machine each start-up alone takes seconds
 });

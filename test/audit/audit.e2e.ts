@@ -51,6 +51,17 @@ function typeOrmOptions(db: TestDatabase, extra: Partial<DataSourceOptions> = {}
 async function host(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migration' | 'entity' | 'none'): Promise<Host> {
   const dir = mkdtempSync(join(os.tmpdir(), 'nbt-audit-'));
   const db = await createTestDatabase(kind, 'audit');
+  try {
+    return await startHost(kind, table, dir, db);
+  } catch (err) {
+    // Nothing returned to close: remove the database and folder here.
+    await db.drop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function startHost(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migration' | 'entity' | 'none', dir: string, db: TestDatabase): Promise<Host> {
   await seedDemo(db.connection, { tenants: 2, rowsPerTenant: 3 });
   if (table === 'migration') {
     // What a host does with migrations: its own DataSource, `migrations: [BackupAuditLogMigration]`, run them.
@@ -79,9 +90,12 @@ async function host(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migration' 
   return {
     dir, db, app, seededRows,
     close: async () => {
-      await app.close();
-      await db.drop();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.close();
+      } finally {
+        await db.drop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { CLI, listFiles, tempAppDir } from '../support/cli';
-import { createTestDatabase, runSql, TestDatabase } from '../support/databases';
+import { ADMIN, runSql, uniqueName } from '../support/databases';
 import { HttpReceiver, startHttpReceiver } from '../support/receivers';
 import { startS3Server, TestS3Server } from '../support/s3.server';
 import { dbUrl, Proc, startDemoWeb } from './instances.fixtures';
@@ -33,6 +33,21 @@ function descendants(pid: number): Array<{ pid: number; comm: string }> {
   return out;
 }
 
+/** DROP … WITH (FORCE), retried while sessions still end; throws if the database is still there. */
+async function dropUntilGone(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runSql(ADMIN.postgres, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+    const left = await runSql(ADMIN.postgres, 'SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (left.length === 0) return;
+    if (attempt >= 5) throw new Error(`The test database "${name}" is still there after ${attempt} DROPs; drop it by hand`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -45,10 +60,14 @@ function alive(pid: number): boolean {
 describe('SIGTERM during a large backup to local disk and s3rver', () => {
   let s3: TestS3Server;
   let webhook: HttpReceiver;
-  let db: TestDatabase;
+  // Named before it exists, so afterAll drops it by name whatever failed or timed out in
+  // beforeAll (a database created while the S3 server failed to start was never dropped).
+  const bigName = uniqueName('big');
+  const db = { connection: { ...ADMIN.postgres, name: 'default', database: bigName } };
 
   beforeAll(async () => {
-    [s3, webhook, db] = await Promise.all([startS3Server({ bucket: 'backups' }), startHttpReceiver(), createTestDatabase('postgres', 'big')]);
+    await runSql(ADMIN.postgres, `CREATE DATABASE "${bigName}"`);
+    [s3, webhook] = await Promise.all([startS3Server({ bucket: 'backups' }), startHttpReceiver()]);
     // ~450 MB of dump: pg_dump is still streaming when the signal arrives, and a backup of it
     // takes well over the 2 s timeout below (150 MB took under 2 s once dumps were read in 1 MiB pieces).
     await runSql(
@@ -59,7 +78,12 @@ describe('SIGTERM during a large backup to local disk and s3rver', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([s3?.stop(), webhook?.stop(), db?.drop()]);
+    // The 534 MB database first and on its own: a failing stop() of the servers must not keep it.
+    try {
+      await dropUntilGone(bigName);
+    } finally {
+      await Promise.allSettled([s3?.stop(), webhook?.stop()]);
+    }
   });
 
   const envFor = (appName: string) => ({

@@ -10,6 +10,8 @@ export interface RunRequest {
   onlyToDisk?: string;
   /** File name (".zip" appended when missing) instead of the dated one. */
   filename?: string;
+  /** Replace a backup of that `filename` that already exists (refused otherwise). */
+  overwrite?: boolean;
   /** Extra exclude paths/globs for this run. */
   exclude?: string[];
   disableNotifications?: boolean;

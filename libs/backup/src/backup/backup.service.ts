@@ -93,6 +93,13 @@ export class BackupService {
       if (request.filename !== undefined && (/[\\/]/.test(request.filename) || request.filename === '.' || request.filename === '..')) {
         throw new BackupError(`--filename "${request.filename}" must be a plain file name, without "/", "\\" or ".."`, 'Pass a name such as "before-migration"; the archive is stored under BACKUP_NAME on every disk.');
       }
+      // A newline or NUL would end up in a file or object name (and in every listing and log).
+      if (request.filename !== undefined && /[\u0000-\u001f\u007f]/.test(request.filename)) {
+        throw new BackupError(
+          `--filename ${JSON.stringify(request.filename)} contains a control character (newline, tab, NUL, …); pass a plain file name such as "before-migration"`,
+          'Pass a name without control characters.',
+        );
+      }
       await this.produce(request, key, report);
     } catch (err) {
       // When the signal stopped the run, its reason (time limit, SIGTERM) is the real story.
@@ -129,6 +136,8 @@ export class BackupService {
         'Set BACKUP_DATABASES and/or BACKUP_INCLUDE, or drop --only-db / --only-files.',
       );
     }
+
+    if (request.filename !== undefined && !request.overwrite) await refuseExisting(targets, key);
 
     // Open every destination first: one that cannot even start is reported, the others go on.
     const uploads: DestinationUpload[] = [];
@@ -346,6 +355,23 @@ export class BackupService {
 
   private message(err: unknown): string {
     return this.redactor.redact(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/**
+ * A --filename names one backup: one that exists on any disk is kept unless the caller asked to
+ * replace it (a full backup silently became a files-only one). A disk that cannot answer is left
+ * to the upload, which reports it.
+ */
+async function refuseExisting(targets: BackupDestination[], key: string): Promise<void> {
+  for (const target of targets) {
+    const existing = await target.stat(key).catch(() => null);
+    if (existing) {
+      throw new BackupError(
+        `A backup "${key}" already exists on disk "${target.name}"; nothing was written. Pass --overwrite to replace it, or choose another --filename`,
+        'Pass --overwrite to replace it, or another --filename.',
+      );
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import { BackupError } from '../common/backup.error';
 import { EXIT_LOCKED, JobLock } from '../lock/job.lock';
 import { tenantRunLine } from '../tenant/each-tenant';
 import { TenantExportService } from '../tenant/tenant-export.service';
+import { describeRange, NumericRange, NUMERIC_RANGES } from '../config/numeric.ranges';
 import { collect } from './options';
 import { Progress } from './progress';
 
@@ -15,6 +16,7 @@ interface RunFlags {
   dbName?: string[];
   onlyToDisk?: string;
   filename?: string;
+  overwrite?: boolean;
   exclude?: string[];
   disableNotifications?: boolean;
   tries?: number;
@@ -52,6 +54,7 @@ export class RunCommand extends CommandRunner {
       dbNames: flags.dbName,
       onlyToDisk: flags.onlyToDisk,
       filename: flags.filename,
+      overwrite: flags.overwrite,
       exclude: flags.exclude,
       disableNotifications: flags.disableNotifications,
       callerReportsOutcome: true,
@@ -69,7 +72,7 @@ export class RunCommand extends CommandRunner {
 
   /** `--each-tenant`: one export per tenant, retention per tenant folder; one line per tenant. */
   private async runEachTenant(flags: RunFlags): Promise<void> {
-    const clashing = (['onlyDb', 'onlyFiles', 'dbName', 'filename', 'exclude', 'tries', 'retryDelay', 'timeout'] as const).filter((f) => flags[f] !== undefined);
+    const clashing = (['onlyDb', 'onlyFiles', 'dbName', 'filename', 'overwrite', 'exclude', 'tries', 'retryDelay', 'timeout'] as const).filter((f) => flags[f] !== undefined);
     if (clashing.length) {
       throw new BackupError(`--each-tenant cannot be combined with ${clashing.map((f) => '--' + f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`, 'Run the full backup and the tenant exports as two commands.');
     }
@@ -119,6 +122,11 @@ export class RunCommand extends CommandRunner {
     return value;
   }
 
+  @Option({ flags: '--overwrite', description: 'Replace an existing backup of the --filename name' })
+  parseOverwrite(): boolean {
+    return true;
+  }
+
   @Option({ flags: '--exclude <paths>', description: 'Extra paths or globs to leave out (comma list)' })
   parseExclude(value: string, previous?: string[]): string[] {
     return collect(value, previous);
@@ -131,18 +139,24 @@ export class RunCommand extends CommandRunner {
 
   @Option({ flags: '--tries <n>', description: 'Attempts in all before giving up (default BACKUP_TRIES, 1)' })
   parseTries(value: string): number {
-    return parseAttemptOption('--tries', value);
+    return withinRange('--tries', parseAttemptOption('--tries', value), NUMERIC_RANGES.BACKUP_TRIES);
   }
 
   @Option({ flags: '--retry-delay <seconds>', description: 'Pause between attempts (default BACKUP_RETRY_DELAY, 60)' })
   parseRetryDelay(value: string): number {
-    return parseAttemptOption('--retry-delay', value, 0);
+    return withinRange('--retry-delay', parseAttemptOption('--retry-delay', value, 0), NUMERIC_RANGES.BACKUP_RETRY_DELAY);
   }
 
   @Option({ flags: '--timeout <seconds>', description: 'Stop an attempt that takes longer (default BACKUP_TIMEOUT, none)' })
   parseTimeout(value: string): number {
-    return parseAttemptOption('--timeout', value);
+    return withinRange('--timeout', parseAttemptOption('--timeout', value), NUMERIC_RANGES.BACKUP_TIMEOUT);
   }
+}
+
+/** The flag's value within the range of the variable it stands in for (timers hold 2^31 - 1 ms). */
+function withinRange(flag: string, value: number, range: NumericRange): number {
+  if (value < range.min || value > range.max) throw new BackupError(`${flag} ${value} is out of range`, `Use a value ${describeRange(range)}.`);
+  return value;
 }
 
 function printReport(report: RunReport): void {

@@ -5,14 +5,15 @@ const INT = /^\d+$/;
 const BOOL = /^(true|false|1|0|yes|no)$/i;
 
 /**
- * The environment variables the library reads, as validated by class-validator. Values stay
+ * The environment variables the library reads, as validated by class-validator (their format;
+ * the ranges of the numeric ones are in numeric.ranges.ts). Values stay
  * strings here; `backupOptionsFromEnv` converts them once they are known to be valid. Each
  * message names the variable and what is expected, and never echoes a secret's value.
  */
 export class BackupEnvironment {
   @IsOptional()
-  @Matches(/^[A-Za-z0-9._-]+$/, {
-    message: 'BACKUP_NAME must use only letters, digits, ".", "_" and "-" (it becomes a folder name)',
+  @Matches(/^(?!\.{1,2}$)[A-Za-z0-9._-]+$/, {
+    message: 'BACKUP_NAME must use only letters, digits, ".", "_" and "-", and not be "." or ".." (it becomes a folder name)',
   })
   BACKUP_NAME?: string;
 
@@ -36,7 +37,7 @@ export class BackupEnvironment {
   BACKUP_ARCHIVE_PASSWORD?: string;
 
   @IsOptional()
-  @Matches(/^[0-9]$/, { message: 'BACKUP_COMPRESSION_LEVEL must be an integer from 0 (stored) to 9' })
+  @Matches(INT, { message: 'BACKUP_COMPRESSION_LEVEL must be a whole number from 0 (stored) to 9' })
   BACKUP_COMPRESSION_LEVEL?: string;
 
   @IsOptional()
@@ -71,7 +72,7 @@ export class BackupEnvironment {
   AWS_REQUEST_CHECKSUM_CALCULATION?: string;
 
   @IsOptional()
-  @Matches(/^([5-9]|[1-9]\d{1,3})$/, { message: 'BACKUP_S3_PART_SIZE_MB must be an integer from 5 to 9999' })
+  @Matches(INT, { message: 'BACKUP_S3_PART_SIZE_MB must be a whole number of MB' })
   BACKUP_S3_PART_SIZE_MB?: string;
 
   // --- retention ---
@@ -106,7 +107,7 @@ export class BackupEnvironment {
   @IsOptional() @IsCronOrOff() BACKUP_SCHEDULE_VERIFY?: string;
   @IsOptional() @IsTimeZone() BACKUP_TIMEZONE?: string;
   @IsOptional()
-  @Matches(/^([1-9]|[1-9]\d)$/, { message: 'BACKUP_TRIES must be a whole number of attempts from 1 to 99' })
+  @Matches(INT, { message: 'BACKUP_TRIES must be a whole number of attempts from 1 to 99' })
   BACKUP_TRIES?: string;
   @IsOptional() @Matches(INT, { message: 'BACKUP_RETRY_DELAY must be a whole number of seconds' })
   BACKUP_RETRY_DELAY?: string;

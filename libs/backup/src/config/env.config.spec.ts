@@ -1,5 +1,6 @@
 import { BackupConfigError } from './backup-config.error';
 import { backupOptionsFromEnv } from './env.config';
+import { describeRange, NUMERIC_RANGES } from './numeric.ranges';
 
 const PASSWORD = 'x'.repeat(32);
 
@@ -67,5 +68,54 @@ describe('backupOptionsFromEnv', () => {
   it('treats empty values as unset and BACKUP_DATABASES=none as no databases', () => {
     const o = backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', AWS_ENDPOINT: '', BACKUP_DATABASES: 'none' });
     expect(o.databases).toEqual([]);
+  });
+});
+
+describe('numeric variables', () => {
+  const base = { BACKUP_ARCHIVE_PASSWORD: PASSWORD };
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      backupOptionsFromEnv({ ...base, ...env });
+      return [];
+    } catch (e) {
+      if (!(e instanceof BackupConfigError)) throw e;
+      return e.problems;
+    }
+  };
+
+  it("refuses a timeout past Node's timer limit, naming the variable, the value and the range", () => {
+    expect(problemsOf({ BACKUP_TIMEOUT: '2147484' })).toEqual(['BACKUP_TIMEOUT=2147484 is out of range: use a value from 1 to 2147483 seconds']);
+    expect(backupOptionsFromEnv({ ...base, BACKUP_TIMEOUT: '2147483' }).attempts?.timeoutMs).toBe(2147483000);
+    expect(problemsOf({ BACKUP_RETRY_DELAY: '2147484' })).toEqual(['BACKUP_RETRY_DELAY=2147484 is out of range: use a value from 0 to 2147483 seconds']);
+  });
+
+  it('refuses day counts that would take dates out of range', () => {
+    expect(problemsOf({ BACKUP_KEEP_ALL_DAYS: '99999999999999999999' })).toEqual([
+      'BACKUP_KEEP_ALL_DAYS=99999999999999999999 is out of range: use a value from 0 to 36500 days',
+    ]);
+    expect(problemsOf({ BACKUP_KEEP_YEARLY_YEARS: '101', BACKUP_MAX_AGE_DAYS: '36501' })).toEqual([
+      'BACKUP_KEEP_YEARLY_YEARS=101 is out of range: use a value from 0 to 100 years',
+      'BACKUP_MAX_AGE_DAYS=36501 is out of range: use a value from 0 to 36500 days',
+    ]);
+  });
+
+  it('checks every numeric variable against the table, accepts its bounds and "off", and reports a bad format once', () => {
+    for (const [name, range] of Object.entries(NUMERIC_RANGES)) {
+      expect(problemsOf({ [name]: String(range.max) })).toEqual([]);
+      expect(problemsOf({ [name]: String(range.min) })).toEqual([]);
+      expect(problemsOf({ [name]: String(range.max + 1) })).toEqual([`${name}=${range.max + 1} is out of range: use a value ${describeRange(range)}`]);
+    }
+    expect(problemsOf({ BACKUP_TIMEOUT: 'off', BACKUP_MAX_COUNT: 'off' })).toEqual([]);
+    expect(problemsOf({ BACKUP_TIMEOUT: 'soon' })).toEqual(['BACKUP_TIMEOUT must be a positive whole number of seconds or "off"']);
+  });
+});
+
+describe('BACKUP_NAME', () => {
+  it('refuses "." and ".." (the folder above the backups) and "/"', () => {
+    for (const name of ['.', '..', 'a/b']) {
+      expect(() => backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', BACKUP_NAME: name })).toThrow(/BACKUP_NAME must use only letters.*not be "\." or "\.\."/);
+    }
+    expect(backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', BACKUP_NAME: '.hidden..app' }).appName).toBe('.hidden..app');
+    expect(backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', APP_NAME: '..' }).appName).toBe('app');
   });
 });

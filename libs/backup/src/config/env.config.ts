@@ -4,6 +4,7 @@ import { BackupConfigError } from './backup-config.error';
 import { BackupEnvironment } from './backup.environment';
 import { BackupModuleOptions } from './backup-options.interface';
 import { channelsFromEnv, hostChannelNamesIn } from '../notify/notify.config';
+import { numericRangeProblems } from './numeric.ranges';
 
 export type Env = Record<string, string | undefined>;
 
@@ -70,9 +71,9 @@ export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): 
   const disks = list(env.BACKUP_DISKS ?? env.BACKUP_DISK ?? 'local');
 
   const subject = Object.assign(new BackupEnvironment(disks), pickEnv(env));
-  const problems = validateSync(subject, { forbidUnknownValues: false }).flatMap((e) =>
-    Object.values(e.constraints ?? {}),
-  );
+  const errors = validateSync(subject, { forbidUnknownValues: false });
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+  problems.push(...numericRangeProblems(env, new Set(errors.map((e) => e.property))));
   const known = new Set(['local', 's3']);
   for (const d of disks) {
     if (!known.has(d) && !/^[A-Za-z0-9_-]+$/.test(d)) problems.push(`BACKUP_DISKS names an invalid disk "${d}"`);
@@ -169,5 +170,6 @@ function pickEnv(env: Env): Env {
 
 function sanitizeName(name: string | undefined): string | undefined {
   const s = name?.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
-  return s || undefined;
+  // "." and ".." would name the folder above the backups, not one of their own.
+  return s && !/^\.+$/.test(s) ? s : undefined;
 }

@@ -6,7 +6,7 @@ import { DatabaseSwapper } from './database-swapper.interface';
 import { MysqlSwapper } from './mysql.swapper';
 import { PostgresSwapper } from './postgres.swapper';
 import { RowCountMismatchError } from './restore.errors';
-import { compareRowCounts } from './row-count.check';
+import { checkLoadedRows, describeMismatches } from './row-count.check';
 import { DatabaseRestorePlan, DatabaseRestoreResult, TableCheck } from './restore.types';
 import { stagingNames } from './staging.names';
 
@@ -72,8 +72,7 @@ export async function stageDatabase(
 
   if (plan.driver === 'sqlite') {
     const target = { ...connection, database: plan.targetDatabase };
-    const acknowledged = await loadEntry(zip, plan.entry, loader, target);
-    const checks = compareRowCounts(plan.tables, acknowledged ?? (await loader.countRows(target)));
+    const checks = await checkLoadedRows(loader, target, plan.tables, await loadEntry(zip, plan.entry, loader, target));
     return { plan, commit: async () => result(checks), discard: async () => undefined };
   }
 
@@ -118,12 +117,10 @@ async function loadChecked(
   undo: () => Promise<void>,
 ): Promise<TableCheck[]> {
   try {
-    const acknowledged = await loadEntry(zip, plan.entry, loader, into);
-    const checks = compareRowCounts(plan.tables, acknowledged ?? (await loader.countRows(into)));
-    const wrong = checks.filter((c) => !c.ok);
-    if (wrong.length) {
+    const checks = await checkLoadedRows(loader, into, plan.tables, await loadEntry(zip, plan.entry, loader, into));
+    if (checks.some((c) => !c.ok)) {
       throw new RowCountMismatchError(
-        `The restored rows differ from the manifest in ${wrong.map((c) => `${c.table} (${c.actual ?? 'missing'} restored, ${c.expected ?? 'not in the manifest'} expected)`).join(', ')}`,
+        `The restored rows differ from the manifest in ${describeMismatches(checks)}`,
         `"${plan.targetDatabase}" was left as it was. Check the archive with backup:verify --test-restore.`,
       );
     }

@@ -1,4 +1,26 @@
+import { ConnectionInfo } from '../sources/connection-info';
+import { DatabaseLoader } from '../sources/database-loader.interface';
 import { TableCheck } from './restore.types';
+
+/**
+ * The one row check of a loaded dump, used by restore, test restore and tenant restore alike:
+ * the rows per table the server acknowledged while loading (PostgreSQL's `COPY n` tags) or,
+ * without them, the loader's count of the loaded database, compared with the manifest.
+ *
+ * Both sides name the same tables (see DatabaseLoader.countRows): the tables that hold rows
+ * themselves. A PostgreSQL partitioned parent holds none (its partitions are listed), an
+ * inheritance parent counts its own rows only (`ONLY`), views and materialized views are not
+ * tables (a materialized view's rows come from the dump's REFRESH at the end of the load),
+ * a MariaDB/MySQL partitioned table is one table.
+ */
+export async function checkLoadedRows(
+  loader: DatabaseLoader,
+  loaded: ConnectionInfo,
+  manifest: Record<string, number>,
+  acknowledged?: Record<string, number> | void,
+): Promise<TableCheck[]> {
+  return compareRowCounts(manifest, acknowledged ?? (await loader.countRows(loaded)));
+}
 
 /**
  * Compares the rows per table the manifest recorded with what a restored database holds. A
@@ -11,6 +33,14 @@ export function compareRowCounts(expected: Record<string, number>, actual: Recor
     const a = table in actual ? actual[table] : null;
     return { table, expected: e, actual: a, ok: e !== null && a !== null && e === a };
   });
+}
+
+/** "orders (3 restored, 4 expected)" for each table that differs, for error messages. */
+export function describeMismatches(checks: TableCheck[]): string {
+  return checks
+    .filter((c) => !c.ok)
+    .map((c) => `${c.table} (${c.actual ?? 'missing'} restored, ${c.expected ?? 'not in the manifest'} expected)`)
+    .join(', ');
 }
 
 /** "users 50 = 50" lines for the CLI. */

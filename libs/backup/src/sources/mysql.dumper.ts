@@ -38,6 +38,10 @@ export class MysqlDumper implements DatabaseDumper {
         '--triggers',
         '--hex-blob',
         '--no-tablespaces',
+        // No LOCK TABLES around each table's INSERTs: a column DEFAULT NEXTVAL(seq) then fails to
+        // load ("Table 'seq' was not locked with LOCK TABLES", MariaDB 10.3+), and InnoDB gains
+        // nothing from the lock.
+        '--skip-add-locks',
         '--skip-dump-date',
         '--default-character-set=utf8mb4',
         connection.database,

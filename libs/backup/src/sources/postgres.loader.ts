@@ -84,15 +84,28 @@ export class PostgresLoader implements DatabaseLoader {
     );
   }
 
+  /**
+   * The tables pg_dump writes a COPY block for, i.e. the ones the manifest lists: ordinary
+   * tables (relkind 'r'), partitions included, each counted with ONLY (an inheritance parent's
+   * count(*) would add its children's rows, which the dump copies under the children's names).
+   * Left out: partitioned parents (relkind 'p', no rows of their own), views, materialized
+   * views (filled by the dump's REFRESH), foreign tables, and extension tables whose data
+   * pg_dump does not dump.
+   */
   async countRows(connection: ConnectionInfo): Promise<Record<string, number>> {
     return this.withClient(connection, connection.database, 'count rows', async (c) => {
       const { rows } = await c.query<{ schemaname: string; tablename: string }>(
-        `SELECT schemaname, tablename FROM pg_tables
-          WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY schemaname, tablename`,
+        `SELECT n.nspname AS schemaname, t.relname AS tablename
+           FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+          WHERE t.relkind = 'r'
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+                              AND NOT EXISTS (SELECT 1 FROM pg_extension x WHERE t.oid = ANY (x.extconfig)))
+          ORDER BY 1, 2`,
       );
       const counts: Record<string, number> = {};
       for (const { schemaname, tablename } of rows) {
-        const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(schemaname)}.${quoteIdent(tablename)}`);
+        const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${quoteIdent(schemaname)}.${quoteIdent(tablename)}`);
         counts[qualifiedTableName(schemaname, tablename)] = Number(r.rows[0].n);
       }
       return counts;

@@ -14,6 +14,7 @@ import { BackupLocator, LocatedBackup } from '../restore/backup.locator';
 import { archivedDumps, dumpFor } from '../restore/dump.matcher';
 import { planFiles, restoreFiles } from '../restore/files.restorer';
 import { BackupNotFoundError } from '../restore/restore.errors';
+import { checkLoadedRows, describeMismatches } from '../restore/row-count.check';
 import { ConnectionInfo } from '../sources/connection-info';
 import { loaderFor } from '../sources/dumper.registry';
 import { createScratch } from '../verify/scratch.database';
@@ -195,7 +196,15 @@ export class TenantRestoreService {
     };
     try {
       step(`Loading ${dump.entry} into the scratch database ${scratch.connection.database}...`);
-      await loaderFor(connection.driver).load(scratch.connection, await archive.zip.openEntry(dump.entry));
+      const loader = loaderFor(connection.driver);
+      const acknowledged = await loader.load(scratch.connection, await archive.zip.openEntry(dump.entry));
+      const checks = await checkLoadedRows(loader, scratch.connection, dump.facts.tables, acknowledged);
+      if (checks.some((c) => !c.ok)) {
+        throw new TenantRestoreFailedError(
+          `The backup's dump loaded with other rows than its manifest lists, in ${describeMismatches(checks)}; nothing was changed`,
+          'Check the archive with backup:verify --test-restore.',
+        );
+      }
       session = await openSession(scratch.connection);
       await session.begin('read');
       const [row] = await session.query(`SELECT COUNT(*) AS n FROM ${session.quote(scope.key.table)} WHERE ${session.quote(scope.key.column)} = ${session.placeholder(1)}`, [id]);

@@ -14,7 +14,7 @@ import { firstLine, openTrusted } from '../restore/archive.opener';
 import { BackupLocator, LocatedBackup } from '../restore/backup.locator';
 import { archivedDumps, ArchivedDump } from '../restore/dump.matcher';
 import { RestoreRequestError } from '../restore/restore.errors';
-import { compareRowCounts } from '../restore/row-count.check';
+import { checkLoadedRows } from '../restore/row-count.check';
 import { createScratch } from './scratch.database';
 import { BackupVerification, TestRestoreResult, VerifyEvents, VerifyRequest, VerifyResult } from './verify.events';
 import { audited, AUDIT_TRAIL, AuditRecorder, verifyFacts } from '../audit/audit.hook';
@@ -137,8 +137,8 @@ export class VerifyService {
       scratch = await createScratch(server, database);
       result.scratchDatabase = scratch.connection.database;
       const loader = loaderFor(server.driver);
-      await loader.load(scratch.connection, await zip.openEntry(dump.entry));
-      result.tables = compareRowCounts(dump.facts.tables, await loader.countRows(scratch.connection));
+      const acknowledged = await loader.load(scratch.connection, await zip.openEntry(dump.entry));
+      result.tables = await checkLoadedRows(loader, scratch.connection, dump.facts.tables, acknowledged);
       result.ok = result.tables.every((t) => t.ok);
     } catch (err) {
       result.error = this.redactor.redact(firstLine(err instanceof Error ? err.message : String(err)));

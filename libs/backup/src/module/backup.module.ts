@@ -31,6 +31,7 @@ import { ComplianceReporter } from '../audit/compliance.reporter';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
+import { SecretFileSweeper } from '../sources/secret-file.sweeper';
 
 const notifierOptions: Provider = {
   provide: NOTIFIER_OPTIONS,
@@ -63,7 +64,7 @@ const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, Restore
  * })
  */
 @Module({
-  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, ...services, ...commands],
+  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, SecretFileSweeper, ...services, ...commands],
   exports: [BACKUP_OPTIONS, AUDIT_TRAIL, ...services],
 })
 export class BackupModule extends ConfigurableModuleClass {}

@@ -16,6 +16,7 @@ import { ZipReader, ZipWriter } from '../../libs/backup/src/archive';
 import { RestoreService } from '../../libs/backup/src/restore/restore.service';
 import { loaderFor } from '../../libs/backup/src/sources/dumper.registry';
 import { VerifyService } from '../../libs/backup/src/verify/verify.service';
+import { listFiles, runCli, tempAppDir } from '../support/cli';
 import { ADMIN, createTestDatabase, DB_KINDS, DbKind, runSql, tableContents, TestDatabase } from '../support/databases';
 import { TenantHarness, tenantHarness } from '../tenant/tenant.fixtures';
 import { PASSWORD } from './restore.fixtures';
@@ -58,11 +59,11 @@ function afterFirstData(kind: DbKind, lines: string[]): number {
 }
 
 /** Copies archive `key` with `extra` lines put into its dump; the manifest keeps the real facts. */
-async function writeHostileCopy(folder: string, key: string, name: string, kind: DbKind, extra: string[]): Promise<void> {
-  const reader = await ZipReader.open(join(folder, key), { password: PASSWORD });
+async function writeHostileCopy(folder: string, key: string, name: string, kind: DbKind, extra: string[], password = PASSWORD): Promise<void> {
+  const reader = await ZipReader.open(join(folder, key), { password });
   try {
     const manifest = await reader.readManifest();
-    const writer = new ZipWriter({ encryption: 'aes256', password: PASSWORD, appName: 'tenant-app' });
+    const writer = new ZipWriter({ encryption: 'aes256', password, appName: manifest.appName ?? 'tenant-app' });
     const written = pipeline(writer.output, createWriteStream(join(folder, name)));
     for (const entry of manifest.entries) {
       const chunks: Buffer[] = [];
@@ -165,5 +166,38 @@ describe.each(DB_KINDS)('a %s dump is loaded as data only', (kind) => {
       expect(await tableContents(db.connection)).toEqual(before);
       expect(await leftovers(db)).toEqual([]);
     });
+  });
+});
+
+describe('on the command line (SQLite app)', () => {
+  const app = tempAppDir('nbt-dump-data-cli-');
+  const env = {
+    APP_NAME: 'cli-dump-data',
+    BACKUP_ARCHIVE_PASSWORD: PASSWORD,
+    BACKUP_FAILURE_NOTIFICATIONS: '',
+    BACKUP_HEALTH_NOTIFICATIONS: '',
+    BACKUP_SUCCESS_NOTIFICATIONS: '',
+    DB_URL: `sqlite:${join(app.dir, 'demo.sqlite')}`,
+  };
+  const mark = join(app.dir, 'attached.db');
+  afterAll(() => app.cleanup());
+
+  it('backup:restore and backup:verify --test-restore exit non-zero with the refusal; the command never ran', async () => {
+    expect((await runCli(['demo:seed', '--tenants', '2', '--rows', '2'], env, app.dir)).code).toBe(0);
+    expect((await runCli(['backup:run', '--only-db'], env, app.dir)).code).toBe(0);
+    const [good] = listFiles(app.dir).filter((f) => f.endsWith('.zip'));
+    const folder = join(app.dir, dirname(good));
+    await writeHostileCopy(folder, good.split('/').pop()!, '2099-01-01-00-00-00.zip', 'sqlite', [`ATTACH DATABASE '${mark}' AS x;`, 'CREATE TABLE x.t(a);']);
+    const before = await tableContents({ name: 'default', driver: 'sqlite', database: join(app.dir, 'demo.sqlite') });
+
+    const restore = await runCli(['backup:restore', '2099-01-01-00-00-00.zip', '--only-db', '--force'], env, app.dir);
+    expect(restore.code).not.toBe(0);
+    expect(restore.stderr).toMatch(/The dump contains an SQLite `ATTACH` statement at line \d+; a dump is loaded as data only/);
+    const verify = await runCli(['backup:verify', '2099-01-01-00-00-00.zip', '--test-restore'], env, app.dir);
+    expect(verify.code).not.toBe(0);
+    expect(verify.stdout + verify.stderr).toMatch(/SQLite `ATTACH` statement at line \d+/);
+
+    expect(existsSync(mark)).toBe(false);
+    expect(await tableContents({ name: 'default', driver: 'sqlite', database: join(app.dir, 'demo.sqlite') })).toEqual(before);
   });
 });

@@ -3,6 +3,15 @@ import { DumpRefusedError } from './source.errors';
 
 const NL = 0x0a;
 const BLANK = Buffer.from('\n');
+/** The end of a line followed by one starting with `\.` (the end of a COPY block, or data). */
+const COPY_END = Buffer.from('\n\\.');
+
+/** Line ends in buf[from, to); indexOf is several times faster than a loop over the bytes. */
+function countNewlines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(NL, from); i >= 0 && i < to; i = buf.indexOf(NL, i + 1)) n++;
+  return n;
+}
 
 /** Which client reads the dump: psql (pg_dump's plain SQL) or the mariadb/mysql client. */
 export type DumpClient = 'psql' | 'mariadb';
@@ -15,6 +24,15 @@ const MARIADB_COMMANDS = new Set([
   '?', 'charset', 'clear', 'connect', 'delimiter', 'edit', 'ego', 'exit', 'go', 'help', 'nopager', 'notee',
   'nowarning', 'pager', 'print', 'prompt', 'quit', 'rehash', 'sandbox', 'source', 'status', 'system', 'tee', 'use', 'warnings',
 ]);
+
+/**
+ * A run of code characters of no meaning to the client's lexer (the delimiter is `;` or `;;`)
+ * and of whole '...' / "..." strings (a backslash escapes anything in them).
+ */
+const MARIADB_RUN = /(?:[^\\#\-/'"`;]+|'[^'\\]*(?:\\[\s\S][^'\\]*){0,256}'|"[^"\\]*(?:\\[\s\S][^"\\]*){0,256}"){1,256}/y;
+/** The rest of a '...' / "..." string up to its closing quote; a backslash escapes anything. */
+const MARIADB_SQ_BODY = /[^'\\]*(?:\\[\s\S][^'\\]*){0,256}/y;
+const MARIADB_DQ_BODY = /[^"\\]*(?:\\[\s\S][^"\\]*){0,256}/y;
 
 /** What mariadb-dump writes for triggers and routines (`DELIMITER ;;` ... `DELIMITER ;`). */
 const DUMP_DELIMITERS = new Set([';', ';;']);
@@ -63,6 +81,16 @@ export class DumpGuard extends Transform {
     let start = 0;
     try {
       for (;;) {
+        if (this.state === 'copy' && !this.held.length && !(chunk[start] === 0x5c && chunk[start + 1] === 0x2e)) {
+          // COPY rows (millions of them): only a line starting with `\.` matters, found by a
+          // native search; the rows before it are counted for the line number only.
+          const dot = chunk.indexOf(COPY_END, start);
+          const end = dot >= 0 ? dot : chunk.lastIndexOf(NL);
+          if (end < start) break;
+          this.line += countNewlines(chunk, start, end + 1);
+          start = end + 1;
+          continue;
+        }
         const nl = chunk.indexOf(NL, start);
         if (nl < 0) break;
         this.line++;
@@ -239,9 +267,20 @@ export class DumpGuard extends Transform {
   private lexMariadb(line: string): void {
     const n = line.length;
     for (let i = 0; i < n; i++) {
-      const ch = line[i];
       switch (this.state) {
-        case 'code':
+        case 'code': {
+          // Plain code and whole strings (the bulk of an INSERT) are skipped by one native match.
+          // (The regex takes a bounded number of tokens per call: its backtrack stack grows with
+          // them, and a 100 MB INSERT line would overflow it.)
+          MARIADB_RUN.lastIndex = i;
+          let end = i;
+          while (MARIADB_RUN.test(line)) end = MARIADB_RUN.lastIndex;
+          if (end > i) {
+            if (this.statementEmpty && /\S/.test(line.slice(i, end))) this.statementEmpty = false;
+            i = end;
+            if (i >= n) return;
+          }
+          const ch = line[i];
           if (ch === '\\') {
             // \N is NULL; \- turns the client's sandbox on (mariadb-dump's first line).
             if (line[i + 1] === 'N' || line[i + 1] === '-') {
@@ -262,16 +301,24 @@ export class DumpGuard extends Transform {
             this.statementEmpty = true;
           } else if (ch !== ' ' && ch !== '\t' && ch !== '\n' && ch !== '\r' && ch !== '\f') this.statementEmpty = false;
           break;
+        }
         case 'squote':
-        case 'dquote':
-          if (ch === '\\') i++;
-          else if (ch === (this.state === 'squote' ? "'" : '"')) this.state = 'code';
+        case 'dquote': {
+          // The bulk of an INSERT is its strings: their bodies are skipped by one sticky regex.
+          const body = this.state === 'squote' ? MARIADB_SQ_BODY : MARIADB_DQ_BODY;
+          body.lastIndex = i;
+          body.test(line);
+          i = body.lastIndex;
+          if (i >= n) return;
+          if (line[i] === '\\') i--; // the regex's bound was reached: go on from this backslash
+          else this.state = 'code';
           break;
+        }
         case 'backtick':
-          if (ch === '`') this.state = 'code';
+          if (line[i] === '`') this.state = 'code';
           break;
         case 'block':
-          if (ch === '*' && line[i + 1] === '/') {
+          if (line[i] === '*' && line[i + 1] === '/') {
             i++;
             this.state = 'code';
           }

@@ -106,6 +106,18 @@ describe('DumpGuard (mariadb)', () => {
   });
 });
 
+describe('DumpGuard (mariadb) on long INSERT lines', () => {
+  it('reads strings with thousands of escapes and lines of many tuples to their end', async () => {
+    const escapes = "\\\\\\'".repeat(3000); // 6,000 escapes (\\ and \'), past the regex's bound of 256: still inside the string
+    const tuples = Array(5000).fill("(1,'a;b\\'c',\"d\\\"e\",-2)").join(',');
+    const dump = `INSERT INTO t VALUES ('${escapes}'),${tuples};\nsystem touch /tmp/x\n`;
+    const { error } = await guard('mariadb', dump, 65536);
+    expect(error?.message).toContain('mariadb client command `system` at line 2');
+    const { error: none } = await guard('mariadb', `INSERT INTO t VALUES ('${escapes}; system x'),${tuples};\n`, 65536);
+    expect(none).toBeUndefined();
+  });
+});
+
 describe('checkSqliteStatement', () => {
   it.each([
     ["\nATTACH DATABASE '/tmp/x.db' AS x;", /SQLite `ATTACH` statement at line 2/],

@@ -170,19 +170,21 @@ describe.each(DB_KINDS)('a %s dump is loaded as data only', (kind) => {
 });
 
 describe('on the command line (SQLite app)', () => {
-  const app = tempAppDir('nbt-dump-data-cli-');
-  const env = {
-    APP_NAME: 'cli-dump-data',
-    BACKUP_ARCHIVE_PASSWORD: PASSWORD,
-    BACKUP_FAILURE_NOTIFICATIONS: '',
-    BACKUP_HEALTH_NOTIFICATIONS: '',
-    BACKUP_SUCCESS_NOTIFICATIONS: '',
-    DB_URL: `sqlite:${join(app.dir, 'demo.sqlite')}`,
-  };
-  const mark = join(app.dir, 'attached.db');
-  afterAll(() => app.cleanup());
+  // Made in the test, so a run that filters it out leaves no folder behind.
+  let app: ReturnType<typeof tempAppDir> | undefined;
+  afterAll(() => app?.cleanup());
 
   it('backup:restore and backup:verify --test-restore exit non-zero with the refusal; the command never ran', async () => {
+    app = tempAppDir('nbt-dump-data-cli-');
+    const env = {
+      APP_NAME: 'cli-dump-data',
+      BACKUP_ARCHIVE_PASSWORD: PASSWORD,
+      BACKUP_FAILURE_NOTIFICATIONS: '',
+      BACKUP_HEALTH_NOTIFICATIONS: '',
+      BACKUP_SUCCESS_NOTIFICATIONS: '',
+      DB_URL: `sqlite:${join(app.dir, 'demo.sqlite')}`,
+    };
+    const mark = join(app.dir, 'attached.db');
     expect((await runCli(['demo:seed', '--tenants', '2', '--rows', '2'], env, app.dir)).code).toBe(0);
     expect((await runCli(['backup:run', '--only-db'], env, app.dir)).code).toBe(0);
     const [good] = listFiles(app.dir).filter((f) => f.endsWith('.zip'));

@@ -19,14 +19,16 @@ const ENV = {
 const EXPORT_PASSWORD = 'tenant-export-own-password-abcdef-0123456789';
 
 describe('backup:tenant-export password', () => {
-  const app = tempAppDir('nbt-export-pw-');
-  const env = { ...ENV, DB_URL: `sqlite:${join(app.dir, 'demo.sqlite')}` };
+  let app: ReturnType<typeof tempAppDir>;
+  let env: Record<string, string>;
   const exports = () => listFiles(app.dir).filter((f) => /\/tenants\/3\/[\d-]+\.zip$/.test(f));
-  afterAll(() => app.cleanup());
 
   beforeAll(async () => {
+    app = tempAppDir('nbt-export-pw-');
+    env = { ...ENV, DB_URL: `sqlite:${join(app.dir, 'demo.sqlite')}` };
     expect((await runCli(['demo:seed', '--tenants', '4', '--rows', '2'], env, app.dir)).code).toBe(0);
   });
+  afterAll(() => app?.cleanup());
 
   it('refuses --password with a value, says why and what to use, and exports nothing', async () => {
     const run = await runCli(['backup:tenant-export', '3', '--password', EXPORT_PASSWORD], env, app.dir);

@@ -1,18 +1,18 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { BackupError } from '../common/backup.error';
 import { TenantExportService } from '../tenant/tenant-export.service';
+import { EXPORT_PASSWORD_ENV, exportPassword, ExportPasswordFlags } from './export-password';
 
-interface TenantExportFlags {
+export { exportPassword } from './export-password';
+
+interface TenantExportFlags extends ExportPasswordFlags {
   disk?: string;
-  password?: string;
-  passwordEnv?: string;
   json?: boolean;
 }
 
 /**
- * `backup:tenant-export <tenantId>`. A password of the export's own comes from `--password-env
- * <VAR>` (preferred: a value on the command line is visible in `ps` and shell history) or
- * `--password`.
+ * `backup:tenant-export <tenantId>`. A password of the export's own comes from
+ * BACKUP_TENANT_EXPORT_PASSWORD, `--password-env <VAR>` or a hidden prompt (`--password`
+ * alone); never from the command line, where `ps` and the shell history would show it.
  */
 @Command({ name: 'backup:tenant-export', arguments: '<tenantId>', description: "Export one tenant's rows and files to an encrypted archive" })
 export class TenantExportCommand extends CommandRunner {
@@ -24,7 +24,7 @@ export class TenantExportCommand extends CommandRunner {
     const report = await this.exports.export({
       tenantId: params[0],
       disk: flags.disk,
-      password: exportPassword(flags),
+      password: await exportPassword(flags),
       onStep: flags.json ? () => undefined : (m) => process.stderr.write(`${m}\n`),
     });
     if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -39,7 +39,7 @@ export class TenantExportCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--password <password>', description: 'Encrypt with this password (visible in ps; prefer --password-env)' })
+  @Option({ flags: '--password [refused]', description: `Ask on the terminal for the export's own password (a value here is refused: set ${EXPORT_PASSWORD_ENV} instead)` })
   parsePassword(value: string): string {
     return value;
   }
@@ -53,18 +53,4 @@ export class TenantExportCommand extends CommandRunner {
   parseJson(): boolean {
     return true;
   }
-}
-
-/** The export's own password, if any; 32+ characters like the archive password. */
-export function exportPassword(flags: { password?: string; passwordEnv?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (flags.password && flags.passwordEnv) throw new BackupError('Both --password and --password-env were given', 'Pass one of them.');
-  let password = flags.password;
-  if (flags.passwordEnv) {
-    password = env[flags.passwordEnv];
-    if (!password) throw new BackupError(`The environment variable ${flags.passwordEnv} named by --password-env is empty or unset`, 'Export it first.');
-  }
-  if (password !== undefined && password.length < 32) {
-    throw new BackupError('The export password is shorter than 32 characters', 'Use a longer one (a random 32+ character string).');
-  }
-  return password;
 }

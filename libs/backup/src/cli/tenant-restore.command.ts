@@ -2,13 +2,13 @@ import { createInterface } from 'node:readline/promises';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { TenantRestoreService } from '../tenant/tenant-restore.service';
 import { TenantRestoreReport } from '../tenant/tenant-restore.types';
-import { exportPassword } from './tenant-export.command';
+import { EXPORT_PASSWORD_ENV, exportPassword } from './export-password';
 
 interface TenantRestoreFlags {
   fromExport?: string;
   fromBackup?: string;
   disk?: string;
-  password?: string;
+  password?: string | boolean;
   passwordEnv?: string;
   dryRun?: boolean;
   force?: boolean;
@@ -31,7 +31,7 @@ export class TenantRestoreCommand extends CommandRunner {
       fromExport: flags.fromExport,
       fromBackup: flags.fromBackup,
       disk: flags.disk,
-      password: exportPassword(flags),
+      password: await exportPassword(flags),
       dryRun: flags.dryRun,
       force: flags.force,
       noSafetyExport: flags.safetyExport === false,
@@ -58,7 +58,7 @@ export class TenantRestoreCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--password <password>', description: "The export's own password (visible in ps; prefer --password-env)" })
+  @Option({ flags: '--password [refused]', description: `Ask on the terminal for the export's own password (a value here is refused: set ${EXPORT_PASSWORD_ENV} instead)` })
   parsePassword(value: string): string {
     return value;
   }

@@ -34,6 +34,7 @@ import { RETENTION_OPTIONS } from '../retention/retention.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-definition';
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
+import { SecretFileSweeper } from '../sources/secret-file.sweeper';
 
 const notifierOptions: Provider = {
   provide: NOTIFIER_OPTIONS,
@@ -73,7 +74,7 @@ commands.forEach(exitNonZeroOnError);
  * })
  */
 @Module({
-  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, retentionOptions, ...services, ...commands],
+  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, retentionOptions, SecretFileSweeper, ...services, ...commands],
   exports: [BACKUP_OPTIONS, AUDIT_TRAIL, ...services],
 })
 export class BackupModule extends ConfigurableModuleClass {}

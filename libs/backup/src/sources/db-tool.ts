@@ -4,8 +4,9 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Redactor } from '../common/redact';
+import { toolEnv } from './tool.env';
 import { DumpFacts, DumpHandle } from './database-dumper.interface';
-import { DumpCancelledError, DumpFailedError, LoadFailedError, ToolMissingError } from './source.errors';
+import { DumpCancelledError, DumpFailedError, DumpRefusedError, LoadFailedError, ToolMissingError } from './source.errors';
 
 /** Where a tool comes from on Debian, for the "install it" hint. */
 export const DEBIAN_PACKAGES: Record<string, string> = {
@@ -56,7 +57,7 @@ export function toolVersion(bin: string, tool: string): Promise<string> {
   let version = versions.get(bin);
   if (!version) {
     version = new Promise<string>((resolve, reject) => {
-      execFile(bin, ['--version'], { timeout: 15000 }, (err, stdout) => {
+      execFile(bin, ['--version'], { timeout: 15000, env: toolEnv() }, (err, stdout) => {
         if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
           reject(new ToolMissingError(tool, DEBIAN_PACKAGES[tool] ?? tool));
         } else if (err) reject(err);
@@ -248,7 +249,11 @@ export function runToolLoad(o: ToolLoadOptions, sql: Readable): Promise<void> {
     // EPIPE when the tool stops early: its exit code and stderr tell the real story.
     child.stdin!.on('error', () => undefined);
     sql.on('error', (err) =>
-      finish(new LoadFailedError(`Reading the dump for ${o.describe} failed: ${o.redactor.redact(err.message)}`, 'Check the archive with backup:verify.')),
+      finish(
+        err instanceof DumpRefusedError
+          ? err
+          : new LoadFailedError(`Reading the dump for ${o.describe} failed: ${o.redactor.redact(err.message)}`, 'Check the archive with backup:verify.'),
+      ),
     );
     sql.pipe(child.stdin!);
     child.on('close', (code, signal) => {

@@ -6,6 +6,7 @@ import { MysqlInsertCounter } from './mysql-insert.counter';
 import { mysqlDefaultsFile, mysqlTool, mysqlWhere } from './mysql.options';
 import { ToolDumperOptions } from './postgres.dumper';
 import { SecretFile } from './secret-file';
+import { toolEnv } from './tool.env';
 
 /**
  * Dumps one MySQL or MariaDB database with mariadb-dump (or mysqldump when that is all there
@@ -30,9 +31,10 @@ export class MysqlDumper implements DatabaseDumper {
     const args: string[] = [];
     const prepare = mysqlDefaultsFile(connection, this.options.tmpDir).then((file) => {
       defaults = file;
-      // --defaults-extra-file must come first; the database name is not a secret.
+      // --defaults-file must come first: only the library's own options file is read (no
+      // ~/.my.cnf, no /etc/mysql); the database name is not a secret.
       args.push(
-        `--defaults-extra-file=${file.path}`,
+        `--defaults-file=${file.path}`,
         '--single-transaction',
         '--routines',
         '--triggers',
@@ -52,7 +54,7 @@ export class MysqlDumper implements DatabaseDumper {
         tool,
         bin,
         args,
-        env: { ...process.env, MYSQL_PWD: undefined } as NodeJS.ProcessEnv,
+        env: toolEnv(),
         describe: `${connection.driver === 'mysql' ? 'MySQL' : 'MariaDB'} database "${connection.database}" on ${mysqlWhere(connection)}`,
         where: mysqlWhere(connection),
         redactor: new Redactor([connection.password]),

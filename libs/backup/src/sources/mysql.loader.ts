@@ -4,10 +4,27 @@ import { Readable } from 'node:stream';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
 import { DatabaseLoader } from './database-loader.interface';
+import { execFile } from 'node:child_process';
 import { failureHint, runToolLoad } from './db-tool';
+import { DumpGuard } from './dump-guard';
+import { toolEnv } from './tool.env';
 import { mysqlDefaultsFile, mysqlTool, mysqlWhere } from './mysql.options';
 import { ToolDumperOptions } from './postgres.dumper';
 import { LoadFailedError } from './source.errors';
+
+const sandboxes = new Map<string, Promise<boolean>>();
+
+/** Whether the client has --sandbox (MariaDB 10.5.25, 10.6.18, 10.11.8, 11.0.6 and later). */
+function clientKnowsSandbox(bin: string): Promise<boolean> {
+  let known = sandboxes.get(bin);
+  if (!known) {
+    known = new Promise((resolve) =>
+      execFile(bin, ['--no-defaults', '--help'], { env: toolEnv(), timeout: 15000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => resolve(!err && /^\s*--sandbox\b/m.test(stdout))),
+    );
+    sandboxes.set(bin, known);
+  }
+  return known;
+}
 
 function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';
@@ -27,19 +44,25 @@ export class MysqlLoader implements DatabaseLoader {
 
   async load(connection: ConnectionInfo, sql: Readable): Promise<void> {
     const { bin, tool } = mysqlTool('client', this.options.bin);
+    const sandbox = (await clientKnowsSandbox(bin)) ? ['--sandbox'] : [];
     const defaults = await mysqlDefaultsFile(connection, this.options.tmpDir);
+    const guard = new DumpGuard('mariadb');
+    sql.on('error', (err) => guard.destroy(err));
     try {
       await runToolLoad(
         {
           tool,
           bin,
-          args: [`--defaults-extra-file=${defaults.path}`, '--batch', '--default-character-set=utf8mb4', connection.database],
-          env: { ...process.env, MYSQL_PWD: undefined } as NodeJS.ProcessEnv,
+          // --defaults-file first: only the library's own options file is read (no ~/.my.cnf).
+          // --binary-mode turns off the client's commands but \C and DELIMITER, --sandbox the
+          // ones that touch files or run programs; no --force, so the first error stops it.
+          args: [`--defaults-file=${defaults.path}`, '--batch', '--binary-mode', ...sandbox, '--default-character-set=utf8mb4', connection.database],
+          env: toolEnv(),
           describe: `database "${connection.database}" on ${mysqlWhere(connection)}`,
           where: mysqlWhere(connection),
           redactor: new Redactor([connection.password]),
         },
-        sql,
+        sql.pipe(guard),
       );
     } finally {
       await defaults.remove();

@@ -25,9 +25,9 @@ export function mysqlDefaultsContent(c: ConnectionInfo): string {
 }
 
 /**
- * Writes the 0600 `--defaults-extra-file` in its own 0700 directory. The password reaches the
- * tool only this way: never through argv (visible in `ps`) or MYSQL_PWD (deprecated, visible
- * in /proc/<pid>/environ).
+ * Writes the 0600 `--defaults-file` (the only option file the tool then reads) in its own 0700
+ * directory. The password reaches the tool only this way: never through argv (visible in `ps`)
+ * or MYSQL_PWD (deprecated, visible in /proc/<pid>/environ).
  */
 export function mysqlDefaultsFile(c: ConnectionInfo, parentDir?: string): Promise<SecretFile> {
   return SecretFile.create('my.cnf', mysqlDefaultsContent(c), parentDir);

@@ -1,5 +1,6 @@
 import { ConnectionInfo } from './connection-info';
 import { SecretFile } from './secret-file';
+import { toolEnv } from './tool.env';
 
 /** Where a PostgreSQL connection points, for messages ("127.0.0.1:5432"); never the password. */
 export function pgWhere(c: ConnectionInfo): string {
@@ -12,21 +13,21 @@ export function pgPassfileLine(password: string): string {
 }
 
 /**
- * Environment for psql / pg_dump. Everything about the connection goes through libpq's PG*
- * variables, and the password through a 0600 passfile (PGPASSFILE) rather than PGPASSWORD, so
- * it is neither on the command line nor in the child's environment.
+ * Environment for psql / pg_dump: the allow-list of toolEnv (no PG* variable of the app's own
+ * environment either) plus libpq's PG* variables for the connection. The password goes through
+ * a 0600 passfile (PGPASSFILE) rather than PGPASSWORD, so it is neither on the command line nor
+ * in the child's environment.
  */
 export function pgEnv(c: ConnectionInfo, database: string, passfile?: SecretFile): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('PG')) delete env[key];
-  if (c.host) env.PGHOST = c.host;
-  if (c.port) env.PGPORT = String(c.port);
-  if (c.username) env.PGUSER = c.username;
-  env.PGDATABASE = database;
-  env.PGCONNECT_TIMEOUT = '15';
-  env.PGAPPNAME = 'nest-backup';
-  if (passfile) env.PGPASSFILE = passfile.path;
-  return env;
+  return toolEnv({
+    PGHOST: c.host,
+    PGPORT: c.port ? String(c.port) : undefined,
+    PGUSER: c.username,
+    PGDATABASE: database,
+    PGCONNECT_TIMEOUT: '15',
+    PGAPPNAME: 'nest-backup',
+    PGPASSFILE: passfile?.path,
+  });
 }
 
 export async function pgPassfile(c: ConnectionInfo, parentDir?: string): Promise<SecretFile | undefined> {

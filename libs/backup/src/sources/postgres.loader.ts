@@ -1,22 +1,37 @@
 import type { Client } from 'pg';
 import { loadPg } from '../common/optional-driver';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
 import { DatabaseLoader } from './database-loader.interface';
-import { failureHint, findOnPath, runToolLoad } from './db-tool';
+import { failureHint, findOnPath, runToolLoad, toolVersion } from './db-tool';
+import { DumpGuard } from './dump-guard';
 import { pgEnv, pgPassfile, pgWhere } from './postgres.env';
 import { PgCopyCounter, qualifiedTableName } from './pg-copy.counter';
 import { ToolDumperOptions } from './postgres.dumper';
 import { LoadFailedError } from './source.errors';
+
+/** psql's `\restrict` came with 13.22, 14.19, 15.14, 16.10 and 17.6 (August 2025). */
+async function psqlKnowsRestrict(bin: string): Promise<boolean> {
+  const version = await toolVersion(bin, 'psql').catch(() => '');
+  const m = /(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  const since: Record<number, number> = { 13: 22, 14: 19, 15: 14, 16: 10, 17: 6 };
+  return major >= 18 || (since[major] !== undefined && minor >= since[major]);
+}
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**
- * Loads a plain pg_dump with `psql -v ON_ERROR_STOP=1 --single-transaction`: the first error
- * stops it and nothing is committed. Administrative queries go through the `pg` driver, which
+ * Loads a plain pg_dump with `psql -X -v ON_ERROR_STOP=1 --single-transaction`: no ~/.psqlrc,
+ * the first error stops it and nothing is committed. The dump is SQL only: a DumpGuard refuses
+ * any psql meta-command in it before psql sees it, and a psql that knows `\restrict` (15.14+,
+ * 16.10+, 17.6+) is put in its restricted mode with a key of this run's, so psql itself runs no
+ * meta-command of the dump either. Administrative queries go through the `pg` driver, which
  * sends the password over the protocol, never on a command line.
  */
 export class PostgresLoader implements DatabaseLoader {
@@ -33,17 +48,21 @@ export class PostgresLoader implements DatabaseLoader {
    * that costs seconds). Resolves with nothing when tags and blocks do not pair up one to one.
    */
   async load(connection: ConnectionInfo, sql: Readable): Promise<Record<string, number> | void> {
+    const bin = this.options.bin ?? findOnPath(['psql']) ?? 'psql';
+    const restrict = (await psqlKnowsRestrict(bin)) ? ['-c', `\\restrict ${randomBytes(24).toString('hex')}`] : [];
     const passfile = await pgPassfile(connection, this.options.tmpDir);
+    const guard = new DumpGuard('psql');
     const counter = new PgCopyCounter();
     const tags: number[] = [];
     try {
-      sql.on('error', (err) => counter.destroy(err));
+      sql.on('error', (err) => guard.destroy(err));
+      guard.on('error', (err) => counter.destroy(err));
       await runToolLoad(
         {
           tool: 'psql',
-          bin: this.options.bin ?? findOnPath(['psql']) ?? 'psql',
+          bin,
           // Not -q: the command tags (`COPY 42`) are what the row check reads.
-          args: ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-'],
+          args: ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', ...restrict, '-f', '-'],
           env: pgEnv(connection, connection.database, passfile),
           describe: `PostgreSQL database "${connection.database}" on ${pgWhere(connection)}`,
           where: pgWhere(connection),
@@ -53,7 +72,7 @@ export class PostgresLoader implements DatabaseLoader {
             if (tag) tags.push(Number(tag[1]));
           },
         },
-        sql.pipe(counter),
+        sql.pipe(guard).pipe(counter),
       );
     } finally {
       await passfile?.remove();

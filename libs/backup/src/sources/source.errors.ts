@@ -47,3 +47,17 @@ export class DumpCancelledError extends BackupError {
     super(`The database dump was cancelled${reason ? `: ${reason}` : ''}.`);
   }
 }
+
+/**
+ * A dump held something other than SQL for the server: a client-side command (a psql
+ * meta-command, a mariadb client command, SQLite's ATTACH, a dot-command, ...). Nothing of it
+ * ran: the load stopped before that line reached the client.
+ */
+export class DumpRefusedError extends LoadFailedError {
+  constructor(message: string) {
+    super(
+      message.charAt(0).toUpperCase() + message.slice(1),
+      'Nothing of that line was run and no database was changed. Restore only archives this library made, and find out who could write to where this one came from.',
+    );
+  }
+}

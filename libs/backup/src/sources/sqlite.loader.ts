@@ -11,11 +11,18 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
 import { DatabaseLoader } from './database-loader.interface';
+import { checkSqliteStatement } from './dump-guard';
 import { LoadFailedError } from './source.errors';
 import { quoteIdent } from './sqlite-sql.writer';
 import { SqliteStatementSplitter } from './sqlite-statement.splitter';
 
 const BATCH_CHARS = 1024 * 1024;
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
 
 /**
  * Restores a SQLite file by executing the dump's statements into a new temp file beside the
@@ -37,17 +44,24 @@ export class SqliteLoader implements DatabaseLoader {
       const splitter = new SqliteStatementSplitter();
       const decoder = new StringDecoder('utf8');
       let batch = '';
+      let line = 1;
+      // Every statement is judged before it joins a batch: a dump is data (see checkSqliteStatement).
+      const judged = (stmt: string): string => {
+        checkSqliteStatement(stmt, line);
+        line += countNewlines(stmt);
+        return stmt;
+      };
       for await (const chunk of sql) {
         for (const stmt of splitter.push(typeof chunk === 'string' ? chunk : decoder.write(chunk))) {
-          batch += stmt + '\n';
+          batch += judged(stmt) + '\n';
           if (batch.length >= BATCH_CHARS) {
             db.exec(batch);
             batch = '';
           }
         }
       }
-      for (const stmt of splitter.push(decoder.end())) batch += stmt + '\n';
-      if (splitter.rest().trim()) batch += splitter.rest();
+      for (const stmt of splitter.push(decoder.end())) batch += judged(stmt) + '\n';
+      if (splitter.rest().trim()) batch += judged(splitter.rest());
       if (batch) db.exec(batch);
       if (db.inTransaction) throw new Error('the dump ended inside an open transaction (truncated?)');
       db.close();

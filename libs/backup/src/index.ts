@@ -1,136 +1,173 @@
-// The public API of nest-backup. Everything not re-exported here is internal.
-export * from './common/backup.error';
-export * from './common/redact';
-export * from './events/backup.events';
-export * from './config/backup-options.interface';
-export * from './config/backup-config.error';
-export * from './config/env.config';
-export * from './config/config-service.factory';
-export * from './module/backup.module';
-export * from './module/destination.registry';
-export * from './module/connection.resolver';
-export * from './backup/backup.service';
-export * from './backup/backup-run.types';
-export * from './backup/backup-key';
-export * from './backup/backup.constants';
-export * from './sources/connection-info';
-export * from './sources/database-dumper.interface';
-export * from './destinations/destination.interface';
-export * from './retention/retention.types';
-export * from './retention/retention.constants';
-export * from './retention/retention.error';
-export * from './retention/retention.policy';
-export { validateRetentionOptions } from './retention/retention.plan';
-export * from './retention/backup-key';
-export * from './listing/size.format';
-export * from './listing/age.format';
-export * from './listing/table.render';
-export * from './listing/listing.error';
-export * from './notify/notify.constants';
-export * from './notify/notification-channel.interface';
-export * from './notify/notify.errors';
-export * from './notify/message.builder';
-export * from './notify/notifier.service';
-export * from './notify/notification.listener';
-export { channelsFromEnv, notifierOptionsFromEnv } from './notify/notify.config';
-export type { NotifyEnvConfig, ChannelsFromEnvOptions } from './notify/notify.config';
-export * from './notify/webhook.signature';
-export * from './notify/channels/mail.channel';
-export * from './notify/channels/slack.channel';
-export * from './notify/channels/discord.channel';
-export * from './notify/channels/webhook.channel';
-export * from './destinations/destination.errors';
-export * from './destinations/local.destination';
-export * from './destinations/s3.destination';
-export * from './destinations/fan-out';
-export * from './destinations/destination.factory';
-export * from './cli/cli.logger';
-export * from './restore/restore.service';
-export * from './restore/restore.types';
-export * from './restore/restore.errors';
-export { ArchiveBindingError } from './restore/archive.binding';
-export { BackupLocator } from './restore/backup.locator';
-export type { LocatedBackup } from './restore/backup.locator';
-export * from './verify/verify.service';
-export * from './verify/verify.events';
-export * from './catalog/backup-entry';
-export { BackupCatalog } from './catalog/backup.catalog';
-export * from './cleanup/cleanup.types';
-export { CleanupService } from './cleanup/cleanup.service';
-export * from './health/health-check.interface';
-export * from './health/health.constants';
-export * from './health/health.types';
-export * from './health/health.errors';
-export * from './health/health.monitor';
-export * from './health/checks/reachable.check';
-export * from './health/checks/max-age.check';
-export * from './health/checks/max-storage.check';
-export * from './cli/list.command';
-export * from './cli/clean.command';
-export * from './cli/monitor.command';
-export * from './cli/run.command';
-export * from './sources/source.errors';
-export * from './sources/database-loader.interface';
-export * from './sources/dumper.registry';
-export * from './sources/connection-from-typeorm';
-export { selectFiles, archivePathFor } from './sources/file-selection';
-export type { SelectedFile, UnreadableFile } from './sources/file-selection';
-export { PostgresDumper } from './sources/postgres.dumper';
-export type { ToolDumperOptions } from './sources/postgres.dumper';
-export { MysqlDumper } from './sources/mysql.dumper';
-export { SqliteDumper } from './sources/sqlite.dumper';
-export { PostgresLoader } from './sources/postgres.loader';
-export { MysqlLoader } from './sources/mysql.loader';
-export { SqliteLoader } from './sources/sqlite.loader';
-export * from './archive';
-// schedules, locks, retries
-export * from './backup/retry';
-export * from './lock/backup-lock.interface';
-export * from './lock/lock.errors';
-export * from './lock/postgres.lock';
-export * from './lock/mysql.lock';
-export * from './lock/file.lock';
-export * from './lock/lock.factory';
-export * from './lock/job.lock';
-export * from './schedule/backup.scheduler';
-export * from './schedule/schedule.errors';
+// The public API of nest-backup: what the README documents, nothing else. Everything not
+// re-exported here is internal and may change without notice. The surface is recorded in
+// libs/backup/etc/nest-backup.api.md (API Extractor); a change to it is a visible decision
+// (`npm run api:update`), checked by test/packaging/api-report.e2e.ts.
+
+// The module and its configuration
+export { BackupModule } from './module/backup.module';
 export type { BackupModuleExtras } from './module/backup.module-definition';
-export * from './restore/database-swapper.interface';
-export { PostgresSwapper } from './restore/postgres.swapper';
-export { MysqlSwapper } from './restore/mysql.swapper';
-export * from './tenant/tenant.errors';
-export type { TenantOptions } from './tenant/tenant.options';
-export { DEFAULT_TENANT_COLUMN } from './tenant/tenant.options';
-export { buildTenantScope } from './tenant/tenant.scope';
-export type { TenantScope, ScopedTable, Placement, TenantKey } from './tenant/tenant.scope';
-export { tableModelsFromTypeOrm } from './tenant/table.model';
-export type { TableModel } from './tenant/table.model';
-export { parseTenantId } from './tenant/tenant-id';
+export { BACKUP_OPTIONS } from './backup/backup.constants';
+export type {
+  ArchiveOptions,
+  AttemptSettings,
+  BackupModuleOptions,
+  FileSelectionOptions,
+  LocalDiskOptions,
+  MonitorSettings,
+  RetentionSettings,
+  S3DiskOptions,
+  ScheduleSettings,
+} from './config/backup-options.interface';
+export { BACKUP_ENV_KEYS, backupOptionsFromEnv } from './config/env.config';
+export type { Env } from './config/env.config';
+export { backupOptionsFromConfig } from './config/config-service.factory';
+export { CliLogger } from './cli/cli.logger';
+
+// Injectable services, their requests and reports
+export { BackupService } from './backup/backup.service';
+export type { DestinationOutcome, RunReport, RunRequest } from './backup/backup-run.types';
+export { RetentionPolicy } from './retention/retention.policy';
+export { DEFAULT_RETENTION, RETENTION_OPTIONS } from './retention/retention.constants';
+export type { RetentionCandidate, RetentionOptions, RetentionPlan } from './retention/retention.types';
+export { CleanupService } from './cleanup/cleanup.service';
+export type { CleanupDeleteFailure, CleanupDeletion, CleanupReport, CleanupRequest, DestinationCleanup } from './cleanup/cleanup.types';
+export { BackupCatalog } from './catalog/backup.catalog';
+export type { BackupEntry, CatalogFolder, CatalogListing, CatalogSummary, StrangerEntry } from './catalog/backup-entry';
+export { HealthMonitor } from './health/health.monitor';
+export type { DestinationHealth, HealthReport, HealthRequest, MonitorRequest } from './health/health.types';
+export { Notifier } from './notify/notifier.service';
+export type { ChannelReport, EventClass, NotificationRoutes, NotifierOptions, NotifyReport } from './notify/notifier.service';
+export { RestoreService } from './restore/restore.service';
+export type {
+  ConfirmationQuestion,
+  DatabaseRestorePlan,
+  DatabaseRestoreResult,
+  FilesRestorePlan,
+  RestoreReport,
+  RestoreRequest,
+  TableCheck,
+} from './restore/restore.types';
+export { VerifyService } from './verify/verify.service';
+export type { BackupVerification, TestRestoreResult, VerifyRequest, VerifyResult, VerifyTableCount } from './verify/verify.events';
 export { TenantScopeService } from './tenant/tenant-scope.service';
 export { TenantExportService } from './tenant/tenant-export.service';
 export { TenantRestoreService } from './tenant/tenant-restore.service';
-export type { TenantExportRequest, TenantExportReport, TenantExportFacts } from './tenant/tenant-export.types';
-export type { TenantRestoreRequest, TenantRestoreReport, TenantTablePlan } from './tenant/tenant-restore.types';
-export { TenantsCommand } from './cli/tenants.command';
-export { TenantExportCommand } from './cli/tenant-export.command';
-export { TenantRestoreCommand } from './cli/tenant-restore.command';
-export { AuditTrail, who } from './audit/audit.trail';
+export type { TenantExportFacts, TenantExportReport, TenantExportRequest } from './tenant/tenant-export.types';
+export type { TenantRestoreReport, TenantRestoreRequest, TenantTablePlan } from './tenant/tenant-restore.types';
+export type { EachTenantReport, EachTenantRequest, TenantRunResult } from './tenant/each-tenant';
+export type { Placement, ScopedTable, TenantKey, TenantScope } from './tenant/tenant.scope';
+export type { TenantOptions } from './tenant/tenant.options';
+export { AuditTrail } from './audit/audit.trail';
 export type { RecordResult } from './audit/audit.trail';
-export { AUDIT_TRAIL, audited } from './audit/audit.hook';
-export type { AuditRecorder, AuditContext } from './audit/audit.hook';
-export * from './audit/audit.types';
+export { ComplianceReporter } from './audit/compliance.reporter';
+export type { ComplianceReport, DestinationCompliance, ReportedFailure, Verdict } from './audit/compliance.report';
+export type { AuditEntry, AuditFacts, AuditMode, AuditOperation, AuditOutcome, AuditRecord, AuditSettings } from './audit/audit.types';
+export { BackupScheduler } from './schedule/backup.scheduler';
+export type { LockedJob } from './lock/job.lock';
+
+// Events (@nestjs/event-emitter)
+export { BackupEvents } from './events/backup.events';
+export type {
+  BackupEventMeta,
+  BackupEventName,
+  EventBase,
+  BackupEventPayloads,
+  BackupFailedEvent,
+  BackupSucceededEvent,
+  CleanupFailedEvent,
+  CleanupSucceededEvent,
+  HealthCheckFailure,
+  HealthyBackupFoundEvent,
+  UnhealthyBackupFoundEvent,
+} from './events/backup.events';
+export { VerifyEvents } from './verify/verify.events';
+export type { VerifyFailedEvent, VerifySucceededEvent } from './verify/verify.events';
+
+// Extension points and the shipped implementations beside them
+export type { BackupDestination, DestinationUpload, StoredObject, UploadOptions } from './destinations/destination.interface';
+export { LocalDestination } from './destinations/local.destination';
+export type { LocalDestinationOptions } from './destinations/local.destination';
+export { S3Destination } from './destinations/s3.destination';
+export type { S3ChecksumMode, S3DestinationOptions } from './destinations/s3.destination';
+export type { HealthCheck, HealthCheckContext } from './health/health-check.interface';
+export { BACKUP_HEALTH_CHECKS } from './health/health.constants';
+export { FutureDatedCheck } from './health/checks/future-dated.check';
+export { MaxAgeCheck } from './health/checks/max-age.check';
+export { MaxStorageCheck } from './health/checks/max-storage.check';
+export { ReachableCheck } from './health/checks/reachable.check';
+export type { NotificationChannel, NotificationField, NotificationLevel, NotificationMessage, SendOptions } from './notify/notification-channel.interface';
+export { MailChannel } from './notify/channels/mail.channel';
+export type { MailChannelOptions } from './notify/channels/mail.channel';
+export { SlackChannel } from './notify/channels/slack.channel';
+export type { SlackChannelOptions } from './notify/channels/slack.channel';
+export { DiscordChannel } from './notify/channels/discord.channel';
+export type { DiscordChannelOptions } from './notify/channels/discord.channel';
+export { WebhookChannel } from './notify/channels/webhook.channel';
+export type { WebhookChannelOptions } from './notify/channels/webhook.channel';
+export { EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody, verifyWebhookSignature } from './notify/webhook.signature';
+export type { DatabaseDumper, DumpFacts, DumpHandle } from './sources/database-dumper.interface';
+export type { DatabaseLoader } from './sources/database-loader.interface';
+export type { ConnectionInfo, DatabaseDriver } from './sources/connection-info';
+export type { BackupLock } from './lock/backup-lock.interface';
+export { BACKUP_LOCK } from './lock/backup-lock.interface';
+export { SessionLock } from './lock/session.lock';
+export { FileLock } from './lock/file.lock';
+export { MysqlNamedLock } from './lock/mysql.lock';
+export { PostgresAdvisoryLock } from './lock/postgres.lock';
 export type { AuditStore } from './audit/audit-store.interface';
 export { JsonlAuditStore } from './audit/jsonl.audit-store';
 export { TypeOrmAuditStore } from './audit/typeorm.audit-store';
+export type { AuditDataSource } from './audit/typeorm.audit-store';
 export { backupAuditLogEntity } from './audit/audit-log.schema';
 export type { BackupAuditLogRow } from './audit/audit-log.schema';
 export { BackupAuditLogMigration } from './audit/audit-log.migration';
-export { AUDIT_TABLE } from './audit/audit-log.table';
-export * from './audit/audit.errors';
-export { auditSettingsOf } from './audit/audit.settings';
-export { ComplianceReporter, parseSince } from './audit/compliance.reporter';
-export { buildComplianceReport } from './audit/compliance.report';
-export type { ComplianceReport, DestinationCompliance, ReportedFailure, Verdict } from './audit/compliance.report';
-export { renderComplianceMarkdown } from './audit/compliance.markdown';
-export { ReportCommand } from './cli/report.command';
-export type { EachTenantRequest, EachTenantReport, TenantRunResult } from './tenant/each-tenant';
+
+// Errors a host may catch: every one carries an operator hint and never a secret
+export { BackupError } from './common/backup.error';
+export { BackupConfigError } from './config/backup-config.error';
+export {
+  CorruptArchiveError,
+  NotAZipError,
+  PasswordRequiredError,
+  TruncatedArchiveError,
+  UnauthenticatedArchiveError,
+  UnsafeEntryNameError,
+  UnsupportedArchiveError,
+  WrongPasswordError,
+} from './archive/archive.errors';
+export {
+  ArchiveVerificationError,
+  BackupNotFoundError,
+  DatabaseSwapError,
+  RestoreFailedError,
+  RestoreNotConfirmedError,
+  RestoreRequestError,
+  RowCountMismatchError,
+  SafetyBackupFailedError,
+} from './restore/restore.errors';
+export { ArchiveBindingError } from './restore/archive.binding';
+export { DumpCancelledError, DumpFailedError, DumpRefusedError, InvalidConnectionError, LoadFailedError, ToolMissingError } from './sources/source.errors';
+export {
+  AllDestinationsFailedError,
+  DestinationUnreachableError,
+  InvalidKeyError,
+  ObjectNotFoundError,
+  UploadFailedError,
+  UploadSizeMismatchError,
+} from './destinations/destination.errors';
+export { LockUnavailableError } from './lock/lock.errors';
+export { HealthCheckConfigError } from './health/health.errors';
+export { ChannelDeliveryError, NotifyConfigError } from './notify/notify.errors';
+export { RetentionConfigError } from './retention/retention.error';
+export { ScheduleConfigError } from './schedule/schedule.errors';
+export {
+  InvalidTenantIdError,
+  TenantConfigError,
+  TenantExportFailedError,
+  TenantExportMismatchError,
+  TenantRestoreFailedError,
+  TenantRestoreNotConfirmedError,
+  TenantSchemaChangedError,
+  UnknownTenantError,
+} from './tenant/tenant.errors';
+export { AuditStoreError, AuditTableMissingError, ReportRequestError } from './audit/audit.errors';

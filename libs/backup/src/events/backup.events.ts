@@ -14,7 +14,7 @@ export const BackupEvents = {
 
 export type BackupEventName = (typeof BackupEvents)[keyof typeof BackupEvents];
 
-interface EventBase {
+export interface EventBase {
   /** BACKUP_NAME: the application's backup name. */
   appName: string;
   /** Disk name ("local", "s3", ...); undefined when the failure happened before any destination. */

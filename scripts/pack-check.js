@@ -79,6 +79,8 @@ require('reflect-metadata');
 const { Module } = require('@nestjs/common');
 const { CommandFactory } = require('nest-commander');
 const { BackupModule, backupOptionsFromEnv, CliLogger } = require('nest-backup');
+// The terminus indicator's own entry point resolves from CommonJS too (exports map).
+if (typeof require('nest-backup/terminus').BackupHealthIndicator !== 'function') throw new Error('nest-backup/terminus has no BackupHealthIndicator');
 
 class HostModule {}
 Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env))] })(HostModule);

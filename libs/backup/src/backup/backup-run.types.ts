@@ -10,6 +10,11 @@ export interface RunRequest {
   onlyToDisk?: string;
   /** File name (".zip" appended when missing) instead of the dated one. */
   filename?: string;
+  /**
+   * Exactly these files (absolute or relative to the app root) instead of BACKUP_INCLUDE /
+   * BACKUP_EXCLUDE: the files a restore is about to overwrite, for its safety backup.
+   */
+  files?: string[];
   /** Extra exclude paths/globs for this run. */
   exclude?: string[];
   disableNotifications?: boolean;

@@ -113,8 +113,10 @@ export class RestoreService {
       report.databases = [];
       // Which live databases to save is decided now: staging may create a missing target.
       const toSave = await this.databasesToSave(plan, request);
+      // The files the restore overwrites go into the same safety backup as the databases.
+      const filesToSave = request.noSafetyBackup ? [] : (plan.files?.list.filter((f) => f.overwrites).map((f) => f.target) ?? []);
       const takeSafetyBackup = async () => {
-        report.safetyBackup = await this.safetyBackup(toSave, disk, step);
+        report.safetyBackup = await this.safetyBackup(toSave, filesToSave, disk, step);
       };
       try {
         await this.restoreDatabases(zip, plan, request, step, report.databases, takeSafetyBackup);
@@ -278,13 +280,23 @@ export class RestoreService {
   }
 
   /** A backup of the live databases about to be replaced, on the disk the restore reads from. */
-  private async safetyBackup(names: string[], disk: BackupDestination, step: (m: string) => void): Promise<string | undefined> {
-    if (names.length === 0) return undefined;
-    step(`Taking a safety backup of ${names.join(', ')} first...`);
+  private async safetyBackup(names: string[], files: string[], disk: BackupDestination, step: (m: string) => void): Promise<string | undefined> {
+    if (names.length === 0 && files.length === 0) return undefined;
+    step(`Taking a safety backup of ${[...names, ...(files.length ? [`${files.length} file(s) the restore overwrites`] : [])].join(', ')} first...`);
     const filename = backupFileName(new Date(), 'pre-restore-');
-    const report = await this.backups.run({ onlyDb: true, dbNames: names, filename, onlyToDisk: disk.name, disableNotifications: true });
-    if (!report.ok) {
-      const why = report.error ?? report.destinations.map((d) => d.error).filter(Boolean).join('; ');
+    const report = await this.backups.run({
+      onlyDb: files.length === 0,
+      onlyFiles: names.length === 0,
+      dbNames: names,
+      files,
+      filename,
+      onlyToDisk: disk.name,
+      disableNotifications: true,
+    });
+    // A file that could not be read is not in the safety backup: overwriting it would lose it.
+    const unsaved = report.unreadableFiles.map((f) => `${f.path} (${f.error})`);
+    if (!report.ok || unsaved.length) {
+      const why = report.error ?? (report.destinations.map((d) => d.error).filter(Boolean).join('; ') || `cannot read ${unsaved.join(', ')}`);
       throw new SafetyBackupFailedError(
         `The safety backup before the restore failed: ${why}; nothing was changed`,
         'Fix the cause and run again, or pass --no-safety-backup if the current data may be lost.',

@@ -16,7 +16,7 @@ import { destinationSource } from '../restore/destination.source';
 import { archivedDumps, ArchivedDump } from '../restore/dump.matcher';
 import { RestoreRequestError } from '../restore/restore.errors';
 import { compareRowCounts } from '../restore/row-count.check';
-import { createScratch } from './scratch.database';
+import { createScratch, removeDeadScratches } from './scratch.database';
 import { BackupVerification, TestRestoreResult, VerifyEvents, VerifyRequest, VerifyResult } from './verify.events';
 import { audited, AUDIT_TRAIL, AuditRecorder, verifyFacts } from '../audit/audit.hook';
 
@@ -60,6 +60,7 @@ export class VerifyService {
       ? await locator.list(disk)
       : [request.name ? await locator.find(disk, request.name) : await locator.latest(disk)];
     if (targets.length === 0) await locator.latest(disk); // throws the "no backups" error
+    if (request.testRestore) await this.removeDeadScratches();
     const backups: BackupVerification[] = [];
     for (const backup of targets) {
       const result = await this.verifyOne(disk, backup, !!request.testRestore);
@@ -151,6 +152,20 @@ export class VerifyService {
     }
     result.durationMs = Date.now() - started;
     return result;
+  }
+
+  /** Scratch databases of verifies and tenant restores that were killed: dropped, and said. */
+  private async removeDeadScratches(): Promise<void> {
+    for (const name of this.options.databases) {
+      try {
+        const server = this.connections.resolveOne(name);
+        for (const dropped of await removeDeadScratches(server)) {
+          this.logger.warn(`Removed scratch database "${dropped}", left by an interrupted verify or tenant restore`);
+        }
+      } catch (err) {
+        this.logger.warn(`Could not look for scratch databases left by interrupted verifies: ${this.redactor.redact(firstLine(err instanceof Error ? err.message : String(err)))}`);
+      }
+    }
   }
 
   /** A configured connection on a server of the dump's driver (SQLite needs none). */

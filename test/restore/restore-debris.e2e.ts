@@ -5,7 +5,7 @@
  * message that says what is live, an audit record and exit 143; and `backup:run` started
  * during a restore is refused by the cluster lock.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { advisoryLockId } from '../../libs/backup/src/lock/lock-key';
@@ -171,6 +171,7 @@ describe('stopped restores and verifies: debris removed by the next one, signals
     // A row the backup does not hold: a restore that changed anything live would remove it.
     await runSql(db.connection, "INSERT INTO bulk VALUES (0, 'added after the backup')");
     const live = await runSql(db.connection, 'SELECT count(*)::int AS n FROM bulk');
+    const recordsBefore = auditRecords(auditFile).filter((r) => r.operation === 'restore').length;
     const p = start(['backup:restore', '--latest', '--only-db', '--force']);
     expect(await waitForDatabase(`${db.connection.database}_restore_%`)).toHaveLength(1);
     p.child.kill('SIGTERM');
@@ -179,7 +180,9 @@ describe('stopped restores and verifies: debris removed by the next one, signals
     expect(p.out).toMatch(/Restore interrupted by SIGTERM; nothing live was changed/);
     expect(await databasesLike(`${db.connection.database}_restore_%`)).toEqual([]);
     expect(await runSql(db.connection, 'SELECT count(*)::int AS n FROM bulk')).toEqual(live);
-    const last = auditRecords(auditFile).filter((r) => r.operation === 'restore').pop();
+    const records = auditRecords(auditFile).filter((r) => r.operation === 'restore');
+    expect(records).toHaveLength(recordsBefore + 1); // one record, not also the failure the clean-up caused
+    const last = records.pop();
     expect(last).toMatchObject({ operation: 'restore', outcome: 'failure' });
     expect(String(last?.error)).toMatch(/Interrupted by SIGTERM; nothing live was changed/);
   }, 300_000);
@@ -197,6 +200,29 @@ describe('stopped restores and verifies: debris removed by the next one, signals
     expect(last).toMatchObject({ operation: 'verify', outcome: 'failure' });
     expect(String(last?.error)).toMatch(/Interrupted by SIGTERM/);
   }, 300_000);
+
+  it('a restore in place of the PostgreSQL database keeps the lock after its swap ends the lock\'s session', async () => {
+    // The swap ends every session on the live database, the lock's too; the files come after it.
+    writeRandomFile(join(app.dir, 'storage/app/bigger.bin'), 250 * 1024 * 1024);
+    try {
+      const run = await runCli(['backup:run'], env, app.dir, 300_000);
+      expect(run.code).toBe(0);
+      const p = start(['backup:restore', '--latest', '--force', '--no-safety-backup']);
+      await p.waitFor(() => /was taken again after its connection ended/.test(p.out) && /Writing \d+ file/.test(p.out), 'the lock taken again and the files being written', 240_000);
+      p.child.kill('SIGSTOP');
+      try {
+        expect(p.child.exitCode).toBeNull(); // still writing its files
+        const during = await runCli(['backup:run'], env, app.dir);
+        expect(during.code).toBe(75);
+      } finally {
+        p.child.kill('SIGCONT');
+      }
+      expect((await p.exited).code).toBe(0);
+      expect(p.out).not.toMatch(/could not be taken again/);
+    } finally {
+      rmSync(join(app.dir, 'storage/app/bigger.bin'), { force: true });
+    }
+  }, 600_000);
 
   it('backup:run started during a restore is refused by the lock (exit 75); the restore finishes', async () => {
     const p = start(['backup:restore', '--latest', '--only-files', '--force', '--no-safety-backup']);

@@ -1,6 +1,6 @@
 import { Inject, Logger, Optional } from '@nestjs/common';
 import { AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
-import { scratchesInUse } from '../verify/scratch.database';
+import { scratchesInUse, verifyInterruption } from '../verify/scratch.database';
 import { exitOnSignals, StopSignal } from './signals';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { VerifyResult } from '../verify/verify.events';
@@ -56,6 +56,7 @@ export class VerifyCommand extends CommandRunner {
 
   /** SIGTERM/SIGINT: a verify changes no live data; its scratch databases are dropped, the stop audited. */
   private async interrupted(sig: StopSignal, startedAt: Date, backupName: string | null, disk: string | null): Promise<void> {
+    verifyInterruption.by = sig;
     const scratches = [...scratchesInUse];
     const state = `no live data is changed by a verify${scratches.length ? '; dropping its scratch database(s)' : ''}.`;
     process.stderr.write(`\nVerify interrupted by ${sig}; ${state}\n`);

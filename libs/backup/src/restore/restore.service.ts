@@ -52,7 +52,9 @@ export class RestoreService {
   ) {}
 
   async restore(request: RestoreRequest): Promise<RestoreReport> {
-    return audited(this.audit, 'restore', () => this.restoreNow(request), restoreFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
+    // Once a signal handler took over (it reports, audits and exits), the failure it causes here is only its echo.
+    const run = () => this.restoreNow(request).catch((err) => (this.progress.stopped ? new Promise<never>(() => undefined) : Promise.reject(err)));
+    return audited(this.audit, 'restore', run, restoreFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
   }
 
   private async restoreNow(request: RestoreRequest): Promise<RestoreReport> {

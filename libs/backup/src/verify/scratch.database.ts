@@ -27,6 +27,9 @@ function scratchBase(database: string): string {
 const ownerKey = (name: string) => `scratch-database:${name}`;
 const SIX_HOURS = 6 * 3600_000;
 
+/** Set by a signal handler that reports, audits and exits: the verify under way then never reports itself. */
+export const verifyInterruption: { by?: string } = {};
+
 /** Scratch databases of this process not dropped yet: dropped when it is stopped by a signal. */
 export const scratchesInUse = new Set<ScratchDatabase>();
 

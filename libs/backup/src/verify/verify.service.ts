@@ -16,7 +16,7 @@ import { destinationSource } from '../restore/destination.source';
 import { archivedDumps, ArchivedDump } from '../restore/dump.matcher';
 import { RestoreRequestError } from '../restore/restore.errors';
 import { compareRowCounts } from '../restore/row-count.check';
-import { createScratch, removeDeadScratches } from './scratch.database';
+import { createScratch, removeDeadScratches, verifyInterruption } from './scratch.database';
 import { BackupVerification, TestRestoreResult, VerifyEvents, VerifyRequest, VerifyResult } from './verify.events';
 import { audited, AUDIT_TRAIL, AuditRecorder, verifyFacts } from '../audit/audit.hook';
 
@@ -47,7 +47,8 @@ export class VerifyService {
   }
 
   async verify(request: VerifyRequest = {}): Promise<VerifyResult> {
-    return audited(this.audit, 'verify', () => this.verifyAll(request), verifyFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
+    const run = () => this.verifyAll(request).finally(() => (verifyInterruption.by ? new Promise<never>(() => undefined) : undefined));
+    return audited(this.audit, 'verify', run, verifyFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
   }
 
   private async verifyAll(request: VerifyRequest): Promise<VerifyResult> {

@@ -48,6 +48,8 @@ export * from './cli/cli.logger';
 export * from './restore/restore.service';
 export * from './restore/restore.types';
 export * from './restore/restore.errors';
+export { FileConflictError } from './restore/files.plan';
+export type { FileConflict } from './restore/files.plan';
 export { BackupLocator } from './restore/backup.locator';
 export type { LocatedBackup } from './restore/backup.locator';
 export * from './verify/verify.service';

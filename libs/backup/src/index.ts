@@ -146,6 +146,7 @@ export {
   SafetyBackupFailedError,
 } from './restore/restore.errors';
 export { ArchiveBindingError } from './restore/archive.binding';
+export { FileConflictError } from './restore/files.plan';
 export { DumpCancelledError, DumpFailedError, DumpRefusedError, InvalidConnectionError, LoadFailedError, ToolMissingError } from './sources/source.errors';
 export {
   AllDestinationsFailedError,

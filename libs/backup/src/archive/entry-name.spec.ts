@@ -1,5 +1,5 @@
 import { UnsafeEntryNameError } from './archive.errors';
-import { assertSafeEntryName, entryNameProblem } from './entry-name';
+import { assertSafeEntryName, entryNameProblem, normalEntryName } from './entry-name';
 
 describe('entry name checks (zip-slip)', () => {
   it.each(['db/app.sql', 'files/ünï cødé.txt', 'a..b/c..d.txt', '.hidden', 'x/./y'])('accepts %j', (name) => {
@@ -20,5 +20,14 @@ describe('entry name checks (zip-slip)', () => {
   ])('refuses %j', (name, reason) => {
     expect(entryNameProblem(name)).toMatch(reason);
     expect(() => assertSafeEntryName(name)).toThrow(UnsafeEntryNameError);
+  });
+
+  it.each([
+    ['files/./x', 'files/x'],
+    ['files//x', 'files/x'],
+    ['files/./a//./b.txt', 'files/a/b.txt'],
+    ['files/x', 'files/x'],
+  ])('spells %j as %j (one path on disk)', (name, normal) => {
+    expect(normalEntryName(name)).toBe(normal);
   });
 });

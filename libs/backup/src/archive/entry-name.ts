@@ -18,3 +18,11 @@ export function assertSafeEntryName(name: string): void {
   const problem = entryNameProblem(name);
   if (problem) throw new UnsafeEntryNameError(name, problem);
 }
+
+/**
+ * The one spelling of a (safe) entry name: "." and empty segments dropped, so `files/./x`,
+ * `files//x` and `files/x` compare equal (they land on the same file when extracted).
+ */
+export function normalEntryName(name: string): string {
+  return name.split('/').filter((s) => s !== '' && s !== '.').join('/');
+}

@@ -1,6 +1,6 @@
 // Public API of the archive layer (re-exported from the library's index).
 export * from './archive.errors';
-export { entryNameProblem, assertSafeEntryName } from './entry-name';
+export { entryNameProblem, assertSafeEntryName, normalEntryName } from './entry-name';
 export { MANIFEST_NAME } from './manifest';
 export type { EntryKind, EntryRecord, Manifest } from './manifest';
 export { fileSource } from './random-access.source';

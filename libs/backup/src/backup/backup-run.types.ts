@@ -12,6 +12,11 @@ export interface RunRequest {
   filename?: string;
   /** Replace a backup of that `filename` that already exists (refused otherwise). */
   overwrite?: boolean;
+  /**
+   * Exactly these files (absolute or relative to the app root) instead of BACKUP_INCLUDE /
+   * BACKUP_EXCLUDE: the files a restore is about to overwrite, for its safety backup.
+   */
+  files?: string[];
   /** Extra exclude paths/globs for this run. */
   exclude?: string[];
   disableNotifications?: boolean;

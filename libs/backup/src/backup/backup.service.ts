@@ -13,7 +13,7 @@ import { ConnectionResolver } from '../module/connection.resolver';
 import { DestinationRegistry } from '../module/destination.registry';
 import { DumpFacts } from '../sources/database-dumper.interface';
 import { dumperFor } from '../sources/dumper.registry';
-import { selectFiles } from '../sources/file-selection';
+import { selectFiles, selectListedFiles } from '../sources/file-selection';
 import { backupFileName, backupKey } from './backup-key';
 import { BACKUP_OPTIONS } from './backup.constants';
 import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
@@ -129,7 +129,7 @@ export class BackupService {
     const disks = request.onlyToDisk ? [request.onlyToDisk] : this.options.disks;
     const targets = disks.map((d) => this.destinations.get(d));
     const connections = request.onlyFiles ? [] : await this.connections.resolve(request.dbNames ?? this.options.databases);
-    const withFiles = !request.onlyDb && this.options.files.include.length > 0;
+    const withFiles = !request.onlyDb && (request.files ?? this.options.files.include).length > 0;
     if (connections.length === 0 && !withFiles) {
       throw new BackupError(
         'Nothing to back up: no database and no file paths are selected',
@@ -298,13 +298,16 @@ export class BackupService {
       );
       inFlight.add(written);
     };
-    for await (const file of selectFiles({
-      root: this.options.appRoot,
-      include: files.include,
-      exclude: [...files.exclude, ...(request.exclude ?? [])],
-      followSymlinks: files.followSymlinks,
-      alwaysExclude,
-    })) {
+    const selected = request.files
+      ? selectListedFiles(this.options.appRoot, request.files)
+      : selectFiles({
+          root: this.options.appRoot,
+          include: files.include,
+          exclude: [...files.exclude, ...(request.exclude ?? [])],
+          followSymlinks: files.followSymlinks,
+          alwaysExclude,
+        });
+    for await (const file of selected) {
       throwIfStopped(request.signal);
       if (failure) break;
       if ('unreadable' in file) {

@@ -1,9 +1,15 @@
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { Logger } from '@nestjs/common';
+import { Inject, Logger, Optional } from '@nestjs/common';
+import { AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
+import { EXIT_LOCKED, JobLock } from '../lock/job.lock';
+import { removeRestoreDebris } from '../restore/debris';
+import { temporaryFilesInFlight } from '../restore/files.restorer';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { describeChecks } from '../restore/row-count.check';
 import { RestoreService } from '../restore/restore.service';
-import { ConfirmationQuestion, RestoreReport } from '../restore/restore.types';
+import { ConfirmationQuestion, RestoreReport, RestoreRequest } from '../restore/restore.types';
+import { exitOnSignals, StopSignal } from './signals';
 
 interface RestoreFlags {
   latest?: boolean;
@@ -32,7 +38,11 @@ interface RestoreFlags {
   argsDescription: { backup: 'File name (2026-11-21-02-00-00.zip) or key (<app>/2026-...zip) of the backup' },
 })
 export class RestoreCommand extends CommandRunner {
-  constructor(private readonly restores: RestoreService) {
+  constructor(
+    private readonly restores: RestoreService,
+    private readonly jobLock: JobLock,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
+  ) {
     super();
   }
 
@@ -40,8 +50,11 @@ export class RestoreCommand extends CommandRunner {
     const log = (m: string) => process.stderr.write(`${m}\n`);
     // --json keeps stdout machine-readable: Nest's log lines during the command are dropped (warnings and errors stay).
     if (flags.json) Logger.overrideLogger(['warn', 'error']);
+    const startedAt = new Date();
+    let locked = false;
+    const signals = exitOnSignals((sig) => this.interrupted(sig, startedAt, locked, params[0] ?? null, flags.disk ?? null));
     try {
-      const report = await this.restores.restore({
+      const request: RestoreRequest = {
         name: params[0],
         latest: flags.latest,
         disk: flags.disk,
@@ -60,14 +73,51 @@ export class RestoreCommand extends CommandRunner {
         // Only a person at a terminal can confirm; elsewhere --force is required.
         confirm: process.stdin.isTTY && !flags.json ? askToConfirm : undefined,
         onStep: flags.json ? () => undefined : log,
-      });
+      };
+      // The cluster lock of backup:run, for the whole restore: no backup (whose clean-up would
+      // take the safety backup's temporary file) and no other restore runs meanwhile. Holding
+      // it also means whatever an earlier restore left behind is a dead one's: removed here.
+      const outcome = flags.dryRun
+        ? { ran: true as const, value: await this.restores.restore(request) }
+        : await this.jobLock.exclusive('run', (held) => {
+            locked = held;
+            return this.restores.restore({ ...request, removeDebris: held });
+          });
+      if (!outcome.ran) {
+        process.stderr.write(`Restore not started: another backup or restore is running (${outcome.reason}). Try again when it has finished.\n`);
+        process.exitCode = EXIT_LOCKED;
+        return;
+      }
+      const report = outcome.value;
       process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : printable(report));
       if (!report.ok) process.exitCode = 1;
     } catch (err) {
+      // Stopped by a signal: the handler says what happened and exits; this failure is its echo.
+      if (signals.stopping) await signals.stopping;
       if (!flags.json) throw err;
       process.stdout.write(JSON.stringify({ ok: false, error: err instanceof Error ? err.message : String(err) }, null, 2) + '\n');
       process.exitCode = 1;
+    } finally {
+      signals.dispose();
     }
+  }
+
+  /** SIGTERM/SIGINT: say what is live, stop before the next live change, clean up, audit. */
+  private async interrupted(sig: StopSignal, startedAt: Date, locked: boolean, backupName: string | null, disk: string | null): Promise<void> {
+    const progress = this.restores.progress;
+    progress.stopped = sig;
+    const state = progress.describe();
+    process.stderr.write(`\nRestore interrupted by ${sig}; ${state}\n`);
+    for (const temp of temporaryFilesInFlight) rmSync(temp, { force: true });
+    // Staging copies are dropped unless a swap is under way (it finishes or rolls back alone).
+    if (locked && progress.debris) {
+      const removed = await removeRestoreDebris(progress.debris, { databases: ['checking', 'staging'].includes(progress.phase) });
+      for (const line of removed) process.stderr.write(`Removed ${line}.\n`);
+    }
+    await this.audit?.record({
+      operation: 'restore', startedAt, finishedAt: new Date(), outcome: 'failure', destination: disk, backupName,
+      error: `Interrupted by ${sig}; ${state}`,
+    }).catch(() => undefined);
   }
 
   @Option({ flags: '--latest', description: 'Restore the newest backup' })

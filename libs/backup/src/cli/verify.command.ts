@@ -1,4 +1,7 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger, Optional } from '@nestjs/common';
+import { AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
+import { scratchesInUse, verifyInterruption } from '../verify/scratch.database';
+import { exitOnSignals, StopSignal } from './signals';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { VerifyResult } from '../verify/verify.events';
 import { VerifyService } from '../verify/verify.service';
@@ -20,13 +23,18 @@ interface VerifyFlags {
   argsDescription: { backup: 'File name or key of the backup (default: the newest)' },
 })
 export class VerifyCommand extends CommandRunner {
-  constructor(private readonly verifier: VerifyService) {
+  constructor(
+    private readonly verifier: VerifyService,
+    @Optional() @Inject(AUDIT_TRAIL) private readonly audit?: AuditRecorder,
+  ) {
     super();
   }
 
   async run(params: string[], flags: VerifyFlags = {}): Promise<void> {
     // --json keeps stdout machine-readable: Nest's log lines during the command are dropped (warnings and errors stay).
     if (flags.json) Logger.overrideLogger(['warn', 'error']);
+    const startedAt = new Date();
+    const signals = exitOnSignals((sig) => this.interrupted(sig, startedAt, params[0] ?? null, flags.disk ?? null));
     try {
       const result = await this.verifier.verify({
         name: params[0],
@@ -39,10 +47,29 @@ export class VerifyCommand extends CommandRunner {
       process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : printable(result));
       if (!result.ok) process.exitCode = 1;
     } catch (err) {
+      if (signals.stopping) await signals.stopping;
       if (!flags.json) throw err;
       process.stdout.write(JSON.stringify({ ok: false, error: err instanceof Error ? err.message : String(err) }, null, 2) + '\n');
       process.exitCode = 1;
+    } finally {
+      signals.dispose();
     }
+  }
+
+  /** SIGTERM/SIGINT: a verify changes no live data; its scratch databases are dropped, the stop audited. */
+  private async interrupted(sig: StopSignal, startedAt: Date, backupName: string | null, disk: string | null): Promise<void> {
+    verifyInterruption.by = sig;
+    const scratches = [...scratchesInUse];
+    const state = `no live data is changed by a verify${scratches.length ? '; dropping its scratch database(s)' : ''}.`;
+    process.stderr.write(`\nVerify interrupted by ${sig}; ${state}\n`);
+    for (const scratch of scratches) {
+      const dropped = await scratch.drop().catch(() => false);
+      process.stderr.write(dropped ? `Dropped ${scratch.connection.database}.\n` : `Could not drop ${scratch.connection.database}: the next backup:verify --test-restore removes it.\n`);
+    }
+    await this.audit?.record({
+      operation: 'verify', startedAt, finishedAt: new Date(), outcome: 'failure', destination: disk, backupName,
+      error: `Interrupted by ${sig}; ${state}`,
+    }).catch(() => undefined);
   }
 
   @Option({ flags: '--latest', description: 'Verify the newest backup (the default)' })

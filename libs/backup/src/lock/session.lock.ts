@@ -4,14 +4,20 @@ import { ConnectionInfo } from '../sources/connection-info';
 import { BackupLock } from './backup-lock.interface';
 import { LockUnavailableError } from './lock.errors';
 
+/** Wait before taking a lost lock again: a PostgreSQL swap renames the database in between. */
+const RETAKE_DELAY_MS = 1_500;
+const RETAKE_ATTEMPTS = 10;
+
 /**
  * A lock the database server holds for a session: taken on a connection of its own and kept for
  * the whole job. The server frees it when that session ends, so a holder killed with SIGKILL (or
  * a machine that vanished) never keeps it. Subclasses say how to connect, lock and unlock.
  */
-export abstract class SessionLock<C extends { end(): Promise<void> }> implements BackupLock {
+export abstract class SessionLock<C extends { end(): Promise<void>; once?(event: 'end', fn: () => void): unknown }> implements BackupLock {
   protected readonly logger = new Logger('BackupLock');
   private readonly held = new Map<string, C>();
+  /** Keys this process holds or means to hold until it releases them. */
+  private readonly wanted = new Set<string>();
 
   constructor(protected readonly connection: ConnectionInfo) {}
 
@@ -33,6 +39,8 @@ export abstract class SessionLock<C extends { end(): Promise<void> }> implements
     try {
       if (await this.lock(session, key)) {
         this.held.set(key, session);
+        this.wanted.add(key);
+        this.watch(key, session);
         return true;
       }
     } catch (err) {
@@ -44,12 +52,49 @@ export abstract class SessionLock<C extends { end(): Promise<void> }> implements
   }
 
   async release(key: string): Promise<void> {
+    this.wanted.delete(key);
     const session = this.held.get(key);
     if (!session) return;
     this.held.delete(key);
     // Ending the session frees the lock even if the unlock query fails.
     await this.unlock(session, key).catch(() => undefined);
     await session.end().catch(() => undefined);
+  }
+
+  /**
+   * A held lock whose session ends under it is taken again on a new session. A restore in place
+   * of a PostgreSQL database ends every session on it to rename it, this lock's too: without
+   * this, the rest of the restore (its files) would run unlocked.
+   */
+  private watch(key: string, session: C): void {
+    session.once?.('end', () => {
+      if (this.held.get(key) !== session || !this.wanted.has(key)) return;
+      this.held.delete(key);
+      void this.retake(key);
+    });
+  }
+
+  private async retake(key: string): Promise<void> {
+    for (let attempt = 1; attempt <= RETAKE_ATTEMPTS && this.wanted.has(key); attempt++) {
+      await new Promise((r) => setTimeout(r, RETAKE_DELAY_MS));
+      let session: C;
+      try {
+        session = await this.open();
+      } catch {
+        continue;
+      }
+      const got = await this.lock(session, key).catch(() => false);
+      if (got && this.wanted.has(key)) {
+        this.held.set(key, session);
+        this.watch(key, session);
+        this.logger.log(`The ${this.describe()} for "${key}" was taken again after its connection ended`);
+        return;
+      }
+      if (got) await this.unlock(session, key).catch(() => undefined);
+      await session.end().catch(() => undefined);
+      if (!got) break;
+    }
+    if (this.wanted.has(key)) this.logger.warn(`The ${this.describe()} for "${key}" was lost with its connection and could not be taken again`);
   }
 
   protected readonly lost = (err: Error): void => this.logger.warn(`Lock connection lost: ${this.redact(err)}`);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { backupFileName } from '../backup/backup-key';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { BackupService } from '../backup/backup.service';
@@ -16,6 +16,8 @@ import { BackupLocator } from './backup.locator';
 import { stageDatabase, StagedDatabase, targetState } from './database.restorer';
 import { archivedDumps, pairDumps } from './dump.matcher';
 import { FileToRestore, planFiles, restoreFiles } from './files.restorer';
+import { removeRestoreDebris } from './debris';
+import { RestoreProgress } from './restore.progress';
 import { RestoreFailedError, RestoreNotConfirmedError, RestoreRequestError, SafetyBackupFailedError } from './restore.errors';
 import { ConfirmationQuestion, DatabaseRestorePlan, DatabaseRestoreResult, RestoreReport, RestoreRequest } from './restore.types';
 import { audited, AUDIT_TRAIL, AuditRecorder, restoreFacts } from '../audit/audit.hook';
@@ -41,6 +43,8 @@ interface Plan {
 @Injectable()
 export class RestoreService {
   private readonly logger = new Logger('Restore');
+  /** Where the restore running in this process is (read by the CLI on SIGTERM/SIGINT). */
+  progress = new RestoreProgress();
 
   constructor(
     @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
@@ -51,12 +55,16 @@ export class RestoreService {
   ) {}
 
   async restore(request: RestoreRequest): Promise<RestoreReport> {
-    return audited(this.audit, 'restore', () => this.restoreNow(request), restoreFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
+    // Once a signal handler took over (it reports, audits and exits), the failure it causes here is only its echo.
+    const run = () => this.restoreNow(request).catch((err) => (this.progress.stopped ? new Promise<never>(() => undefined) : Promise.reject(err)));
+    return audited(this.audit, 'restore', run, restoreFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
   }
 
   private async restoreNow(request: RestoreRequest): Promise<RestoreReport> {
     const started = Date.now();
     const step = (m: string) => (request.onStep ? request.onStep(m) : this.logger.log(m));
+    const progress = (this.progress = new RestoreProgress());
+    progress.phase = 'checking';
     if (request.onlyDb && request.onlyFiles) {
       throw new RestoreRequestError('--only-db and --only-files cannot be combined', 'Pass one of them, or neither to restore both.');
     }
@@ -114,23 +122,34 @@ export class RestoreService {
         report.durationMs = Date.now() - started;
         return report;
       }
+      const folders = [...new Set(plan.files?.list.map((f) => dirname(f.target)) ?? [])];
+      progress.debris = { disk, appName: this.options.appName, connections: plan.databases.map((d) => d.connection), folders };
+      if (request.removeDebris) {
+        const removed = await removeRestoreDebris(progress.debris);
+        for (const line of removed) step(`Removed ${line}, left by an interrupted restore.`);
+      }
       await this.confirm(plan, request);
 
       report.databases = [];
       // Which live databases to save is decided now: staging may create a missing target.
       const toSave = await this.databasesToSave(plan, request);
+      // The files the restore overwrites go into the same safety backup as the databases.
+      const filesToSave = request.noSafetyBackup ? [] : (plan.files?.list.filter((f) => f.overwrites).map((f) => f.target) ?? []);
       const takeSafetyBackup = async () => {
-        report.safetyBackup = await this.safetyBackup(toSave, disk, step);
+        report.safetyBackup = progress.safetyBackup = await this.safetyBackup(toSave, filesToSave, disk, step);
       };
       try {
+        progress.phase = 'staging';
         await this.restoreDatabases(zip, plan, request, step, report.databases, takeSafetyBackup);
         for (const entry of streamed) {
           verified.entries++;
           verified.bytes += zip.entries().find((e) => e.name === entry)?.size ?? 0;
         }
         if (plan.files) {
+          progress.throwIfStopped();
+          progress.phase = 'files';
           step(`Writing ${plan.files.list.length} file(s) under ${plan.files.target}...`);
-          await restoreFiles(zip, plan.files.list);
+          await restoreFiles(zip, plan.files.list, progress);
         }
       } catch (err) {
         const nothingChanged = report.databases.length === 0 && !report.safetyBackup;
@@ -157,6 +176,7 @@ export class RestoreService {
       }
       report.ok = report.databases.every((d) => d.ok);
       report.durationMs = Date.now() - started;
+      progress.phase = 'done';
       return report;
     } finally {
       await zip.close();
@@ -187,6 +207,8 @@ export class RestoreService {
           await beforeLiveChange();
           safe = true;
         }
+        // A SQLite file is replaced by its staging itself.
+        if (p.driver === 'sqlite') Object.assign(this.progress, { phase: 'swapping', swapping: p.targetDatabase });
         step(`Loading ${p.entry} into ${p.driver} "${p.targetDatabase}"...`);
         staged.push(await stageDatabase(zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step }));
       }
@@ -197,7 +219,10 @@ export class RestoreService {
     }
     for (const [i, s] of staged.entries()) {
       try {
+        this.progress.throwIfStopped();
+        Object.assign(this.progress, { phase: 'swapping', swapping: order[i].plan.targetDatabase });
         results.push(await s.commit());
+        this.progress.replaced.push(order[i].plan.targetDatabase);
       } catch (err) {
         for (const rest of staged.slice(i + 1)) await rest.discard().catch(() => undefined);
         throw err;
@@ -292,13 +317,23 @@ export class RestoreService {
   }
 
   /** A backup of the live databases about to be replaced, on the disk the restore reads from. */
-  private async safetyBackup(names: string[], disk: BackupDestination, step: (m: string) => void): Promise<string | undefined> {
-    if (names.length === 0) return undefined;
-    step(`Taking a safety backup of ${names.join(', ')} first...`);
+  private async safetyBackup(names: string[], files: string[], disk: BackupDestination, step: (m: string) => void): Promise<string | undefined> {
+    if (names.length === 0 && files.length === 0) return undefined;
+    step(`Taking a safety backup of ${[...names, ...(files.length ? [`${files.length} file(s) the restore overwrites`] : [])].join(', ')} first...`);
     const filename = backupFileName(new Date(), 'pre-restore-');
-    const report = await this.backups.run({ onlyDb: true, dbNames: names, filename, onlyToDisk: disk.name, disableNotifications: true });
-    if (!report.ok) {
-      const why = report.error ?? report.destinations.map((d) => d.error).filter(Boolean).join('; ');
+    const report = await this.backups.run({
+      onlyDb: files.length === 0,
+      onlyFiles: names.length === 0,
+      dbNames: names,
+      files,
+      filename,
+      onlyToDisk: disk.name,
+      disableNotifications: true,
+    });
+    // A file that could not be read is not in the safety backup: overwriting it would lose it.
+    const unsaved = report.unreadableFiles.map((f) => `${f.path} (${f.error})`);
+    if (!report.ok || unsaved.length) {
+      const why = report.error ?? (report.destinations.map((d) => d.error).filter(Boolean).join('; ') || `cannot read ${unsaved.join(', ')}`);
       throw new SafetyBackupFailedError(
         `The safety backup before the restore failed: ${why}; nothing was changed`,
         'Fix the cause and run again, or pass --no-safety-backup if the current data may be lost.',

@@ -23,6 +23,12 @@ export interface RestoreRequest {
   /** Skip the safety backup of the current state taken before overwriting it. */
   noSafetyBackup?: boolean;
   /**
+   * Remove what interrupted restores left (staging databases, `.part` and hidden `.tmp` files)
+   * before restoring. Set only by callers that hold the `backup:run` cluster lock, so none of it
+   * can belong to a restore or backup still running.
+   */
+  removeDebris?: boolean;
+  /**
    * PostgreSQL, MySQL/MariaDB: keep the replaced database as `<db>_old_<hex>` (MySQL: its
    * tables, views, triggers and routines) instead of dropping it once the restored copy is in
    * place. Default false: the safety backup already holds that state.

@@ -187,3 +187,25 @@ export async function* selectFiles(options: FileSelectionOptions): AsyncIterable
     yield { absolutePath: path, archivePath: archivePathFor(root, path), size: info.size, mtime: info.mtime, mode: info.mode & 0o7777 };
   }
 }
+
+/**
+ * Exactly the files listed (absolute paths, no globs, links not followed), with the archive
+ * paths `selectFiles` gives them: what a safety backup before a restore saves.
+ */
+export async function* selectListedFiles(root: string, paths: string[]): AsyncIterable<SelectedFile | UnreadableFile> {
+  const base = resolve(root);
+  for (const path of paths.map((p) => resolve(base, p))) {
+    let info: Stats;
+    try {
+      info = await lstat(path);
+    } catch (err) {
+      yield unreadable(path, err);
+      continue;
+    }
+    if (!info.isFile()) {
+      yield unreadable(path, new BackupError(`${path} is ${info.isSymbolicLink() ? 'a symbolic link' : fileKind(info)}, which cannot be backed up.`));
+      continue;
+    }
+    yield { absolutePath: path, archivePath: archivePathFor(base, path), size: info.size, mtime: info.mtime, mode: info.mode & 0o7777 };
+  }
+}

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { BackupLock } from '../lock/backup-lock.interface';
+import { lockForConnection } from '../lock/lock.factory';
+import { listDatabases } from '../restore/debris';
 import { ConnectionInfo } from '../sources/connection-info';
 import { loaderFor } from '../sources/dumper.registry';
 
@@ -13,8 +16,46 @@ export interface ScratchDatabase {
 
 /** `<db>_verify_<random>`, cut to fit PostgreSQL's 63 and MySQL's 64 character limits. */
 export function scratchName(database: string): string {
-  const base = basename(database).replace(/\.(sqlite3?|db)$/i, '').replace(/[^A-Za-z0-9_]+/g, '_').toLowerCase().slice(0, 40);
-  return `${base || 'db'}_verify_${randomBytes(4).toString('hex')}`;
+  return `${scratchBase(database)}_verify_${randomBytes(4).toString('hex')}`;
+}
+
+function scratchBase(database: string): string {
+  return basename(database).replace(/\.(sqlite3?|db)$/i, '').replace(/[^A-Za-z0-9_]+/g, '_').toLowerCase().slice(0, 40) || 'db';
+}
+
+/** Ends the scratch's life: held by its creator (in the server's session) until it is dropped. */
+const ownerKey = (name: string) => `scratch-database:${name}`;
+const SIX_HOURS = 6 * 3600_000;
+
+/** Set by a signal handler that reports, audits and exits: the verify under way then never reports itself. */
+export const verifyInterruption: { by?: string } = {};
+
+/** Scratch databases of this process not dropped yet: dropped when it is stopped by a signal. */
+export const scratchesInUse = new Set<ScratchDatabase>();
+
+/**
+ * Drops the scratch databases `<db>_verify_<8 hex>` of `server`'s database whose creator is
+ * dead: each creator holds a lock named after its scratch (a PostgreSQL advisory lock or a MySQL
+ * named lock, freed by the server when the creator's session dies), so a scratch whose lock can
+ * be taken belongs to nobody. One that is in use, or whose lock cannot be asked, is left alone.
+ * Returns the names dropped.
+ */
+export async function removeDeadScratches(server: ConnectionInfo): Promise<string[]> {
+  if (server.driver === 'sqlite') return [];
+  const base = scratchBase(server.database);
+  const pattern = new RegExp(`^${base}_verify_[0-9a-f]{8}$`);
+  const dropped: string[] = [];
+  for (const name of (await listDatabases(server, `${base}_verify_`)).filter((n) => pattern.test(n))) {
+    const lock = lockForConnection(server);
+    if (!(await lock.tryAcquire(ownerKey(name), SIX_HOURS).catch(() => false))) continue;
+    try {
+      await loaderFor(server.driver).dropDatabase(server, name);
+      dropped.push(name);
+    } finally {
+      await lock.release?.(ownerKey(name));
+    }
+  }
+  return dropped;
 }
 
 /**
@@ -35,12 +76,25 @@ export async function createScratch(server: ConnectionInfo, sourceDatabase: stri
       },
     };
   }
-  await loader.createDatabase(server, name);
-  return {
+  // The owner lock first: a scratch that exists without its lock held is a dead process's.
+  const owner: BackupLock | undefined = lockForConnection(server);
+  const owned = await owner.tryAcquire(ownerKey(name), SIX_HOURS).catch(() => false);
+  await loader.createDatabase(server, name).catch(async (err) => {
+    if (owned) await owner.release?.(ownerKey(name));
+    throw err;
+  });
+  const scratch: ScratchDatabase = {
     connection: { ...server, database: name },
     drop: async () => {
       await loader.dropDatabase(server, name);
-      return !(await loader.databaseExists(server, name));
+      const gone = !(await loader.databaseExists(server, name));
+      if (gone) {
+        scratchesInUse.delete(scratch);
+        if (owned) await owner.release?.(ownerKey(name)).catch(() => undefined);
+      }
+      return gone;
     },
   };
+  scratchesInUse.add(scratch);
+  return scratch;
 }

@@ -15,7 +15,7 @@ import { BackupLocator, LocatedBackup } from '../restore/backup.locator';
 import { archivedDumps, ArchivedDump } from '../restore/dump.matcher';
 import { RestoreRequestError } from '../restore/restore.errors';
 import { checkLoadedRows } from '../restore/row-count.check';
-import { createScratch } from './scratch.database';
+import { createScratch, removeDeadScratches, verifyInterruption } from './scratch.database';
 import { BackupVerification, TestRestoreResult, VerifyEvents, VerifyRequest, VerifyResult } from './verify.events';
 import { audited, AUDIT_TRAIL, AuditRecorder, verifyFacts } from '../audit/audit.hook';
 
@@ -46,7 +46,8 @@ export class VerifyService {
   }
 
   async verify(request: VerifyRequest = {}): Promise<VerifyResult> {
-    return audited(this.audit, 'verify', () => this.verifyAll(request), verifyFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
+    const run = () => this.verifyAll(request).finally(() => (verifyInterruption.by ? new Promise<never>(() => undefined) : undefined));
+    return audited(this.audit, 'verify', run, verifyFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
   }
 
   private async verifyAll(request: VerifyRequest): Promise<VerifyResult> {
@@ -59,6 +60,7 @@ export class VerifyService {
       ? await locator.list(disk)
       : [request.name ? await locator.find(disk, request.name) : await locator.latest(disk)];
     if (targets.length === 0) await locator.latest(disk); // throws the "no backups" error
+    if (request.testRestore) await this.removeDeadScratches();
     const backups: BackupVerification[] = [];
     for (const backup of targets) {
       const result = await this.verifyOne(disk, backup, !!request.testRestore, !!request.allowUnencrypted);
@@ -153,6 +155,20 @@ export class VerifyService {
     }
     result.durationMs = Date.now() - started;
     return result;
+  }
+
+  /** Scratch databases of verifies and tenant restores that were killed: dropped, and said. */
+  private async removeDeadScratches(): Promise<void> {
+    for (const name of this.options.databases) {
+      try {
+        const server = this.connections.resolveOne(name);
+        for (const dropped of await removeDeadScratches(server)) {
+          this.logger.warn(`Removed scratch database "${dropped}", left by an interrupted verify or tenant restore`);
+        }
+      } catch (err) {
+        this.logger.warn(`Could not look for scratch databases left by interrupted verifies: ${this.redactor.redact(firstLine(err instanceof Error ? err.message : String(err)))}`);
+      }
+    }
   }
 
   /** A configured connection on a server of the dump's driver (SQLite needs none). */

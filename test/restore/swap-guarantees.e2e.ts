@@ -114,7 +114,7 @@ describe('MariaDB swap', () => {
       const err = await swapping;
       expect(err).toBeInstanceOf(DatabaseSwapError);
       expect(err.message).toMatch(new RegExp(`waited 3 s .*connection ${appId} \\(root@`));
-      expect(err.hint).toMatch(/was not changed/);
+      expect(err.hint).toMatch(/was left as it was/);
       expect(await objects()).toEqual(before);
       expect(await tableContents(live)).toEqual(rows);
       const left = await runSql(ADMIN.mariadb, 'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [`${live.database}\\_replaced\\_%`]);

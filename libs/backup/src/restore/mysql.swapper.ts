@@ -96,7 +96,7 @@ export class MysqlSwapper implements DatabaseSwapper {
       } catch (err) {
         const blockers = isLockWait(err) ? await blockingConnections(c, live).catch(() => []) : [];
         const undone = await undoSwap(c, journal).then(
-          () => `"${live}" was not changed (everything was put back).`,
+          () => `"${live}" was left as it was (everything was put back).`,
           (undoErr) =>
             `Undoing it failed too (${redactor.redact((undoErr as Error).message)}): the next restore of "${live}" finishes or undoes ` +
             `the swap from the journal in "${options.old}" before anything else; run it again soon.`,

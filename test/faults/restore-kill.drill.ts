@@ -147,10 +147,24 @@ function runCli(cli: string, args: string[], env: Record<string, string>, cwd: s
 
 function phaseOf(lines: string[]): KillPhase {
   const text = lines.join('\n');
-  if (/restored|Restore finished|recovery time/i.test(lines.slice(-3).join('\n')) && /Swapping|Carrying/.test(text)) return 'after-swap';
+  if (/Measured recovery time/.test(lines.slice(-3).join('\n')) && /Swapping|Carrying/.test(text)) return 'after-swap';
   if (/Swapping|Carrying/.test(text)) return 'swap';
   if (/staging database/.test(text)) return 'staging';
   return 'start';
+}
+
+/** What is in a scratch database that was left, and whether its restore's lock is held. */
+async function describeLeftovers(engine: DrillEngine, names: string[]): Promise<string> {
+  if (engine !== 'mariadb') return '';
+  const out: string[] = [];
+  for (const n of names) {
+    const hex = /_([0-9a-f]{8})$/.exec(n)?.[1];
+    if (!hex) continue;
+    const [lock] = await sql(engine, ADMIN.mariadb, 'SELECT IS_USED_LOCK(?) AS holder', [`nest_backup_restore_${hex}`]);
+    const tables = await sql(engine, ADMIN.mariadb, 'SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [n]);
+    out.push(`${n}: lock ${lock?.holder ?? 'free'}, tables ${tables.map((t) => t.t).join(' ') || 'none'}`);
+  }
+  return out.length ? ` (${out.join('; ')})` : '';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -299,7 +313,7 @@ export async function runRestoreKillDrill(o: DrillOptions): Promise<DrillCounts>
       else counts.problems.push(`round ${round}: second restore exit ${code}, state ${classify(final)}: ${second.lines.slice(-4).join(' | ')}`);
       const left = [...(await scratchDatabases(o.engine, name)), ...filesBelow(childTmp), ...filesBelow(app).filter((f) => /\.tmp$|\.staged-|restore-/.test(f))];
       counts.leftovers += left.length;
-      if (left.length) counts.problems.push(`round ${round}: left behind ${left.join(', ')}`);
+      if (left.length) counts.problems.push(`round ${round}: left behind ${left.join(', ')}${await describeLeftovers(o.engine, left)}`);
       log(`${o.engine} round ${round + 1}/${o.rounds}: killed in ${phase}; at kill ${atKill}, after recovery ${afterRecovery}${recovered.length ? ` (${recovered.join(' ')})` : ''}; second restore ${code === 0 ? 'ok' : `exit ${code}`}; leftovers ${left.length}`);
       counts.rounds++;
       current = target;

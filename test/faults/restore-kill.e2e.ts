@@ -13,7 +13,7 @@ const CLI = resolve(__dirname, '../../dist/apps/demo/src/cli.js');
 
 describe.each(['postgres', 'mariadb'] as const)('restore kill drill on %s', (engine) => {
   it('3 restores killed with SIGKILL: the live database is whole, old or new; a second restore completes and leaves nothing', async () => {
-    const counts = await runRestoreKillDrill({ engine, rounds: 3, cli: CLI, recover: removeDeadStagingDatabases });
+    const counts = await runRestoreKillDrill({ engine, rounds: 3, cli: CLI, recover: removeDeadStagingDatabases, log: (l) => process.stdout.write(l + '\n') });
     expect(counts.problems).toEqual([]);
     expect(counts.rounds).toBe(3);
     expect(counts.afterRecovery.neither).toBe(0);

@@ -62,7 +62,9 @@ async function removeDeadMysql(server: ConnectionInfo, live: string, lockWaitSec
           done.push(
             how === 'finished'
               ? `Finished the swap into "${live}" that a killed restore left half-done (its journal was in "${l.name}").`
-              : `Undid the swap into "${live}" that a killed restore left half-done (its journal was in "${l.name}").`,
+              : how === 'undone'
+                ? `Undid the swap into "${live}" that a killed restore left half-done (its journal was in "${l.name}").`
+                : `Dropped "${l.name}", left by a restore killed before its swap changed anything.`,
           );
         } else if (l.kind === 'replaced') {
           await c.query(`DROP DATABASE IF EXISTS ${quoteMysql(l.name)}`);

@@ -81,8 +81,10 @@ export class MysqlSwapper implements DatabaseSwapper {
         );
         await c.query(`CREATE DATABASE ${quote(options.old)} CHARACTER SET ${charset?.cs ?? 'utf8mb4'} COLLATE ${charset?.co ?? 'utf8mb4_unicode_ci'}`);
         journal = { live, staging, old: options.old, keepReplaced: options.keepReplaced, before, restored };
-        await c.query(`CREATE TABLE ${quote(options.old)}.${quote(MYSQL_SWAP_JOURNAL)} (doc LONGTEXT NOT NULL) ENGINE=InnoDB`);
-        await c.query(`INSERT INTO ${quote(options.old)}.${quote(MYSQL_SWAP_JOURNAL)} (doc) VALUES (?)`, [JSON.stringify(journal)]);
+        // One statement: a journal table is never there without its row.
+        await c.query(`CREATE TABLE ${quote(options.old)}.${quote(MYSQL_SWAP_JOURNAL)} ENGINE=InnoDB AS SELECT CAST(? AS CHAR CHARACTER SET utf8mb4) AS doc`, [
+          JSON.stringify(journal),
+        ]);
         // Staging is not live: its triggers can go now (they come back on the live tables).
         for (const t of restored.triggers) await dropObject(c, staging, t);
       } catch (err) {
@@ -172,12 +174,13 @@ export async function connectMysql(server: ConnectionInfo, lockWaitSeconds = DEF
 
 /** Whether the RENAME of this swap has happened (RENAME TABLE is atomic: all tables or none). */
 async function renamed(c: Connection, j: MysqlSwapJournal): Promise<boolean> {
+  // The live tables in `old` say it best: staging may be gone already (dropped after a failure).
+  if (j.before.tables.length) return (await tablesIn(c, j.old)).includes(j.before.tables[0]);
   if (j.restored.tables.length) {
     const live = new Set(await tablesIn(c, j.live));
     const staged = new Set(await tablesIn(c, j.staging));
     return j.restored.tables.every((t) => live.has(t) && !staged.has(t));
   }
-  if (j.before.tables.length) return (await tablesIn(c, j.old)).includes(j.before.tables[0]);
   return true;
 }
 
@@ -225,7 +228,11 @@ export async function undoSwap(c: Connection, j: MysqlSwapJournal): Promise<void
  */
 export async function recoverMysqlSwap(c: Connection, old: string): Promise<'finished' | 'undone' | 'none'> {
   const [row] = await rows<{ doc: string }>(c, `SELECT doc FROM ${quote(old)}.${quote(MYSQL_SWAP_JOURNAL)} LIMIT 1`);
-  if (!row) return 'none';
+  if (!row) {
+    // Killed while the journal was written: nothing live had changed yet.
+    if ((await tablesIn(c, old)).every((t) => t === MYSQL_SWAP_JOURNAL)) await c.query(`DROP DATABASE IF EXISTS ${quote(old)}`);
+    return 'none';
+  }
   const j = JSON.parse(row.doc) as MysqlSwapJournal;
   if (await renamed(c, j)) {
     await finishSwap(c, j);

@@ -284,7 +284,7 @@ export async function runRestoreKillDrill(o: DrillOptions): Promise<DrillCounts>
       } else {
         const started = Date.now();
         while (!exited && !run.lines.some((l) => /Swapping|Carrying/.test(l)) && Date.now() - started < 60_000) await sleep(5);
-        await sleep(mode === 2 && o.engine === 'mariadb' ? Math.random() * 2000 : Math.random() * 60);
+        await sleep(mode === 2 && o.engine === 'mariadb' ? Math.random() * 2000 : Math.random() * 500);
       }
       let phase: KillPhase = exited ? 'finished-before-kill' : phaseOf(run.lines);
       if (phase === 'swap' && holder) phase = 'swap-with-open-transaction';

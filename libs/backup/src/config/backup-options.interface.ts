@@ -73,6 +73,15 @@ export interface AttemptSettings {
   timeoutMs: number | null;
 }
 
+/** How a restore puts databases in place. */
+export interface RestoreSettings {
+  /**
+   * Seconds a swap waits for locks other connections hold (an open transaction on a live
+   * table) before it gives up, leaving the live database as it was (BACKUP_RESTORE_LOCK_WAIT_SECONDS, 1–86400, default 30).
+   */
+  lockWaitSeconds: number;
+}
+
 /** Everything BackupModule needs; `backupOptionsFromEnv` builds it from the environment. */
 export interface BackupModuleOptions {
   /** BACKUP_NAME: the folder backups are stored under on every destination. */
@@ -108,6 +117,8 @@ export interface BackupModuleOptions {
   schedules?: ScheduleSettings;
   /** Retries and time limit of runs and cleanups (defaults: 1 try, 60 s apart, no limit). */
   attempts?: AttemptSettings;
+  /** Restore settings (BACKUP_RESTORE_*); default: swaps wait 30 s for locks. */
+  restore?: RestoreSettings;
   /**
    * The lock that keeps scheduled and hand-started jobs to one at a time; default: chosen from
    * the first backed-up database (PostgreSQL advisory lock, MySQL GET_LOCK, else a lock file).

@@ -114,6 +114,11 @@ export class BackupEnvironment {
   @IsOptional()
   @Matches(/^([1-9]\d*|off)$/, { message: 'BACKUP_TIMEOUT must be a positive whole number of seconds or "off"' })
   BACKUP_TIMEOUT?: string;
+  @IsOptional()
+  @Matches(/^([1-9]\d{0,3}|[1-7]\d{4}|8[0-5]\d{3}|86[0-3]\d{2}|86400)$/, {
+    message: 'BACKUP_RESTORE_LOCK_WAIT_SECONDS must be a whole number of seconds from 1 to 86400 (how long a restore\'s swap waits for locks)',
+  })
+  BACKUP_RESTORE_LOCK_WAIT_SECONDS?: string;
 
   @IsOptional()
   @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'BACKUP_TENANT_ENTITY must be an entity or table name (letters, digits, "_")' })

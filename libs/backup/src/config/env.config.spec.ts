@@ -16,6 +16,16 @@ describe('backupOptionsFromEnv', () => {
     expect(o.monitor).toEqual({ disks: ['local'], maxAgeDays: 1, maxStorageMb: 10240 });
   });
 
+  it('reads BACKUP_RESTORE_LOCK_WAIT_SECONDS (default 30) and refuses values outside 1-86400', () => {
+    expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD }).restore).toEqual({ lockWaitSeconds: 30 });
+    expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_RESTORE_LOCK_WAIT_SECONDS: '86400' }).restore).toEqual({ lockWaitSeconds: 86400 });
+    for (const bad of ['0', '86401', '-5', '1.5', 'soon']) {
+      expect(() => backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_RESTORE_LOCK_WAIT_SECONDS: bad })).toThrow(
+        /BACKUP_RESTORE_LOCK_WAIT_SECONDS must be a whole number of seconds from 1 to 86400/,
+      );
+    }
+  });
+
   it('refuses to start without a password unless encryption is explicitly off', () => {
     expect(() => backupOptionsFromEnv({})).toThrow(/BACKUP_ARCHIVE_PASSWORD is not set/);
     expect(backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none' }).archive.password).toBeUndefined();

@@ -1,5 +1,8 @@
 import { ConnectionInfo } from '../sources/connection-info';
 
+/** How long a swap waits for another connection's locks by default (BACKUP_RESTORE_LOCK_WAIT_SECONDS). */
+export const DEFAULT_LOCK_WAIT_SECONDS = 30;
+
 export interface SwapOptions {
   /** Name the replaced database (PostgreSQL) or its tables (MySQL) go to. */
   old: string;
@@ -7,6 +10,12 @@ export interface SwapOptions {
   keepReplaced: boolean;
   /** Progress lines (the CLI prints them). */
   onStep: (message: string) => void;
+  /**
+   * Seconds a statement of the swap waits for locks other connections hold (an open
+   * transaction on a live table) before the swap gives up and leaves the live database as it
+   * was; default DEFAULT_LOCK_WAIT_SECONDS.
+   */
+  lockWaitSeconds?: number;
 }
 
 export interface SwapResult {

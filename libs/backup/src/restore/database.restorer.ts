@@ -2,12 +2,16 @@ import { CorruptArchiveError, TruncatedArchiveError, ZipReader } from '../archiv
 import { ConnectionInfo, DatabaseDriver } from '../sources/connection-info';
 import { DatabaseLoader } from '../sources/database-loader.interface';
 import { loaderFor } from '../sources/dumper.registry';
-import { DatabaseSwapper } from './database-swapper.interface';
+import { rm } from 'node:fs/promises';
+import { removeDeadStagingDatabases } from './staging.debris';
+import { DatabaseSwapper, DEFAULT_LOCK_WAIT_SECONDS } from './database-swapper.interface';
 import { MysqlSwapper } from './mysql.swapper';
 import { PostgresSwapper } from './postgres.swapper';
 import { RowCountMismatchError } from './restore.errors';
 import { checkLoadedRows, describeMismatches } from './row-count.check';
 import { DatabaseRestorePlan, DatabaseRestoreResult, TableCheck } from './restore.types';
+import { copyModeAndOwner, sqliteStagedPath, swapSqliteFile } from './sqlite.swapper';
+import { holdStagingGuard } from './staging.guard';
 import { stagingNames } from './staging.names';
 
 /** Whether the target of a plan exists and holds any table (decides what needs confirming). */
@@ -22,6 +26,8 @@ export async function targetState(plan: DatabaseRestorePlan, connection: Connect
 export interface StageOptions {
   /** Keep the replaced database (as `<db>_old_<hex>`) instead of dropping it after the swap. */
   keepReplaced?: boolean;
+  /** Seconds the swap waits for other connections' locks (BACKUP_RESTORE_LOCK_WAIT_SECONDS). */
+  lockWaitSeconds?: number;
   onStep?: (message: string) => void;
 }
 
@@ -43,13 +49,14 @@ function swapperFor(driver: Exclude<DatabaseDriver, 'sqlite'>): DatabaseSwapper 
 
 /**
  * Loads one verified dump so that a failure can change nothing ("no half-restored database"):
- * - SQLite: the loader builds a temp file beside the target and renames it over the target only
- *   when every statement succeeded, so this happens while staging (before any swap of the other
- *   databases); the counts are then checked on the replaced file and reported.
+ * - SQLite: loaded into `.<file>.staged-<hex>` beside the target, its rows checked there, given
+ *   the live file's mode and owner; commit renames it over the target, discard deletes it.
  * - PostgreSQL, MySQL/MariaDB, target missing: created and loaded directly; dropped again if
  *   the load fails or the rows differ from the manifest.
  * - PostgreSQL, MySQL/MariaDB, target exists: loaded into `<db>_restore_<hex>` and checked;
- *   commit swaps it in (see PostgresSwapper, MysqlSwapper), discard drops it.
+ *   commit swaps it in (see PostgresSwapper, MysqlSwapper), discard drops it. What a killed
+ *   restore left beside the target is put right first (removeDeadStagingDatabases), and a lock
+ *   held while this one runs (holdStagingGuard) keeps the next run off its own scratch names.
  * Rows per table that differ from the manifest throw RowCountMismatchError (nothing put in place).
  */
 export async function stageDatabase(
@@ -61,6 +68,9 @@ export async function stageDatabase(
   const started = Date.now();
   const step = options.onStep ?? (() => undefined);
   const loader = loaderFor(plan.driver);
+  if (plan.driver !== 'sqlite') {
+    for (const line of await removeDeadStagingDatabases(connection, plan.targetDatabase, options.lockWaitSeconds)) step(line);
+  }
   const state = await targetState(plan, connection);
   const result = (checks: TableCheck[]): DatabaseRestoreResult => ({
     ...plan,
@@ -71,9 +81,23 @@ export async function stageDatabase(
   });
 
   if (plan.driver === 'sqlite') {
-    const target = { ...connection, database: plan.targetDatabase };
-    const checks = await checkLoadedRows(loader, target, plan.tables, await loadEntry(zip, plan.entry, loader, target));
-    return { plan, commit: async () => result(checks), discard: async () => undefined };
+    const staged = sqliteStagedPath(plan.targetDatabase, stagingNames(plan.targetDatabase).hex);
+    const removeStaged = () => rm(staged, { force: true });
+    const checks = await loadChecked(zip, plan, loader, { ...connection, database: staged }, removeStaged);
+    try {
+      for (const w of await copyModeAndOwner(plan.targetDatabase, staged)) step(`Warning: ${w}`);
+    } catch (err) {
+      await removeStaged();
+      throw err;
+    }
+    return {
+      plan,
+      commit: async () => {
+        await swapSqliteFile(plan.targetDatabase, staged).finally(removeStaged);
+        return result(checks);
+      },
+      discard: removeStaged,
+    };
   }
 
   if (!state.exists) {
@@ -85,9 +109,15 @@ export async function stageDatabase(
 
   const swapper = swapperFor(plan.driver);
   const names = stagingNames(plan.targetDatabase);
+  const guard = await holdStagingGuard(connection, names.hex);
   step(`Loading into the staging database "${names.staging}"; "${plan.targetDatabase}" stays as it is until the load and its row counts check out...`);
-  await loader.createDatabase(connection, names.staging);
-  const dropStaging = () => loader.dropDatabase(connection, names.staging);
+  const dropStaging = () => loader.dropDatabase(connection, names.staging).finally(() => guard.release());
+  try {
+    await loader.createDatabase(connection, names.staging);
+  } catch (err) {
+    await guard.release();
+    throw err;
+  }
   const checks = await loadChecked(zip, plan, loader, { ...connection, database: names.staging }, dropStaging);
   return {
     plan,
@@ -95,8 +125,9 @@ export async function stageDatabase(
     commit: async () => {
       try {
         const swap = await swapper.swap(connection, names.staging, plan.targetDatabase, {
-          old: names.old,
+          old: options.keepReplaced ? names.old : names.replaced,
           keepReplaced: !!options.keepReplaced,
+          lockWaitSeconds: options.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
           onStep: step,
         });
         for (const w of swap.warnings) step(`Warning: ${w}`);

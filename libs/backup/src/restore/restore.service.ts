@@ -210,7 +210,7 @@ export class RestoreService {
         // A SQLite file is replaced by its staging itself.
         if (p.driver === 'sqlite') Object.assign(this.progress, { phase: 'swapping', swapping: p.targetDatabase });
         step(`Loading ${p.entry} into ${p.driver} "${p.targetDatabase}"...`);
-        staged.push(await stageDatabase(zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step }));
+        staged.push(await stageDatabase(zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step, lockWaitSeconds: this.options.restore?.lockWaitSeconds }));
       }
       if (!safe) await beforeLiveChange();
     } catch (err) {

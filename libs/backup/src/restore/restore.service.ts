@@ -316,11 +316,24 @@ export class RestoreService {
     return names;
   }
 
+  /**
+   * `pre-restore-<now>.zip`, or the next free second's name: two restores in one second (or a
+   * clock set back) must not meet a safety backup of that name, which is never replaced.
+   */
+  private async freeSafetyName(disk: BackupDestination): Promise<string> {
+    const now = Date.now();
+    for (let s = 0; ; s++) {
+      const name = backupFileName(new Date(now + s * 1000), 'pre-restore-');
+      const taken = await disk.stat(`${this.options.appName}/${name}`).catch(() => null);
+      if (!taken || s >= 60) return name;
+    }
+  }
+
   /** A backup of the live databases about to be replaced, on the disk the restore reads from. */
   private async safetyBackup(names: string[], files: string[], disk: BackupDestination, step: (m: string) => void): Promise<string | undefined> {
     if (names.length === 0 && files.length === 0) return undefined;
     step(`Taking a safety backup of ${[...names, ...(files.length ? [`${files.length} file(s) the restore overwrites`] : [])].join(', ')} first...`);
-    const filename = backupFileName(new Date(), 'pre-restore-');
+    const filename = await this.freeSafetyName(disk);
     const report = await this.backups.run({
       onlyDb: files.length === 0,
       onlyFiles: names.length === 0,

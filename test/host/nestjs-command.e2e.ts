@@ -44,6 +44,12 @@ describe('the library commands through nestjs-command', () => {
   /** `npx nestjs-command <cmd>`: its bin loads the entry named by CLI_PATH. */
   const npxNestjsCommand = (...args: string[]) => start(NESTJS_COMMAND_BIN, args, { CLI_PATH: HOST });
 
+  it('the main entry point loads neither nestjs-command nor yargs (a web process does not)', () => {
+    const r = spawnSync(process.execPath, ['-e', "require('nest-backup'); console.log(Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](nestjs-command|yargs)[\\\\/]/.test(f)).length)"], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('0');
+  });
+
   it('the long-running process with the same module still registers the BACKUP_SCHEDULE_RUN job', () => {
     const r = cli('app');
     expect(r.status).toBe(0);

@@ -371,8 +371,13 @@ async function checkApp(major, tarball, workDir, nodes) {
   fs.writeFileSync(path.join(appDir, 'host.cjs'), HOST_CJS);
   fs.writeFileSync(path.join(appDir, 'host.mjs'), HOST_MJS);
 
+  // Each app is its own machine: the lock files (os.tmpdir()/nest-backup-locks) of the other
+  // app's hosts, or of another pack check on this machine, must not make a run exit 75.
+  const tmpDir = path.join(appDir, 'tmp');
+  fs.mkdirSync(tmpDir, { recursive: true });
   const baseEnv = {
     ...process.env,
+    TMPDIR: tmpDir,
     NODE_OPTIONS: '',
     BACKUP_NAME: 'packcheck',
     BACKUP_DATABASES: 'none',

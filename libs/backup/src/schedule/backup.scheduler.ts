@@ -11,7 +11,7 @@ import { HealthMonitor } from '../health/health.monitor';
 import { JobLock, LockedJob } from '../lock/job.lock';
 import { VerifyService } from '../verify/verify.service';
 import { cleanWithRetries } from './cleanup-attempts';
-import { createdForACommand, mayRunACommand } from './cli-process';
+import { createdForACommand, watchForACommand } from './cli-process';
 import { SCHEDULED_JOBS, SHUTDOWN_GRACE_MS } from './schedule.constants';
 import { ScheduleConfigError } from './schedule.errors';
 
@@ -60,7 +60,7 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
     if (!settings) throw new ScheduleConfigError('Scheduling is on but the module options carry no `schedules` settings', 'Build the options with backupOptionsFromEnv / backupOptionsFromConfig, or pass `schedules: { run, clean, monitor, verify, timeZone }`.');
     // nestjs-command's entry calls exec() right after the app is created: wait for that turn
     // (settings checked now, so a bad expression still fails the app's start).
-    if (mayRunACommand(this.moduleRef)) {
+    if (watchForACommand(this.moduleRef)) {
       for (const { job, variable } of SCHEDULED_JOBS) {
         const expression = settings[job as keyof Omit<ScheduleSettings, 'timeZone'>];
         if (expression) this.check(variable, expression, settings.timeZone);

@@ -44,26 +44,36 @@ function loadedExport(packageName: string, name: string): Type | undefined {
 /**
  * nestjs-command: the web app usually imports CommandModule too, so its CommandService being in
  * the app says nothing. What does: `npx nestjs-command` (its bin is the main module) or the
- * entry calling `CommandService.exec()`, which the library's bridge marks here
- * (BackupNestjsCommandModule). An app holding CommandService waits one event-loop turn after
- * bootstrap for that call before starting timers (see mayRunACommand).
+ * entry calling `CommandService.exec()`, which watchForACommand wraps to mark the process. An
+ * app holding CommandService waits one event-loop turn after bootstrap for that call before
+ * starting timers (nestjs-command's entries call exec() as soon as the app is created).
  */
 let markedForACommand = false;
 
-export function markAsCommandProcess(): void {
-  markedForACommand = true;
-}
+const MARKS = Symbol('nest-backup marks exec');
 
-/** True when the app holds nestjs-command's CommandService: a command may still start (exec). */
-export function mayRunACommand(moduleRef: ModuleRef): boolean {
-  const service = loadedExport('nestjs-command', 'CommandService');
-  if (!service) return false;
+/**
+ * True when the app holds nestjs-command's CommandService, whose exec() then marks this process
+ * as a command's (whatever module registered the commands: the library's bridge or the host's).
+ */
+export function watchForACommand(moduleRef: ModuleRef): boolean {
+  const type = loadedExport('nestjs-command', 'CommandService');
+  if (!type) return false;
+  let service: { exec: (...args: unknown[]) => unknown; [MARKS]?: true };
   try {
-    moduleRef.get(service, { strict: false });
-    return true;
+    service = moduleRef.get(type, { strict: false });
   } catch {
     return false;
   }
+  if (!service[MARKS]) {
+    const exec = service.exec.bind(service);
+    service.exec = (...args: unknown[]) => {
+      markedForACommand = true;
+      return exec(...args);
+    };
+    service[MARKS] = true;
+  }
+  return true;
 }
 
 function startedByNestjsCommandBin(): boolean {

@@ -1,8 +1,7 @@
-import { Injectable, Module, OnModuleInit, Type } from '@nestjs/common';
+import { Injectable, Module, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { Argv, Command, CommandModule, CommandService, Option, Positional } from 'nestjs-command';
+import { Argv, Command, CommandModule, Option, Positional } from 'nestjs-command';
 import { BackupModule } from '../../module/backup.module';
-import { markAsCommandProcess } from '../../schedule/cli-process';
 import { CommandSpec, isCommandClass, readCommandSpec } from './command.spec-reader';
 import { commanderInputs, yargsCommand, yargsOptions, yargsPositionals } from './yargs.translation';
 
@@ -21,32 +20,12 @@ interface Runnable {
  * stays the one definition: its name, arguments, options and descriptions are read from its
  * nest-commander metadata and declared to nestjs-command with nestjs-command's own decorators;
  * the handler hands the same `(params, flags)` to the same instance's `run`, which sets the
- * exit code and prints exactly as under nest-commander.
+ * exit code and prints exactly as under nest-commander. (A process whose entry calls
+ * CommandService.exec() starts no schedules: see schedule/cli-process.ts.)
  */
 @Injectable()
-export class BackupCommandBridge implements OnModuleInit {
-  constructor(
-    private readonly moduleRef: ModuleRef,
-    private readonly commandService: CommandService,
-  ) {}
-
-  /**
-   * nestjs-command has no application of its own: the web app and the CLI entry usually build
-   * the same AppModule, so nothing at boot tells them apart. `exec()` is what a CLI entry (its
-   * own or `npx nestjs-command`'s) calls, so that call marks this process as a command's: the
-   * scheduler, which waits one event-loop turn in an app holding CommandService, then starts no
-   * timers.
-   */
-  onModuleInit(): void {
-    const service = this.commandService as CommandService & { [MARKS]?: true };
-    if (service[MARKS]) return;
-    const exec = service.exec.bind(service);
-    service.exec = (...args: Parameters<CommandService['exec']>) => {
-      markAsCommandProcess();
-      return exec(...args);
-    };
-    service[MARKS] = true;
-  }
+export class BackupCommandBridge {
+  constructor(private readonly moduleRef: ModuleRef) {}
 
   async runCommand(spec: CommandSpec, argv: Record<string, unknown>): Promise<void> {
     const command = this.moduleRef.get<Runnable>(spec.type as Type<Runnable>, { strict: false });
@@ -63,8 +42,6 @@ export class BackupCommandBridge implements OnModuleInit {
     await command.run(inputs.params, inputs.flags);
   }
 }
-
-const MARKS = Symbol('nest-backup marks exec');
 
 /** One method per library command on the bridge, decorated for nestjs-command's explorer. */
 function declareCommands(): void {

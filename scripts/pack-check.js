@@ -31,8 +31,11 @@ const NEST_LINES = {
     '@nestjs/event-emitter': '^3.0.0',
     '@nestjs/terminus': '^11.0.0',
     'nest-commander': '^3.21.0',
+    // The Nest 11 app also runs its CLI through nestjs-command (its peers stop at Nest 11).
+    'nestjs-command': '^3.1.5',
     'reflect-metadata': '^0.2.2',
     rxjs: '^7.8.2',
+    yargs: '^17.7.2',
   },
   12: {
     '@nestjs/common': '^12.0.0',
@@ -123,6 +126,53 @@ try {
   await app.close();
 }
 `;
+
+const HOST_NESTJS_COMMAND = `'use strict';
+// A CommonJS host whose CLI runs through nestjs-command, as its README sets one up: the app
+// module imports BackupNestjsCommandModule, this entry calls CommandService.exec(); started by
+// \`npx nestjs-command <cmd>\` with CLI_PATH naming this file.
+require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { CommandModule, CommandService } = require('nestjs-command');
+const { BackupModule, backupOptionsFromEnv, CliLogger } = require('nest-backup');
+const { BackupNestjsCommandModule } = require('nest-backup/nestjs-command');
+
+class HostModule {}
+Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env)), BackupNestjsCommandModule] })(HostModule);
+
+(async () => {
+  const app = await NestFactory.createApplicationContext(HostModule, { logger: new CliLogger() });
+  try {
+    await app.select(CommandModule).get(CommandService).exec();
+  } finally {
+    await app.close();
+  }
+})().catch((err) => {
+  process.stderr.write((err && err.stack) + '\\n');
+  process.exit(1);
+});
+`;
+
+/** The commands the nestjs-command host runs, in order, and the exit code each must give. */
+const NESTJS_COMMAND_RUNS = [
+  { args: ['backup:run'], expectedCode: 0 },
+  { args: ['backup:list'], expectedCode: 0 },
+  { args: ['backup:monitor'], expectedCode: 0 },
+  { args: ['backup:restore', 'nosuch.zip'], expectedCode: 1 },
+];
+
+/** `npx nestjs-command <cmd>` for each of NESTJS_COMMAND_RUNS (this Node only: it adds seconds, not coverage of Node). */
+async function runNestjsCommandHost(appDir, env) {
+  fs.writeFileSync(path.join(appDir, 'cli-nestjs-command.cjs'), HOST_NESTJS_COMMAND);
+  const bin = path.join(appDir, 'node_modules', 'nestjs-command', 'bin', 'cli');
+  const runs = [];
+  for (const { args, expectedCode } of NESTJS_COMMAND_RUNS) {
+    const r = await run(process.execPath, [bin, ...args], { cwd: appDir, env: { ...env, CLI_PATH: './cli-nestjs-command.cjs' }, timeoutMs: HOST_TIMEOUT_MS });
+    runs.push({ command: `CLI_PATH=./cli-nestjs-command.cjs npx nestjs-command ${args.join(' ')}`, expectedCode, code: r.code, stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-4000) });
+  }
+  return runs;
+}
 
 /** Runs a command with stdin closed (a prompt fails instead of hanging); never throws on exit codes. */
 function run(cmd, args, { cwd, env = process.env, timeoutMs }) {
@@ -323,8 +373,13 @@ async function checkApp(major, tarball, workDir, nodes) {
   fs.writeFileSync(path.join(appDir, 'host.cjs'), HOST_CJS);
   fs.writeFileSync(path.join(appDir, 'host.mjs'), HOST_MJS);
 
+  // Each app is its own machine: the lock files (os.tmpdir()/nest-backup-locks) of the other
+  // app's hosts, or of another pack check on this machine, must not make a run exit 75.
+  const tmpDir = path.join(appDir, 'tmp');
+  fs.mkdirSync(tmpDir, { recursive: true });
   const baseEnv = {
     ...process.env,
+    TMPDIR: tmpDir,
     NODE_OPTIONS: '',
     BACKUP_NAME: 'packcheck',
     BACKUP_DATABASES: 'none',
@@ -376,6 +431,9 @@ async function checkApp(major, tarball, workDir, nodes) {
       });
     }
   }
+  if (NEST_LINES[major]['nestjs-command']) {
+    app.nestjsCommand = await runNestjsCommandHost(appDir, { ...baseEnv, BACKUP_ENCRYPTION: 'none', BACKUP_NAME: 'packcheck-nestjs-command' });
+  }
   return app;
 }
 
@@ -412,6 +470,9 @@ function problemsOf(result) {
     }
     if (app.unwanted.length) problems.push(`${at}: a local-disk app got ${app.unwanted.join(', ')} installed`);
     if (app.installScripts.length) problems.push(`${at}: packages with install scripts: ${app.installScripts.join(', ')}`);
+    for (const r of app.nestjsCommand ?? []) {
+      if (r.code !== r.expectedCode) problems.push(`${at}, nestjs-command host: \`${r.command}\` exited ${r.code}, expected ${r.expectedCode}:\n${(r.stderr || r.stdout).slice(0, 1500)}`);
+    }
     for (const h of app.hosts) {
       if (h.code !== 0) problems.push(`${at}, ${h.name}: \`${h.command}\` exited ${h.code}:\n${(h.stderr || h.stdout).slice(0, 1500)}`);
       if (!h.archive.exists) problems.push(`${at}, ${h.name}: no archive at ${h.archivePath}`);
@@ -460,6 +521,7 @@ function summary(result) {
     );
     if (app.install.code === 0) lines.push(`  node_modules of the local-disk app: ${app.nodeModulesMb} MB${app.unwanted.length ? `; unwanted: ${app.unwanted.join(', ')}` : ''}`);
     for (const w of app.install.eresolve.known) lines.push(`  known peer warning, not from nest-backup: ${w.from} wants ${w.edge}@${w.spec}`);
+    for (const r of app.nestjsCommand ?? []) lines.push(`  ${r.code === r.expectedCode ? 'ok  ' : 'FAIL'} nestjs-command host: ${r.command} → exit ${r.code}`);
     for (const h of app.hosts) {
       lines.push(`  ${h.code === 0 && h.archive.test?.code === 0 && !h.archive.differing.length ? 'ok  ' : 'FAIL'} ${h.name}: ${h.archivePath}, ${h.archive.entries.length} entries${h.archive.encrypted ? ', encrypted' : ''}`);
     }

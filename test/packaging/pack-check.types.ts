@@ -50,6 +50,8 @@ export interface AppCheck {
   copies: Record<'@nestjs/common' | '@nestjs/core', string[]>;
   installScripts: string[];
   hosts: HostRun[];
+  /** The Nest 11 app's nestjs-command host (`npx nestjs-command <cmd>`), one run per command. */
+  nestjsCommand?: Array<{ command: string; expectedCode: number; code: number; stdout: string; stderr: string }>;
 }
 
 export interface PackCheckResult {

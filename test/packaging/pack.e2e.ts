@@ -44,7 +44,7 @@ const outcome = (code: number, output: string): string => (code === 0 ? 'exit 0'
 describe('npm pack of libs/backup', () => {
   it('holds the compiled entry points and type declarations, and no specs or sources', () => {
     expect(result.pack.name).toBe('nest-backup');
-    expect(result.pack.files).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts']));
+    expect(result.pack.files).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts', 'nestjs-command.js', 'nestjs-command.d.ts']));
     expect(result.pack.files.filter((f) => /\.spec\.|(^|\/)src\/|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
   });
 });
@@ -111,6 +111,32 @@ describe.each([11, 12])('a fresh NestJS %i app', (major) => {
     expect(host.archive.test?.code).toBe(0);
     expect(host.archive.entries).toEqual([...host.expectedFiles, 'manifest.json'].sort());
     expect(host.archive.differing).toEqual([]);
+  });
+});
+
+describe('a fresh NestJS 11 app running its CLI through nestjs-command (nest-backup/nestjs-command)', () => {
+  const runs = () => appFor(11).nestjsCommand ?? [];
+  const runOf = (command: string) => {
+    const r = runs().find((x) => x.command.endsWith(`npx nestjs-command ${command}`));
+    if (!r) throw new Error(`the nestjs-command host did not run ${command} (install exit ${appFor(11).install.code})`);
+    return r;
+  };
+
+  it('backup:run, backup:list and backup:monitor exit 0 and do their work', () => {
+    const run = runOf('backup:run');
+    expect(outcome(run.code, run.stderr)).toBe('exit 0');
+    expect(run.stdout).toMatch(/✔ local: packcheck-nestjs-command\/\S+\.zip/);
+    const list = runOf('backup:list');
+    expect(outcome(list.code, list.stderr)).toBe('exit 0');
+    expect(list.stdout).toContain('packcheck-nestjs-command');
+    const monitor = runOf('backup:monitor');
+    expect(outcome(monitor.code, monitor.stdout + monitor.stderr)).toBe('exit 0');
+  });
+
+  it('a failing command (backup:restore nosuch.zip) exits 1 with its message once', () => {
+    const r = runOf('backup:restore nosuch.zip');
+    expect(r.code).toBe(1);
+    expect(r.stderr.match(/nosuch\.zip/g)?.length).toBe(1);
   });
 });
 

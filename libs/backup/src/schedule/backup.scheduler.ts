@@ -11,7 +11,7 @@ import { HealthMonitor } from '../health/health.monitor';
 import { JobLock, LockedJob } from '../lock/job.lock';
 import { VerifyService } from '../verify/verify.service';
 import { cleanWithRetries } from './cleanup-attempts';
-import { createdForACommand } from './cli-process';
+import { createdForACommand, watchForACommand } from './cli-process';
 import { SCHEDULED_JOBS, SHUTDOWN_GRACE_MS } from './schedule.constants';
 import { ScheduleConfigError } from './schedule.errors';
 
@@ -41,6 +41,7 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
   private readonly jobs = new Map<string, CronJob>();
   private readonly running = new Map<LockedJob, Running>();
   private registry?: CronRegistry;
+  private pendingStart?: NodeJS.Immediate;
 
   constructor(
     @Inject(BACKUP_OPTIONS) private readonly options: BackupModuleOptions,
@@ -57,6 +58,24 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
     }
     const settings = this.options.schedules;
     if (!settings) throw new ScheduleConfigError('Scheduling is on but the module options carry no `schedules` settings', 'Build the options with backupOptionsFromEnv / backupOptionsFromConfig, or pass `schedules: { run, clean, monitor, verify, timeZone }`.');
+    // nestjs-command's entry calls exec() right after the app is created: wait for that turn
+    // (settings checked now, so a bad expression still fails the app's start).
+    if (watchForACommand(this.moduleRef)) {
+      for (const { job, variable } of SCHEDULED_JOBS) {
+        const expression = settings[job as keyof Omit<ScheduleSettings, 'timeZone'>];
+        if (expression) this.check(variable, expression, settings.timeZone);
+      }
+      this.pendingStart = setImmediate(() => {
+        this.pendingStart = undefined;
+        if (createdForACommand(this.moduleRef)) this.logger.debug('Started for a CLI command: no schedules in this process');
+        else this.startTimers(settings);
+      });
+      return;
+    }
+    this.startTimers(settings);
+  }
+
+  private startTimers(settings: ScheduleSettings): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { CronJob: Cron } = loadCron();
     this.registry = this.findRegistry();
@@ -104,6 +123,7 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Stops the timers, then stops running jobs and waits for them to clean up and report. */
   async beforeApplicationShutdown(signal?: string): Promise<void> {
+    if (this.pendingStart) clearImmediate(this.pendingStart);
     for (const [name, cron] of this.jobs) {
       void cron.stop();
       if (this.registry?.doesExist('cron', name)) this.registry.deleteCronJob(name);

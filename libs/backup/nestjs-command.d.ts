@@ -1,0 +1,1 @@
+export * from './dist/cli/nestjs-command/nestjs-command.bridge';

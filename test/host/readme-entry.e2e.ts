@@ -45,6 +45,12 @@ describe('schedules and CLI processes', () => {
     expect(r.stderr.match(/nosuch\.zip/g)?.length).toBe(1);
   });
 
+  it('an option its parser refuses (backup:run --tries 0) exits non-zero too, its message printed once', () => {
+    const r = start('backup:run', '--tries', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr.match(/--tries must be a whole number/g)?.length).toBe(1);
+  });
+
   it('backup:list through CommandFactory.run of the same module starts no timer and exits 0', () => {
     const r = start('backup:list');
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });

@@ -7,6 +7,11 @@ import { Type } from '@nestjs/common';
  * success. Each command's `run` is wrapped once here: a thrown error is printed (message and
  * hint, as the demo's entry prints them) and the exit code becomes 1,
  * unless the command already chose a more specific non-zero code (locked, signalled).
+ *
+ * An option's parser (`--tries 0`) throws while commander parses, before `run`: it is wrapped
+ * too, setting the exit code and rethrowing, so the runner's error handler prints it once. The
+ * wrapper carries the parser's metadata (nest-commander and the nestjs-command bridge find
+ * options by it).
  */
 export function exitNonZeroOnError(command: Type): void {
   const proto = command.prototype as { run: (...args: unknown[]) => Promise<void>; [WRAPPED]?: true };
@@ -20,8 +25,27 @@ export function exitNonZeroOnError(command: Type): void {
       if (!process.exitCode) process.exitCode = 1;
     }
   };
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const parser = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
+    if (name === 'constructor' || name === 'run' || typeof parser !== 'function') continue;
+    const keys = Reflect.getMetadataKeys(parser) as unknown[];
+    if (!keys.includes(OPTION_META)) continue;
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      try {
+        return (parser as (...a: unknown[]) => unknown).apply(this, args);
+      } catch (err) {
+        process.exitCode = 1;
+        throw err;
+      }
+    };
+    for (const key of keys) Reflect.defineMetadata(key, Reflect.getMetadata(key, parser), wrapped);
+    Object.defineProperty(proto, name, { ...Object.getOwnPropertyDescriptor(proto, name), value: wrapped });
+  }
   proto[WRAPPED] = true;
 }
+
+/** nest-commander's metadata key of an @Option parser (constants.js: `CommandBuilder:Option:Meta`). */
+const OPTION_META = 'CommandBuilder:Option:Meta';
 
 const WRAPPED = Symbol('nest-backup exit code');
 

@@ -218,6 +218,25 @@ export interface ToolLoadOptions extends ToolRunOptions {
   onStdoutLine?: (line: string) => void;
 }
 
+/**
+ * Holds an error the dump stream emits while a loader still prepares (its password file, a
+ * probe of the client): a stream that fails then is destroyed, and piping it afterwards feeds the
+ * client nothing and never ends (psql waited forever on a dump whose archive entry failed its
+ * HMAC before the load began). Call the returned check right before piping: it throws that error.
+ */
+export function holdEarlyError(sql: Readable): () => void {
+  let failed: Error | undefined;
+  const hold = (err: Error) => {
+    failed ??= err;
+  };
+  sql.on('error', hold);
+  return () => {
+    sql.off('error', hold);
+    if (failed) throw failed;
+    if (sql.destroyed) throw new LoadFailedError('The dump stream was closed before the load began', 'Check the archive with backup:verify.');
+  };
+}
+
 /** Pipes `sql` into a client tool's stdin; rejects with LoadFailedError on a non-zero exit. */
 export function runToolLoad(o: ToolLoadOptions, sql: Readable): Promise<void> {
   return new Promise<void>((resolve, reject) => {

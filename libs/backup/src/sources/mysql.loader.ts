@@ -5,7 +5,7 @@ import { Redactor } from '../common/redact';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
 import { DatabaseLoader } from './database-loader.interface';
 import { execFile } from 'node:child_process';
-import { failureHint, runToolLoad } from './db-tool';
+import { failureHint, holdEarlyError, runToolLoad } from './db-tool';
 import { DumpGuard } from './dump-guard';
 import { toolEnv } from './tool.env';
 import { mysqlDefaultsFile, mysqlTool, mysqlWhere } from './mysql.options';
@@ -43,12 +43,14 @@ export class MysqlLoader implements DatabaseLoader {
   }
 
   async load(connection: ConnectionInfo, sql: Readable): Promise<void> {
+    const checkEarlyError = holdEarlyError(sql);
     const { bin, tool } = mysqlTool('client', this.options.bin);
     const sandbox = (await clientKnowsSandbox(bin)) ? ['--sandbox'] : [];
     const defaults = await mysqlDefaultsFile(connection, this.options.tmpDir);
     const guard = new DumpGuard('mariadb');
     sql.on('error', (err) => guard.destroy(err));
     try {
+      checkEarlyError();
       await runToolLoad(
         {
           tool,

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
 import { DatabaseLoader } from './database-loader.interface';
-import { failureHint, findOnPath, runToolLoad, toolVersion } from './db-tool';
+import { failureHint, findOnPath, holdEarlyError, runToolLoad, toolVersion } from './db-tool';
 import { DumpGuard } from './dump-guard';
 import { pgEnv, pgPassfile, pgWhere } from './postgres.env';
 import { PgCopyCounter, qualifiedTableName } from './pg-copy.counter';
@@ -48,6 +48,7 @@ export class PostgresLoader implements DatabaseLoader {
    * that costs seconds). Resolves with nothing when tags and blocks do not pair up one to one.
    */
   async load(connection: ConnectionInfo, sql: Readable): Promise<Record<string, number> | void> {
+    const checkEarlyError = holdEarlyError(sql);
     const bin = this.options.bin ?? findOnPath(['psql']) ?? 'psql';
     const restrict = (await psqlKnowsRestrict(bin)) ? ['-c', `\\restrict ${randomBytes(24).toString('hex')}`] : [];
     const passfile = await pgPassfile(connection, this.options.tmpDir);
@@ -55,6 +56,7 @@ export class PostgresLoader implements DatabaseLoader {
     const counter = new PgCopyCounter();
     const tags: number[] = [];
     try {
+      checkEarlyError();
       sql.on('error', (err) => guard.destroy(err));
       guard.on('error', (err) => counter.destroy(err));
       await runToolLoad(

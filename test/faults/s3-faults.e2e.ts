@@ -9,9 +9,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli, tempAppDir } from '../support/cli';
+import { runCli, spawnCli, tempAppDir } from '../support/cli';
 import { FaultyProxy, isPartUpload, isUpload, startFaultyProxy } from '../support/faulty-proxy';
-import { startS3Server, TestS3Server } from '../support/s3.server';
+import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
+import { Proc } from '../schedule/instances.fixtures';
+import { startMotoServer, startS3Server, TestS3Server } from '../support/s3.server';
 import { testWith7z } from '../support/seven-zip';
 import { backupFolderFiles, baseEnv, faultCase, faultClass, PASSWORD, partFiles, s3Env, writeRandomFile } from './faults.fixtures';
 
@@ -143,4 +145,81 @@ describe('fault class s3: a TCP proxy breaks the S3 traffic of backup:run', () =
     expect(run.stdout + run.stderr).toMatch(/attempt 1.*(failed|took longer)/i);
     await expectOneCompleteObject(name);
   });
+});
+
+/** The incomplete multipart uploads in the bucket under `prefix`, with their parts' bytes. */
+async function incompleteUploads(s3: TestS3Server, prefix: string): Promise<Array<{ key: string; parts: number; bytes: number }>> {
+  const page = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: prefix }));
+  const out: Array<{ key: string; parts: number; bytes: number }> = [];
+  for (const u of page.Uploads ?? []) {
+    const parts = await s3.client.send(new ListPartsCommand({ Bucket: s3.bucket, Key: u.Key, UploadId: u.UploadId }));
+    out.push({ key: u.Key!, parts: parts.Parts?.length ?? 0, bytes: (parts.Parts ?? []).reduce((n, p) => n + (p.Size ?? 0), 0) });
+  }
+  return out;
+}
+
+/**
+ * The same class against moto's S3 server (moto_server on PATH), which implements what s3rver
+ * does not: ListMultipartUploads, ListParts and AbortMultipartUpload.
+ */
+describe('fault class s3 (moto_server): what a killed run leaves in the bucket', () => {
+  let s3: TestS3Server;
+  let app: ReturnType<typeof tempAppDir>;
+
+  beforeAll(async () => {
+    s3 = await startMotoServer({ bucket: 'backups' });
+    app = tempAppDir('nest-backup-s3-moto-');
+    const seeded = await runCli(['demo:seed', '--tenants', '2', '--rows', '3'], baseEnv('seed'), app.dir);
+    expect(seeded.code).toBe(0);
+    // 40 MiB stored: eight 5 MiB parts, so the run can be killed with parts in the bucket.
+    writeRandomFile(path.join(app.dir, 'storage/app/big.bin'), 40 * 1024 * 1024);
+  }, 60_000);
+  afterAll(async () => {
+    await s3?.stop();
+    app?.cleanup();
+  });
+
+  faultCase(
+    tally,
+    'kill -9 mid-upload, then the next run: it aborts the dead run\'s incomplete upload and says so, nothing stays billed',
+    async () => {
+      const name = 's3f-killed';
+      const env = baseEnv(name, {
+        ...s3Env(s3.endpoint, s3),
+        BACKUP_DISKS: 's3',
+        BACKUP_INCLUDE: 'storage/app',
+        BACKUP_COMPRESSION_LEVEL: '0',
+        BACKUP_S3_PART_SIZE_MB: '5',
+      });
+      const proc = new Proc(spawnCli(['backup:run'], env, app.dir));
+      let left: Array<{ key: string; parts: number; bytes: number }> = [];
+      try {
+        const until = Date.now() + 90_000;
+        while (!left.some((u) => u.parts >= 2)) {
+          if (Date.now() > until || proc.child.exitCode !== null) throw new Error(`no 2 parts uploaded before the run ended:\n${proc.out}`);
+          await new Promise((r) => setTimeout(r, 100));
+          left = await incompleteUploads(s3, `${name}/`);
+        }
+        proc.child.kill('SIGKILL');
+        expect((await proc.exited).signal).toBe('SIGKILL');
+      } finally {
+        await proc.stop('SIGKILL');
+      }
+      // What the killed run left: an incomplete upload with its parts (billed on AWS), no object.
+      left = await incompleteUploads(s3, `${name}/`);
+      expect(left).toHaveLength(1);
+      expect(left[0].parts).toBeGreaterThanOrEqual(2);
+      expect(await s3.listKeys(`${name}/`)).toEqual([]);
+      const [dead] = left;
+
+      const again = await runCli(['backup:run'], env, app.dir, 180_000);
+      expect(again.code).toBe(0);
+      const said = new RegExp(`Aborted 1 incomplete upload left by a dead run on s3: ${dead.key} \\(${dead.parts} parts, [\\d.]+ MB\\)`);
+      expect(again.stdout + again.stderr).toMatch(said);
+      expect(await incompleteUploads(s3, `${name}/`)).toEqual([]);
+      const keys = await s3.listKeys(`${name}/`);
+      expect(keys).toHaveLength(1);
+    },
+    300_000,
+  );
 });

@@ -16,6 +16,7 @@ import { dumperFor } from '../sources/dumper.registry';
 import { selectFiles } from '../sources/file-selection';
 import { backupFileName, backupKey } from './backup-key';
 import { BACKUP_OPTIONS } from './backup.constants';
+import { abortDeadUploads } from './dead-upload.sweep';
 import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
 import { BackupCancelledError, BackupTimeoutError, RetryPolicy, withRetries } from './retry';
 import { audited, AUDIT_TRAIL, AuditRecorder, runFacts } from '../audit/audit.hook';
@@ -108,10 +109,11 @@ export class BackupService {
     return report;
   }
 
-  /** Temporary files of killed runs: removed (and said) so they never fill the disk. */
+  /** Temporary files and incomplete uploads of killed runs: removed (and said) so they never fill the disk or the bill. */
   private async sweep(target: BackupDestination): Promise<void> {
     const removed = (await target.removeStaleUploads?.(`${this.options.appName}/`).catch(() => [])) ?? [];
     for (const name of removed) this.logger.warn(`Removed ${name} on ${target.name}: a temporary file left by an interrupted run`);
+    await abortDeadUploads(target, `${this.options.appName}/`, this.logger);
   }
 
   private async produce(request: RunRequest, key: string, report: RunReport): Promise<void> {

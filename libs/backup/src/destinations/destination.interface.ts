@@ -31,6 +31,15 @@ export interface UploadOptions {
   sizeHint?: number;
 }
 
+/** A multipart upload that was started and never completed nor aborted (S3 bills its parts). */
+export interface IncompleteUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+  parts: number;
+  bytes: number;
+}
+
 /**
  * Where backups are stored. The shipped implementations are LocalDestination and
  * S3Destination; a host can register its own.
@@ -54,6 +63,15 @@ export interface BackupDestination {
    * AbortIncompleteMultipartUpload lifecycle rule instead.
    */
   removeStaleUploads?(prefix: string): Promise<string[]>;
+  /** Multipart uploads under `prefix` that were started and never finished (S3). Optional. */
+  listIncompleteUploads?(prefix: string): Promise<IncompleteUpload[]>;
+  /** Aborts one of them: the server drops its parts. Only for uploads of runs that are gone. */
+  abortIncompleteUpload?(upload: IncompleteUpload): Promise<void>;
+  /**
+   * Whether the bucket's lifecycle aborts incomplete multipart uploads under `prefix` (the
+   * second line of defence after the sweep): true / false, or undefined when it cannot be read.
+   */
+  abortsIncompleteUploads?(prefix: string): Promise<boolean | undefined>;
   /** Resolves when the destination answers; rejects with a BackupError saying why not. */
   checkReachable(): Promise<void>;
 }

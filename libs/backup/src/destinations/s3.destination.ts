@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Redactor } from '../common/redact';
 import { assertSafeKey, UploadFailedError } from './destination.errors';
-import { BackupDestination, DestinationUpload, StoredObject, UploadOptions } from './destination.interface';
+import { BackupDestination, DestinationUpload, IncompleteUpload, StoredObject, UploadOptions } from './destination.interface';
 import { S3ErrorContext, translateS3Error } from './s3-error.translator';
 import { MAX_PARTS, maxMultipartBytes, S3MultipartUpload } from './s3-multipart.upload';
 import { s3 } from './s3-sdk';
@@ -178,6 +178,88 @@ export class S3Destination implements BackupDestination {
       this.client.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key })),
       `deleting ${key}`,
     );
+  }
+
+  /**
+   * Multipart uploads under `prefix` that were never completed or aborted, with their parts
+   * counted and summed (ListParts): a run killed with SIGKILL leaves one, billed until aborted.
+   */
+  async listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]> {
+    const found: IncompleteUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.guard(
+        this.client.send(
+          new (s3().ListMultipartUploadsCommand)({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        ),
+        `listing incomplete uploads under "${prefix}"`,
+      );
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId) continue;
+        const { parts, bytes } = await this.partsOf(u.Key, u.UploadId);
+        found.push({ key: u.Key.slice(this.prefix.length), uploadId: u.UploadId, initiated: u.Initiated ?? new Date(0), parts, bytes });
+      }
+      const more = page.IsTruncated === true || String(page.IsTruncated) === 'true';
+      keyMarker = more ? page.NextKeyMarker : undefined;
+      uploadIdMarker = more ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return found;
+  }
+
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    assertSafeKey(upload.key);
+    await this.guard(
+      this.client.send(
+        new (s3().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: this.prefix + upload.key, UploadId: upload.uploadId }),
+      ),
+      `aborting the incomplete upload of ${upload.key}`,
+    );
+  }
+
+  /** Reads the bucket's lifecycle: does an enabled rule abort incomplete uploads under `prefix`? */
+  async abortsIncompleteUploads(prefix: string): Promise<boolean | undefined> {
+    try {
+      const out = await this.client.send(new (s3().GetBucketLifecycleConfigurationCommand)({ Bucket: this.bucket }), {
+        abortSignal: AbortSignal.timeout(this.reachableTimeoutMs),
+      });
+      return (out.Rules ?? []).some((rule) => {
+        const covers = rule.Filter?.Prefix ?? rule.Filter?.And?.Prefix ?? rule.Prefix ?? '';
+        return (
+          rule.Status === 'Enabled' &&
+          rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined &&
+          (this.prefix + prefix).startsWith(covers)
+        );
+      });
+    } catch (err) {
+      // No configuration at all is an answer ("missing"); anything else (no right to read it,
+      // a server without lifecycle support) is "cannot tell".
+      return err?.name === 'NoSuchLifecycleConfiguration' ? false : undefined;
+    }
+  }
+
+  private async partsOf(objectKey: string, uploadId: string): Promise<{ parts: number; bytes: number }> {
+    let parts = 0;
+    let bytes = 0;
+    let marker: string | undefined;
+    do {
+      const page = await this.guard(
+        this.client.send(new (s3().ListPartsCommand)({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId, PartNumberMarker: marker })),
+        `listing the parts of an incomplete upload of ${objectKey}`,
+      );
+      for (const p of page.Parts ?? []) {
+        parts++;
+        bytes += p.Size ?? 0;
+      }
+      const more = page.IsTruncated === true || String(page.IsTruncated) === 'true';
+      marker = more && page.NextPartNumberMarker ? String(page.NextPartNumberMarker) : undefined;
+    } while (marker);
+    return { parts, bytes };
   }
 
   /** One ListObjectsV2 of a single key: proves endpoint, credentials, bucket and list rights. */

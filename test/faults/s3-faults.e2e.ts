@@ -2,10 +2,11 @@
  * Fault class "s3": the demo CLI (a real process) backs up to the local disk and to s3rver at
  * once, through a TCP proxy that breaks the S3 traffic on purpose (test/support/faulty-proxy.ts):
  * a connection reset in the middle of a part, an HTTP 500 on one part, a stall longer than the
- * run's time limit. Either the run recovers (the SDK retries a request; BACKUP_TRIES retries the
- * whole run) and the bucket holds exactly one complete object, byte-identical to the local copy
- * and readable by 7-Zip, or the run fails with exit 1, an error that names the S3 failure, and no
- * object under the backup's name.
+ * run's time limit. Either the run recovers (a part is retried, BACKUP_S3_RETRIES times; BACKUP_TRIES
+ * retries the whole run) and the bucket holds exactly one complete object, byte-identical to the
+ * local copy and readable by 7-Zip, or the run fails with exit 1, an error that names the S3
+ * failure, and no object under the backup's name. Further down: the same class against moto
+ * (a killed run's incomplete upload), a server frozen with SIGSTOP, and a web server as endpoint.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -74,7 +75,7 @@ describe('fault class s3: a TCP proxy breaks the S3 traffic of backup:run', () =
     expect(partFiles(path.join(app.dir, 'storage/backups'))).toEqual([]);
   }
 
-  faultCase(tally, 'connection reset after 1 MiB of part 2: the SDK retries the part, one complete byte-identical object', async () => {
+  faultCase(tally, 'connection reset after 1 MiB of part 2: the part is retried, one complete byte-identical object', async () => {
     const name = 's3f-reset-once';
     const fault = proxy.arm({ fault: { kind: 'reset', afterBytes: 1 << 20 }, match: (r) => isPartUpload(r) && /partNumber=2\b/.test(r.path) });
     const run = await runCli(['backup:run'], envFor(name), app.dir);
@@ -85,7 +86,7 @@ describe('fault class s3: a TCP proxy breaks the S3 traffic of backup:run', () =
     await expectOneCompleteObject(name);
   });
 
-  faultCase(tally, 'HTTP 500 on part 1: the SDK retries the part, one complete byte-identical object', async () => {
+  faultCase(tally, 'HTTP 500 on part 1: the part is retried, one complete byte-identical object', async () => {
     const name = 's3f-500-once';
     const fault = proxy.arm({ fault: { kind: 'status', status: 500 }, match: (r) => isPartUpload(r) && /partNumber=1\b/.test(r.path) });
     const run = await runCli(['backup:run'], envFor(name), app.dir);

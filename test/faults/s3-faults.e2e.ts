@@ -316,6 +316,8 @@ describe('fault class s3: a frozen server and a non-S3 endpoint', () => {
     }
     expect(proc.out).toMatch(/uploading part \d+ of s3f-frozen\/\S+\.zip stalled: the S3 server at http:\/\/127\.0\.0\.1:\d+ moved no byte for 2 s, 2 times in a row/);
     expect(proc.out).toMatch(/raise BACKUP_S3_STALL_SECONDS \(now 2\) or BACKUP_S3_RETRIES \(now 1\)/);
+    // The retry is said while it happens, not only the final failure.
+    expect(proc.out).toMatch(/uploading part \d+ of s3f-frozen\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/);
     expect(await s3.listKeys(`${name}/`)).toEqual([]);
   });
 

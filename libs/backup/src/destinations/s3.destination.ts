@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Redactor } from '../common/redact';
@@ -98,6 +99,7 @@ export class S3Destination implements BackupDestination {
       stallMs: (options.stallSeconds ?? DEFAULT_STALL_SECONDS) * 1000,
       retries: options.retries ?? DEFAULT_S3_RETRIES,
       endpoint: this.endpointLabel,
+      onRetry: (message) => new Logger('S3').warn(this.redactor.redact(message)),
     };
     const checksumMode = options.checksumMode ?? 'WHEN_REQUIRED';
     this.client = new (s3().S3Client)({
@@ -229,7 +231,9 @@ export class S3Destination implements BackupDestination {
               if (watchdog.fired) throw stalledError(stall, action, tries + 1);
               throw translateS3Error(err, errorContext());
             }
-            await new Promise((resolve) => setTimeout(resolve, (stall.backoffMs ?? 1000) * 2 ** tries++));
+            const wait = (stall.backoffMs ?? 1000) * 2 ** tries++;
+            stall.onRetry?.(`${action} ${watchdog.fired ? `moved no byte for ${stall.stallMs / 1000} s` : 'was cut off'}; resuming at byte ${position} in ${wait / 1000} s (retry ${tries} of ${stall.retries})`);
+            await new Promise((resolve) => setTimeout(resolve, wait));
             current = await open();
           } finally {
             // Also when the reader stops early: the socket is released, the timer cleared.

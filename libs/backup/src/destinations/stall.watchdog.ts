@@ -11,6 +11,8 @@ export interface StallPolicy {
   backoffMs?: number;
   /** Where the server is (host:port or "AWS S3 (region)"), for the message. */
   endpoint: string;
+  /** Told before each new try, so a log shows a stall while it is being retried. */
+  onRetry?(message: string): void;
 }
 
 export const DEFAULT_STALL_SECONDS = 20;
@@ -89,7 +91,10 @@ export async function withStallRetries<T>(
         if (watchdog.fired) throw stalledError(policy, action, n + 1);
         throw err;
       }
-      await new Promise((resolve) => setTimeout(resolve, backoff * 2 ** n));
+      const wait = backoff * 2 ** n;
+      const why = watchdog.fired ? `moved no byte for ${policy.stallMs / 1000} s` : `failed (${(err as Error)?.message ?? String(err)})`;
+      policy.onRetry?.(`${action} ${why}; trying again in ${wait / 1000} s (retry ${n + 1} of ${policy.retries})`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     } finally {
       watchdog.stop();
     }

@@ -67,6 +67,7 @@ describe('S3Destination against s3rver', () => {
     const stored = await upload.complete(data.length);
 
     expect(stored).toMatchObject({ key: 'app/2026-11-21-02-00-00.zip', size: data.length });
+    expect(upload.uploadedBytes).toBe(data.length); // what the progress line shows
     const downloaded = await s3.download('app/2026-11-21-02-00-00.zip');
     expect(downloaded.length).toBe(data.length);
     expect(downloaded.equals(data)).toBe(true);

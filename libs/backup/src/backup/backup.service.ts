@@ -162,7 +162,7 @@ export class BackupService {
       new Transform({
         transform(chunk: Buffer, _enc, done) {
           produced += chunk.length;
-          request.onProgress?.(produced);
+          request.onProgress?.(produced, uploadProgress(uploads));
           done(null, chunk);
         },
       }),
@@ -378,4 +378,9 @@ export function secretsOf(options: BackupModuleOptions): string[] {
     env.DISCORD_WEBHOOK_URL,
     ...(options.connections ?? []).map((c) => c.password),
   ].filter((s): s is string => !!s);
+}
+
+/** The uploads that count their bytes (S3), for the progress line. */
+function uploadProgress(uploads: DestinationUpload[]): Array<{ disk: string; bytes: number }> {
+  return uploads.flatMap((u) => (u.uploadedBytes === undefined ? [] : [{ disk: u.destination, bytes: u.uploadedBytes }]));
 }

@@ -16,6 +16,8 @@ export interface DestinationUpload {
   readonly destination: string;
   readonly key: string;
   readonly stream: Writable;
+  /** Bytes sent to the destination so far (a retried part counts once), for progress. Optional. */
+  readonly uploadedBytes?: number;
   /** Finishes the upload, reads the stored size back and compares it; throws on a mismatch. */
   complete(expectedSize: number): Promise<StoredObject>;
   abort(reason?: Error): Promise<void>;

@@ -76,6 +76,7 @@ export class S3MultipartUpload implements DestinationUpload {
   /** A PutObject or CompleteMultipartUpload was sent: an object may exist under the key. */
   private mayHaveCreatedObject = false;
   private failure: Error | undefined;
+  private sent = 0;
   private state: 'open' | 'completing' | 'completed' | 'aborted' = 'open';
 
   constructor(private readonly p: S3UploadParams) {
@@ -107,6 +108,10 @@ export class S3MultipartUpload implements DestinationUpload {
     });
     // Errors surface through complete() and the fan-out's listener, never as a crash.
     this.stream.on('error', () => undefined);
+  }
+
+  get uploadedBytes(): number {
+    return this.sent;
   }
 
   async complete(expectedSize: number): Promise<StoredObject> {
@@ -219,19 +224,25 @@ export class S3MultipartUpload implements DestinationUpload {
       const out = await withStallRetries(
         this.p.stall,
         action,
-        (watchdog) =>
-          this.send<UploadPartCommandOutput>(
+        (watchdog) => {
+          let sentNow = 0;
+          const count = (n: number) => ((sentNow += n), (this.sent += n));
+          return this.send<UploadPartCommandOutput>(
             new (s3().UploadPartCommand)({
               Bucket: this.p.bucket,
               Key: this.p.objectKey,
               UploadId: uploadId,
               PartNumber: partNumber,
-              Body: progressBody(buffer.subarray(0, length), watchdog),
+              Body: progressBody(buffer.subarray(0, length), watchdog, count),
               ContentLength: length,
             }),
             action,
             watchdog.controller.signal,
-          ),
+          ).catch((err) => {
+            this.sent -= sentNow; // sent again by the next try
+            throw err;
+          });
+        },
         () => this.state === 'aborted',
       );
       this.parts.push({ PartNumber: partNumber, ETag: out.ETag });
@@ -260,6 +271,7 @@ export class S3MultipartUpload implements DestinationUpload {
         new (s3().PutObjectCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey, Body: body, ContentLength: body.length, ContentType: 'application/zip' }),
         `uploading ${this.key}`,
       );
+      this.sent += body.length;
       return;
     }
     if (this.filled > 0) this.sendPart();

@@ -3,8 +3,8 @@ const MB = 1024 * 1024;
 /**
  * Archive progress for the CLI: a live line (bytes and rate) on a terminal, a plain log line
  * every few seconds otherwise, so cron mails and CI logs stay readable. Disks that count their
- * uploaded bytes (S3) add those and their current rate (over the last second or more), so a
- * stalling server shows as a falling rate.
+ * uploaded bytes (S3) add those and their current rate (over the last second or more); a server
+ * that stalls is said by the retry warnings (the line only moves with the archive).
  */
 export class Progress {
   private readonly started = Date.now();

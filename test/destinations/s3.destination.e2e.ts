@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, PutBucketLifecycleConfigurationCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import {
   DestinationUnreachableError,
   UploadSizeMismatchError,
 } from '../../libs/backup/src/destinations/destination.errors';
 import { S3Destination } from '../../libs/backup/src/destinations/s3.destination';
-import { startS3AuthProxy, startS3Server, TestS3Server } from '../support/s3.server';
+import { startMotoServer, startS3AuthProxy, startS3Server, TestS3Server } from '../support/s3.server';
 
 const MIB = 1024 * 1024;
 
@@ -67,6 +67,7 @@ describe('S3Destination against s3rver', () => {
     const stored = await upload.complete(data.length);
 
     expect(stored).toMatchObject({ key: 'app/2026-11-21-02-00-00.zip', size: data.length });
+    expect(upload.uploadedBytes).toBe(data.length); // what the progress line shows
     const downloaded = await s3.download('app/2026-11-21-02-00-00.zip');
     expect(downloaded.length).toBe(data.length);
     expect(downloaded.equals(data)).toBe(true);
@@ -275,5 +276,90 @@ describe('S3Destination against s3rver', () => {
     expect(err.message).toContain('the bucket "no-such-bucket" does not exist');
     expect(err.message).toContain('check AWS_BUCKET');
     missing.client.destroy();
+  });
+});
+
+/**
+ * The same destination against moto's S3 server (moto_server on PATH), which implements what
+ * s3rver lacks: multipart upload listing and abort, and bucket lifecycle rules.
+ */
+describe('S3Destination against moto_server', () => {
+  let s3: TestS3Server;
+  let dest: S3Destination;
+
+  beforeAll(async () => {
+    s3 = await startMotoServer();
+    dest = new S3Destination({
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      partSizeMb: 5,
+      queueSize: 2,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    dest?.client.destroy();
+    await s3?.stop();
+  });
+
+  it('streams a 12 MiB multipart archive byte-identically and reads ranges of it', async () => {
+    const data = randomBytes(12 * MIB);
+    const upload = await dest.openUpload('app/2026-11-21-02-00-00.zip');
+    await pipeline(chunked(data), upload.stream);
+    await upload.complete(data.length);
+    expect((await s3.download('app/2026-11-21-02-00-00.zip')).equals(data)).toBe(true);
+    const range = await readAll(await dest.read('app/2026-11-21-02-00-00.zip', { start: 5 * MIB - 10, end: 5 * MIB + 9 }));
+    expect(range.equals(data.subarray(5 * MIB - 10, 5 * MIB + 10))).toBe(true);
+  });
+
+  it('an upload aborted mid-way leaves neither an object nor an incomplete upload (its parts are gone)', async () => {
+    const upload = await dest.openUpload('aborted/mid.zip');
+    upload.stream.write(randomBytes(6 * MIB));
+    upload.stream.write(randomBytes(5 * MIB));
+    for (let i = 0; i < 100 && (await dest.listIncompleteUploads('aborted/')).every((u) => u.parts === 0); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await dest.listIncompleteUploads('aborted/'))[0]?.parts).toBeGreaterThan(0);
+    await upload.abort(new Error('dump failed'));
+    expect(await s3.listKeys('aborted/')).toEqual([]);
+    expect(await dest.listIncompleteUploads('aborted/')).toEqual([]);
+  });
+
+  it('lists an incomplete upload with its parts and bytes, and aborts it', async () => {
+    const { UploadId } = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'dead/2026-01-01-00-00-00.zip' }));
+    for (const n of [1, 2]) {
+      await s3.client.send(
+        new UploadPartCommand({ Bucket: s3.bucket, Key: 'dead/2026-01-01-00-00-00.zip', UploadId, PartNumber: n, Body: randomBytes(5 * MIB) }),
+      );
+    }
+    const [found, ...rest] = await dest.listIncompleteUploads('dead/');
+    expect(rest).toEqual([]);
+    expect(found).toMatchObject({ key: 'dead/2026-01-01-00-00-00.zip', uploadId: UploadId, parts: 2, bytes: 10 * MIB });
+    await dest.abortIncompleteUpload(found);
+    expect(await dest.listIncompleteUploads('dead/')).toEqual([]);
+  });
+
+  it('reads whether the bucket lifecycle aborts incomplete uploads', async () => {
+    expect(await dest.abortsIncompleteUploads('app/')).toBe(false);
+    await s3.client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: s3.bucket,
+        LifecycleConfiguration: {
+          Rules: [{ ID: 'other', Status: 'Enabled', Filter: { Prefix: 'logs/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
+        },
+      }),
+    );
+    expect(await dest.abortsIncompleteUploads('app/')).toBe(false); // a rule for another folder
+    await s3.client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: s3.bucket,
+        LifecycleConfiguration: {
+          Rules: [{ ID: 'all', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
+        },
+      }),
+    );
+    expect(await dest.abortsIncompleteUploads('app/')).toBe(true);
   });
 });

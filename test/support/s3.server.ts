@@ -11,15 +11,15 @@
  * The proxy can also start refusing requests after N request-body bytes, to fail an upload
  * mid-way on purpose.
  */
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 export interface TestS3Server {
   endpoint: string;
@@ -33,6 +33,10 @@ export interface TestS3Server {
   listKeys(prefix?: string): Promise<string[]>;
   /** The stored bytes of an object (tests only: held in memory). */
   download(key: string): Promise<Buffer>;
+  /** Freezes the server process (SIGSTOP): connections stay open, nothing is answered. */
+  freeze(): void;
+  /** Lets a frozen server go on (SIGCONT); stop() does it too. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -90,6 +94,74 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
   const endpoint = `http://127.0.0.1:${port}`;
   const accessKeyId = 'S3RVER';
   const secretAccessKey = 'S3RVER';
+  return serverHandle({ endpoint, bucket, accessKeyId, secretAccessKey, child, exited, cleanup: () => rm(directory, { recursive: true, force: true }) });
+}
+
+/** Where moto's S3 server is, or undefined when it is not installed. */
+export function motoServerPath(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const file = path.join(dir, 'moto_server');
+    if (dir && existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * moto's S3 server (`moto_server -H 127.0.0.1 -p <free port>`, in memory), with one bucket.
+ * Unlike s3rver it implements ListMultipartUploads, ListParts, AbortMultipartUpload and bucket
+ * lifecycle configuration, which the incomplete-upload tests need. It must be on PATH
+ * (`pip install 'moto[server]'`); without it this throws saying so, and the test fails.
+ */
+export async function startMotoServer(options: { bucket?: string } = {}): Promise<TestS3Server> {
+  const bucket = options.bucket ?? 'backups';
+  const executable = motoServerPath();
+  if (!executable) {
+    throw new Error("This test needs moto's S3 server: moto_server is not on PATH (install it with: pip install 'moto[server]')");
+  }
+  const port = await freePort();
+  const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const handle = serverHandle({ endpoint, bucket, accessKeyId: 'moto-test-key', secretAccessKey: 'moto-test-secret', child, exited, cleanup: async () => undefined });
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const up = await new Promise<boolean>((resolve) => {
+        const req = http.get(`${endpoint}/`, (res) => (res.resume(), resolve(true)));
+        req.on('error', () => resolve(false));
+      });
+      if (up) break;
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`moto_server did not start on port ${port}: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await handle.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    await handle.stop();
+    throw err;
+  }
+  return handle;
+}
+
+async function freePort(): Promise<number> {
+  const srv = http.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+function serverHandle(p: {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+  cleanup(): Promise<void>;
+}): TestS3Server {
+  const { endpoint, bucket, accessKeyId, secretAccessKey, child, exited } = p;
   const region = 'us-east-1';
   const client = new S3Client({
     endpoint,
@@ -124,14 +196,24 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return Buffer.from(await res.Body!.transformToByteArray());
     },
+    freeze() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
+    },
     stop() {
       stopped ??= (async () => {
         client.destroy();
-        child.stdin.end();
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGCONT');
+          child.stdin?.end();
+          child.kill('SIGTERM');
+        }
         const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
         clearTimeout(killer);
-        await rm(directory, { recursive: true, force: true });
+        await p.cleanup();
       })();
       return stopped;
     },

@@ -117,6 +117,8 @@ export class ZipReader {
         validateEntrySizes: true,
       });
     } catch (err) {
+      // The source's own failure (a stalled or unreachable S3) says more than a guess at the bytes.
+      if (err instanceof BackupError) throw err;
       throw await notZipOrTruncated(src, err.message);
     }
     try {
@@ -265,6 +267,7 @@ export class ZipReader {
     try {
       local = await this.zip.readLocalFileHeaderPromise(raw);
     } catch (err) {
+      if (err instanceof BackupError) throw err;
       throw /EOF|overflow|bounds/i.test(err.message)
         ? new TruncatedArchiveError(`entry "${name}": ${err.message}`)
         : new CorruptArchiveError(name, `the local header is damaged (${err.message})`);
@@ -324,6 +327,7 @@ export class ZipReader {
     try {
       return await this.zip.openReadStreamPromise(state.raw, { decodeFileData: false, start, end });
     } catch (err) {
+      if (err instanceof BackupError) throw err;
       throw /EOF|overflow|bounds/i.test(err.message)
         ? new TruncatedArchiveError(`entry "${state.info.name}": ${err.message}`)
         : new CorruptArchiveError(state.info.name, err.message);

@@ -20,8 +20,8 @@ export interface RunRequest {
   /** Extra exclude paths/globs for this run. */
   exclude?: string[];
   disableNotifications?: boolean;
-  /** Called as archive bytes are produced (for a progress bar). */
-  onProgress?: (bytes: number) => void;
+  /** Called as archive bytes are produced (for a progress bar), with what each disk has uploaded where it says. */
+  onProgress?: (bytes: number, uploaded?: Array<{ disk: string; bytes: number }>) => void;
   /** Cancels the run (SIGTERM, the host shutting down): no retry follows. */
   signal?: AbortSignal;
   /**

@@ -16,6 +16,7 @@ import { dumperFor } from '../sources/dumper.registry';
 import { selectFiles, selectListedFiles } from '../sources/file-selection';
 import { backupFileName, backupKey } from './backup-key';
 import { BACKUP_OPTIONS } from './backup.constants';
+import { abortDeadUploads } from './dead-upload.sweep';
 import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
 import { BackupCancelledError, BackupTimeoutError, RetryPolicy, withRetries } from './retry';
 import { audited, AUDIT_TRAIL, AuditRecorder, runFacts } from '../audit/audit.hook';
@@ -115,10 +116,11 @@ export class BackupService {
     return report;
   }
 
-  /** Temporary files of killed runs: removed (and said) so they never fill the disk. */
+  /** Temporary files and incomplete uploads of killed runs: removed (and said) so they never fill the disk or the bill. */
   private async sweep(target: BackupDestination): Promise<void> {
     const removed = (await target.removeStaleUploads?.(`${this.options.appName}/`).catch(() => [])) ?? [];
     for (const name of removed) this.logger.warn(`Removed ${name} on ${target.name}: a temporary file left by an interrupted run`);
+    await abortDeadUploads(target, `${this.options.appName}/`, this.logger);
   }
 
   private async produce(request: RunRequest, key: string, report: RunReport): Promise<void> {
@@ -169,7 +171,7 @@ export class BackupService {
       new Transform({
         transform(chunk: Buffer, _enc, done) {
           produced += chunk.length;
-          request.onProgress?.(produced);
+          request.onProgress?.(produced, uploadProgress(uploads));
           done(null, chunk);
         },
       }),
@@ -405,4 +407,9 @@ export function secretsOf(options: BackupModuleOptions): string[] {
     env.DISCORD_WEBHOOK_URL,
     ...(options.connections ?? []).map((c) => c.password),
   ].filter((s): s is string => !!s);
+}
+
+/** The uploads that count their bytes (S3), for the progress line. */
+function uploadProgress(uploads: DestinationUpload[]): Array<{ disk: string; bytes: number }> {
+  return uploads.flatMap((u) => (u.uploadedBytes === undefined ? [] : [{ disk: u.destination, bytes: u.uploadedBytes }]));
 }

@@ -63,6 +63,7 @@ export function renderListing(appName: string, report: HealthReport, now: Date):
     lines.push(`${d.destination}: not counted as backups (left alone):`);
     lines.push(...strangerLines(d.strangers, '  ? '));
   }
+  for (const d of report.destinations) for (const w of d.warnings ?? []) lines.push(`${d.destination}: ${w}`);
   return lines.join('\n');
 }
 
@@ -82,5 +83,12 @@ export function listingJson(appName: string, report: HealthReport, now: Date) {
     ...(d.error ? { error: d.error } : {}),
     failures: d.failures,
     strangers: strangersJson(d.strangers ?? []),
+    ...(d.incompleteUploads
+      ? {
+          incompleteUploads: d.incompleteUploads.map((u) => ({ key: u.key, parts: u.parts, bytes: u.bytes, initiated: u.initiated.toISOString() })),
+          incompleteUploadBytes: d.incompleteUploads.reduce((n, u) => n + u.bytes, 0),
+        }
+      : {}),
+    ...(d.warnings?.length ? { warnings: d.warnings } : {}),
   }));
 }

@@ -49,6 +49,7 @@ export function renderMonitor(report: HealthReport, now: Date): string {
     // Too-small objects do not make a disk unhealthy, but are named so a person can look.
     const foreign = (d.strangers ?? []).filter((s) => s.kind === 'foreign');
     if (foreign.length) lines.push(`    not counted as backups (left alone):`, ...strangerLines(foreign, '    ? '));
+    for (const w of d.warnings ?? []) lines.push(`    ! ${w}`);
   }
   if (report.destinations.length === 0) lines.push('No disk to monitor: set BACKUP_MONITOR_DISKS or BACKUP_DISKS.');
   const bad = report.destinations.filter((d) => !d.healthy).length;

@@ -58,7 +58,7 @@ export class RunCommand extends CommandRunner {
       exclude: flags.exclude,
       disableNotifications: flags.disableNotifications,
       callerReportsOutcome: true,
-      onProgress: (bytes) => progress.update(bytes),
+      onProgress: (bytes, uploaded) => progress.update(bytes, uploaded),
     })).finally(() => signals.dispose());
     progress.done();
     if (!outcome.ran) {

@@ -22,6 +22,10 @@ export interface S3DiskOptions {
   /** See shared reference: most non-AWS servers need WHEN_REQUIRED. */
   checksumMode: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
   partSizeMb?: number;
+  /** BACKUP_S3_STALL_SECONDS (1-600, default 20): a part or ranged read moving no byte this long is retried. */
+  stallSeconds?: number;
+  /** BACKUP_S3_RETRIES (0-10, default 3): tries after a stalled or dropped part / ranged read. */
+  retries?: number;
 }
 
 export interface ArchiveOptions {

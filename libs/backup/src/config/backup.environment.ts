@@ -75,6 +75,14 @@ export class BackupEnvironment {
   @Matches(INT, { message: 'BACKUP_S3_PART_SIZE_MB must be a whole number of MB' })
   BACKUP_S3_PART_SIZE_MB?: string;
 
+  @IsOptional()
+  @Matches(/^([1-9]|[1-9]\d|[1-5]\d\d|600)$/, { message: 'BACKUP_S3_STALL_SECONDS must be a whole number of seconds from 1 to 600' })
+  BACKUP_S3_STALL_SECONDS?: string;
+
+  @IsOptional()
+  @Matches(/^([0-9]|10)$/, { message: 'BACKUP_S3_RETRIES must be a whole number from 0 to 10' })
+  BACKUP_S3_RETRIES?: string;
+
   // --- retention ---
   @IsOptional() @Matches(INT, { message: 'BACKUP_KEEP_ALL_DAYS must be a whole number of days' })
   BACKUP_KEEP_ALL_DAYS?: string;

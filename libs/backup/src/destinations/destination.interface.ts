@@ -16,6 +16,8 @@ export interface DestinationUpload {
   readonly destination: string;
   readonly key: string;
   readonly stream: Writable;
+  /** Bytes sent to the destination so far (a retried part counts once), for progress. Optional. */
+  readonly uploadedBytes?: number;
   /** Finishes the upload, reads the stored size back and compares it; throws on a mismatch. */
   complete(expectedSize: number): Promise<StoredObject>;
   abort(reason?: Error): Promise<void>;
@@ -29,6 +31,15 @@ export interface UploadOptions {
    * the largest archive that fits.
    */
   sizeHint?: number;
+}
+
+/** A multipart upload that was started and never completed nor aborted (S3 bills its parts). */
+export interface IncompleteUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+  parts: number;
+  bytes: number;
 }
 
 /**
@@ -54,6 +65,15 @@ export interface BackupDestination {
    * AbortIncompleteMultipartUpload lifecycle rule instead.
    */
   removeStaleUploads?(prefix: string): Promise<string[]>;
+  /** Multipart uploads under `prefix` that were started and never finished (S3). Optional. */
+  listIncompleteUploads?(prefix: string): Promise<IncompleteUpload[]>;
+  /** Aborts one of them: the server drops its parts. Only for uploads of runs that are gone. */
+  abortIncompleteUpload?(upload: IncompleteUpload): Promise<void>;
+  /**
+   * Whether the bucket's lifecycle aborts incomplete multipart uploads under `prefix` (the
+   * second line of defence after the sweep): true / false, or undefined when it cannot be read.
+   */
+  abortsIncompleteUploads?(prefix: string): Promise<boolean | undefined>;
   /** Resolves when the destination answers; rejects with a BackupError saying why not. */
   checkReachable(): Promise<void>;
 }

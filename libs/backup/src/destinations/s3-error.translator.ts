@@ -68,6 +68,13 @@ export function translateS3Error(err: unknown, ctx: S3ErrorContext): BackupError
       'check that the key in AWS_ACCESS_KEY_ID may list, read, write and delete in AWS_BUCKET',
     );
   }
+  const notS3 = notS3Answer(err);
+  if (notS3) {
+    return new DestinationUnreachableError(
+      clean(`${ctx.action} failed: the endpoint at ${ctx.endpoint} answered with something that is not S3 (${notS3})`),
+      'check AWS_ENDPOINT: it must be the address of the S3 API (e.g. https://s3.eu-west-1.amazonaws.com, or the API port of MinIO), not a web page',
+    );
+  }
   const netCode = findNetworkCode(err);
   if (netCode || code === 'TimeoutError' || code === 'AbortError' || code === 'RequestTimeout') {
     return new DestinationUnreachableError(
@@ -76,6 +83,18 @@ export function translateS3Error(err: unknown, ctx: S3ErrorContext): BackupError
     );
   }
   return new UploadFailedError(clean(`${ctx.action} on ${where} failed: ${code ? `${code}: ` : ''}${e.message ?? String(err)}`));
+}
+
+/**
+ * The SDK could not read the answer as S3's XML ("XML parse error: mismatched tags", its
+ * "Deserialization error"): what answered, from the raw response the SDK keeps on the error.
+ */
+function notS3Answer(err: unknown): string | undefined {
+  const e = err as { message?: string; $response?: { statusCode?: number; headers?: Record<string, string> }; $responseBodyText?: string };
+  if (!/XML parse error|Deserialization error/i.test(e?.message ?? '')) return undefined;
+  const type = e.$response?.headers?.['content-type']?.split(';')[0] || 'no content type';
+  const start = (e.$responseBodyText ?? '').replace(/\s+/g, ' ').trim().slice(0, 40);
+  return `${type}, HTTP ${e.$response?.statusCode ?? '?'}${start ? `, starts with '${start}'` : ''}`;
 }
 
 /** Node network errors can be wrapped (AggregateError, cause); look through them. */

@@ -4,6 +4,7 @@ import { UploadFailedError, UploadSizeMismatchError } from './destination.errors
 import { DestinationUpload, StoredObject } from './destination.interface';
 import { S3ErrorContext, translateS3Error } from './s3-error.translator';
 import { s3 } from './s3-sdk';
+import { progressBody, StallPolicy, withStallRetries } from './stall.watchdog';
 
 export const MAX_PARTS = 10_000;
 /** Parts at one size before the size doubles (see partSizeAt). */
@@ -37,6 +38,8 @@ export interface S3UploadParams {
   partSize: number;
   /** Parts uploaded at once. */
   queueSize: number;
+  /** A part that moves no byte for the stall time is aborted and tried again (see withStallRetries). */
+  stall: StallPolicy;
   errorContext(action: string): S3ErrorContext;
 }
 
@@ -73,6 +76,7 @@ export class S3MultipartUpload implements DestinationUpload {
   /** A PutObject or CompleteMultipartUpload was sent: an object may exist under the key. */
   private mayHaveCreatedObject = false;
   private failure: Error | undefined;
+  private sent = 0;
   private state: 'open' | 'completing' | 'completed' | 'aborted' = 'open';
 
   constructor(private readonly p: S3UploadParams) {
@@ -104,6 +108,10 @@ export class S3MultipartUpload implements DestinationUpload {
     });
     // Errors surface through complete() and the fan-out's listener, never as a crash.
     this.stream.on('error', () => undefined);
+  }
+
+  get uploadedBytes(): number {
+    return this.sent;
   }
 
   async complete(expectedSize: number): Promise<StoredObject> {
@@ -145,11 +153,13 @@ export class S3MultipartUpload implements DestinationUpload {
     while (this.requests.size > 0) await Promise.allSettled([...this.requests]);
     const { client, bucket, objectKey } = this.p;
     const uploadId = this.createdUploadId;
+    // A stalled server must not hold the failure up: what is left, the next run's sweep aborts.
+    const limit = () => ({ abortSignal: AbortSignal.timeout(this.p.stall.stallMs) });
     if (uploadId) {
-      await client.send(new (s3().AbortMultipartUploadCommand)({ Bucket: bucket, Key: objectKey, UploadId: uploadId })).catch(() => undefined);
+      await client.send(new (s3().AbortMultipartUploadCommand)({ Bucket: bucket, Key: objectKey, UploadId: uploadId }), limit()).catch(() => undefined);
     }
     if (this.mayHaveCreatedObject) {
-      await client.send(new (s3().DeleteObjectCommand)({ Bucket: bucket, Key: objectKey })).catch(() => undefined);
+      await client.send(new (s3().DeleteObjectCommand)({ Bucket: bucket, Key: objectKey }), limit()).catch(() => undefined);
     }
     this.pool.length = 0;
     this.current = undefined;
@@ -208,17 +218,32 @@ export class S3MultipartUpload implements DestinationUpload {
     }
     const sent = (async () => {
       const uploadId = await this.multipartId();
-      const out = await this.send<UploadPartCommandOutput>(
-        new (s3().UploadPartCommand)({
-          Bucket: this.p.bucket,
-          Key: this.p.objectKey,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: buffer.subarray(0, length),
-          ContentLength: length,
-        }),
-        `uploading part ${partNumber} of ${this.key}`,
-        true,
+      const action = `uploading part ${partNumber} of ${this.key}`;
+      // The body is a stream so the watchdog sees each 64 KiB the socket takes: a frozen server
+      // fails the part in BACKUP_S3_STALL_SECONDS, not after the socket's idle timeout per try.
+      const out = await withStallRetries(
+        this.p.stall,
+        action,
+        (watchdog) => {
+          let sentNow = 0;
+          const count = (n: number) => ((sentNow += n), (this.sent += n));
+          return this.send<UploadPartCommandOutput>(
+            new (s3().UploadPartCommand)({
+              Bucket: this.p.bucket,
+              Key: this.p.objectKey,
+              UploadId: uploadId,
+              PartNumber: partNumber,
+              Body: progressBody(buffer.subarray(0, length), watchdog, count),
+              ContentLength: length,
+            }),
+            action,
+            watchdog.controller.signal,
+          ).catch((err) => {
+            this.sent -= sentNow; // sent again by the next try
+            throw err;
+          });
+        },
+        () => this.state === 'aborted',
       );
       this.parts.push({ PartNumber: partNumber, ETag: out.ETag });
     })().then(
@@ -246,6 +271,7 @@ export class S3MultipartUpload implements DestinationUpload {
         new (s3().PutObjectCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey, Body: body, ContentLength: body.length, ContentType: 'application/zip' }),
         `uploading ${this.key}`,
       );
+      this.sent += body.length;
       return;
     }
     if (this.filled > 0) this.sendPart();
@@ -281,15 +307,21 @@ export class S3MultipartUpload implements DestinationUpload {
    * secrets, a hint). Only part uploads are cancelled by abort(): a PutObject or Complete cut
    * off on our side may still land on the server, after the clean-up that should remove it.
    */
-  private async send<O>(command: object, action: string, cancellable = false): Promise<O> {
-    const request = this.p.client.send(command as never, cancellable ? { abortSignal: this.abortRequests.signal } : {}) as Promise<O>;
+  private async send<O>(command: object, action: string, cancellable?: AbortSignal): Promise<O> {
+    const signal = cancellable ? AbortSignal.any([this.abortRequests.signal, cancellable]) : undefined;
+    const request = this.p.client.send(command as never, signal ? { abortSignal: signal } : {}) as Promise<O>;
     const settled = request.catch(() => undefined);
     this.requests.add(settled);
     void settled.finally(() => this.requests.delete(settled));
     try {
       return await request;
     } catch (err) {
-      throw this.state === 'aborted' && this.failure ? this.failure : translateS3Error(err, this.p.errorContext(action));
+      if (this.state === 'aborted' && this.failure) throw this.failure;
+      // A stalled or transient failure of a part goes back to withStallRetries untranslated.
+      if (cancellable?.aborted) throw err;
+      const translated = translateS3Error(err, this.p.errorContext(action));
+      if (cancellable && translated !== err) Object.assign(translated, { cause: err });
+      throw translated;
     }
   }
 }

@@ -1,11 +1,14 @@
+import { Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Redactor } from '../common/redact';
 import { assertSafeKey, UploadFailedError } from './destination.errors';
-import { BackupDestination, DestinationUpload, StoredObject, UploadOptions } from './destination.interface';
+import { BackupDestination, DestinationUpload, IncompleteUpload, StoredObject, UploadOptions } from './destination.interface';
 import { S3ErrorContext, translateS3Error } from './s3-error.translator';
 import { MAX_PARTS, maxMultipartBytes, S3MultipartUpload } from './s3-multipart.upload';
+import { refuseNonS3Answers } from './s3-endpoint.check';
 import { s3 } from './s3-sdk';
+import { DEFAULT_S3_RETRIES, DEFAULT_STALL_SECONDS, isTransient, stalledError, StallPolicy, withStallRetries } from './stall.watchdog';
 
 export type S3ChecksumMode = 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
 
@@ -46,6 +49,13 @@ export interface S3DestinationOptions {
   reachableTimeoutMs?: number;
   /** SDK attempts per request (retries included); default 3. */
   maxAttempts?: number;
+  /**
+   * BACKUP_S3_STALL_SECONDS: a part upload or ranged read that moves no byte for this long is
+   * aborted and tried again; default 20.
+   */
+  stallSeconds?: number;
+  /** BACKUP_S3_RETRIES: tries after a stalled or dropped part / ranged read, with backoff; default 3. */
+  retries?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -69,6 +79,7 @@ export class S3Destination implements BackupDestination {
   private readonly queueSize: number;
   private readonly reachableTimeoutMs: number;
   private readonly redactor: Redactor;
+  private readonly stall: StallPolicy;
 
   constructor(private readonly options: S3DestinationOptions) {
     this.name = options.name ?? 's3';
@@ -84,6 +95,12 @@ export class S3Destination implements BackupDestination {
     this.queueSize = Math.max(1, options.queueSize ?? DEFAULT_QUEUE_SIZE);
     this.reachableTimeoutMs = options.reachableTimeoutMs ?? 10_000;
     this.redactor = new Redactor([options.secretAccessKey, options.sessionToken]);
+    this.stall = {
+      stallMs: (options.stallSeconds ?? DEFAULT_STALL_SECONDS) * 1000,
+      retries: options.retries ?? DEFAULT_S3_RETRIES,
+      endpoint: this.endpointLabel,
+      onRetry: (message) => new Logger('S3').warn(this.redactor.redact(message)),
+    };
     const checksumMode = options.checksumMode ?? 'WHEN_REQUIRED';
     this.client = new (s3().S3Client)({
       region,
@@ -99,11 +116,15 @@ export class S3Destination implements BackupDestination {
       requestChecksumCalculation: checksumMode,
       responseChecksumValidation: checksumMode,
       maxAttempts: options.maxAttempts ?? 3,
+      // The SDK's default logger is silent except for console.warn on a failed streaming
+      // request (every part upload): those are retried and reported by this library.
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
       requestHandler: {
         connectionTimeout: options.connectTimeoutMs ?? 5_000,
         socketTimeout: options.socketTimeoutMs ?? 60_000,
       },
     });
+    refuseNonS3Answers(this.client, this.endpointLabel);
   }
 
   describe(): string {
@@ -125,6 +146,7 @@ export class S3Destination implements BackupDestination {
       client: this.client,
       partSize: this.partSizeFor(options.sizeHint),
       queueSize: this.queueSize,
+      stall: this.stall,
       errorContext: (action) => this.errorContext(action),
     });
   }
@@ -157,19 +179,71 @@ export class S3Destination implements BackupDestination {
     }
   }
 
+  /**
+   * Streams the object or a range of it under a no-progress watchdog: a read that stalls (before
+   * the answer or mid-body) is aborted and resumed from the next byte not yet delivered, with
+   * backoff, up to BACKUP_S3_RETRIES times; then it fails naming the stall.
+   */
   async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
     assertSafeKey(key);
-    const res = await this.guard(
-      this.client.send(
-        new (s3().GetObjectCommand)({
-          Bucket: this.bucket,
-          Key: this.prefix + key,
-          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-        }),
-      ),
-      `reading ${key}`,
+    const action = `reading ${key}`;
+    let position = range?.start ?? 0;
+    const open = () =>
+      withStallRetries(this.stall, action, async (watchdog) => {
+        const res = await this.client
+          .send(
+            new (s3().GetObjectCommand)({
+              Bucket: this.bucket,
+              Key: this.prefix + key,
+              Range: range ? `bytes=${position}-${range.end}` : position > 0 ? `bytes=${position}-` : undefined,
+            }),
+            { abortSignal: watchdog.controller.signal },
+          )
+          .catch((err) => {
+            throw watchdog.fired || isRetryableRead(err) ? err : translateS3Error(err, this.errorContext(action));
+          });
+        const body = res.Body as Readable;
+        // Once the answer is in, the request's signal no longer reaches the body: cut it here.
+        watchdog.controller.signal.addEventListener('abort', () => body.destroy(new Error('stalled')), { once: true });
+        return { body, watchdog };
+      }).catch((err) => {
+        throw translateS3Error(err, this.errorContext(action));
+      });
+    // The first answer comes before the stream is handed out, so "no such object" throws here.
+    let current = await open();
+    const stall = this.stall;
+    const errorContext = () => this.errorContext(action);
+    return Readable.from(
+      (async function* () {
+        for (let tries = 0; ; ) {
+          const { body, watchdog } = current;
+          try {
+            for await (const chunk of body) {
+              watchdog.pause(); // the consumer, not the server, decides how fast chunks go
+              position += (chunk as Buffer).length;
+              tries = 0;
+              yield chunk as Buffer;
+              watchdog.kick();
+            }
+            return;
+          } catch (err) {
+            if (!(watchdog.fired || isRetryableRead(err)) || tries >= stall.retries) {
+              if (watchdog.fired) throw stalledError(stall, action, tries + 1);
+              throw translateS3Error(err, errorContext());
+            }
+            const wait = (stall.backoffMs ?? 1000) * 2 ** tries++;
+            stall.onRetry?.(`${action} ${watchdog.fired ? `moved no byte for ${stall.stallMs / 1000} s` : 'was cut off'}; resuming at byte ${position} in ${wait / 1000} s (retry ${tries} of ${stall.retries})`);
+            await new Promise((resolve) => setTimeout(resolve, wait));
+            current = await open();
+          } finally {
+            // Also when the reader stops early: the socket is released, the timer cleared.
+            watchdog.stop();
+            body.destroy();
+          }
+        }
+      })(),
+      { objectMode: false },
     );
-    return res.Body as Readable;
   }
 
   async delete(key: string): Promise<void> {
@@ -178,6 +252,88 @@ export class S3Destination implements BackupDestination {
       this.client.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key })),
       `deleting ${key}`,
     );
+  }
+
+  /**
+   * Multipart uploads under `prefix` that were never completed or aborted, with their parts
+   * counted and summed (ListParts): a run killed with SIGKILL leaves one, billed until aborted.
+   */
+  async listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]> {
+    const found: IncompleteUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.guard(
+        this.client.send(
+          new (s3().ListMultipartUploadsCommand)({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        ),
+        `listing incomplete uploads under "${prefix}"`,
+      );
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId) continue;
+        const { parts, bytes } = await this.partsOf(u.Key, u.UploadId);
+        found.push({ key: u.Key.slice(this.prefix.length), uploadId: u.UploadId, initiated: u.Initiated ?? new Date(0), parts, bytes });
+      }
+      const more = page.IsTruncated === true || String(page.IsTruncated) === 'true';
+      keyMarker = more ? page.NextKeyMarker : undefined;
+      uploadIdMarker = more ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return found;
+  }
+
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    assertSafeKey(upload.key);
+    await this.guard(
+      this.client.send(
+        new (s3().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: this.prefix + upload.key, UploadId: upload.uploadId }),
+      ),
+      `aborting the incomplete upload of ${upload.key}`,
+    );
+  }
+
+  /** Reads the bucket's lifecycle: does an enabled rule abort incomplete uploads under `prefix`? */
+  async abortsIncompleteUploads(prefix: string): Promise<boolean | undefined> {
+    try {
+      const out = await this.client.send(new (s3().GetBucketLifecycleConfigurationCommand)({ Bucket: this.bucket }), {
+        abortSignal: AbortSignal.timeout(this.reachableTimeoutMs),
+      });
+      return (out.Rules ?? []).some((rule) => {
+        const covers = rule.Filter?.Prefix ?? rule.Filter?.And?.Prefix ?? rule.Prefix ?? '';
+        return (
+          rule.Status === 'Enabled' &&
+          rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined &&
+          (this.prefix + prefix).startsWith(covers)
+        );
+      });
+    } catch (err) {
+      // No configuration at all is an answer ("missing"); anything else (no right to read it,
+      // a server without lifecycle support) is "cannot tell".
+      return err?.name === 'NoSuchLifecycleConfiguration' ? false : undefined;
+    }
+  }
+
+  private async partsOf(objectKey: string, uploadId: string): Promise<{ parts: number; bytes: number }> {
+    let parts = 0;
+    let bytes = 0;
+    let marker: string | undefined;
+    do {
+      const page = await this.guard(
+        this.client.send(new (s3().ListPartsCommand)({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId, PartNumberMarker: marker })),
+        `listing the parts of an incomplete upload of ${objectKey}`,
+      );
+      for (const p of page.Parts ?? []) {
+        parts++;
+        bytes += p.Size ?? 0;
+      }
+      const more = page.IsTruncated === true || String(page.IsTruncated) === 'true';
+      marker = more && page.NextPartNumberMarker ? String(page.NextPartNumberMarker) : undefined;
+    } while (marker);
+    return { parts, bytes };
   }
 
   /** One ListObjectsV2 of a single key: proves endpoint, credentials, bucket and list rights. */
@@ -210,6 +366,11 @@ export class S3Destination implements BackupDestination {
   private errorContext(action: string): S3ErrorContext {
     return { bucket: this.bucket, endpoint: this.endpointLabel, action, redactor: this.redactor };
   }
+}
+
+/** A read error worth another try: a stall, a dropped connection, a 5xx (never a 403 or 404). */
+function isRetryableRead(err: unknown): boolean {
+  return isTransient(err);
 }
 
 function normalisePrefix(prefix?: string): string {

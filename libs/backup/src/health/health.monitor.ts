@@ -18,6 +18,7 @@ import { MaxAgeCheck } from './checks/max-age.check';
 import { MaxStorageCheck } from './checks/max-storage.check';
 import { ReachableCheck } from './checks/reachable.check';
 import { HealthCheck } from './health-check.interface';
+import { probeLeftovers } from './incomplete-uploads.probe';
 import { BACKUP_HEALTH_CHECKS, BUILT_IN_CHECKS } from './health.constants';
 import { HealthCheckConfigError } from './health.errors';
 import { DestinationHealth, HealthCheckOptions, HealthReport, HealthRequest, MonitorRequest } from './health.types';
@@ -130,7 +131,15 @@ export class HealthMonitor {
       }
       if (message) failures.push({ check: check.name, message: this.redactor.redact(String(message)) });
     }
-    return { ...summarize(destination, backups, strangers), healthy: failures.length === 0, failures, skipped: [] };
+    const leftovers = await probeLeftovers(destination, `${this.options.appName}/`);
+    return {
+      ...summarize(destination, backups, strangers),
+      healthy: failures.length === 0,
+      failures,
+      skipped: [],
+      ...(leftovers.incompleteUploads ? { incompleteUploads: leftovers.incompleteUploads } : {}),
+      ...(leftovers.warnings.length ? { warnings: leftovers.warnings.map((w) => this.redactor.redact(w)) } : {}),
+    };
   }
 
   private unreachable(name: string, description: string, message: string): DestinationHealth {

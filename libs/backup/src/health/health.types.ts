@@ -1,4 +1,5 @@
 import { CatalogSummary } from '../catalog/backup-entry';
+import { IncompleteUpload } from '../destinations/destination.interface';
 import { HealthCheck } from './health-check.interface';
 import { HealthCheckFailure } from '../events/backup.events';
 
@@ -9,6 +10,10 @@ export interface DestinationHealth extends CatalogSummary {
   failures: HealthCheckFailure[];
   /** Checks not run because the destination could not be reached. */
   skipped: string[];
+  /** Incomplete multipart uploads under the app's folder (S3), when the server can list them. */
+  incompleteUploads?: IncompleteUpload[];
+  /** Worth a look, not unhealthy: incomplete uploads, a missing lifecycle rule. */
+  warnings?: string[];
 }
 
 export interface HealthReport {

@@ -4,8 +4,8 @@ import { BackupLocator } from './backup.locator';
 import { BackupNotFoundError, RestoreRequestError } from './restore.errors';
 
 /** A destination that only lists and stats a fixed set of keys. */
-function listing(keys: string[]): BackupDestination {
-  const objects: StoredObject[] = keys.map((key) => ({ key, size: 10, lastModified: new Date(0) }));
+function listing(keys: string[], sizes: Record<string, number> = {}): BackupDestination {
+  const objects: StoredObject[] = keys.map((key) => ({ key, size: sizes[key] ?? 1000, lastModified: new Date(0) }));
   return {
     name: 'fake',
     describe: () => 'fake',
@@ -40,6 +40,14 @@ describe('BackupLocator', () => {
 
   it('latest is the newest of our own archives only (no safety backups, sub-folders or strangers)', async () => {
     expect((await locator.latest(disk)).key).toBe('app/2026-01-03-00-00-00.zip');
+  });
+
+  it('latest skips strangers: a name dated in the future, or smaller than the smallest archive', async () => {
+    const planted = listing(
+      ['app/2026-01-02-00-00-00.zip', 'app/2099-01-01-00-00-00.zip', 'app/2026-01-05-00-00-00.zip', 'app/2098-01-01-00-00-00.zip'],
+      { 'app/2099-01-01-00-00-00.zip': 3, 'app/2026-01-05-00-00-00.zip': 3 },
+    );
+    expect((await locator.latest(planted, new Date('2026-02-01T00:00:00Z'))).key).toBe('app/2026-01-02-00-00-00.zip');
   });
 
   it('an unknown name lists the newest that exist', async () => {

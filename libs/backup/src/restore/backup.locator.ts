@@ -1,4 +1,5 @@
 import { BackupDestination } from '../destinations/destination.interface';
+import { classifyObject, isStranger } from '../catalog/object.classifier';
 import { backupDateFromKey, isBackupKey } from '../retention/backup-key';
 import { BackupNotFoundError, RestoreRequestError } from './restore.errors';
 
@@ -11,7 +12,9 @@ export interface LocatedBackup {
 /**
  * Turns what an operator typed (`2026-11-21-02-00-00.zip`, `<app>/2026-...zip`, or --latest)
  * into an object key on one destination. Only archives named like ours count as "latest", so
- * a safety backup (`pre-restore-...`) or a stranger's file is never picked by accident.
+ * a safety backup (`pre-restore-...`) or a stranger's file is never picked by accident; nor is
+ * a dated name the catalog calls a stranger (dated beyond the clock-skew allowance, or smaller
+ * than the smallest archive), which would otherwise always sort first.
  */
 export class BackupLocator {
   constructor(
@@ -19,19 +22,21 @@ export class BackupLocator {
     private readonly filenamePrefix = '',
   ) {}
 
-  /** This app's backups on `destination`, newest first. */
-  async list(destination: BackupDestination): Promise<LocatedBackup[]> {
+  /** This app's backups on `destination`, newest first (strangers left out). */
+  async list(destination: BackupDestination, now = new Date()): Promise<LocatedBackup[]> {
     const found: Array<LocatedBackup & { date: number }> = [];
     for await (const o of destination.list(`${this.appName}/`)) {
       if (!isBackupKey(o.key, this.appName, this.filenamePrefix)) continue;
-      found.push({ key: o.key, size: o.size, date: backupDateFromKey(o.key)!.getTime() });
+      const date = backupDateFromKey(o.key)!;
+      if (isStranger(classifyObject(o, date, now))) continue;
+      found.push({ key: o.key, size: o.size, date: date.getTime() });
     }
     found.sort((a, b) => b.date - a.date || (a.key < b.key ? 1 : -1));
     return found.map(({ key, size }) => ({ key, size }));
   }
 
-  async latest(destination: BackupDestination): Promise<LocatedBackup> {
-    const [newest] = await this.list(destination);
+  async latest(destination: BackupDestination, now = new Date()): Promise<LocatedBackup> {
+    const [newest] = await this.list(destination, now);
     if (!newest) throw new BackupNotFoundError(`${this.appName}/<newest>`, destination.name, []);
     return newest;
   }

@@ -59,7 +59,7 @@ describe('backup:report from the demo CLI', () => {
 
       // Tighter objectives: the same records now miss both.
       await new Promise((r) => setTimeout(r, 500));
-      const strict = JSON.parse((await cli(['backup:report', '--format', 'json'], { BACKUP_RPO_HOURS: '0.0001', BACKUP_RTO_HOURS: '0.0000001' })).stdout);
+      const strict = JSON.parse((await cli(['backup:report', '--format', 'json'], { BACKUP_RPO_HOURS: '0.0001', BACKUP_RTO_HOURS: '0.000001' })).stdout);
       const strictLocal = strict.destinations.find((d: { destination: string }) => d.destination === 'local');
       expect(strictLocal.rpo.verdict).toBe('missed');
       expect(strictLocal.rto.verdict).toBe('missed');

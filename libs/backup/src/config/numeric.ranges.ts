@@ -31,8 +31,9 @@ export const NUMERIC_RANGES: Readonly<Record<string, NumericRange>> = {
   BACKUP_TRIES: { min: 1, max: 99, unit: 'attempts' },
   BACKUP_RETRY_DELAY: { min: 0, max: MAX_TIMER_SECONDS, unit: 'seconds' },
   BACKUP_TIMEOUT: { min: 1, max: MAX_TIMER_SECONDS, unit: 'seconds' },
-  BACKUP_RPO_HOURS: { min: 0.01, max: 876000, unit: 'hours' },
-  BACKUP_RTO_HOURS: { min: 0.01, max: 876000, unit: 'hours' },
+  // Objectives only need to be positive; a tiny one (a drill, a test) makes every record miss it.
+  BACKUP_RPO_HOURS: { min: 0.000001, max: 876000, unit: 'hours' },
+  BACKUP_RTO_HOURS: { min: 0.000001, max: 876000, unit: 'hours' },
 };
 
 /** "from 1 to 2147483 seconds" */

@@ -3,6 +3,7 @@
  * a server-side COPY): the export fails promptly with the destination's error, stores nothing,
  * and leaves no connection behind.
  */
+import { TENANT_SESSION_NAME } from '../../libs/backup/src/tenant/postgres.session';
 import { Writable } from 'node:stream';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,8 +53,14 @@ describe('tenant export to a destination that fails half-way (PostgreSQL, server
       });
       return Object.assign(Object.create(upload) as DestinationUpload, { stream: failing });
     };
-    const connections = async () => Number((await runSql(db.connection, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`))[0].n);
+    // The export's own session, by its application_name: the app's TypeORM pool (the audit trail
+    // checks its table through it) opens and closes connections on its own schedule.
+    const connections = async () =>
+      Number((await runSql(db.connection, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${TENANT_SESSION_NAME}'`))[0].n);
     const before = await connections();
+    // Seen while the export runs: the count below is of the session that really did the work.
+    let seen = 0;
+    const watch = setInterval(() => void connections().then((n) => (seen = Math.max(seen, n)), () => undefined), 25);
     try {
       const started = Date.now();
       const outcome = await Promise.race([
@@ -66,8 +73,11 @@ describe('tenant export to a destination that fails half-way (PostgreSQL, server
       expect(outcome).toMatch(/no space left on device/);
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(filesUnder(join(h.appRoot, 'storage/backups')).filter((f) => f.includes('tenants') && f.endsWith('.zip'))).toEqual([]);
+      clearInterval(watch);
+      expect(seen).toBeGreaterThan(before);
       expect(await connections()).toBeLessThanOrEqual(before);
     } finally {
+      clearInterval(watch);
       local.openUpload = openUpload;
     }
   });

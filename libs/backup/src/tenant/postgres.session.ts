@@ -16,6 +16,9 @@ const typeParsers = (types: ReturnType<typeof loadPg>['types']) => ({
   getTypeParser: ((oid: number, format?: string) => (RAW_TEXT.has(oid) ? (v: string) => v : types.getTypeParser(oid, format as 'text'))) as typeof types.getTypeParser,
 });
 
+/** The application_name of a tenant export's or restore's PostgreSQL session. */
+export const TENANT_SESSION_NAME = 'nest-backup tenant session';
+
 /**
  * A COPY … TO STDOUT query and when the connection is free again: at the server's ReadyForQuery
  * (pg calls handleReadyForQuery on the query it submitted), which can come before the reader has
@@ -77,7 +80,16 @@ export class PostgresSession implements SqlSession {
 
   static async open(c: ConnectionInfo): Promise<PostgresSession> {
     const pg = loadPg('Tenant export and restore on PostgreSQL');
-    const client = new pg.Client({ host: c.host, port: c.port, user: c.username, password: c.password, database: c.database, types: typeParsers(pg.types) });
+    // Named, so pg_stat_activity shows the library's session apart from the app's own pool.
+    const client = new pg.Client({
+      host: c.host,
+      port: c.port,
+      user: c.username,
+      password: c.password,
+      database: c.database,
+      application_name: TENANT_SESSION_NAME,
+      types: typeParsers(pg.types),
+    });
     await client.connect();
     return new PostgresSession(client);
   }

@@ -16,7 +16,8 @@ import {
 import { entryNameProblem } from './entry-name';
 import { Manifest, MANIFEST_NAME } from './manifest';
 import { fileSource, RandomAccessSource, readRange, SourceRandomAccessReader } from './random-access.source';
-import { AES_MAC_LENGTH, AES_VERIFIER_LENGTH, deriveKeys, saltLength, WinZipAesDecryptor } from './winzip-aes';
+import { aesHeader, decodeStored, planBatches, SMALL_ENTRY_BYTES, SmallEntry, storedBytes } from './small-entry';
+import { AES_MAC_LENGTH, AES_VERIFIER_LENGTH, deriveKeys, saltLength, WinZipAesDecryptor, WinZipAesKeys } from './winzip-aes';
 import { EXTRA_AES, EXTRA_TIMESTAMP, FLAG_UTF8, METHOD_AES, METHOD_DEFLATE, METHOD_STORED } from './zip-format';
 
 /** One entry as the central directory describes it. */
@@ -71,6 +72,8 @@ interface EntryState {
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 /** Local headers checked at once for entries verify does not read (S3: range GETs in flight). */
 const HEADER_CHECKS_AT_ONCE = 16;
+/** Small entries decoded at once: their key derivations run side by side on the thread pool. */
+const SMALL_ENTRIES_AT_ONCE = 8;
 
 /**
  * Lists and streams entries of a ZIP archive (WinZip AES or plain, ZIP64 included) and checks
@@ -92,6 +95,7 @@ export class ZipReader {
     private readonly zip: yauzl.ZipFile,
     private readonly byName: Map<string, EntryState>,
     private readonly password: string | undefined,
+    private readonly source: RandomAccessSource,
     private readonly ownedSource?: RandomAccessSource,
   ) {}
 
@@ -123,7 +127,7 @@ export class ZipReader {
     }
     try {
       const byName = await readDirectory(zip);
-      return new ZipReader(zip, byName, password, owned);
+      return new ZipReader(zip, byName, password, src, owned);
     } catch (err) {
       zip.close();
       if (err instanceof BackupError) throw err;
@@ -157,35 +161,16 @@ export class ZipReader {
     if (info.method !== METHOD_STORED && info.method !== METHOD_DEFLATE) {
       throw new UnsupportedArchiveError(name, `compression method ${info.method}`);
     }
-    let expectedSha: string | undefined;
-    if (name !== MANIFEST_NAME && this.byName.has(MANIFEST_NAME)) {
-      const manifest = await this.loadManifest();
-      if (manifest && !this.manifestSha) this.manifestSha = new Map(manifest.entries.map((e) => [e.path, e.sha256]));
-      expectedSha = this.manifestSha?.get(name);
-    }
+    const expectedSha = await this.expectedSha(name);
 
     const stages: Array<Readable | Transform> = [];
     if (info.encrypted) {
-      if (!state.aes) throw new UnsupportedArchiveError(name, 'legacy ZipCrypto encryption');
-      if (!this.password) throw new PasswordRequiredError(name);
-      const saltLen = saltLength(state.aes.strength);
-      const headerLen = saltLen + AES_VERIFIER_LENGTH;
-      if (saltLen === 0) throw new UnsupportedArchiveError(name, `AES strength ${state.aes.strength}`);
-      if (info.compressedSize < headerLen + AES_MAC_LENGTH) {
-        throw new CorruptArchiveError(name, 'the encrypted data is shorter than its salt, verifier and MAC');
-      }
+      const headerLen = this.aesHeaderLength(state);
       const [header, mac] = await Promise.all([
         this.readRaw(state, 0, headerLen),
         this.readRaw(state, info.compressedSize - AES_MAC_LENGTH, info.compressedSize),
       ]);
-      const keys = await deriveKeys(this.password, header.subarray(0, saltLen), state.aes.strength);
-      if (!keys.verifier.equals(header.subarray(saltLen))) {
-        // The same password opening another entry means this entry's salt or verifier is damaged.
-        if (await this.passwordOpensAnotherEntry(name)) {
-          throw new CorruptArchiveError(name, 'the AES salt or password verifier is damaged');
-        }
-        throw new WrongPasswordError(name);
-      }
+      const keys = await this.keysFor(state, header.subarray(0, headerLen - AES_VERIFIER_LENGTH), header.subarray(headerLen - AES_VERIFIER_LENGTH));
       stages.push(await this.rawStream(state, headerLen, info.compressedSize - AES_MAC_LENGTH));
       stages.push(decryptStage(name, new WinZipAesDecryptor(keys), mac));
     } else {
@@ -197,6 +182,56 @@ export class ZipReader {
     const checkCrc = !state.aes || state.aes.vendorVersion === 1 || state.crc32 !== 0;
     stages.push(checkStage(name, info.size, checkCrc ? state.crc32 : undefined, expectedSha));
     return chain(stages, name);
+  }
+
+  /**
+   * Reads the named entries and hands each one's checked plaintext (or the fault that stopped
+   * it) to `visit`, in no fixed order. Entries up to 1 MiB come from batched range reads and are
+   * checked in memory (see small-entry.ts); the names it returns are left for the caller to
+   * stream with openEntry (large entries, or a local header that reaches past its batch).
+   * A wrong or missing password rejects instead of being visited.
+   */
+  async readSmallEntries(names: string[], visit: (name: string, result: { data: Buffer } | { error: Error }) => void | Promise<void>): Promise<string[]> {
+    const leftovers: string[] = [];
+    const small: Array<SmallEntry & { state: EntryState }> = [];
+    for (const name of names) {
+      const state = this.byName.get(name);
+      if (!state) throw new EntryNotFoundError(name);
+      const { info } = state;
+      const readable = info.method === METHOD_STORED || info.method === METHOD_DEFLATE;
+      if (!readable || info.compressedSize > SMALL_ENTRY_BYTES || (info.encrypted && !state.aes)) leftovers.push(name);
+      else small.push({ ...smallEntry(state), state });
+    }
+    const batches = planBatches(small, this.source.size);
+    let next = batches.length ? readRange(this.source, batches[0].start, batches[0].end - 1) : undefined;
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        const span = { start: batches[i].start, data: await next! };
+        // The next batch is read while this one is decoded.
+        next = i + 1 < batches.length ? readRange(this.source, batches[i + 1].start, batches[i + 1].end - 1) : undefined;
+        await forEachConcurrently(batches[i].entries, SMALL_ENTRIES_AT_ONCE, async (entry) => {
+          let data: Buffer;
+          try {
+            const stored = storedBytes(entry, span);
+            if (!stored) return void leftovers.push(entry.name);
+            let keys: WinZipAesKeys | undefined;
+            if (entry.state.info.encrypted) {
+              this.aesHeaderLength(entry.state);
+              const { salt, verifier } = aesHeader(entry, stored);
+              keys = await this.keysFor(entry.state, salt, verifier);
+            }
+            data = decodeStored(entry, stored, keys, await this.expectedSha(entry.name));
+          } catch (err) {
+            if (err instanceof WrongPasswordError || err instanceof PasswordRequiredError) throw err;
+            return visit(entry.name, { error: err });
+          }
+          await visit(entry.name, { data });
+        });
+      }
+    } finally {
+      next?.catch(() => undefined);
+    }
+    return leftovers;
   }
 
   /**
@@ -223,22 +258,36 @@ export class ZipReader {
     const headerFaults = new Map<string, Error>();
     await forEachConcurrently(headerOnly, HEADER_CHECKS_AT_ONCE, (name) => this.checkLocalHeader(name).catch((err: Error) => void headerFaults.set(name, err)));
     const skip = new Set(headerOnly);
+    const outcome = new Map<string, Error | undefined>();
+    const toRead = [...this.byName.keys()].filter((n) => !skip.has(n));
+    const streamed = await this.readSmallEntries(toRead, (name, result) => {
+      if ('data' in result) bytes += result.data.length;
+      outcome.set(name, 'error' in result ? result.error : undefined);
+    });
+    for (const name of streamed) {
+      try {
+        await this.checkLocalHeader(name);
+        const stream = await this.openEntry(name);
+        for await (const chunk of stream) bytes += (chunk as Buffer).length;
+        outcome.set(name, undefined);
+      } catch (err) {
+        if (err instanceof WrongPasswordError || err instanceof PasswordRequiredError) throw err;
+        outcome.set(name, err);
+      }
+    }
     for (const name of this.byName.keys()) {
       if (skip.has(name)) {
         const fault = headerFaults.get(name);
         if (fault) faults.push({ entry: name, message: fault.message });
         continue;
       }
-      try {
-        await this.checkLocalHeader(name);
-        const stream = await this.openEntry(name);
-        for await (const chunk of stream) bytes += (chunk as Buffer).length;
+      const err = outcome.get(name);
+      if (!err) {
         checked++;
-      } catch (err) {
-        if (err instanceof WrongPasswordError || err instanceof PasswordRequiredError) throw err;
-        if (name === MANIFEST_NAME && faults.some((f) => f.entry === MANIFEST_NAME)) continue;
-        faults.push({ entry: name, message: err.message });
+        continue;
       }
+      if (name === MANIFEST_NAME && faults.some((f) => f.entry === MANIFEST_NAME)) continue;
+      faults.push({ entry: name, message: err.message });
     }
     if (manifest) {
       for (const listed of manifest.entries) {
@@ -279,6 +328,40 @@ export class ZipReader {
     if (local.compressionMethod !== raw.compressionMethod) {
       throw new CorruptArchiveError(name, 'the local header gives another compression method than the central directory');
     }
+  }
+
+  /** The SHA-256 manifest.json records for an entry (none for the manifest itself). */
+  private async expectedSha(name: string): Promise<string | undefined> {
+    if (name === MANIFEST_NAME || !this.byName.has(MANIFEST_NAME)) return undefined;
+    const manifest = await this.loadManifest();
+    if (manifest && !this.manifestSha) this.manifestSha = new Map(manifest.entries.map((e) => [e.path, e.sha256]));
+    return this.manifestSha?.get(name);
+  }
+
+  /** Salt + verifier length of an encrypted entry, after the checks that need no data. */
+  private aesHeaderLength(state: EntryState): number {
+    const { name, compressedSize } = state.info;
+    if (!state.aes) throw new UnsupportedArchiveError(name, 'legacy ZipCrypto encryption');
+    if (!this.password) throw new PasswordRequiredError(name);
+    const saltLen = saltLength(state.aes.strength);
+    if (saltLen === 0) throw new UnsupportedArchiveError(name, `AES strength ${state.aes.strength}`);
+    if (compressedSize < saltLen + AES_VERIFIER_LENGTH + AES_MAC_LENGTH) {
+      throw new CorruptArchiveError(name, 'the encrypted data is shorter than its salt, verifier and MAC');
+    }
+    return saltLen + AES_VERIFIER_LENGTH;
+  }
+
+  /** The entry's keys; WrongPasswordError when the verifier does not match. */
+  private async keysFor(state: EntryState, salt: Buffer, verifier: Buffer): Promise<WinZipAesKeys> {
+    const keys = await deriveKeys(this.password!, salt, state.aes!.strength);
+    if (!keys.verifier.equals(verifier)) {
+      // The same password opening another entry means this entry's salt or verifier is damaged.
+      if (await this.passwordOpensAnotherEntry(state.info.name)) {
+        throw new CorruptArchiveError(state.info.name, 'the AES salt or password verifier is damaged');
+      }
+      throw new WrongPasswordError(state.info.name);
+    }
+    return keys;
   }
 
   async close(): Promise<void> {
@@ -372,6 +455,22 @@ function readDirectory(zip: yauzl.ZipFile): Promise<Map<string, EntryState>> {
     });
     zip.readEntry();
   });
+}
+
+function smallEntry(state: EntryState): SmallEntry {
+  const { info, raw, aes } = state;
+  return {
+    name: info.name,
+    rawName: raw.fileName as unknown as Buffer,
+    localOffset: raw.relativeOffsetOfLocalHeader,
+    compressedSize: info.compressedSize,
+    size: info.size,
+    centralMethod: raw.compressionMethod,
+    method: info.method,
+    // AE-2 may store CRC 0 (the MAC protects the data then); AE-1 and plain entries always carry it.
+    crc: !aes || aes.vendorVersion === 1 || state.crc32 !== 0 ? state.crc32 : undefined,
+    aesStrength: aes?.strength,
+  };
 }
 
 function describe(raw: yauzl.Entry): EntryState {

@@ -7,6 +7,7 @@
  *   BENCH_SCALE=large BENCH_REPEAT=1 npm run bench  (≥ 2 GB of dump + 1 GB of files)
  *   BENCH_PROFILE=1 npm run bench                   (adds one profiled backup and restore, not timed)
  *   BENCH_RUNS=lib-local,shell npm run bench         (only some runs; ratios to missing ones are NaN)
+ *   BENCH_SCALE=files npm run bench                 (70,000 small files against 7-Zip: files.bench.ts)
  *
  * Needs PostgreSQL on 127.0.0.1 (user postgres, trust auth), pgbench, pg_dump, psql, gzip, zip.
  */
@@ -42,6 +43,8 @@ function settle(): void {
 }
 
 async function main(): Promise<void> {
+  // The files scale has its own runs (many small files against 7-Zip): bench/files.bench.ts.
+  if (process.env.BENCH_SCALE?.trim() === 'files') return (await import('./files.bench')).filesBench();
   const scale = scaleFromEnv();
   const repeat = repeatFromEnv();
   const selected = runsFromEnv([...BACKUP_RUNS, ...RESTORE_RUNS]);

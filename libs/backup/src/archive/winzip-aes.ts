@@ -1,5 +1,6 @@
 import { createCipheriv, createHmac, Hmac, pbkdf2, Cipher } from 'node:crypto';
 import { endianness } from 'node:os';
+import { pbkdf2Sha1, simdEngine } from './pbkdf2-sha1';
 
 /** WinZip AES strength 3 = AES-256: 16-byte salt, 32-byte key. */
 export const AES256_STRENGTH = 3;
@@ -16,19 +17,23 @@ export interface WinZipAesKeys {
   verifier: Buffer;
 }
 
-/** PBKDF2-HMAC-SHA1, 1000 iterations, as the WinZip AES spec fixes it. Runs on the thread pool. */
-export function deriveKeys(password: string, salt: Buffer, strength: number): Promise<WinZipAesKeys> {
+/**
+ * PBKDF2-HMAC-SHA1, 1000 iterations, as the WinZip AES spec fixes it: with WebAssembly SIMD
+ * (pbkdf2-sha1.ts, about 3 times OpenSSL's speed), else on the thread pool with OpenSSL.
+ */
+export async function deriveKeys(password: string, salt: Buffer, strength: number): Promise<WinZipAesKeys> {
   const keyLen = 8 * (strength + 1);
-  return new Promise((resolve, reject) =>
-    pbkdf2(Buffer.from(password, 'utf8'), salt, 1000, 2 * keyLen + 2, 'sha1', (err, out) => {
-      if (err) return reject(err);
-      resolve({
-        aesKey: out.subarray(0, keyLen),
-        hmacKey: out.subarray(keyLen, 2 * keyLen),
-        verifier: out.subarray(2 * keyLen, 2 * keyLen + 2),
-      });
-    }),
-  );
+  const length = 2 * keyLen + 2;
+  const out = simdEngine()
+    ? pbkdf2Sha1(Buffer.from(password, 'utf8'), salt, length)
+    : await new Promise<Buffer>((resolve, reject) =>
+        pbkdf2(Buffer.from(password, 'utf8'), salt, 1000, length, 'sha1', (err, key) => (err ? reject(err) : resolve(key))),
+      );
+  return {
+    aesKey: out.subarray(0, keyLen),
+    hmacKey: out.subarray(keyLen, 2 * keyLen),
+    verifier: out.subarray(2 * keyLen, length),
+  };
 }
 
 const LITTLE_ENDIAN = endianness() === 'LE';

@@ -5,7 +5,7 @@
  * message that says what is live, an audit record and exit 143; and `backup:run` started
  * during a restore is refused by the cluster lock.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { advisoryLockId } from '../../libs/backup/src/lock/lock-key';
@@ -96,25 +96,31 @@ describe('stopped restores and verifies: debris removed by the next one, signals
     app?.cleanup();
   });
 
-  it('SIGKILLed restores leave a .part, a hidden .tmp and a staging database; the next restores remove each and say so', async () => {
+  it('SIGKILLed restores leave a .part, hidden .tmp files and a staging database; the next restores remove each and say so', async () => {
     const appFiles = join(app.dir, 'storage/app');
-    // 1. Killed while its safety backup is written: the safety backup's .part stays.
+    // 1. Killed while its safety backup is written: the safety backup's .part stays, and so do
+    //    the files it had already written (checked) under hidden temporary names before it.
     const safety = start(['backup:restore', '--latest', '--only-files', '--force']);
     await safety.waitFor(() => parts(folder).some((f) => f.startsWith('pre-restore-')), 'the safety backup\'s .part file', 120_000);
     safety.child.kill('SIGKILL');
     await safety.exited;
     const leftPart = parts(folder);
     expect(leftPart).toHaveLength(1);
+    const stagedBefore = hidden(appFiles);
+    expect(stagedBefore).toHaveLength(1); // big.bin's, beside it
+    expect(safety.out).toMatch(/Writing \d+ file\(s\) under .* \(temporary names until the end\)/);
 
-    // 2. The next restore removes it (and says so); killed in turn while it writes big.bin.
+    // 2. The next restore removes them (and says so); killed in turn while it writes big.bin.
     const files = start(['backup:restore', '--latest', '--only-files', '--force', '--no-safety-backup']);
-    await files.waitFor(() => hidden(appFiles).length > 0, 'a hidden .tmp file beside big.bin', 120_000);
+    await files.waitFor(() => hidden(appFiles).some((f) => !stagedBefore.includes(f)), 'a new hidden .tmp file beside big.bin', 120_000);
     files.child.kill('SIGKILL');
     await files.exited;
     expect(files.out).toContain(`Removed temporary file ${NAME}/${leftPart[0]} on local, left by an interrupted restore.`);
+    expect(files.out).toContain(`Removed temporary file ${join(appFiles, stagedBefore[0])}, left by an interrupted restore.`);
     expect(parts(folder)).toEqual([]);
     const leftTmp = hidden(appFiles);
     expect(leftTmp).toHaveLength(1);
+    expect(leftTmp).not.toEqual(stagedBefore);
 
     // 3. Killed while the dump loads into its staging copy: the staging database stays.
     const staging = start(['backup:restore', '--latest', '--only-db', '--force', '--no-safety-backup']);
@@ -201,27 +207,18 @@ describe('stopped restores and verifies: debris removed by the next one, signals
     expect(String(last?.error)).toMatch(/Interrupted by SIGTERM/);
   }, 300_000);
 
-  it('a restore in place of the PostgreSQL database keeps the lock after its swap ends the lock\'s session', async () => {
-    // The swap ends every session on the live database, the lock's too; the files come after it.
-    writeRandomFile(join(app.dir, 'storage/app/bigger.bin'), 250 * 1024 * 1024);
-    try {
-      const run = await runCli(['backup:run'], env, app.dir, 300_000);
-      expect(run.code).toBe(0);
-      const p = start(['backup:restore', '--latest', '--force', '--no-safety-backup']);
-      await p.waitFor(() => /was taken again after its connection ended/.test(p.out) && /Writing \d+ file/.test(p.out), 'the lock taken again and the files being written', 240_000);
-      p.child.kill('SIGSTOP');
-      try {
-        expect(p.child.exitCode).toBeNull(); // still writing its files
-        const during = await runCli(['backup:run'], env, app.dir);
-        expect(during.code).toBe(75);
-      } finally {
-        p.child.kill('SIGCONT');
-      }
-      expect((await p.exited).code).toBe(0);
-      expect(p.out).not.toMatch(/could not be taken again/);
-    } finally {
-      rmSync(join(app.dir, 'storage/app/bigger.bin'), { force: true });
-    }
+  it('a restore in place of the PostgreSQL database takes its lock again after the swap ended the lock\'s session, before the files change', async () => {
+    // The swap ends every session on the live database, the lock's too; the files are put in
+    // place after it, so the restore waits for the lock to be held again first.
+    const p = start(['backup:restore', '--latest', '--force', '--no-safety-backup']);
+    expect((await p.exited).code).toBe(0);
+    const swapped = p.out.indexOf('Swapping the restored copy in');
+    const retaken = p.out.indexOf('was taken again after its connection ended');
+    const putInPlace = p.out.search(/Putting \d+ file\(s\) in place/);
+    expect(swapped).toBeGreaterThan(-1);
+    expect(retaken).toBeGreaterThan(swapped);
+    expect(putInPlace).toBeGreaterThan(retaken);
+    expect(p.out).not.toMatch(/could not be taken again/);
   }, 600_000);
 
   it('backup:run started during a restore is refused by the lock (exit 75); the restore finishes', async () => {

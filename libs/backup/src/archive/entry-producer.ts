@@ -145,8 +145,11 @@ export class EntryProducer {
   }
 
   private async produce(): Promise<ProducedEntry> {
-    const { level, password, kind } = this.options;
+    const { level, kind } = this.options;
     const head = await peek(this.source, SAMPLE_BYTES);
+    // An entry that fits in the sample (most uploads) is compressed in one piece: one deflate at
+    // the archive's level decides the method too, instead of a trial deflate and a stream.
+    if (head.ended && level > 0) return this.produceWhole(head.sample);
     // Files that do not compress (images, video, archives) are stored: deflating them costs as
     // much CPU as text and saves nothing. The method goes in the local header, so it is decided
     // from the first bytes; a file misjudged that way only ends up larger, never different.
@@ -155,15 +158,10 @@ export class EntryProducer {
     this.resolveMethod(method);
 
     let compressed = 0;
-    let encryptor: WinZipAesEncryptor | undefined;
-    if (password !== undefined) {
-      const salt = randomBytes(16);
-      const keys = await deriveKeys(password, salt, AES256_STRENGTH);
-      encryptor = new WinZipAesEncryptor(keys);
-      const header = Buffer.concat([salt, keys.verifier]);
+    const encryptor = await this.encryptor((header) => {
       compressed += header.length;
-      await this.push(header);
-    }
+      return this.push(header);
+    });
     const emit = async (data: Buffer): Promise<void> => {
       compressed += data.length;
       await this.push(encryptor ? encryptor.encrypt(data) : data);
@@ -189,6 +187,37 @@ export class EntryProducer {
     }
     return { size, crc32: crc, sha256: sha.digest('hex'), compressedSize: compressed };
   }
+
+  /** A whole entry held in memory: deflated once, stored when deflate saves too little. */
+  private async produceWhole(data: Buffer): Promise<ProducedEntry> {
+    const deflated = data.length > 0 ? await deflateRawAsync(data, { level: this.options.level }) : undefined;
+    // Every entry but a file is deflated whatever it saves, as the streaming path does.
+    const stored = deflated === undefined || (this.options.kind === 'file' && deflated.length > data.length * (1 - MIN_SAVING));
+    this.resolveMethod(stored ? METHOD_STORED : METHOD_DEFLATE);
+    const body = stored ? Buffer.from(data) : (deflated as Buffer); // encryption works in place: copy
+    let compressed = 0;
+    const encryptor = await this.encryptor((header) => {
+      compressed += header.length;
+      return this.push(header);
+    });
+    compressed += body.length;
+    await this.push(encryptor ? encryptor.encrypt(body) : body);
+    if (encryptor) {
+      compressed += AES_MAC_LENGTH;
+      await this.push(encryptor.mac());
+    }
+    return { size: data.length, crc32: crc32(data), sha256: createHash('sha256').update(data).digest('hex'), compressedSize: compressed };
+  }
+
+  /** With a password: the entry's keys from a fresh salt, the salt and verifier written first. */
+  private async encryptor(writeHeader: (header: Buffer) => Promise<void>): Promise<WinZipAesEncryptor | undefined> {
+    const { password } = this.options;
+    if (password === undefined) return undefined;
+    const salt = randomBytes(16);
+    const keys = await deriveKeys(password, salt, AES256_STRENGTH);
+    await writeHeader(Buffer.concat([salt, keys.verifier]));
+    return new WinZipAesEncryptor(keys);
+  }
 }
 
 /** Bytes of an entry looked at to decide between deflate and stored. */
@@ -201,7 +230,7 @@ const deflateRawAsync = promisify(deflateRaw);
  * Reads the first `bytes` of a source; `all` then yields those chunks followed by the rest of the
  * source (destroyed, like a plain for-await would, when the consumer stops early).
  */
-async function peek(source: Readable, bytes: number): Promise<{ sample: Buffer; all: AsyncIterable<Buffer | string> }> {
+async function peek(source: Readable, bytes: number): Promise<{ sample: Buffer; ended: boolean; all: AsyncIterable<Buffer | string> }> {
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const first: Array<Buffer | string> = [];
   let length = 0;
@@ -234,7 +263,8 @@ async function peek(source: Readable, bytes: number): Promise<{ sample: Buffer; 
       if (!finished) await iterator.return?.();
     }
   }
-  return { sample, all: all() };
+  // `ended`: the sample is the whole source (nothing was cut off it).
+  return { sample, ended: ended && length <= bytes, all: all() };
 }
 
 /** Level-1 deflate of the sample (on the thread pool) saves less than MIN_SAVING. */

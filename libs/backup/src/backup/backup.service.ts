@@ -287,8 +287,10 @@ export class BackupService {
     const alwaysExclude = this.destinations.localRoots();
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
-    const add = (file: { archivePath: string; mtime: Date; mode: number }, handle: fs.promises.FileHandle) => {
-      const written: Promise<void> = writer.addEntry(file.archivePath, handle.createReadStream(), { kind: 'file', mtime: file.mtime, mode: file.mode }).then(
+    const add = (file: { archivePath: string; mtime: Date; mode: number; size: number }, handle: fs.promises.FileHandle) => {
+      // A small file is read into a buffer of its own size, not 64 KiB: 70,000 uploads otherwise allocate 4.5 GB.
+      const stream = handle.createReadStream({ highWaterMark: Math.min(64 * 1024, Math.max(1024, file.size + 1)) });
+      const written: Promise<void> = writer.addEntry(file.archivePath, stream, { kind: 'file', mtime: file.mtime, mode: file.mode }).then(
         () => {
           report.files++;
           inFlight.delete(written);

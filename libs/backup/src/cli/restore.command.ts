@@ -79,9 +79,11 @@ export class RestoreCommand extends CommandRunner {
       // it also means whatever an earlier restore left behind is a dead one's: removed here.
       const outcome = flags.dryRun
         ? { ran: true as const, value: await this.restores.restore(request) }
-        : await this.jobLock.exclusive('run', (held) => {
+        : await this.jobLock.exclusive('run', (held, stillHeld) => {
             locked = held;
-            return this.restores.restore({ ...request, removeDebris: held });
+            // A PostgreSQL swap ends the lock's session too: it is taken again before the files change.
+            const afterSwap = held ? async () => void (await stillHeld()) : undefined;
+            return this.restores.restore({ ...request, removeDebris: held, afterSwap });
           });
       if (!outcome.ran) {
         process.stderr.write(`Restore not started: another backup or restore is running (${outcome.reason}). Try again when it has finished.\n`);

@@ -17,6 +17,12 @@ export interface BackupLock {
   release?(key: string): Promise<void>;
   /** For log lines, without secrets: e.g. "PostgreSQL advisory lock on 127.0.0.1:5432/app". */
   describe?(): string;
+  /**
+   * Resolves once `key` is held on a live session again (a database lock whose session a
+   * PostgreSQL swap ended is taken again first); false when it was lost. Locks that cannot be
+   * lost this way leave it out.
+   */
+  whenHeld?(key: string): Promise<boolean>;
 }
 
 /** Injection token of the lock the host supplies instead of the one chosen from its database. */

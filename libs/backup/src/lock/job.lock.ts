@@ -56,7 +56,7 @@ export class JobLock {
   }
 
   /** Runs `work` unless another instance holds the lock (never waits for it). */
-  async exclusive<T>(job: LockedJob, work: (locked: boolean) => Promise<T>, ttlMs = this.ttlMs()): Promise<Exclusive<T>> {
+  async exclusive<T>(job: LockedJob, work: (locked: boolean, stillHeld: () => Promise<boolean>) => Promise<T>, ttlMs = this.ttlMs()): Promise<Exclusive<T>> {
     const lock = this.lock();
     const key = this.key(job);
     let acquired: boolean;
@@ -64,11 +64,12 @@ export class JobLock {
       acquired = await lock.tryAcquire(key, ttlMs);
     } catch (err) {
       this.logger.warn(`${err instanceof Error ? err.message : String(err)} — running "${key}" without the lock`);
-      return { ran: true, value: await work(false), locked: false };
+      return { ran: true, value: await work(false, async () => false), locked: false };
     }
     if (!acquired) return { ran: false, reason: `another instance holds the ${lock.describe?.() ?? 'lock'} for "${key}"` };
     try {
-      return { ran: true, value: await work(true), locked: true };
+      const stillHeld = async () => (lock.whenHeld ? lock.whenHeld(key) : true);
+      return { ran: true, value: await work(true, stillHeld), locked: true };
     } finally {
       await lock.release?.(key).catch((err) => this.logger.warn(`Releasing "${key}" failed: ${err.message}`));
     }

@@ -18,6 +18,8 @@ export abstract class SessionLock<C extends { end(): Promise<void>; once?(event:
   private readonly held = new Map<string, C>();
   /** Keys this process holds or means to hold until it releases them. */
   private readonly wanted = new Set<string>();
+  /** Keys being taken again after their session ended (resolves true once held again). */
+  private readonly retakes = new Map<string, Promise<boolean>>();
 
   constructor(protected readonly connection: ConnectionInfo) {}
 
@@ -70,11 +72,34 @@ export abstract class SessionLock<C extends { end(): Promise<void>; once?(event:
     session.once?.('end', () => {
       if (this.held.get(key) !== session || !this.wanted.has(key)) return;
       this.held.delete(key);
-      void this.retake(key);
+      const retake = this.retake(key);
+      this.retakes.set(key, retake);
+      void retake.finally(() => this.retakes.delete(key));
     });
   }
 
-  private async retake(key: string): Promise<void> {
+  /**
+   * True once `key` is held on a live session. A session that a swap has just ended may not
+   * have said so yet: a query on it finds out, and the lock is then taken again before this
+   * returns (false when it could not be). A restore calls it before it changes files after a
+   * swap, so nothing else starts in between.
+   */
+  async whenHeld(key: string): Promise<boolean> {
+    const session = this.held.get(key);
+    if (session && (await this.ping(session).then(() => true, () => false))) return true;
+    // The failed query ends the session; its 'end' event starts the retake.
+    for (let waited = 0; !this.retakes.has(key) && this.held.get(key) === session && waited < 2_000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return (await this.retakes.get(key)) ?? this.held.has(key);
+  }
+
+  /** A query that fails on a session the server has ended. */
+  protected ping(session: C): Promise<unknown> {
+    return (session as unknown as { query(sql: string): Promise<unknown> }).query('SELECT 1');
+  }
+
+  private async retake(key: string): Promise<boolean> {
     for (let attempt = 1; attempt <= RETAKE_ATTEMPTS && this.wanted.has(key); attempt++) {
       await new Promise((r) => setTimeout(r, RETAKE_DELAY_MS));
       let session: C;
@@ -88,13 +113,14 @@ export abstract class SessionLock<C extends { end(): Promise<void>; once?(event:
         this.held.set(key, session);
         this.watch(key, session);
         this.logger.log(`The ${this.describe()} for "${key}" was taken again after its connection ended`);
-        return;
+        return true;
       }
       if (got) await this.unlock(session, key).catch(() => undefined);
       await session.end().catch(() => undefined);
       if (!got) break;
     }
     if (this.wanted.has(key)) this.logger.warn(`The ${this.describe()} for "${key}" was lost with its connection and could not be taken again`);
+    return false;
   }
 
   protected readonly lost = (err: Error): void => this.logger.warn(`Lock connection lost: ${this.redact(err)}`);

@@ -15,7 +15,7 @@ import { failureSummary } from './failure.summary';
 import { BackupLocator } from './backup.locator';
 import { stageDatabase, StagedDatabase, targetState } from './database.restorer';
 import { archivedDumps, pairDumps } from './dump.matcher';
-import { FileToRestore, planFiles, restoreFiles } from './files.restorer';
+import { FileToRestore, planFiles, StagedFiles, stageFiles } from './files.restorer';
 import { removeRestoreDebris } from './debris';
 import { RestoreProgress } from './restore.progress';
 import { RestoreFailedError, RestoreNotConfirmedError, RestoreRequestError, SafetyBackupFailedError } from './restore.errors';
@@ -86,10 +86,15 @@ export class RestoreService {
       if (unencrypted.length) plan.warnings.unshift(unencryptedWarning(unencrypted));
       for (const warning of plan.warnings) step(warning);
       // A dump loaded into a staging copy or a new database is verified as it loads (its stream
-      // fails at the end on any fault and the copy is dropped), so it is read once, not twice.
+      // fails at the end on any fault and the copy is dropped), and the files are verified as they
+      // are written under temporary names (removed on a fault), so each is read once, not twice.
       // Everything else the restore uses is verified before anything is touched; entries it does
       // not use (the files of an --only-db restore) are not read. A dry run reads every entry.
-      const streamed = new Set(request.dryRun ? [] : plan.databases.filter(({ plan: p }) => p.driver !== 'sqlite').map(({ plan: p }) => p.entry));
+      const streamed = new Set(
+        request.dryRun
+          ? []
+          : [...plan.databases.filter(({ plan: p }) => p.driver !== 'sqlite').map(({ plan: p }) => p.entry), ...(plan.files?.list.map((f) => f.entry) ?? [])],
+      );
       const used = new Set([...plan.databases.map(({ plan: p }) => p.entry), ...(plan.files?.list.map((f) => f.entry) ?? [])]);
       step(
         request.dryRun
@@ -138,23 +143,40 @@ export class RestoreService {
       const takeSafetyBackup = async () => {
         report.safetyBackup = progress.safetyBackup = await this.safetyBackup(toSave, filesToSave, disk, step);
       };
+      let stagedFiles: StagedFiles | undefined;
       try {
+        if (plan.files) {
+          progress.phase = 'files';
+          step(`Writing ${plan.files.list.length} file(s) under ${plan.files.target} (temporary names until the end)...`);
+          try {
+            stagedFiles = await stageFiles(zip, plan.files.list, progress);
+          } catch (err) {
+            if (err instanceof CorruptArchiveError) {
+              throw new CorruptArchiveError(err.entry, `${err.problem} (found while writing the files under temporary names, which were removed; nothing was changed)`);
+            }
+            throw err;
+          }
+        }
         progress.phase = 'staging';
         await this.restoreDatabases(zip, plan, request, step, report.databases, takeSafetyBackup);
+        const sizes = new Map(zip.entries().map((e) => [e.name, e.size]));
         for (const entry of streamed) {
           verified.entries++;
-          verified.bytes += zip.entries().find((e) => e.name === entry)?.size ?? 0;
+          verified.bytes += sizes.get(entry) ?? 0;
         }
-        if (plan.files) {
+        await request.afterSwap?.();
+        if (stagedFiles) {
           progress.throwIfStopped();
           progress.phase = 'files';
-          step(`Writing ${plan.files.list.length} file(s) under ${plan.files.target}...`);
-          await restoreFiles(zip, plan.files.list, progress);
+          step(`Putting ${stagedFiles.count} file(s) in place under ${plan.files!.target}...`);
+          await stagedFiles.commit();
         }
       } catch (err) {
+        await stagedFiles?.discard().catch(() => undefined);
         const nothingChanged = report.databases.length === 0 && !report.safetyBackup;
         if (nothingChanged && err instanceof SafetyBackupFailedError) throw err;
         if (nothingChanged && err instanceof CorruptArchiveError) {
+          if (err.problem.includes('nothing was changed')) throw err;
           throw new CorruptArchiveError(err.entry, `${err.problem} (found while loading it into a staging copy, which was dropped; nothing was changed)`);
         }
         if (nothingChanged && err instanceof TruncatedArchiveError) {

@@ -29,6 +29,11 @@ export interface RestoreRequest {
    */
   removeDebris?: boolean;
   /**
+   * Awaited after the databases are swapped in and before the files are put in place: the CLI
+   * waits there for its cluster lock, whose session a PostgreSQL swap ends, to be held again.
+   */
+  afterSwap?: () => Promise<void>;
+  /**
    * PostgreSQL, MySQL/MariaDB: keep the replaced database as `<db>_old_<hex>` (MySQL: its
    * tables, views, triggers and routines) instead of dropping it once the restored copy is in
    * place. Default false: the safety backup already holds that state.

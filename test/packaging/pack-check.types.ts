@@ -22,8 +22,12 @@ export interface HostRun {
   report?: RunReport;
   /** What BackupHealthIndicator (imported from 'nest-backup/terminus') returned in the ES-module host. */
   health?: Record<string, { status: string; disks?: Record<string, { healthy: boolean; count: number }> }>;
+  /** The CLI packages (nest-commander, nestjs-command, commander, yargs) the ES-module host's process loaded. */
+  loadedCliPackages?: string[];
   archivePath: string;
   expectedFiles: string[];
+  /** The archive entry of the app's PostgreSQL dump (`db-dumps/postgres-<database>.sql`). */
+  expectedDump: string;
   archive: {
     exists: boolean;
     entries: string[];
@@ -31,27 +35,65 @@ export interface HostRun {
     test?: { code: number; output: string };
     /** Sample files missing from the extraction or with other bytes than the original. */
     differing: string[];
+    /** The extracted dump holds every row the check seeded into the app's database. */
+    dumpHasRows: boolean;
   };
+}
+
+export interface InstallRun {
+  command: string;
+  code: number;
+  seconds: number;
+  stderr: string;
+  eresolve: { shown: string[]; known: PeerWarning[]; unexpected: PeerWarning[] };
+}
+
+export interface CliRun {
+  command: string;
+  expectedCode: number;
+  code: number;
+  stdout: string;
+  stderr: string;
 }
 
 export interface AppCheck {
   major: 11 | 12;
+  /** The CLI package the app runs its commands with (11: nestjs-command, 12: nest-commander). */
+  cli: 'nestjs-command' | 'nest-commander';
   /** Optional peers or unused packages that a local-disk app should not have installed. */
   unwanted: string[];
-  nodeModulesMb: number;
-  install: {
-    command: string;
-    code: number;
-    seconds: number;
-    stderr: string;
-    eresolve: { shown: string[]; known: PeerWarning[]; unexpected: PeerWarning[] };
-  };
+  /** The app's own `npm install` before the library. */
+  appInstall: InstallRun;
+  /** `npm install <tgz>` into that app. */
+  install: InstallRun;
   versions: Record<string, string | undefined>;
   copies: Record<'@nestjs/common' | '@nestjs/core', string[]>;
   installScripts: string[];
+  /** The PostgreSQL database the app's TypeORM DataSource points at (seeded rows). */
+  database?: { name: string; entry: string; rows: string[] };
+  databaseError?: string;
   hosts: HostRun[];
-  /** The Nest 11 app's nestjs-command host (`npx nestjs-command <cmd>`), one run per command. */
-  nestjsCommand?: Array<{ command: string; expectedCode: number; code: number; stdout: string; stderr: string }>;
+  /** backup:run, backup:list, backup:monitor and a failing command through the app's CLI package. */
+  cliRuns: CliRun[];
+  /** `npm install @aws-sdk/client-s3` afterwards, for the S3 app's size. */
+  s3Install?: InstallRun;
+  /** `du -sk` / `du -sh` of node_modules: the app alone, with nest-backup, and with the S3 SDK too. */
+  sizes?: {
+    appKb: number;
+    appHuman: string;
+    localKb: number;
+    localHuman: string;
+    s3Kb?: number;
+    s3Human?: string;
+    addedLocalKb: number;
+    addedS3Kb?: number;
+  };
+}
+
+export interface TypesCheck {
+  install: InstallRun;
+  optionalPeersInstalled: string[];
+  compile?: { command: string; code: number; output: string };
 }
 
 export interface PackCheckResult {
@@ -62,10 +104,12 @@ export interface PackCheckResult {
   secondNodeError?: string;
   pack: { tarball: string; name: string; version: string; files: string[] };
   apps: AppCheck[];
+  /** The declarations compiled in a strict host without any optional peer. */
+  types?: TypesCheck;
   problems: string[];
 }
 
 export interface PackCheckModule {
-  packCheck(options?: { majors?: number[]; libDir?: string; tarball?: string; keep?: boolean; secondNode?: string | false }): Promise<PackCheckResult>;
+  packCheck(options?: { majors?: number[]; libDir?: string; tarball?: string; keep?: boolean; secondNode?: string | false; types?: boolean }): Promise<PackCheckResult>;
   summary(result: PackCheckResult): string;
 }

@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BackupModule, backupOptionsFromConfig } from 'nest-backup';
+import { BackupCommandsModule } from 'nest-backup/nest-commander';
 import { dataSourceOptionsFromUrl } from './database/data-source.options';
 import { SeedCommand } from './seed/seed.command';
 
 /**
- * The demo's CLI: its own TypeORM DataSource (read, not connected, by the backup library) and
- * BackupModule configured from the environment — the one import a host adds.
+ * The demo's CLI: its own TypeORM DataSource (read, not connected, by the backup library),
+ * BackupModule configured from the environment — the one import a host adds — and the
+ * library's commands for nest-commander (BackupCommandsModule, imported by the CLI only).
  */
 @Module({
   imports: [
@@ -25,6 +27,7 @@ import { SeedCommand } from './seed/seed.command';
       inject: [ConfigService],
       useFactory: backupOptionsFromConfig,
     }),
+    BackupCommandsModule,
   ],
   providers: [SeedCommand],
 })

@@ -21,6 +21,7 @@ export type {
 export { BACKUP_ENV_KEYS, backupOptionsFromEnv } from './config/env.config';
 export type { Env } from './config/env.config';
 export { backupOptionsFromConfig } from './config/config-service.factory';
+export type { ConfigReader } from './config/config-service.factory';
 export { CliLogger } from './cli/cli.logger';
 
 // Injectable services, their requests and reports
@@ -88,7 +89,7 @@ export type { BackupDestination, DestinationUpload, StoredObject, UploadOptions 
 export { LocalDestination } from './destinations/local.destination';
 export type { LocalDestinationOptions } from './destinations/local.destination';
 export { S3Destination } from './destinations/s3.destination';
-export type { S3ChecksumMode, S3DestinationOptions } from './destinations/s3.destination';
+export type { S3ChecksumMode, S3ClientHandle, S3DestinationOptions } from './destinations/s3.destination';
 export type { HealthCheck, HealthCheckContext } from './health/health-check.interface';
 export { BACKUP_HEALTH_CHECKS } from './health/health.constants';
 export { FutureDatedCheck } from './health/checks/future-dated.check';
@@ -113,14 +114,15 @@ export { BACKUP_LOCK } from './lock/backup-lock.interface';
 export { SessionLock } from './lock/session.lock';
 export { FileLock } from './lock/file.lock';
 export { MysqlNamedLock } from './lock/mysql.lock';
+export type { MysqlLockSession } from './lock/mysql.lock';
 export { PostgresAdvisoryLock } from './lock/postgres.lock';
+export type { PgLockSession } from './lock/postgres.lock';
 export type { AuditStore } from './audit/audit-store.interface';
 export { JsonlAuditStore } from './audit/jsonl.audit-store';
 export { TypeOrmAuditStore } from './audit/typeorm.audit-store';
 export type { AuditDataSource } from './audit/typeorm.audit-store';
-export { backupAuditLogEntity } from './audit/audit-log.schema';
-export type { BackupAuditLogRow } from './audit/audit-log.schema';
-export { BackupAuditLogMigration } from './audit/audit-log.migration';
+// backupAuditLogEntity and BackupAuditLogMigration carry TypeORM's types: `nest-backup/typeorm`.
+export type { BackupAuditLogRow } from './audit/audit-log.table';
 
 // Errors a host may catch: every one carries an operator hint and never a secret
 export { BackupError } from './common/backup.error';

@@ -1,24 +1,5 @@
 import type { EntitySchema } from 'typeorm';
-import { AUDIT_COLUMNS, AUDIT_INDEX, AUDIT_TABLE } from './audit-log.table';
-
-/** A row of `backup_audit_log` as TypeORM sees it (details is JSON text). */
-export interface BackupAuditLogRow {
-  id: string;
-  operation: string;
-  appName: string;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: string | number;
-  outcome: string;
-  destination: string | null;
-  backupName: string | null;
-  sizeBytes: string | number | null;
-  rowCount: string | number | null;
-  user: string;
-  host: string;
-  error: string | null;
-  details: string | null;
-}
+import { AUDIT_COLUMNS, AUDIT_INDEX, AUDIT_TABLE, BackupAuditLogRow } from './audit-log.table';
 
 let schema: EntitySchema<BackupAuditLogRow> | undefined;
 

@@ -34,3 +34,22 @@ export const AUDIT_COLUMNS: AuditColumn[] = [
   { property: 'error', name: 'error', type: 'text', nullable: true },
   { property: 'details', name: 'details', type: 'text', nullable: true },
 ];
+
+/** A row of `backup_audit_log` as TypeORM sees it (details is JSON text). */
+export interface BackupAuditLogRow {
+  id: string;
+  operation: string;
+  appName: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: string | number;
+  outcome: string;
+  destination: string | null;
+  backupName: string | null;
+  sizeBytes: string | number | null;
+  rowCount: string | number | null;
+  user: string;
+  host: string;
+  error: string | null;
+  details: string | null;
+}

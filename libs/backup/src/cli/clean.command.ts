@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { parseAttemptOption } from '../backup/retry';
 import { BackupModuleOptions } from '../config/backup-options.interface';

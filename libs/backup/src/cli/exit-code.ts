@@ -1,4 +1,5 @@
 import { Type } from '@nestjs/common';
+import { OPTION_DECLARATION } from './command.decorators';
 
 /**
  * Every command sets its own exit code. nest-commander's default handler for an error thrown by
@@ -10,8 +11,7 @@ import { Type } from '@nestjs/common';
  *
  * An option's parser (`--tries 0`) throws while commander parses, before `run`: it is wrapped
  * too, setting the exit code and rethrowing, so the runner's error handler prints it once. The
- * wrapper carries the parser's metadata (nest-commander and the nestjs-command bridge find
- * options by it).
+ * wrapper carries the parser's metadata (the CLI entry points find options by it).
  */
 export function exitNonZeroOnError(command: Type): void {
   const proto = command.prototype as { run: (...args: unknown[]) => Promise<void>; [WRAPPED]?: true };
@@ -29,7 +29,7 @@ export function exitNonZeroOnError(command: Type): void {
     const parser = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
     if (name === 'constructor' || name === 'run' || typeof parser !== 'function') continue;
     const keys = Reflect.getMetadataKeys(parser) as unknown[];
-    if (!keys.includes(OPTION_META)) continue;
+    if (!keys.includes(OPTION_DECLARATION)) continue;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       try {
         return (parser as (...a: unknown[]) => unknown).apply(this, args);
@@ -43,9 +43,6 @@ export function exitNonZeroOnError(command: Type): void {
   }
   proto[WRAPPED] = true;
 }
-
-/** nest-commander's metadata key of an @Option parser (constants.js: `CommandBuilder:Option:Meta`). */
-const OPTION_META = 'CommandBuilder:Option:Meta';
 
 const WRAPPED = Symbol('nest-backup exit code');
 

@@ -1,4 +1,4 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { HealthMonitor } from '../health/health.monitor';
 import { HealthReport } from '../health/health.types';
 import { formatAge } from '../listing/age.format';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { ReportRequestError } from '../audit/audit.errors';
 import { renderComplianceMarkdown } from '../audit/compliance.markdown';
 import { ComplianceReporter, parseSince } from '../audit/compliance.reporter';

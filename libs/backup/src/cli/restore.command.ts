@@ -5,7 +5,7 @@ import { AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
 import { EXIT_LOCKED, JobLock } from '../lock/job.lock';
 import { removeRestoreDebris } from '../restore/debris';
 import { temporaryFilesInFlight } from '../restore/files.restorer';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { describeChecks } from '../restore/row-count.check';
 import { RestoreService } from '../restore/restore.service';
 import { ConfirmationQuestion, RestoreReport, RestoreRequest } from '../restore/restore.types';

@@ -1,4 +1,4 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { BackupService } from '../backup/backup.service';
 import { RunReport } from '../backup/backup-run.types';
 import { abortOnSignals, parseAttemptOption, SIGNAL_EXIT_CODES } from '../backup/retry';

@@ -1,4 +1,4 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { TenantExportService } from '../tenant/tenant-export.service';
 import { EXPORT_PASSWORD_ENV, exportPassword, ExportPasswordFlags } from './export-password';
 

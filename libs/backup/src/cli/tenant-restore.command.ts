@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { TenantRestoreService } from '../tenant/tenant-restore.service';
 import { TenantRestoreReport } from '../tenant/tenant-restore.types';
 import { EXPORT_PASSWORD_ENV, exportPassword } from './export-password';

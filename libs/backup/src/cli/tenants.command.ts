@@ -1,4 +1,4 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { describeScope } from '../tenant/scope.explain';
 import { TenantScopeService } from '../tenant/tenant-scope.service';
 

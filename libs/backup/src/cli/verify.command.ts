@@ -2,7 +2,7 @@ import { Inject, Logger, Optional } from '@nestjs/common';
 import { AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
 import { scratchesInUse, verifyInterruption } from '../verify/scratch.database';
 import { exitOnSignals, StopSignal } from './signals';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from './command.decorators';
 import { VerifyResult } from '../verify/verify.events';
 import { VerifyService } from '../verify/verify.service';
 

@@ -58,6 +58,12 @@ export interface S3DestinationOptions {
   retries?: number;
 }
 
+/** What S3Destination.client offers without the SDK's types: the S3Client's `send` and `destroy`. */
+export interface S3ClientHandle {
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  destroy(): void;
+}
+
 const MIB = 1024 * 1024;
 export const DEFAULT_PART_SIZE_MB = 5;
 export const DEFAULT_QUEUE_SIZE = 2;
@@ -71,7 +77,7 @@ export const DEFAULT_QUEUE_SIZE = 2;
  */
 export class S3Destination implements BackupDestination {
   readonly name: string;
-  readonly client: S3Client;
+  private readonly sdk: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly endpointLabel: string;
@@ -80,6 +86,15 @@ export class S3Destination implements BackupDestination {
   private readonly reachableTimeoutMs: number;
   private readonly redactor: Redactor;
   private readonly stall: StallPolicy;
+
+  /**
+   * The SDK's S3Client this destination sends with (to close it: `client.destroy()`). Typed by
+   * what it offers rather than as S3Client, so the package's declarations compile in a host
+   * without @aws-sdk/client-s3 (an optional peer); a host that has the SDK may cast it.
+   */
+  get client(): S3ClientHandle {
+    return this.sdk;
+  }
 
   constructor(private readonly options: S3DestinationOptions) {
     this.name = options.name ?? 's3';
@@ -102,7 +117,7 @@ export class S3Destination implements BackupDestination {
       onRetry: (message) => new Logger('S3').warn(this.redactor.redact(message)),
     };
     const checksumMode = options.checksumMode ?? 'WHEN_REQUIRED';
-    this.client = new (s3().S3Client)({
+    this.sdk = new (s3().S3Client)({
       region,
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
@@ -124,7 +139,7 @@ export class S3Destination implements BackupDestination {
         socketTimeout: options.socketTimeoutMs ?? 60_000,
       },
     });
-    refuseNonS3Answers(this.client, this.endpointLabel);
+    refuseNonS3Answers(this.sdk, this.endpointLabel);
   }
 
   describe(): string {
@@ -143,7 +158,7 @@ export class S3Destination implements BackupDestination {
       key,
       objectKey: this.prefix + key,
       bucket: this.bucket,
-      client: this.client,
+      client: this.sdk,
       partSize: this.partSizeFor(options.sizeHint),
       queueSize: this.queueSize,
       stall: this.stall,
@@ -155,7 +170,7 @@ export class S3Destination implements BackupDestination {
     let token: string | undefined;
     do {
       const page = await this.guard(
-        this.client.send(
+        this.sdk.send(
           new (s3().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
         ),
         `listing "${prefix}"`,
@@ -171,7 +186,7 @@ export class S3Destination implements BackupDestination {
   async stat(key: string): Promise<StoredObject | null> {
     assertSafeKey(key);
     try {
-      const head = await this.client.send(new (s3().HeadObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key }));
+      const head = await this.sdk.send(new (s3().HeadObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key }));
       return { key, size: head.ContentLength ?? 0, lastModified: head.LastModified ?? new Date(0) };
     } catch (err) {
       if (err?.$metadata?.httpStatusCode === 404) return null;
@@ -190,7 +205,7 @@ export class S3Destination implements BackupDestination {
     let position = range?.start ?? 0;
     const open = () =>
       withStallRetries(this.stall, action, async (watchdog) => {
-        const res = await this.client
+        const res = await this.sdk
           .send(
             new (s3().GetObjectCommand)({
               Bucket: this.bucket,
@@ -249,7 +264,7 @@ export class S3Destination implements BackupDestination {
   async delete(key: string): Promise<void> {
     assertSafeKey(key);
     await this.guard(
-      this.client.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key })),
+      this.sdk.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key })),
       `deleting ${key}`,
     );
   }
@@ -264,7 +279,7 @@ export class S3Destination implements BackupDestination {
     let uploadIdMarker: string | undefined;
     do {
       const page = await this.guard(
-        this.client.send(
+        this.sdk.send(
           new (s3().ListMultipartUploadsCommand)({
             Bucket: this.bucket,
             Prefix: this.prefix + prefix,
@@ -289,7 +304,7 @@ export class S3Destination implements BackupDestination {
   async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
     assertSafeKey(upload.key);
     await this.guard(
-      this.client.send(
+      this.sdk.send(
         new (s3().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: this.prefix + upload.key, UploadId: upload.uploadId }),
       ),
       `aborting the incomplete upload of ${upload.key}`,
@@ -299,7 +314,7 @@ export class S3Destination implements BackupDestination {
   /** Reads the bucket's lifecycle: does an enabled rule abort incomplete uploads under `prefix`? */
   async abortsIncompleteUploads(prefix: string): Promise<boolean | undefined> {
     try {
-      const out = await this.client.send(new (s3().GetBucketLifecycleConfigurationCommand)({ Bucket: this.bucket }), {
+      const out = await this.sdk.send(new (s3().GetBucketLifecycleConfigurationCommand)({ Bucket: this.bucket }), {
         abortSignal: AbortSignal.timeout(this.reachableTimeoutMs),
       });
       return (out.Rules ?? []).some((rule) => {
@@ -323,7 +338,7 @@ export class S3Destination implements BackupDestination {
     let marker: string | undefined;
     do {
       const page = await this.guard(
-        this.client.send(new (s3().ListPartsCommand)({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId, PartNumberMarker: marker })),
+        this.sdk.send(new (s3().ListPartsCommand)({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId, PartNumberMarker: marker })),
         `listing the parts of an incomplete upload of ${objectKey}`,
       );
       for (const p of page.Parts ?? []) {
@@ -338,7 +353,7 @@ export class S3Destination implements BackupDestination {
 
   /** One ListObjectsV2 of a single key: proves endpoint, credentials, bucket and list rights. */
   async checkReachable(): Promise<void> {
-    await this.client
+    await this.sdk
       .send(new (s3().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }), {
         abortSignal: AbortSignal.timeout(this.reachableTimeoutMs),
       })

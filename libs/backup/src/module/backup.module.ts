@@ -6,26 +6,15 @@ import { NotificationListener } from '../notify/notification.listener';
 import { Notifier } from '../notify/notifier.service';
 import { NOTIFIER_OPTIONS } from '../notify/notify.constants';
 import { notifierOptionsFromEnv } from '../notify/notify.config';
-import { RunCommand } from '../cli/run.command';
 import { BackupCatalog } from '../catalog/backup.catalog';
 import { CleanupService } from '../cleanup/cleanup.service';
 import { HealthMonitor } from '../health/health.monitor';
-import { ListCommand } from '../cli/list.command';
-import { CleanCommand } from '../cli/clean.command';
-import { MonitorCommand } from '../cli/monitor.command';
-import { RestoreCommand } from '../cli/restore.command';
-import { VerifyCommand } from '../cli/verify.command';
 import { RestoreService } from '../restore/restore.service';
 import { VerifyService } from '../verify/verify.service';
 import { JobLock } from '../lock/job.lock';
 import { TenantScopeService } from '../tenant/tenant-scope.service';
 import { TenantExportService } from '../tenant/tenant-export.service';
 import { TenantRestoreService } from '../tenant/tenant-restore.service';
-import { TenantsCommand } from '../cli/tenants.command';
-import { TenantExportCommand } from '../cli/tenant-export.command';
-import { TenantRestoreCommand } from '../cli/tenant-restore.command';
-import { ReportCommand } from '../cli/report.command';
-import { exitNonZeroOnError } from '../cli/exit-code';
 import { AuditTrail } from '../audit/audit.trail';
 import { AUDIT_TRAIL } from '../audit/audit.hook';
 import { ComplianceReporter } from '../audit/compliance.reporter';
@@ -60,11 +49,11 @@ const retentionOptions: Provider = { provide: RETENTION_OPTIONS, inject: [BACKUP
 const auditTrailToken: Provider = { provide: AUDIT_TRAIL, useExisting: AuditTrail };
 
 const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter, RetentionPolicy];
-const commands = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand, TenantsCommand, TenantExportCommand, TenantRestoreCommand, ReportCommand];
-commands.forEach(exitNonZeroOnError);
 
 /**
- * Encrypted backups for a NestJS app in one import.
+ * Encrypted backups for a NestJS app in one import. It provides no CLI command, so it loads no
+ * CLI package: the CLI entry point adds BackupCommandsModule (`nest-backup/nest-commander`) or
+ * BackupNestjsCommandModule (`nest-backup/nestjs-command`).
  *
  * @example
  * BackupModule.forRootAsync({
@@ -74,7 +63,7 @@ commands.forEach(exitNonZeroOnError);
  * })
  */
 @Module({
-  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, retentionOptions, SecretFileSweeper, ...services, ...commands],
+  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, retentionOptions, SecretFileSweeper, ...services],
   exports: [BACKUP_OPTIONS, AUDIT_TRAIL, ...services],
 })
 export class BackupModule extends ConfigurableModuleClass {}

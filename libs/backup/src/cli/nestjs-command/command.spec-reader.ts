@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import { Type } from '@nestjs/common';
-import { CommandMeta, OptionMeta } from 'nest-commander/src/constants';
+import { COMMAND_DECLARATION, CommandDeclaration, OPTION_DECLARATION, OptionDeclaration } from '../command.decorators';
 
 /** A positional argument as nest-commander's `arguments: '<tenantId>'` / `'[backup]'` declares it. */
 export interface ArgumentSpec {
@@ -27,7 +26,7 @@ export interface OptionSpec {
   choices?: string[];
 }
 
-/** What a nest-commander command class declares: the single definition both CLI packages read. */
+/** What a library command class declares: the single definition both CLI packages read. */
 export interface CommandSpec {
   type: Type;
   name: string;
@@ -36,39 +35,14 @@ export interface CommandSpec {
   options: OptionSpec[];
 }
 
-interface CommandMetadata {
-  name: string;
-  arguments?: string;
-  description?: string;
-  argsDescription?: Record<string, string>;
-}
-
-interface OptionMetadata {
-  flags: string;
-  description?: string;
-  defaultValue?: unknown;
-  required?: boolean;
-  choices?: string[] | boolean;
-}
-
-/** The part of commander's Option used here: the same flag parser nest-commander hands the flags to. */
-interface CommanderOption {
-  long?: string;
-  short?: string;
-  required: boolean;
-  optional: boolean;
-  negate: boolean;
-  attributeName(): string;
-}
-
 /**
- * Reads the metadata nest-commander's `@Command` and `@Option` left on a CommandRunner class.
- * The flags are split by commander itself (the copy nest-commander depends on), so `-d, --disk
- * <name>`, `--x [v]` and `--no-x` mean here exactly what they mean to nest-commander.
+ * Reads the declarations (`@Command`, `@Option` of cli/command.decorators.ts) of a command class.
+ * The flags are split as commander splits them (commander 11's Option), so `-d, --disk <name>`,
+ * `--x [v]` and `--no-x` mean here what they mean to nest-commander, without loading it.
  */
 export function readCommandSpec(type: Type): CommandSpec {
-  const meta = Reflect.getMetadata(CommandMeta, type) as CommandMetadata | undefined;
-  if (!meta) throw new Error(`${type.name} has no nest-commander @Command() metadata`);
+  const meta = Reflect.getMetadata(COMMAND_DECLARATION, type) as CommandDeclaration | undefined;
+  if (!meta) throw new Error(`${type.name} has no @Command() declaration`);
   return {
     type,
     name: meta.name,
@@ -78,30 +52,27 @@ export function readCommandSpec(type: Type): CommandSpec {
   };
 }
 
-/** True for a class nest-commander would run as a command. */
-export function isCommandClass(type: unknown): type is Type {
-  return typeof type === 'function' && Reflect.hasMetadata(CommandMeta, type);
-}
 
-function optionMethods(type: Type): Array<{ method: string; meta: OptionMetadata }> {
+function optionMethods(type: Type): Array<{ method: string; meta: OptionDeclaration }> {
   const proto = type.prototype as Record<string, unknown>;
   return Object.getOwnPropertyNames(proto)
     .filter((name) => name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, name)?.value === 'function')
     .flatMap((method) => {
-      const meta = Reflect.getMetadata(OptionMeta, proto[method] as object) as OptionMetadata | undefined;
+      const meta = Reflect.getMetadata(OPTION_DECLARATION, proto[method] as object) as OptionDeclaration | undefined;
       return meta ? [{ method, meta }] : [];
     });
 }
 
-function optionSpec(parser: string, meta: OptionMetadata): OptionSpec {
-  const parsed = new (commanderOption())(meta.flags, meta.description);
+function optionSpec(parser: string, meta: OptionDeclaration): OptionSpec {
+  const parsed = splitFlags(meta.flags);
   if (!parsed.long) throw new Error(`Option "${meta.flags}" has no long flag; nestjs-command needs one`);
+  const long = parsed.long.replace(/^--/, '');
   return {
-    long: parsed.long.replace(/^--/, ''),
+    long,
     short: parsed.short?.replace(/^-/, ''),
-    attribute: parsed.attributeName(),
-    value: parsed.required ? 'required' : parsed.optional ? 'optional' : 'none',
-    negate: parsed.negate,
+    attribute: camelCase(long.replace(/^no-/, '')),
+    value: meta.flags.includes('<') ? 'required' : meta.flags.includes('[') ? 'optional' : 'none',
+    negate: long.startsWith('no-'),
     description: meta.description ?? '',
     parser,
     defaultValue: meta.defaultValue,
@@ -120,10 +91,19 @@ function parseArguments(declared: string, descriptions: Record<string, string>):
     });
 }
 
-let optionClass: (new (flags: string, description?: string) => CommanderOption) | undefined;
+/** commander's splitOptionFlags: `-d, --disk <name>` → `-d` and `--disk`; a lone `-d` is short. */
+function splitFlags(flags: string): { short?: string; long?: string } {
+  const parts = flags.split(/[ |,]+/);
+  let short = parts.length > 1 && !/^[[<]/.test(parts[1]) ? parts.shift() : undefined;
+  let long = parts.shift();
+  if (!short && long && /^-[^-]$/.test(long)) {
+    short = long;
+    long = undefined;
+  }
+  return { short, long };
+}
 
-function commanderOption(): new (flags: string, description?: string) => CommanderOption {
-  // Resolved from nest-commander's own location: commander is its dependency, not ours.
-  optionClass ??= (createRequire(require.resolve('nest-commander'))('commander') as { Option: typeof optionClass }).Option;
-  return optionClass!;
+/** commander's attribute name: `no-safety-backup` → `safetyBackup` (the `no-` dropped first). */
+function camelCase(name: string): string {
+  return name.split('-').reduce((out, word) => out + word[0].toUpperCase() + word.slice(1));
 }

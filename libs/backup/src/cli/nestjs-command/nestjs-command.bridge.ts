@@ -1,14 +1,13 @@
 import { Injectable, Module, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Argv, Command, CommandModule, Option, Positional } from 'nestjs-command';
-import { BackupModule } from '../../module/backup.module';
-import { CommandSpec, isCommandClass, readCommandSpec } from './command.spec-reader';
+import { LIBRARY_COMMANDS } from '../library.commands';
+import { CommandSpec, readCommandSpec } from './command.spec-reader';
 import { commanderInputs, yargsCommand, yargsOptions, yargsPositionals } from './yargs.translation';
 
-/** The library's commands: every nest-commander command BackupModule provides. */
+/** The library's commands, as their classes declare them. */
 function libraryCommands(): CommandSpec[] {
-  const providers = (Reflect.getMetadata('providers', BackupModule) ?? []) as unknown[];
-  return providers.filter(isCommandClass).map(readCommandSpec);
+  return LIBRARY_COMMANDS.map(readCommandSpec);
 }
 
 interface Runnable {
@@ -16,9 +15,9 @@ interface Runnable {
 }
 
 /**
- * Runs the library's nest-commander commands through nestjs-command (yargs). Each command class
- * stays the one definition: its name, arguments, options and descriptions are read from its
- * nest-commander metadata and declared to nestjs-command with nestjs-command's own decorators;
+ * Runs the library's commands through nestjs-command (yargs). Each command class stays the one
+ * definition: its name, arguments, options and descriptions are read from its declarations
+ * (cli/command.decorators.ts) and declared to nestjs-command with nestjs-command's own decorators;
  * the handler hands the same `(params, flags)` to the same instance's `run`, which sets the
  * exit code and prints exactly as under nest-commander. (A process whose entry calls
  * CommandService.exec() starts no schedules: see schedule/cli-process.ts.)
@@ -69,12 +68,13 @@ declareCommands();
 
 /**
  * The library's commands for hosts that run their CLI through nestjs-command
- * (`npx nestjs-command backup:run`). Import it beside BackupModule; it imports nestjs-command's
- * CommandModule.
+ * (`npx nestjs-command backup:run`). Import it beside BackupModule (global, as by default); it
+ * imports nestjs-command's CommandModule and provides the command classes, so nest-commander is
+ * not needed.
  *
  * @example
  * @Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env)), BackupNestjsCommandModule] })
  * export class AppModule {}
  */
-@Module({ imports: [CommandModule], providers: [BackupCommandBridge] })
+@Module({ imports: [CommandModule], providers: [BackupCommandBridge, ...LIBRARY_COMMANDS] })
 export class BackupNestjsCommandModule {}

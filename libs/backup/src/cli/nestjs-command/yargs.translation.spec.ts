@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import yargs from 'yargs/yargs';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, CommandRunner, Option } from '../command.decorators';
 import { RestoreCommand } from '../restore.command';
 import { RunCommand } from '../run.command';
 import { readCommandSpec } from './command.spec-reader';
@@ -53,7 +53,7 @@ function parse(type: typeof CommandRunner, line: string[]) {
   return commanderInputs(spec, argv, instance);
 }
 
-describe('nest-commander options read by yargs', () => {
+describe('command options read by yargs', () => {
   it('short flags, required and optional values, --no-x and variadic arguments mean what they mean to commander', () => {
     expect(parse(FlagsCommand as never, ['demo:flags', 'a', 'b', 'c', '-d', 'local', '--level', '--no-check'])).toEqual({
       params: ['a', 'b', 'c'],

@@ -1,0 +1,1 @@
+export * from './dist/cli/nest-commander/backup-commands.module';

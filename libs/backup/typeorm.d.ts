@@ -1,0 +1,2 @@
+export * from './dist/audit/audit-log.schema';
+export * from './dist/audit/audit-log.migration';

@@ -209,7 +209,13 @@ describe('fault class s3 (moto_server): what a killed run leaves in the bucket',
         await proc.stop('SIGKILL');
       }
       // What the killed run left: an incomplete upload with its parts (billed on AWS), no object.
-      left = await incompleteUploads(s3, `${name}/`);
+      // A part it had sent just before it died may still be landing: wait until the listing settles.
+      for (let settled = false; !settled; ) {
+        await new Promise((r) => setTimeout(r, 750));
+        const again = await incompleteUploads(s3, `${name}/`);
+        settled = JSON.stringify(again) === JSON.stringify(left);
+        left = again;
+      }
       expect(left).toHaveLength(1);
       expect(left[0].parts).toBeGreaterThanOrEqual(2);
       expect(await s3.listKeys(`${name}/`)).toEqual([]);

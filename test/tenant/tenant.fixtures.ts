@@ -5,7 +5,7 @@
  */
 import { Test, TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
@@ -62,7 +62,10 @@ export async function tenantHarness(db: TestDatabase, options: { tenants?: numbe
     restores: moduleRef.get(TenantRestoreService),
     scopes: moduleRef.get(TenantScopeService),
     appRoot,
-    close: () => moduleRef.close(),
+    close: async () => {
+      await moduleRef.close();
+      rmSync(appRoot, { recursive: true, force: true });
+    },
   };
 }
 

@@ -44,6 +44,15 @@ describe('requireAuthenticated: with a password, every entry must be WinZip AES'
     expect(err.message).not.toContain(PASSWORD);
   });
 
+  it('accepts plain empty folder entries (7-Zip, PHP ZipArchive) and nothing else plain', () => {
+    const folder = (name: string, size = 0, compressedSize = 0): ZipEntryInfo => ({ ...entry(name, false), size, compressedSize, folder: name.endsWith('/') });
+    expect(requireAuthenticated([folder('var/'), folder('var/www/'), entry('var/www/a.txt', true)], { password: PASSWORD })).toEqual([]);
+    // A "folder" that holds data, and an empty plain file, are plain entries like any other.
+    expect(() => requireAuthenticated([folder('var/', 5, 5), entry('var/a.txt', true)], { password: PASSWORD })).toThrow(/entry "var\/" is not encrypted/);
+    expect(() => requireAuthenticated([folder('empty.txt'), entry('a.txt', true)], { password: PASSWORD })).toThrow(/entry "empty\.txt" is not encrypted/);
+    expect(() => requireAuthenticated([folder('var/'), entry('a', false), entry('b', false)], { password: PASSWORD })).toThrow(/none of its 2 entries/);
+  });
+
   it('lets plain entries through with allowUnencrypted and returns them for the warning', () => {
     const plain = requireAuthenticated([entry('manifest.json', false), entry('files/a', true)], { password: PASSWORD, allowUnencrypted: true });
     expect(plain).toEqual(['manifest.json']);

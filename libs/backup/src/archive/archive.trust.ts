@@ -1,5 +1,5 @@
 import { UnauthenticatedArchiveError } from './archive.errors';
-import { ZipEntryInfo } from './zip.reader';
+import { isEmptyFolder, ZipEntryInfo } from './zip.reader';
 
 /**
  * Which archives a reader accepts. With a password configured, only archives whose every entry
@@ -13,9 +13,13 @@ export interface TrustPolicy {
   allowUnencrypted?: boolean;
 }
 
-/** Entries the central directory does not describe as WinZip AES (method 99 with its extra field). */
+/**
+ * Entries the central directory does not describe as WinZip AES (method 99 with its extra
+ * field). Empty folder entries are not counted: 7-Zip and PHP's ZipArchive write them plain
+ * even in an encrypted archive, and they carry no byte to authenticate.
+ */
 export function plainEntries(entries: ZipEntryInfo[]): string[] {
-  return entries.filter((e) => !e.winZipAes).map((e) => e.name);
+  return entries.filter((e) => !e.winZipAes && !isEmptyFolder(e)).map((e) => e.name);
 }
 
 /**
@@ -27,7 +31,7 @@ export function plainEntries(entries: ZipEntryInfo[]): string[] {
 export function requireAuthenticated(entries: ZipEntryInfo[], policy: TrustPolicy): string[] {
   if (!policy.password) return [];
   const plain = plainEntries(entries);
-  if (plain.length && !policy.allowUnencrypted) throw new UnauthenticatedArchiveError(plain, entries.length);
+  if (plain.length && !policy.allowUnencrypted) throw new UnauthenticatedArchiveError(plain, entries.filter((e) => !isEmptyFolder(e)).length);
   return plain;
 }
 

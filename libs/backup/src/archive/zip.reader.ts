@@ -35,6 +35,8 @@ export interface ZipEntryInfo {
   mtime: Date;
   /** Unix mode when the archive recorded one. */
   mode?: number;
+  /** A folder entry ("dir/"), as 7-Zip and PHP's ZipArchive write them: no file of its own. */
+  folder?: boolean;
 }
 
 export interface VerifyFault {
@@ -298,8 +300,9 @@ export class ZipReader {
         }
       }
       const listedNames = new Set(manifest.entries.map((e) => e.path));
-      for (const name of this.byName.keys()) {
-        if (name !== MANIFEST_NAME && !listedNames.has(name)) faults.push({ entry: name, message: 'not listed in manifest.json' });
+      for (const [name, state] of this.byName) {
+        // An empty folder entry (an archive re-packed by 7-Zip) holds nothing the manifest could list.
+        if (name !== MANIFEST_NAME && !listedNames.has(name) && !isEmptyFolder(state.info)) faults.push({ entry: name, message: 'not listed in manifest.json' });
       }
     }
     return { ok: faults.length === 0, entriesChecked: checked, bytes, faults };
@@ -506,8 +509,17 @@ function describe(raw: yauzl.Entry): EntryState {
       method,
       mtime: mtime ?? yauzl.dosDateTimeToDate(raw.lastModFileDate, raw.lastModFileTime),
       mode: madeBy === 3 && raw.externalFileAttributes >>> 16 ? raw.externalFileAttributes >>> 16 : undefined,
+      ...(name.endsWith('/') ? { folder: true } : {}),
     },
   };
+}
+
+/**
+ * A folder entry that holds no data (7-Zip and libzip write them stored, 0 bytes, never
+ * encrypted): nothing to authenticate, list or restore. One claiming data is no folder.
+ */
+export function isEmptyFolder(info: ZipEntryInfo): boolean {
+  return !!info.folder && info.size === 0 && info.compressedSize === 0;
 }
 
 function decryptStage(name: string, decryptor: WinZipAesDecryptor, mac: Buffer): Transform {

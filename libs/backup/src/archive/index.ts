@@ -7,7 +7,7 @@ export { fileSource } from './random-access.source';
 export type { RandomAccessSource } from './random-access.source';
 export { ArchiveClosedError, ZipWriter } from './zip.writer';
 export type { ArchiveSummary, EntryMeta, ZipWriterOptions } from './zip.writer';
-export { EntryNotFoundError, ZipReader } from './zip.reader';
+export { EntryNotFoundError, isEmptyFolder, ZipReader } from './zip.reader';
 export type { VerifyFault, VerifyReport, ZipEntryInfo } from './zip.reader';
 export { plainEntries, requireAuthenticated, unencryptedWarning } from './archive.trust';
 export type { TrustPolicy } from './archive.trust';

@@ -19,6 +19,7 @@ interface RestoreFlags {
   dbName?: string;
   toDatabase?: string;
   filesTo?: string;
+  stripPrefix?: string;
   dryRun?: boolean;
   force?: boolean;
   /** commander turns --no-safety-backup into safetyBackup: false. */
@@ -63,6 +64,7 @@ export class RestoreCommand extends CommandRunner {
         dbName: flags.dbName,
         toDatabase: flags.toDatabase,
         filesTo: flags.filesTo,
+        stripPrefix: flags.stripPrefix,
         dryRun: flags.dryRun,
         force: flags.force,
         noSafetyBackup: flags.safetyBackup === false,
@@ -157,6 +159,14 @@ export class RestoreCommand extends CommandRunner {
     return value;
   }
 
+  @Option({
+    flags: '--strip-prefix <path>',
+    description: 'Archive without manifest.json (spatie/laravel-backup): the path prefix to cut off its files, e.g. var/www/app/ (default: detected)',
+  })
+  parseStripPrefix(value: string): string {
+    return value;
+  }
+
   @Option({ flags: '--dry-run', description: 'Show what would be restored and change nothing' })
   parseDryRun(): boolean {
     return true;
@@ -213,17 +223,29 @@ async function askToConfirm(q: ConfirmationQuestion): Promise<boolean> {
 
 function printable(r: RestoreReport): string {
   const lines = [`Backup ${r.backup} on ${r.disk} (made ${r.backupCreatedAt}) verified: ${r.verified.entries} entries, ${r.verified.bytes} bytes.`];
+  for (const u of r.unchecked ?? []) lines.push(`Not checked: ${u}.`);
   if (r.dryRun) lines.push('Dry run: nothing was changed. Would restore:');
   for (const d of r.databases) {
     lines.push(`${d.driver} ${d.entry} → "${d.targetDatabase}"${d.inPlace ? ' (replaces the configured database)' : ''}`);
-    if (r.dryRun) for (const [t, n] of Object.entries(d.tables)) lines.push(`    ${t}: ${n} row(s)`);
+    if (r.dryRun && d.noRowCounts) lines.push('    (the archive records no row counts)');
+    else if (r.dryRun) for (const [t, n] of Object.entries(d.tables)) lines.push(`    ${t}: ${n} row(s)`);
     else lines.push(...describeChecks(d.checks).map((l) => `    ${l}`));
   }
   for (const s of r.skippedDumps) lines.push(`skipped ${s.entry}: ${s.reason}`);
-  if (r.files) lines.push(`${r.files.count} file(s), ${r.files.bytes} bytes → ${r.files.target}`);
+  if (r.files) {
+    const stripped = r.files.strippedPrefix?.prefix ? ` (prefix "${r.files.strippedPrefix.prefix}" cut off)` : '';
+    lines.push(`${r.files.count} file(s), ${r.files.bytes} bytes → ${r.files.target}${stripped}`);
+  }
   if (r.safetyBackup) lines.push(`Safety backup of the previous state: ${r.safetyBackup} on ${r.disk}`);
   if (!r.dryRun) {
-    lines.push(r.ok ? 'Restore completed; every row count matches the manifest.' : 'Restore FINISHED WITH MISMATCHES: see ✘ above.');
+    const unrecorded = r.layout === 'spatie' || r.databases.some((d) => d.noRowCounts);
+    lines.push(
+      !r.ok
+        ? 'Restore FINISHED WITH MISMATCHES: see ✘ above.'
+        : unrecorded
+          ? `Restore completed; the archive records no row counts${r.databases.length ? ', so the rows loaded are listed above, not compared' : ''}.`
+          : 'Restore completed; every row count matches the manifest.',
+    );
     lines.push(`Measured recovery time: ${(r.durationMs / 1000).toFixed(1)} s.`);
   }
   return lines.join('\n') + '\n';

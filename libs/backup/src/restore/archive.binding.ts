@@ -27,9 +27,10 @@ const engineName = (d: DatabaseDriver) => ({ postgres: 'PostgreSQL', mysql: 'MyS
  * (a PostgreSQL dump would otherwise be skipped silently while the files are overwritten).
  * Returns the warnings for what the allow flags let through.
  */
-export function checkBinding(manifest: Manifest, dumps: ArchivedDump[], binding: RestoreBinding): string[] {
+export function checkBinding(manifest: Pick<Manifest, 'appName'> | { appName?: undefined }, dumps: ArchivedDump[], binding: RestoreBinding): string[] {
   const warnings: string[] = [];
-  if (manifest.appName !== binding.appName) {
+  // An archive that names no app (spatie/laravel-backup's) is this app's by where it is stored.
+  if (manifest.appName !== undefined && manifest.appName !== binding.appName) {
     const what = `The archive was made by the app "${manifest.appName}", not by this app "${binding.appName}" (BACKUP_NAME)`;
     if (!binding.allowOtherApp) {
       throw new ArchiveBindingError(

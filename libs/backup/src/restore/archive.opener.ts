@@ -1,6 +1,7 @@
 import { CorruptArchiveError, Manifest, requireAuthenticated, TrustPolicy, VerifyReport, ZipReader } from '../archive';
 import { BackupDestination } from '../destinations/destination.interface';
 import { destinationSource } from './destination.source';
+import { ArchiveLayout, readLayout } from './archive.layout';
 import { LocatedBackup } from './backup.locator';
 
 /** An archive whose entries passed their checks, with its manifest. */
@@ -33,7 +34,8 @@ export async function openTrusted(destination: BackupDestination, backup: Locate
 }
 
 /**
- * Opens a trusted backup (see openTrusted) and reads its manifest (which checks the password).
+ * Opens a trusted backup (see openTrusted) and reads its layout: its manifest, or for an
+ * archive without one (spatie/laravel-backup) its entries; either way the password is checked.
  * Throws UnauthenticatedArchiveError, WrongPasswordError, NotAZipError, TruncatedArchiveError,
  * UnsafeEntryNameError or CorruptArchiveError; the caller closes the reader.
  */
@@ -41,10 +43,10 @@ export async function openArchive(
   destination: BackupDestination,
   backup: LocatedBackup,
   policy: TrustPolicy,
-): Promise<{ zip: ZipReader; manifest: Manifest; unencrypted: string[] }> {
+): Promise<{ zip: ZipReader; layout: ArchiveLayout; unencrypted: string[] }> {
   const { zip, unencrypted } = await openTrusted(destination, backup, policy);
   try {
-    return { zip, manifest: await zip.readManifest(), unencrypted };
+    return { zip, layout: await readLayout(zip, backup.key), unencrypted };
   } catch (err) {
     await zip.close();
     throw err;

@@ -8,6 +8,7 @@ import { DatabaseSwapper, DEFAULT_LOCK_WAIT_SECONDS } from './database-swapper.i
 import { MysqlSwapper } from './mysql.swapper';
 import { PostgresSwapper } from './postgres.swapper';
 import { RowCountMismatchError } from './restore.errors';
+import { openDump } from './dump.stream';
 import { checkLoadedRows, describeMismatches } from './row-count.check';
 import { DatabaseRestorePlan, DatabaseRestoreResult, TableCheck } from './restore.types';
 import { copyModeAndOwner, sqliteStagedPath, swapSqliteFile } from './sqlite.swapper';
@@ -148,7 +149,8 @@ async function loadChecked(
   undo: () => Promise<void>,
 ): Promise<TableCheck[]> {
   try {
-    const checks = await checkLoadedRows(loader, into, plan.tables, await loadEntry(zip, plan.entry, loader, into));
+    const acknowledged = await loadEntry(zip, plan, loader, into);
+    const checks = await checkLoadedRows(loader, into, plan.noRowCounts ? undefined : plan.tables, acknowledged);
     if (checks.some((c) => !c.ok)) {
       throw new RowCountMismatchError(
         `The restored rows differ from the manifest in ${describeMismatches(checks)}`,
@@ -168,8 +170,8 @@ async function loadChecked(
  * temp file is removed), and the archive's own error is the one thrown, so a damaged archive is
  * reported as such and not as a database error.
  */
-async function loadEntry(zip: ZipReader, entry: string, loader: DatabaseLoader, into: ConnectionInfo): Promise<Record<string, number> | void> {
-  const source = await zip.openEntry(entry);
+async function loadEntry(zip: ZipReader, plan: DatabaseRestorePlan, loader: DatabaseLoader, into: ConnectionInfo): Promise<Record<string, number> | void> {
+  const source = await openDump(zip, plan.entry, plan.compression);
   let archiveFault: Error | undefined;
   source.once('error', (err) => {
     if (isArchiveFault(err)) archiveFault = err;

@@ -8,6 +8,10 @@ import { RestoreRequestError } from './restore.errors';
 export interface ArchivedDump {
   entry: string;
   facts: DumpFacts;
+  /** The archive records no row counts (spatie/laravel-backup): `facts.tables` is empty, not a claim. */
+  noRowCounts?: boolean;
+  /** The entry is gzip-compressed SQL (spatie's GzipCompressor), unpacked as it streams. */
+  compression?: 'gzip';
 }
 
 const family = (d: DatabaseDriver) => (d === 'mariadb' ? 'mysql' : d);

@@ -1,10 +1,9 @@
 import { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { assertSafeEntryName, Manifest, normalEntryName, UnsafeEntryNameError, ZipReader } from '../archive';
+import { assertSafeEntryName, normalEntryName, UnsafeEntryNameError, ZipReader } from '../archive';
 import { BackupError } from '../common/backup.error';
-
-const FILES_PREFIX = 'files/';
+import type { ArchivedFile } from './archive.layout';
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
@@ -43,23 +42,24 @@ export class FileConflictError extends BackupError {
 }
 
 /**
- * Plans where every `files/...` entry lands under `root` and checks the whole plan against the
+ * Plans where every file of the archive lands under `root` (its `path`: ours below `files/`,
+ * spatie's with its prefix cut off) and checks the whole plan against the
  * archive and the file system before anything is written: a name that escapes the root
  * (zip-slip) throws at once; every other conflict is collected and refused together — two
  * entries for one path (`files/./x` and `files/x`), an entry that is a symbolic link, a file
  * where the plan needs a folder (in the archive or on disk), a folder or link where a file goes,
  * a symbolic link on the way.
  */
-export async function planFiles(zip: ZipReader, manifest: Manifest, root: string): Promise<FileToRestore[]> {
+export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: string): Promise<FileToRestore[]> {
   const base = resolve(root);
   const info = new Map(zip.entries().map((e) => [e.name, e]));
   const planned: FileToRestore[] = [];
   const conflicts: FileConflict[] = [];
   const byPath = new Map<string, string>();
-  for (const listed of manifest.entries) {
-    if (listed.kind !== 'file' || !listed.path.startsWith(FILES_PREFIX)) continue;
+  for (const file of files) {
+    const listed = { path: file.entry, size: file.size };
     assertSafeEntryName(listed.path);
-    const relativePath = normalEntryName(listed.path.slice(FILES_PREFIX.length));
+    const relativePath = normalEntryName(file.path);
     const target = resolve(base, ...relativePath.split('/'));
     const rel = relative(base, target);
     if (!rel || rel.startsWith('..') || isAbsolute(rel)) {

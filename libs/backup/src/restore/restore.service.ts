@@ -8,13 +8,15 @@ import { BackupDestination } from '../destinations/destination.interface';
 import { ConnectionResolver } from '../module/connection.resolver';
 import { DestinationRegistry } from '../module/destination.registry';
 import { ConnectionInfo } from '../sources/connection-info';
-import { CorruptArchiveError, Manifest, TruncatedArchiveError, unencryptedWarning, ZipReader } from '../archive';
+import { CorruptArchiveError, TruncatedArchiveError, unencryptedWarning, ZipReader } from '../archive';
+import { chooseFilesPrefix, FilesPrefix } from '../spatie/files.prefix';
+import { ArchivedFile, ArchiveLayout } from './archive.layout';
 import { checkBinding } from './archive.binding';
 import { checkArchive, openArchive } from './archive.opener';
 import { failureSummary } from './failure.summary';
 import { BackupLocator } from './backup.locator';
 import { stageDatabase, StagedDatabase, targetState } from './database.restorer';
-import { archivedDumps, pairDumps } from './dump.matcher';
+import { pairDumps } from './dump.matcher';
 import { FileToRestore, planFiles, StagedFiles, stageFiles } from './files.restorer';
 import { removeRestoreDebris } from './debris';
 import { RestoreProgress } from './restore.progress';
@@ -27,8 +29,14 @@ interface Plan {
   warnings: string[];
   databases: Array<{ plan: DatabaseRestorePlan; connection: ConnectionInfo }>;
   skippedDumps: RestoreReport['skippedDumps'];
-  files?: { list: FileToRestore[]; target: string; inPlace: boolean };
+  files?: { list: FileToRestore[]; target: string; inPlace: boolean; strippedPrefix?: FilesPrefix };
 }
+
+const PREFIX_HOW: Record<FilesPrefix['how'], string> = {
+  flag: '--strip-prefix',
+  'app-root': "this app's root, where they were archived",
+  'common-root': 'their common folder',
+};
 
 /**
  * Restores a backup from any disk. Order matters: open the archive (password, manifest), plan
@@ -79,11 +87,15 @@ export class RestoreService {
     const disk = this.disk(request.disk);
     const backup = await this.locator().resolve(disk, request);
     step(`Opening ${backup.key} on ${disk.name} (${backup.size} bytes)...`);
-    const { zip, manifest, unencrypted } = await openArchive(disk, backup, { password: this.options.archive.password, allowUnencrypted: request.allowUnencrypted });
+    const { zip, layout, unencrypted } = await openArchive(disk, backup, { password: this.options.archive.password, allowUnencrypted: request.allowUnencrypted });
     try {
-      const archive = { zip, manifest };
-      const plan = await this.plan(archive, request);
+      const plan = await this.plan({ zip, layout }, request);
       if (unencrypted.length) plan.warnings.unshift(unencryptedWarning(unencrypted));
+      if (layout.kind === 'spatie') {
+        step(`${backup.key} has no manifest.json: read as a spatie/laravel-backup archive (${layout.dumps.length} dump(s), ${layout.files.length} file(s)).`);
+        const stripped = plan.files?.strippedPrefix;
+        if (stripped?.prefix) step(`Its files lose the prefix "${stripped.prefix}" (${PREFIX_HOW[stripped.how]}) and go below ${plan.files!.target}.`);
+      }
       for (const warning of plan.warnings) step(warning);
       // A dump loaded into a staging copy or a new database is verified as it loads (its stream
       // fails at the end on any fault and the copy is dropped), and the files are verified as they
@@ -110,7 +122,8 @@ export class RestoreService {
         dryRun: !!request.dryRun,
         disk: disk.name,
         backup: backup.key,
-        backupCreatedAt: String(manifest.createdAt),
+        backupCreatedAt: layout.createdAt,
+        ...(layout.kind === 'spatie' ? { layout: layout.kind, unchecked: layout.unchecked } : {}),
         verified,
         databases: plan.databases.map(({ plan: p }) => ({ ...p, created: false, checks: [], ok: true, durationMs: 0 })),
         skippedDumps: plan.skippedDumps,
@@ -120,6 +133,7 @@ export class RestoreService {
           bytes: plan.files.list.reduce((s, f) => s + f.size, 0),
           target: plan.files.target,
           inPlace: plan.files.inPlace,
+          ...(plan.files.strippedPrefix ? { strippedPrefix: plan.files.strippedPrefix } : {}),
         },
         durationMs: 0,
       };
@@ -252,22 +266,23 @@ export class RestoreService {
     }
   }
 
-  private async plan(archive: { zip: ZipReader; manifest: Manifest }, request: RestoreRequest): Promise<Plan> {
-    const dumps = archivedDumps(archive.manifest);
+  private async plan(archive: { zip: ZipReader; layout: ArchiveLayout }, request: RestoreRequest): Promise<Plan> {
+    const { layout } = archive;
+    const dumps = layout.dumps;
     // Bound to this app and its engines before anything is planned, let alone changed.
     const configured = request.onlyFiles ? undefined : [...new Set([...this.options.databases, ...(request.dbName ? [request.dbName] : [])])];
-    const warnings = checkBinding(archive.manifest, dumps, {
+    const warnings = checkBinding({ appName: layout.appName }, dumps, {
       appName: this.options.appName,
       connections: configured?.map((n) => this.connections.resolveOne(n)),
       allowOtherApp: request.allowOtherApp,
       allowOtherEngine: request.allowOtherEngine,
     });
-    const plan: Plan = { warnings, databases: [], skippedDumps: [] };
+    const plan: Plan = { warnings, databases: [], skippedDumps: [...layout.unloadable] };
     if (!request.onlyFiles) {
       const names = request.dbName ? [request.dbName] : this.options.databases;
       const connections = names.map((n) => this.connections.resolveOne(n));
       const { pairs, skipped } = pairDumps(connections, dumps, !!request.dbName);
-      plan.skippedDumps = skipped;
+      plan.skippedDumps.push(...skipped);
       if (request.toDatabase && pairs.length > 1) {
         throw new RestoreRequestError(
           `--to-database names one database but ${pairs.length} dumps would be restored`,
@@ -294,20 +309,42 @@ export class RestoreService {
             targetDatabase,
             inPlace: targetDatabase === configured,
             tables: dump.facts.tables,
+            ...(dump.noRowCounts ? { noRowCounts: true } : {}),
+            ...(dump.compression ? { compression: dump.compression } : {}),
           },
         });
       }
     }
     if (!request.onlyDb) {
       const target = resolve(this.options.appRoot, request.filesTo ?? '.');
-      const list = await planFiles(archive.zip, archive.manifest, target);
-      if (list.length) plan.files = { list, target, inPlace: !request.filesTo };
+      const { files, strippedPrefix } = this.filesOf(layout, request);
+      const list = await planFiles(archive.zip, files, target);
+      if (list.length) plan.files = { list, target, inPlace: !request.filesTo, strippedPrefix };
       else if (request.onlyFiles) throw new RestoreRequestError('The backup holds no files', 'Drop --only-files or pick another backup.');
     }
     if (plan.databases.length === 0 && !plan.files) {
       throw new RestoreRequestError('Nothing to restore from this backup', 'Check --db-name, --only-db / --only-files and BACKUP_DATABASES.');
     }
     return plan;
+  }
+
+  /**
+   * The files to restore with their paths below the restore root. Ours are below `files/`;
+   * spatie's carry the path they had, whose prefix is cut off (see chooseFilesPrefix).
+   */
+  private filesOf(layout: ArchiveLayout, request: RestoreRequest): { files: ArchivedFile[]; strippedPrefix?: FilesPrefix } {
+    if (layout.kind !== 'spatie') {
+      if (request.stripPrefix !== undefined) {
+        throw new RestoreRequestError('--strip-prefix applies to archives without manifest.json (spatie/laravel-backup) only', 'Drop --strip-prefix: this archive\'s files are restored below the app root as they were archived.');
+      }
+      return { files: layout.files };
+    }
+    if (layout.files.length === 0) return { files: [] };
+    const chosen = chooseFilesPrefix(
+      layout.files.map((f) => f.entry),
+      { appRoot: this.options.appRoot, inPlace: !request.filesTo, stripPrefix: request.stripPrefix },
+    );
+    return { files: layout.files.map((f) => ({ ...f, path: f.entry.slice(chosen.prefix.length) })), strippedPrefix: chosen };
   }
 
   /** Live data about to be replaced needs `force` or a "yes" from `request.confirm`. */

@@ -16,6 +16,12 @@ export interface RestoreRequest {
   toDatabase?: string;
   /** Write files under this folder instead of back to their original paths. */
   filesTo?: string;
+  /**
+   * An archive without manifest.json (spatie/laravel-backup): the path prefix cut off its file
+   * entries, e.g. `var/www/app/` (default: the app root when the files lie below it, else their
+   * common root folder; see chooseFilesPrefix).
+   */
+  stripPrefix?: string;
   /** Print what would be restored and change nothing. */
   dryRun?: boolean;
   /** Allow overwriting the configured database(s) and files in place. */
@@ -88,6 +94,10 @@ export interface DatabaseRestorePlan {
   inPlace: boolean;
   /** Rows per table recorded in the manifest. */
   tables: Record<string, number>;
+  /** The archive records no row counts (spatie/laravel-backup): the rows loaded are reported, not compared. */
+  noRowCounts?: boolean;
+  /** The dump entry is gzip-compressed (`.sql.gz`), unpacked as it loads. */
+  compression?: 'gzip';
 }
 
 export interface DatabaseRestoreResult extends DatabaseRestorePlan {
@@ -107,6 +117,8 @@ export interface FilesRestorePlan {
   /** Folder the files are written under. */
   target: string;
   inPlace: boolean;
+  /** The prefix cut off the entries of a manifest-less archive (spatie/laravel-backup), and why that one. */
+  strippedPrefix?: { prefix: string; how: 'flag' | 'app-root' | 'common-root' };
 }
 
 /** The outcome of a restore (or, with dryRun, of its plan). */
@@ -116,8 +128,12 @@ export interface RestoreReport {
   disk: string;
   /** Key of the restored archive. */
   backup: string;
-  /** When the backup was made (manifest), ISO 8601. */
+  /** When the backup was made (manifest; else the date in its name), ISO 8601. */
   backupCreatedAt: string;
+  /** Who laid the archive out: this library (manifest.json) or spatie/laravel-backup (none). */
+  layout?: 'nest-backup' | 'spatie';
+  /** What could not be checked for lack of a manifest (spatie/laravel-backup archives). */
+  unchecked?: string[];
   verified: { entries: number; bytes: number; durationMs: number };
   /** Key of the safety backup taken before overwriting live data. */
   safetyBackup?: string;

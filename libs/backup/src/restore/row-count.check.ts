@@ -16,10 +16,21 @@ import { TableCheck } from './restore.types';
 export async function checkLoadedRows(
   loader: DatabaseLoader,
   loaded: ConnectionInfo,
-  manifest: Record<string, number>,
+  manifest: Record<string, number> | undefined,
   acknowledged?: Record<string, number> | void,
 ): Promise<TableCheck[]> {
-  return compareRowCounts(manifest, acknowledged ?? (await loader.countRows(loaded)));
+  const actual = acknowledged ?? (await loader.countRows(loaded));
+  return manifest ? compareRowCounts(manifest, actual) : loadedRowsOnly(actual);
+}
+
+/**
+ * The rows a dump loaded when the archive recorded none to compare with (spatie/laravel-backup):
+ * each table reported with `expected: null`, and ok, since nothing contradicts it.
+ */
+export function loadedRowsOnly(actual: Record<string, number>): TableCheck[] {
+  return Object.keys(actual)
+    .sort()
+    .map((table) => ({ table, expected: null, actual: actual[table], ok: true }));
 }
 
 /**
@@ -45,7 +56,9 @@ export function describeMismatches(checks: TableCheck[]): string {
 
 /** "users 50 = 50" lines for the CLI. */
 export function describeChecks(checks: TableCheck[]): string[] {
-  return checks.map(
-    (c) => `${c.ok ? '✔' : '✘'} ${c.table}: ${c.actual ?? 'missing'} row(s) restored, manifest ${c.expected ?? 'has no such table'}`,
+  return checks.map((c) =>
+    c.ok && c.expected === null
+      ? `· ${c.table}: ${c.actual} row(s) restored (the archive records no row count to compare)`
+      : `${c.ok ? '✔' : '✘'} ${c.table}: ${c.actual ?? 'missing'} row(s) restored, manifest ${c.expected ?? 'has no such table'}`,
   );
 }

@@ -13,6 +13,7 @@ import { firstLine, openVerified, VerifiedArchive } from '../restore/archive.ope
 import { BackupLocator, LocatedBackup } from '../restore/backup.locator';
 import { archivedDumps, dumpFor } from '../restore/dump.matcher';
 import { planFiles, restoreFiles } from '../restore/files.restorer';
+import { manifestFiles } from '../restore/archive.layout';
 import { BackupNotFoundError } from '../restore/restore.errors';
 import { checkLoadedRows, describeMismatches } from '../restore/row-count.check';
 import { ConnectionInfo } from '../sources/connection-info';
@@ -181,7 +182,7 @@ export class TenantRestoreService {
       throw new TenantSchemaChangedError(`The export's tenant table is "${facts.tenantTable}" but the app's is now "${scope.key.table}"`, 'The schema changed since the export; nothing was changed.');
     }
     const tables: SavedTable[] = facts.tables.map((t) => ({ table: t.table, columns: t.columns, rows: t.rows, read: () => jsonLinesRows(archive.zip, t.entry) }));
-    const files = await planFiles(archive.zip, archive.manifest, this.options.appRoot);
+    const files = await planFiles(archive.zip, manifestFiles(archive.manifest), this.options.appRoot);
     return { describe: 'the export', tables, files, close: async () => undefined };
   }
 
@@ -213,7 +214,7 @@ export class TenantRestoreService {
       const missing = tables.find((t) => 'missing' in t);
       if (missing) throw new TenantSchemaChangedError(`The backup has no table "${missing.table}"`, 'The schema changed since the backup; nothing was changed.');
       const matches = tenantFileMatcher(this.scopes.tenantOptions.files ?? [], id);
-      const files = (await planFiles(archive.zip, archive.manifest, this.options.appRoot)).filter((f) => matches(f.relativePath));
+      const files = (await planFiles(archive.zip, manifestFiles(archive.manifest), this.options.appRoot)).filter((f) => matches(f.relativePath));
       return { describe: 'the backup', tables: tables as SavedTable[], files, close };
     } catch (err) {
       await close();

@@ -43,6 +43,10 @@ export interface BackupVerification {
   error?: string;
   /** Set when --allow-unencrypted let plain entries through. */
   warning?: string;
+  /** `spatie`: the archive has no manifest.json and was read as spatie/laravel-backup's. */
+  layout?: 'spatie';
+  /** What could not be checked for lack of a manifest (no SHA-256, no row counts), said beside the ✔. */
+  unchecked?: string[];
   /** Present when a test restore was asked for. */
   testRestore?: TestRestoreResult[];
   integrityMs: number;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Manifest, unencryptedWarning, ZipReader } from '../archive';
+import { unencryptedWarning, ZipReader } from '../archive';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
 import { Redactor } from '../common/redact';
@@ -12,7 +12,9 @@ import { ConnectionInfo, DatabaseDriver } from '../sources/connection-info';
 import { loaderFor } from '../sources/dumper.registry';
 import { firstLine, openTrusted } from '../restore/archive.opener';
 import { BackupLocator, LocatedBackup } from '../restore/backup.locator';
-import { archivedDumps, ArchivedDump } from '../restore/dump.matcher';
+import { ArchiveLayout, readLayout } from '../restore/archive.layout';
+import { ArchivedDump } from '../restore/dump.matcher';
+import { openDump } from '../restore/dump.stream';
 import { RestoreRequestError } from '../restore/restore.errors';
 import { checkLoadedRows } from '../restore/row-count.check';
 import { createScratch, removeDeadScratches, verifyInterruption } from './scratch.database';
@@ -97,9 +99,11 @@ export class VerifyService {
       result.faults = report.faults.map((f) => ({ entry: f.entry, message: this.redactor.redact(firstLine(f.message)) }));
       result.integrityMs = Date.now() - started;
       result.ok = report.ok;
-      if (report.ok && testRestore) {
+      const layout = report.ok ? await readLayout(zip, backup.key) : undefined;
+      if (layout?.kind === 'spatie') Object.assign(result, { layout: layout.kind, unchecked: layout.unchecked });
+      if (layout && testRestore) {
         const testStarted = Date.now();
-        result.testRestore = await this.testRestore(zip, await zip.readManifest());
+        result.testRestore = await this.testRestore(zip, layout);
         result.testRestoreMs = Date.now() - testStarted;
         result.ok = result.testRestore.every((t) => t.ok);
       }
@@ -118,9 +122,9 @@ export class VerifyService {
     return result;
   }
 
-  private async testRestore(zip: ZipReader, manifest: Manifest): Promise<TestRestoreResult[]> {
+  private async testRestore(zip: ZipReader, layout: ArchiveLayout): Promise<TestRestoreResult[]> {
     const results: TestRestoreResult[] = [];
-    for (const dump of archivedDumps(manifest)) results.push(await this.testRestoreOne(zip, dump));
+    for (const dump of layout.dumps) results.push(await this.testRestoreOne(zip, dump));
     return results;
   }
 
@@ -139,8 +143,8 @@ export class VerifyService {
       scratch = await createScratch(server, database);
       result.scratchDatabase = scratch.connection.database;
       const loader = loaderFor(server.driver);
-      const acknowledged = await loader.load(scratch.connection, await zip.openEntry(dump.entry));
-      result.tables = await checkLoadedRows(loader, scratch.connection, dump.facts.tables, acknowledged);
+      const acknowledged = await loader.load(scratch.connection, await openDump(zip, dump.entry, dump.compression));
+      result.tables = await checkLoadedRows(loader, scratch.connection, dump.noRowCounts ? undefined : dump.facts.tables, acknowledged);
       result.ok = result.tables.every((t) => t.ok);
     } catch (err) {
       result.error = this.redactor.redact(firstLine(err instanceof Error ? err.message : String(err)));

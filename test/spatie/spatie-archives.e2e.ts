@@ -133,6 +133,12 @@ describe('spatie/laravel-backup archives on PostgreSQL', () => {
     const list = await runCli(['backup:list'], app.env, app.dir);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(new RegExp(`\\| ${APP} +\\| local +\\| ✅ +\\| [^|]+\\| +3 \\|`));
+    // Retention and monitoring count them too: the newest is 2026-10-03, as old as that.
+    const clean = await runCli(['backup:clean', '--dry-run'], app.env, app.dir);
+    expect({ code: clean.code, out: clean.stdout }).toMatchObject({ code: 0, out: expect.stringMatching(/local \([^)]*\): 3 backup\(s\)/) });
+    const monitor = await runCli(['backup:monitor'], { ...app.env, BACKUP_MAX_AGE_DAYS: '3650' }, app.dir);
+    expect({ code: monitor.code, out: output(monitor) }).toMatchObject({ code: 0 });
+    expect(output(await runCli(['backup:monitor'], app.env, app.dir))).toMatch(/newest backup on local is too old: laravel-shop\/2026-10-03-02-00-00\.zip/);
 
     for (const name of ['2026-10-01-02-00-00.zip', '2026-10-03-02-00-00.zip']) {
       const r = await runCli(['backup:verify', name], app.env, app.dir);

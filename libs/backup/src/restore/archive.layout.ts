@@ -81,7 +81,7 @@ export async function readLayout(zip: ZipReader, backupKey: string): Promise<Arc
     })),
     unloadable: spatie.skippedDumps,
     files: spatie.files.map((f) => ({ entry: f.entry, path: f.entry, size: f.size })),
-    unchecked: SPATIE_UNCHECKED,
+    unchecked: [...SPATIE_UNCHECKED, ...spatie.skippedDumps.map((d) => `${d.entry} is not loaded: ${d.reason}`)],
   };
 }
 

@@ -39,7 +39,8 @@ const PREFIX_HOW: Record<FilesPrefix['how'], string> = {
 };
 
 /**
- * Restores a backup from any disk. Order matters: open the archive (password, manifest), plan
+ * Restores a backup from any disk. Order matters: open the archive (password, manifest or, for
+ * an archive without one, spatie/laravel-backup's layout: see archive.layout.ts), plan
  * and refuse anything unsafe, verify what will be used (HMAC, sizes, SHA-256; dumps bound for a
  * staging copy are verified while they load), ask for confirmation, stage the databases, take a
  * safety backup, and only then put databases and files in place. Every step before the last

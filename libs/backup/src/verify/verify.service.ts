@@ -26,7 +26,8 @@ const family = (d: DatabaseDriver) => (d === 'mariadb' ? 'mysql' : d);
 /**
  * Checks backups where they are stored: every entry read to the end (AES verifier, HMAC,
  * CRC-32, size, manifest SHA-256) and, with a test restore, every dump loaded into a scratch
- * database that is created and dropped here, its rows per table compared with the manifest.
+ * database that is created and dropped here, its rows per table compared with the manifest (an
+ * archive without one, spatie/laravel-backup's, records none: the rows loaded are reported).
  * Each result is emitted as `backup.verify.succeeded` / `backup.verify.failed`.
  *
  * @example

@@ -29,8 +29,14 @@ describe('ZIP64 archives round-trip through the reader and 7-Zip', () => {
   beforeAll(async () => ({ dir, cleanup } = await tempDir()));
   afterAll(() => cleanup());
 
+  // 7–19 s alone; in full in-band runs of the suite (CI) it has taken over 120 s, which was not
+  // reproduced with any subset of the suites run before it. Its subject is the format, not the
+  // speed (that is the files bench), so it gets room; when it is slow it prints where the time went.
   it('an archive with more than 65,535 entries', async () => {
     const count = 70_000;
+    const started = Date.now();
+    const phases: string[] = [];
+    const mark = (phase: string) => phases.push(`${phase} at ${Date.now() - started} ms`);
     const path = join(dir, 'many.zip');
     const writer = new ZipWriter({ encryption: 'none', level: 0, appName: 'zip64-test' });
     const written = pipeline(writer.output, createWriteStream(path));
@@ -39,8 +45,10 @@ describe('ZIP64 archives round-trip through the reader and 7-Zip', () => {
       adds.push(writer.addEntry(`files/${Math.floor(i / 1000)}/f${i}.txt`, Readable.from([Buffer.from(`entry ${i}\n`)]), { kind: 'file' }));
     }
     await Promise.all(adds);
+    mark('entries written');
     const summary = await writer.finish();
     await written;
+    mark('archive finished');
     expect(summary.entries).toHaveLength(count);
     expect(await endRecords(path)).toEqual({ count: 0xffff, zip64: true });
 
@@ -52,17 +60,21 @@ describe('ZIP64 archives round-trip through the reader and 7-Zip', () => {
       for await (const c of await reader.openEntry('files/69/f69999.txt')) chunks.push(c as Buffer);
       expect(Buffer.concat(chunks).toString()).toBe('entry 69999\n');
       expect((await reader.readManifest()).entries).toHaveLength(count);
+      mark('listed and manifest read');
       const report = await reader.verify();
+      mark('verified');
       expect(report.faults).toEqual([]);
       expect(report.entriesChecked).toBe(count + 1);
     } finally {
       await reader.close();
     }
     const tested = await testWith7z(path);
+    mark('tested by 7-Zip');
+    if (Date.now() - started > 60_000) console.log(`zip64 70,000 entries, slow run: ${phases.join(', ')}`);
     expect(tested.code).toBe(0);
     expect(tested.stdout).toMatch(new RegExp(`Files: ${count + 1}\\b`));
     expect(tested.stdout).toMatch(/Everything is Ok/);
-  });
+  }, 600_000);
 
   it('an entry over 4 GiB streamed from a generator', async () => {
     const total = 4 * GiB + 300 * 1024 * 1024 + 12345;
@@ -91,7 +103,9 @@ describe('ZIP64 archives round-trip through the reader and 7-Zip', () => {
       const [entry] = reader.entries();
       expect(entry).toMatchObject({ name: 'db/big.sql', size: total });
       // Reads all 4.3 GiB through inflate, size, CRC-32 and the manifest's SHA-256.
+      mark('listed and manifest read');
       const report = await reader.verify();
+      mark('verified');
       expect(report.faults).toEqual([]);
       expect(report.bytes).toBeGreaterThan(total);
     } finally {

@@ -224,6 +224,8 @@ export interface S3AuthProxy {
   endpoint: string;
   /** How many request-body bytes have been forwarded so far. */
   forwardedBytes(): number;
+  /** How many response-body bytes the server sent back through the proxy so far (downloads). */
+  returnedBytes(): number;
   /** From now on every request gets 403 AccessDenied and open connections are cut. */
   deny(): void;
   stop(): Promise<void>;
@@ -241,6 +243,7 @@ export async function startS3AuthProxy(
 ): Promise<S3AuthProxy> {
   const upstream = new URL(target.endpoint);
   let forwarded = 0;
+  let returned = 0;
   let denied = false;
   const open = new Set<http.IncomingMessage>();
 
@@ -260,6 +263,7 @@ export async function startS3AuthProxy(
       },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.on('data', (chunk: Buffer) => (returned += chunk.length));
         upRes.pipe(res);
       },
     );
@@ -281,6 +285,7 @@ export async function startS3AuthProxy(
   const proxy: S3AuthProxy = {
     endpoint: `http://127.0.0.1:${port}`,
     forwardedBytes: () => forwarded,
+    returnedBytes: () => returned,
     deny() {
       denied = true;
       // Requests in flight are cut: the client sees a reset and retries into the 403s.

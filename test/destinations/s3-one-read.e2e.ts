@@ -22,8 +22,10 @@ describe('a restore from S3 reads the archive once', () => {
     s3 = await startS3Server({ bucket: 'one-read' });
     proxy = await startS3AuthProxy(s3);
     app = tempAppDir('nbt-one-read-');
-    // Incompressible, so the archive is as large as the files: 12 MiB in 3 large files and 400 small ones.
+    // Incompressible, so the archive is as large as the files: 36 MiB in 4 large files (one of
+    // them long enough to be read as several ranged GETs at once) and 400 small ones.
     for (let i = 0; i < 3; i++) writeRandomFile(join(app.dir, `storage/app/big-${i}.bin`), 4 * MIB);
+    writeRandomFile(join(app.dir, 'storage/app/huge.bin'), 24 * MIB + 12345);
     for (let i = 0; i < 400; i++) writeRandomFile(join(app.dir, `storage/app/uploads/${i % 7}/u-${i}.bin`), 1024 + ((i * 7919) % 16384));
     env = baseEnv('one-read', { ...s3Env(proxy.endpoint, s3), BACKUP_DISKS: 's3', BACKUP_INCLUDE: 'storage/app' });
     const run = await runCli(['backup:run', '--only-files'], env, app.dir);
@@ -40,7 +42,7 @@ describe('a restore from S3 reads the archive once', () => {
     const keys = await s3.listKeys('one-read/');
     expect(keys).toHaveLength(1);
     const archiveBytes = (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: keys[0] }))).ContentLength!;
-    expect(archiveBytes).toBeGreaterThan(12 * MIB);
+    expect(archiveBytes).toBeGreaterThan(36 * MIB);
 
     const before = proxy.returnedBytes();
     const restored = await runCli(['backup:restore', '--latest', '--only-files', '--files-to', 'restored', '--force'], env, app.dir);
@@ -49,8 +51,11 @@ describe('a restore from S3 reads the archive once', () => {
     // One pass over the entries plus the central directory, the manifest and a few header reads.
     expect(downloaded).toBeGreaterThanOrEqual(archiveBytes * 0.95);
     expect(downloaded).toBeLessThan(archiveBytes * 1.15);
+    // The 24 MiB file came as 4 MiB pieces, BACKUP_S3_READ_CONCURRENCY (default 4) at a time.
+    expect(proxy.peakConcurrentLargeRangedGets()).toBeGreaterThanOrEqual(2);
+    expect(proxy.peakConcurrentLargeRangedGets()).toBeLessThanOrEqual(4);
 
-    for (const rel of ['big-0.bin', 'big-2.bin', 'uploads/3/u-3.bin', 'uploads/0/u-399.bin', 'uploads/6/u-398.bin']) {
+    for (const rel of ['huge.bin', 'big-0.bin', 'big-2.bin', 'uploads/3/u-3.bin', 'uploads/0/u-399.bin', 'uploads/6/u-398.bin']) {
       expect(readFileSync(join(app.dir, 'restored/storage/app', rel)).equals(readFileSync(join(app.dir, 'storage/app', rel)))).toBe(true);
     }
   }, 300_000);

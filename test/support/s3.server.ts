@@ -226,6 +226,8 @@ export interface S3AuthProxy {
   forwardedBytes(): number;
   /** How many response-body bytes the server sent back through the proxy so far (downloads). */
   returnedBytes(): number;
+  /** The most ranged GETs of 1 MiB or more that were answering at the same moment so far. */
+  peakConcurrentLargeRangedGets(): number;
   /** From now on every request gets 403 AccessDenied and open connections are cut. */
   deny(): void;
   stop(): Promise<void>;
@@ -244,6 +246,8 @@ export async function startS3AuthProxy(
   const upstream = new URL(target.endpoint);
   let forwarded = 0;
   let returned = 0;
+  let rangedGets = 0;
+  let peakRangedGets = 0;
   let denied = false;
   const open = new Set<http.IncomingMessage>();
 
@@ -253,6 +257,11 @@ export async function startS3AuthProxy(
     if (auth) return refuse(res, auth.code, auth.message, req);
 
     open.add(req);
+    const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
+    if (req.method === 'GET' && range && Number(range[2]) - Number(range[1]) + 1 >= 1024 * 1024) {
+      peakRangedGets = Math.max(peakRangedGets, ++rangedGets);
+      res.once('close', () => rangedGets--);
+    }
     const out = http.request(
       {
         host: upstream.hostname,
@@ -286,6 +295,7 @@ export async function startS3AuthProxy(
     endpoint: `http://127.0.0.1:${port}`,
     forwardedBytes: () => forwarded,
     returnedBytes: () => returned,
+    peakConcurrentLargeRangedGets: () => peakRangedGets,
     deny() {
       denied = true;
       // Requests in flight are cut: the client sees a reset and retries into the 403s.

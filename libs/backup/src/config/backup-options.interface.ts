@@ -26,6 +26,8 @@ export interface S3DiskOptions {
   stallSeconds?: number;
   /** BACKUP_S3_RETRIES (0-10, default 3): tries after a stalled or dropped part / ranged read. */
   retries?: number;
+  /** BACKUP_S3_READ_CONCURRENCY (1-16, default 4): ranged GETs in flight when a long range is read (restore, verify). */
+  readConcurrency?: number;
 }
 
 export interface ArchiveOptions {

@@ -83,6 +83,10 @@ export class BackupEnvironment {
   @Matches(/^([0-9]|10)$/, { message: 'BACKUP_S3_RETRIES must be a whole number from 0 to 10' })
   BACKUP_S3_RETRIES?: string;
 
+  @IsOptional()
+  @Matches(/^([1-9]|1[0-6])$/, { message: 'BACKUP_S3_READ_CONCURRENCY must be a whole number from 1 to 16' })
+  BACKUP_S3_READ_CONCURRENCY?: string;
+
   // --- retention ---
   @IsOptional() @Matches(INT, { message: 'BACKUP_KEEP_ALL_DAYS must be a whole number of days' })
   BACKUP_KEEP_ALL_DAYS?: string;

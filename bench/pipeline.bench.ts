@@ -20,7 +20,7 @@ import { renderProfile, topSelfTime } from './pipeline/cpu-profile';
 import { ensureDataset } from './pipeline/dataset';
 import { machineFacts } from './pipeline/machine';
 import { checkTargets, renderTable, renderTargets, summarize } from './pipeline/report';
-import { BACKUP_RUNS, BenchContext, CLI_NODE_FLAGS, execute, RESTORE_RUNS, RoundState, RunName, RunResult } from './pipeline/runs';
+import { BACKUP_RUNS, BenchContext, CLI_NODE_FLAGS, endRound, execute, RESTORE_RUNS, RoundState, RunName, RunResult } from './pipeline/runs';
 import { repeatFromEnv, runsFromEnv, scaleFromEnv } from './pipeline/scales';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
             (r.steps.length > 1 ? `  (${r.steps.map((s) => `${s.label} ${(s.wallMs / 1000).toFixed(2)} s`).join(', ')})` : ''),
         );
       }
+      await endRound(ctx, state);
       for (const run of ['lib-local', 'shell'] as RunName[]) fs.rmSync(path.join(runsDir, `${run}-${round}`), { recursive: true, force: true });
     }
     if (process.env.BENCH_PROFILE === '1') await profile(ctx, profiles);

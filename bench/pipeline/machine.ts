@@ -39,6 +39,7 @@ export function machineFacts(sevenZip: string, repoRoot: string): MachineFacts {
       zip: firstLine('zip', ['-v'], (l) => l.find((x) => x.startsWith('This is Zip')) ?? l[0]),
       '7zz': firstLine(sevenZip, ['i'], (l) => l.find((x) => x.startsWith('7-Zip')) ?? l[0]),
       bash: firstLine('bash', ['--version']),
+      aws: firstLine('aws', ['--version']),
     },
   };
 }

@@ -12,7 +12,10 @@ export interface RunSummary {
   peakRssMB: number;
   tempMB: number;
   archiveMB: number;
-  /** Wall time over the shell baseline's (backups) or gunzip | psql's (restores). */
+  /**
+   * Wall time over the shell baseline's (backups), gunzip | psql's (restores from local disk), or
+   * `aws s3 cp` + restore from the copy's (restores from S3).
+   */
   wallVsBaseline: number;
   /** Wall time over 7-Zip's (backups only). */
   wallVs7zip?: number;
@@ -40,6 +43,9 @@ export function summarize(results: RunResult[]): RunSummary[] {
   const zipWall = med('7zip', (r) => r.wallMs);
   const shellSize = med('shell', (r) => r.archiveBytes);
   const psqlWall = med('psql-restore', (r) => r.wallMs);
+  const awsCliWall = med('awscli-restore', (r) => r.wallMs);
+  const baseline = (run: RunName) =>
+    BACKUP_RUNS.includes(run) ? shellWall : run === 's3-restore' || run === 'awscli-restore' ? awsCliWall : psqlWall;
   return present.map((run) => {
     const mine = results.filter((r) => r.run === run);
     const wall = med(run, (r) => r.wallMs);
@@ -53,7 +59,7 @@ export function summarize(results: RunResult[]): RunSummary[] {
       peakRssMB: med(run, (r) => r.peakRssBytes) / MB,
       tempMB: med(run, (r) => r.tempBytes) / MB,
       archiveMB: med(run, (r) => r.archiveBytes) / MB,
-      wallVsBaseline: wall / (isBackup ? shellWall : psqlWall),
+      wallVsBaseline: wall / baseline(run),
       ...(isBackup ? { wallVs7zip: wall / zipWall, sizeVsBaseline: med(run, (r) => r.archiveBytes) / shellSize } : {}),
       allWallSeconds: mine.map((r) => r.wallMs / 1000),
     };
@@ -79,6 +85,11 @@ export function checkTargets(summaries: RunSummary[]): TargetCheck[] {
   if (s3) checks.push({ target: 'lib-s3: temporary disk < 16 MB', measured: `${s3.tempMB.toFixed(1)} MB`, met: s3.tempMB < 16 });
   const restore = by('lib-restore');
   if (restore) checks.push({ target: 'lib-restore: wall ≤ 1.0× gunzip | psql', measured: `${restore.wallVsBaseline.toFixed(2)}×`, met: restore.wallVsBaseline <= 1.0 });
+  const fromS3 = by('s3-restore');
+  if (fromS3) {
+    checks.push({ target: 's3-restore: wall ≤ 1.0× aws s3 cp + local restore', measured: `${fromS3.wallVsBaseline.toFixed(2)}×`, met: fromS3.wallVsBaseline <= 1.0 });
+    checks.push({ target: 's3-restore: peak RSS < 200 MB', measured: `${fromS3.peakRssMB.toFixed(0)} MB`, met: fromS3.peakRssMB < 200 });
+  }
   return checks;
 }
 
@@ -98,7 +109,7 @@ export function renderTable(scale: string, summaries: RunSummary[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   return [
-    `Scale ${scale} (medians; × baseline = over (3) for backups, over gunzip | psql for restores)`,
+    `Scale ${scale} (medians; × baseline = over (3) for backups, over gunzip | psql for restores, over aws s3 cp + restore for (6))`,
     line(head),
     '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|',
     ...rows.map(line),

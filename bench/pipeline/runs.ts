@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -15,10 +16,10 @@ import { runStep, StepResult } from './process-tree';
  */
 export const CLI_NODE_FLAGS = (process.env.BENCH_CLI_NODE_FLAGS ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean);
 
-export type RunName = 'lib-local' | 'lib-s3' | 'shell' | '7zip' | 'lib-restore' | 'psql-restore';
+export type RunName = 'lib-local' | 'lib-s3' | 'shell' | '7zip' | 'lib-restore' | 'psql-restore' | 's3-restore' | 'awscli-restore';
 
 export const BACKUP_RUNS: RunName[] = ['lib-local', 'lib-s3', 'shell', '7zip'];
-export const RESTORE_RUNS: RunName[] = ['lib-restore', 'psql-restore'];
+export const RESTORE_RUNS: RunName[] = ['lib-restore', 'psql-restore', 's3-restore', 'awscli-restore'];
 
 export const RUN_TITLES: Record<RunName, string> = {
   'lib-local': '(1) backup:run → local, AES-256, deflate 6',
@@ -27,6 +28,8 @@ export const RUN_TITLES: Record<RunName, string> = {
   '7zip': '(4) pg_dump -f + 7zz -tzip -mx=5 AES256',
   'lib-restore': '(5) backup:restore --to-database',
   'psql-restore': '(5) gunzip -c db.sql.gz | psql',
+  's3-restore': '(6) backup:restore --to-database from s3rver',
+  'awscli-restore': '(6) aws s3 cp + backup:restore from local disk',
 };
 
 export interface RunResult {
@@ -58,6 +61,8 @@ export interface BenchContext {
 export interface RoundState {
   localRoot?: string;
   gzDump?: string;
+  /** The key of lib-local's archive once copied to s3rver (untimed) for the S3 restores. */
+  s3Key?: string;
 }
 
 export async function execute(run: RunName, round: number, ctx: BenchContext, state: RoundState): Promise<RunResult> {
@@ -91,15 +96,7 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
       return done([step], size, size);
     }
     case 'lib-s3': {
-      const env = cliEnv(ctx, tmp, {
-        BACKUP_DISKS: 's3',
-        AWS_BUCKET: ctx.s3.bucket,
-        AWS_ENDPOINT: ctx.s3.endpoint,
-        AWS_DEFAULT_REGION: ctx.s3.region,
-        AWS_USE_PATH_STYLE_ENDPOINT: 'true',
-        AWS_ACCESS_KEY_ID: ctx.s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: ctx.s3.secretAccessKey,
-      });
+      const env = cliEnv(ctx, tmp, s3CliEnv(ctx));
       // The app root is watched too: an S3-only run should write nothing locally.
       const s3Watcher = new ScratchWatcher([dir]);
       const step = await runStep('backup:run', process.execPath, [...CLI_NODE_FLAGS, ctx.cli, 'backup:run', '--disable-notifications'], {
@@ -160,6 +157,43 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
       await dropDatabase(target);
       return done([step], 0, 0, dataset.dumpBytes);
     }
+    case 's3-restore': {
+      const key = await archiveOnS3(ctx, state);
+      const target = `${dataset.database}_r_s3_${round}`;
+      await dropDatabase(target);
+      const env = cliEnv(ctx, tmp, s3CliEnv(ctx));
+      const step = await runStep(
+        'backup:restore (S3)',
+        process.execPath,
+        [...CLI_NODE_FLAGS, ctx.cli, 'backup:restore', path.basename(key), '--to-database', target, '--force', '--only-db'],
+        { ...common, env },
+      );
+      await dropDatabase(target);
+      return done([step], 0, 0, dataset.dumpBytes);
+    }
+    case 'awscli-restore': {
+      // What an operator does without this library's S3 reads: download with the AWS CLI (8 MB
+      // pieces, 10 at a time by default), then restore from the local copy.
+      const key = await archiveOnS3(ctx, state);
+      const local = path.join(out, key);
+      const download = await runStep('aws s3 cp', 'aws', ['--endpoint-url', ctx.s3.endpoint, 's3', 'cp', '--only-show-errors', `s3://${ctx.s3.bucket}/${key}`, local], {
+        ...common,
+        env: awsCliEnv(ctx, tmp),
+      });
+      const target = `${dataset.database}_r_awscli_${round}`;
+      await dropDatabase(target);
+      const env = cliEnv(ctx, tmp, { BACKUP_DISKS: 'local', BACKUP_LOCAL_ROOT: out });
+      const step = await runStep(
+        'backup:restore (local copy)',
+        process.execPath,
+        [...CLI_NODE_FLAGS, ctx.cli, 'backup:restore', '--latest', '--to-database', target, '--force', '--only-db'],
+        { ...common, env },
+      );
+      await dropDatabase(target);
+      const r = done([download, step], 0, 0, dataset.dumpBytes);
+      fs.rmSync(dir, { recursive: true, force: true });
+      return r;
+    }
     case 'psql-restore': {
       if (!state.gzDump) throw new Error('psql-restore needs db.sql.gz of the shell run from the same round');
       const target = `${dataset.database}_r_psql_${round}`;
@@ -173,6 +207,54 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
       return done([step], 0, 0, dataset.dumpBytes);
     }
   }
+}
+
+/** Copies lib-local's archive of this round to s3rver once (untimed), for the S3 restores. */
+async function archiveOnS3(ctx: BenchContext, state: RoundState): Promise<string> {
+  if (state.s3Key) return state.s3Key;
+  if (!state.localRoot) throw new Error('the S3 restores need the archive of lib-local from the same round');
+  const folder = path.join(state.localRoot, 'bench');
+  const [name] = fs.readdirSync(folder).filter((f) => f.endsWith('.zip'));
+  const key = `bench/${name}`;
+  const copied = spawnSync('aws', ['--endpoint-url', ctx.s3.endpoint, 's3', 'cp', '--only-show-errors', path.join(folder, name), `s3://${ctx.s3.bucket}/${key}`], {
+    env: awsCliEnv(ctx, path.dirname(state.localRoot)),
+    encoding: 'utf8',
+  });
+  if (copied.status !== 0) throw new Error(`aws s3 cp of the archive to s3rver failed: ${copied.stderr}`);
+  state.s3Key = key;
+  return key;
+}
+
+/** Removes what archiveOnS3 put in the bucket, so the next round's lib-s3 sizes only its own object. */
+export async function endRound(ctx: BenchContext, state: RoundState): Promise<void> {
+  if (state.s3Key) await ctx.s3.client.send(new DeleteObjectCommand({ Bucket: ctx.s3.bucket, Key: state.s3Key }));
+  state.s3Key = undefined;
+}
+
+function s3CliEnv(ctx: BenchContext): Record<string, string> {
+  return {
+    BACKUP_DISKS: 's3',
+    AWS_BUCKET: ctx.s3.bucket,
+    AWS_ENDPOINT: ctx.s3.endpoint,
+    AWS_DEFAULT_REGION: ctx.s3.region,
+    AWS_USE_PATH_STYLE_ENDPOINT: 'true',
+    AWS_ACCESS_KEY_ID: ctx.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ctx.s3.secretAccessKey,
+  };
+}
+
+/** The AWS CLI's environment: s3rver's keys, no user config files. */
+function awsCliEnv(ctx: BenchContext, tmp: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: tmp,
+    TMPDIR: tmp,
+    AWS_ACCESS_KEY_ID: ctx.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ctx.s3.secretAccessKey,
+    AWS_DEFAULT_REGION: ctx.s3.region,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
 }
 
 async function dropDatabase(name: string): Promise<void> {

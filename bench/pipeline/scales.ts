@@ -45,5 +45,8 @@ export function runsFromEnv<T extends string>(all: readonly T[], env: NodeJS.Pro
   if (unknown.length) throw new Error(`BENCH_RUNS: unknown run(s) ${unknown.join(', ')}; known: ${all.join(', ')}`);
   if (wanted.includes('lib-restore') && !wanted.includes('lib-local')) throw new Error('BENCH_RUNS: lib-restore needs lib-local');
   if (wanted.includes('psql-restore') && !wanted.includes('shell')) throw new Error('BENCH_RUNS: psql-restore needs shell');
+  for (const run of ['s3-restore', 'awscli-restore']) {
+    if (wanted.includes(run) && !wanted.includes('lib-local')) throw new Error(`BENCH_RUNS: ${run} needs lib-local`);
+  }
   return all.filter((r) => wanted.includes(r));
 }

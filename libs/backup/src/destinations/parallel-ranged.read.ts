@@ -6,9 +6,6 @@ export interface ParallelReadPlan {
   concurrency: number;
 }
 
-/** Pieces are handed downstream in slices of this size, as a single GET's body would be. */
-const SLICE = 256 * 1024;
-
 /**
  * Streams bytes start..endInclusive as consecutive pieces fetched several at a time and handed
  * out in order, as `aws s3 cp` downloads: one GET's throughput is bound by one connection's
@@ -25,16 +22,20 @@ export async function parallelRangedRead(
   for (let at = start; at <= endInclusive; at += plan.pieceBytes) {
     pieces.push({ start: at, end: Math.min(endInclusive, at + plan.pieceBytes - 1) });
   }
-  const collect = async (piece: { start: number; end: number }, opened: Promise<Readable>): Promise<Buffer> => {
+  // A piece is kept as the chunks its body came in (no copy into one Buffer), and handed on as such.
+  const collect = async (piece: { start: number; end: number }, opened: Promise<Readable>): Promise<Buffer[]> => {
     const parts: Buffer[] = [];
-    for await (const chunk of await opened) parts.push(chunk as Buffer);
-    const data = Buffer.concat(parts);
-    if (data.length !== piece.end - piece.start + 1) {
-      throw new Error(`a ranged read returned ${data.length} bytes for bytes ${piece.start}-${piece.end}`);
+    let length = 0;
+    for await (const chunk of await opened) {
+      parts.push(chunk as Buffer);
+      length += (chunk as Buffer).length;
     }
-    return data;
+    if (length !== piece.end - piece.start + 1) {
+      throw new Error(`a ranged read returned ${length} bytes for bytes ${piece.start}-${piece.end}`);
+    }
+    return parts;
   };
-  const inFlight: Array<Promise<Buffer>> = [];
+  const inFlight: Array<Promise<Buffer[]>> = [];
   let next = 0;
   const startMore = () => {
     while (inFlight.length < plan.concurrency && next < pieces.length) {
@@ -49,14 +50,16 @@ export async function parallelRangedRead(
   const first = pieces[next++];
   const firstOpened = fetch(first.start, first.end);
   await firstOpened;
-  inFlight.push(collect(first, firstOpened));
+  const firstCollected = collect(first, firstOpened);
+  firstCollected.catch(() => undefined);
+  inFlight.push(firstCollected);
   return Readable.from(
     (async function* () {
       startMore();
       while (inFlight.length) {
-        const data = await (inFlight.shift() as Promise<Buffer>);
+        const parts = await (inFlight.shift() as Promise<Buffer[]>);
         startMore();
-        for (let at = 0; at < data.length; at += SLICE) yield data.subarray(at, Math.min(data.length, at + SLICE));
+        yield* parts;
       }
     })(),
     { objectMode: false },

@@ -75,6 +75,8 @@ export function optionsFor(localRoot: string, s3: TestS3Server | undefined, env:
     BACKUP_NAME: APP,
     BACKUP_DISKS: s3 ? 'local,s3' : 'local',
     BACKUP_LOCAL_ROOT: localRoot,
+    // No audit trail: its default file is under the app root, here the repository's folder.
+    BACKUP_AUDIT: 'off',
     BACKUP_ENCRYPTION: 'none',
     BACKUP_DATABASES: 'none',
     BACKUP_FAILURE_NOTIFICATIONS: '',

@@ -74,6 +74,7 @@ export { ADMIN_JOB_QUEUE, ADMIN_TOKEN_ENV } from './admin/admin.constants';
 export type { AdminJobQueue } from './admin/jobs/admin-job-queue.interface';
 export { InProcessJobQueue } from './admin/jobs/in-process.job-queue';
 export { AdminJobRunner } from './admin/jobs/admin-job.runner';
+export { ADMIN_JOB_KINDS } from './admin/jobs/admin-job.types';
 export type {
   AdminJob,
   AdminJobKind,

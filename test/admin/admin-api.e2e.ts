@@ -171,6 +171,24 @@ describe('admin API (demo app over HTTP)', () => {
     expect((await call('GET', 'jobs/no-such-job')).status).toBe(404);
   });
 
+  it("exports one tenant as a job: the same tables and rows as backup:tenant-export --json, the caller in the trail", async () => {
+    const started = await call('POST', 'jobs/tenant-export', { body: { tenantId: '1' } });
+    expect(started.status).toBe(202);
+    let job: any;
+    await waitUntil(async () => {
+      job = (await call('GET', `jobs/${started.body.id}`)).body;
+      return job.state !== 'queued' && job.state !== 'running';
+    }, 'the tenant export to finish');
+    expect(job.state).toBe('succeeded');
+    const cli = await cliJson(['backup:tenant-export', '1', '--json']);
+    expect(job.result).toMatchObject({ tenantId: '1', disk: 'local', encrypted: true, tables: cli.tables, files: cli.files });
+    expect(job.result.key).toMatch(/^admin-api\/tenants\/1\/.+\.zip$/);
+    expect(fs.existsSync(path.join(app.dir, 'storage/backups', job.result.key))).toBe(true);
+    const record = fileRecords().find((r) => r.operation === 'tenant-export' && r.backupName === job.result.key);
+    expect(record).toMatchObject({ outcome: 'success', details: expect.objectContaining({ caller: 'token' }) });
+    expect((await call('POST', 'jobs/tenant-export', { body: {} })).status).toBe(400);
+  });
+
   it('gives the dry-run restore plan backup:restore --dry-run --json gives, and nothing that restores', async () => {
     const db = path.join(app.dir, 'storage/demo.sqlite');
     const before = fs.statSync(db).mtimeMs;

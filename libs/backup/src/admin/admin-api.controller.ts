@@ -1,5 +1,6 @@
-import { Body, Get, HttpCode, HttpException, HttpStatus, Inject, NotFoundException, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Get, HttpException, HttpStatus, Inject, NotFoundException, Param, Post, Query, Req } from '@nestjs/common';
 import { ADMIN_CALLER_KEY, ADMIN_JOB_QUEUE } from './admin.constants';
+import { AdminStatus } from './admin-status.decorator';
 import { AdminQueries, AuditQuery } from './admin.queries';
 import { AdminJobQueue } from './jobs/admin-job-queue.interface';
 import { parseJobKind, parseJobParams } from './jobs/admin-job.params';
@@ -51,7 +52,7 @@ export class AdminApiController {
 
   /** 202: the job runs on; GET jobs/<id> follows it. */
   @Post('jobs/:kind')
-  @HttpCode(HttpStatus.ACCEPTED)
+  @AdminStatus(HttpStatus.ACCEPTED)
   startJob(@Param('kind') kind: string, @Body() body: unknown, @Req() request: Record<string, unknown>) {
     const jobKind = parseJobKind(kind);
     return this.jobs.enqueue({ kind: jobKind, params: parseJobParams(jobKind, body), caller: String(request[ADMIN_CALLER_KEY]) });
@@ -63,7 +64,7 @@ export class AdminApiController {
   }
 
   @Post('restore-plan')
-  @HttpCode(HttpStatus.OK)
+  @AdminStatus(HttpStatus.OK)
   restorePlanFromBody(@Body() body: Record<string, unknown>) {
     return this.queries.restorePlan(body ?? {});
   }

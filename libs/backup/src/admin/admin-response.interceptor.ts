@@ -1,5 +1,4 @@
 import { CallHandler, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { catchError, from, mergeMap, Observable } from 'rxjs';
 import { AuditTrail } from '../audit/audit.trail';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
@@ -10,6 +9,7 @@ import { BackupModuleOptions } from '../config/backup-options.interface';
 import { ADMIN_ACCESS, ADMIN_CALLER_KEY } from './admin.constants';
 import { AdminAccess } from './admin-access';
 import { recordAdminRequest } from './admin-request.audit';
+import { ADMIN_STATUS_KEY } from './admin-status.decorator';
 
 /**
  * Around every admin API handler: the body passes through the redactor (every configured
@@ -32,7 +32,7 @@ export class AdminResponseInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<Record<string, unknown>>();
     const caller = String(request[ADMIN_CALLER_KEY] ?? 'unknown');
     const startedAt = new Date();
-    const status = (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? (request.method === 'POST' ? 201 : 200);
+    const status = (Reflect.getMetadata(ADMIN_STATUS_KEY, context.getHandler()) as number | undefined) ?? 200;
     return next.handle().pipe(
       mergeMap((body) =>
         from(

@@ -96,7 +96,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     });
     var cap = document.createElementNS(SVG, 'text');
     cap.setAttribute('x', String(pad)); cap.setAttribute('y', String(h + 13)); cap.setAttribute('class', 'caption');
-    cap.textContent = 'max ' + points.map(function (p) { return p; }).reduce(function (a, p) { return p.value > a.value ? p : a; }).label;
+    cap.textContent = 'largest ' + points.reduce(function (a, p) { return p.value > a.value ? p : a; }).label;
     svg.appendChild(cap);
     holder.appendChild(svg);
   }

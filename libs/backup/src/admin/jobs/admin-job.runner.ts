@@ -42,6 +42,7 @@ export class AdminJobRunner {
     reporter.progress({ step: 'backing up' });
     const outcome = await this.jobLock.exclusive('run', (locked) =>
       this.backups.run({
+        signal: reporter.signal,
         sweepTemporaryFiles: locked,
         onlyDb: params.onlyDb,
         onlyFiles: params.onlyFiles,

@@ -51,9 +51,11 @@ export interface AdminJob extends AdminJobRequest {
   error: string | null;
 }
 
-/** What the work sees of its job: where to report progress. */
+/** What the work sees of its job: where to report progress, and the signal that stops it. */
 export interface AdminJobReporter {
   progress(update: Partial<Omit<AdminJobProgress, 'updatedAt'>>): void;
+  /** Aborted when the app shuts down: a run stops cleanly (tools killed, uploads aborted). */
+  signal?: AbortSignal;
 }
 
 /** The outcome of the work: ok false marks the job failed and keeps the report. */

@@ -11,6 +11,7 @@ const root = path.resolve(__dirname, '..');
 const envFile = path.join(root, '.env');
 if (!fs.existsSync(envFile)) {
   const password = crypto.randomBytes(36).toString('base64url');
+  const adminToken = crypto.randomBytes(36).toString('base64url');
   fs.writeFileSync(
     envFile,
     [
@@ -22,6 +23,8 @@ if (!fs.existsSync(envFile)) {
       `BACKUP_ARCHIVE_PASSWORD=${password}`,
       'BACKUP_INCLUDE=storage/app',
       'BACKUP_TENANT_FILES=storage/app/tenants/{tenant}/**',
+      '# Bearer token of the admin API and dashboard (`npm run start`, http://127.0.0.1:3000/admin/backups).',
+      `BACKUP_ADMIN_TOKEN=${adminToken}`,
       '# No mail server in the demo: no notification channels.',
       'BACKUP_FAILURE_NOTIFICATIONS=',
       'BACKUP_HEALTH_NOTIFICATIONS=',

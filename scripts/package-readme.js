@@ -20,7 +20,7 @@ const ROOT = path.resolve(__dirname, '..');
 const SOURCE = path.join(ROOT, 'README.md');
 const TARGET = path.join(ROOT, 'libs', 'backup', 'README.md');
 /** The repository README's level-2 sections the package carries, in this order. */
-const SECTIONS = ['Using it in your app', 'Configuration', 'Commands', 'What the restore guarantees', 'Archive format'];
+const SECTIONS = ['Using it in your app', 'Configuration', 'Commands', 'Admin API and dashboard', 'What the restore guarantees', 'Archive format'];
 
 function sectionsOf(markdown) {
   const out = new Map();

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ConditionalModule, ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { BackupModule, backupOptionsFromConfig } from 'nest-backup';
+import { BackupAdminModule, BackupModule, backupOptionsFromConfig } from 'nest-backup';
 import { dataSourceOptionsFromUrl } from './database/data-source.options';
 import { TenantsController } from './tenants/tenants.controller';
 
@@ -18,6 +18,10 @@ import { TenantsController } from './tenants/tenants.controller';
     // at a time across replicas, through the database lock); the CLI does not.
     ScheduleModule.forRoot(),
     BackupModule.forRootAsync({ inject: [ConfigService], useFactory: backupOptionsFromConfig, schedule: true }),
+    // The admin API and dashboard at /admin/backups when BACKUP_ADMIN_TOKEN is set (in the
+    // environment or .env: ConditionalModule waits for ConfigModule to load it). Set but shorter
+    // than 32 characters, or empty: the app refuses to start.
+    ConditionalModule.registerWhen(BackupAdminModule.register({ path: 'admin/backups' }), (env) => env.BACKUP_ADMIN_TOKEN !== undefined),
   ],
   controllers: [TenantsController],
 })

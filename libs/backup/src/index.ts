@@ -62,9 +62,32 @@ export { AuditTrail } from './audit/audit.trail';
 export type { RecordResult } from './audit/audit.trail';
 export { ComplianceReporter } from './audit/compliance.reporter';
 export type { ComplianceReport, DestinationCompliance, ReportedFailure, Verdict } from './audit/compliance.report';
-export type { AuditEntry, AuditFacts, AuditMode, AuditOperation, AuditOutcome, AuditRecord, AuditSettings } from './audit/audit.types';
+export type { AuditEntry, AuditFacts, AuditMode, AuditOperation, AuditOutcome, AuditRecord, AuditSettings, ReportedOperation } from './audit/audit.types';
+export { ADMIN_REQUEST_OPERATION } from './audit/audit.types';
 export { BackupScheduler } from './schedule/backup.scheduler';
 export type { LockedJob } from './lock/job.lock';
+
+// The admin HTTP API and dashboard (opt-in)
+export { BackupAdminModule } from './admin/backup-admin.module';
+export type { BackupAdminOptions } from './admin/admin.options';
+export { ADMIN_JOB_QUEUE, ADMIN_TOKEN_ENV } from './admin/admin.constants';
+export type { AdminJobQueue } from './admin/jobs/admin-job-queue.interface';
+export { InProcessJobQueue } from './admin/jobs/in-process.job-queue';
+export { AdminJobRunner } from './admin/jobs/admin-job.runner';
+export { ADMIN_JOB_KINDS } from './admin/jobs/admin-job.types';
+export type {
+  AdminJob,
+  AdminJobKind,
+  AdminJobOutcome,
+  AdminJobParams,
+  AdminJobProgress,
+  AdminJobReporter,
+  AdminJobRequest,
+  AdminJobState,
+  RunJobParams,
+  TenantExportJobParams,
+  VerifyJobParams,
+} from './admin/jobs/admin-job.types';
 
 // Events (@nestjs/event-emitter)
 export { BackupEvents } from './events/backup.events';
@@ -174,3 +197,4 @@ export {
   UnknownTenantError,
 } from './tenant/tenant.errors';
 export { AuditStoreError, AuditTableMissingError, ReportRequestError } from './audit/audit.errors';
+export { AdminRequestError, AdminTokenError } from './admin/admin.errors';

@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
-import { Redactor } from '../common/redact';
+import { Redactor, redactDeep } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { ConnectionResolver } from '../module/connection.resolver';
 import { AuditStore } from './audit-store.interface';
+import { currentAuditCaller } from './audit.caller';
 import { AuditTableMissingError } from './audit.errors';
 import { AuditRecorder } from './audit.hook';
 import { auditSettingsOf } from './audit.settings';
@@ -155,6 +156,9 @@ export class AuditTrail implements AuditRecorder {
       // Runs also say whether the archive was encrypted (the report lists unencrypted ones).
       details: entry.operation === 'run' ? { encryption: this.options.archive.encryption, ...entry.details } : (entry.details ?? {}),
     };
+    // Started over the admin API: the record names who asked (the OS user is the server's).
+    const caller = currentAuditCaller();
+    if (caller && record.details.caller === undefined) record.details = { ...record.details, caller };
     return redactDeep(record, redactor);
   }
 
@@ -178,15 +182,4 @@ export function who(): { user: string; host: string } {
     user = process.env.USER ?? process.env.USERNAME ?? `uid ${process.getuid?.() ?? '?'}`;
   }
   return { user, host: os.hostname() };
-}
-
-function redactDeep<T>(value: T, redactor: Redactor): T {
-  if (typeof value === 'string') return redactor.redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redactor)) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, redactor);
-    return out as T;
-  }
-  return value;
 }

@@ -1,6 +1,13 @@
 /** The operations the audit trail records, one record each. */
 export const AUDIT_OPERATIONS = ['run', 'clean', 'monitor', 'verify', 'restore', 'tenant-export', 'tenant-restore'] as const;
-export type AuditOperation = (typeof AUDIT_OPERATIONS)[number];
+/** The backup operations the compliance report counts. */
+export type ReportedOperation = (typeof AUDIT_OPERATIONS)[number];
+/**
+ * One request to the admin HTTP API (BackupAdminModule), with its caller: kept in the trail
+ * for who-did-what, left out of the compliance report (it is access, not a backup operation).
+ */
+export const ADMIN_REQUEST_OPERATION = 'admin-request';
+export type AuditOperation = ReportedOperation | typeof ADMIN_REQUEST_OPERATION;
 
 /** `partial`: some destinations (or backups) succeeded and some failed. */
 export type AuditOutcome = 'success' | 'failure' | 'partial';

@@ -1,5 +1,5 @@
 import type { RetentionSettings } from '../config/backup-options.interface';
-import { AuditOperation, AuditRecord, AUDIT_OPERATIONS } from './audit.types';
+import { AuditRecord, AUDIT_OPERATIONS, ReportedOperation } from './audit.types';
 
 /** What the report is built from besides the records. */
 export interface ComplianceInput {
@@ -32,7 +32,7 @@ export interface DestinationCompliance {
 
 export interface ReportedFailure {
   at: string;
-  operation: AuditOperation;
+  operation: ReportedOperation;
   outcome: 'failure' | 'partial';
   destination: string | null;
   backupName: string | null;
@@ -48,7 +48,7 @@ export interface ComplianceReport {
   period: { since: string; until: string };
   objectives: { rpoHours: number; rtoHours: number; rpoMet: boolean; rtoMet: boolean };
   destinations: DestinationCompliance[];
-  operations: Record<AuditOperation, { success: number; partial: number; failure: number }>;
+  operations: Record<ReportedOperation, { success: number; partial: number; failure: number }>;
   retention: RetentionSettings & { description: string };
   encryption: { mode: 'aes256' | 'none'; description: string; unencryptedBackupsInPeriod: number };
   failures: ReportedFailure[];
@@ -66,7 +66,9 @@ const HOUR = 3_600_000;
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Builds the report from audit records (all of them: the newest backup may predate the period). */
-export function buildComplianceReport(records: AuditRecord[], input: ComplianceInput): ComplianceReport {
+export function buildComplianceReport(allRecords: AuditRecord[], input: ComplianceInput): ComplianceReport {
+  // Admin API requests are access records, not backup operations: the report leaves them out.
+  const records = allRecords.filter((r): r is AuditRecord & { operation: ReportedOperation } => (AUDIT_OPERATIONS as readonly string[]).includes(r.operation));
   const since = input.since.toISOString();
   const until = input.now.toISOString();
   const inPeriod = records.filter((r) => r.startedAt >= since && r.startedAt <= until).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
@@ -98,7 +100,7 @@ export function buildComplianceReport(records: AuditRecord[], input: ComplianceI
       unencryptedBackupsInPeriod: inPeriod.filter((r) => r.operation === 'run' && r.outcome !== 'failure' && r.details?.encryption === 'none').length,
     },
     failures: inPeriod
-      .filter((r): r is AuditRecord & { outcome: 'failure' | 'partial' } => r.outcome !== 'success')
+      .filter((r): r is AuditRecord & { operation: ReportedOperation; outcome: 'failure' | 'partial' } => r.outcome !== 'success')
       .map((r) => ({ at: r.startedAt, operation: r.operation, outcome: r.outcome, destination: r.destination, backupName: r.backupName, error: r.error, user: r.user, host: r.host })),
     auditTrail: { sources: input.sources, problems: input.problems, recordsInPeriod: inPeriod.length },
   };

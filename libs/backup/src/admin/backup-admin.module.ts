@@ -1,0 +1,53 @@
+import { Controller, DynamicModule, Module, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ADMIN_ACCESS, ADMIN_JOB_QUEUE, ADMIN_OPTIONS, DEFAULT_ADMIN_PATH } from './admin.constants';
+import { adminAccessFactory } from './admin-access';
+import { AdminAccessGuard } from './admin-access.guard';
+import { AdminApiController } from './admin-api.controller';
+import { BackupAdminOptions } from './admin.options';
+import { AdminQueries } from './admin.queries';
+import { AdminResponseInterceptor } from './admin-response.interceptor';
+import { DashboardController } from './dashboard/dashboard.controller';
+import { AdminJobRunner } from './jobs/admin-job.runner';
+import { InProcessJobQueue } from './jobs/in-process.job-queue';
+
+/**
+ * The backup admin HTTP API, its dashboard and its OpenAPI document, under a path the host
+ * chooses. Opt-in: import it in the web app's module beside BackupModule (which it reads its
+ * services from). It does not start without BACKUP_ADMIN_TOKEN (32+ characters) unless the
+ * host passes its own guard.
+ *
+ * @example
+ * @Module({ imports: [BackupModule.forRootAsync({ ... }), BackupAdminModule.register({ path: 'admin/backups' })] })
+ * export class AppModule {}
+ */
+@Module({})
+export class BackupAdminModule {
+  static register(options: BackupAdminOptions = {}): DynamicModule {
+    const path = (options.path ?? DEFAULT_ADMIN_PATH).replace(/^\/+|\/+$/g, '');
+    // Subclasses decorated here carry the host's path: one per register() call, so the
+    // base classes stay free of any route prefix.
+    class BackupAdminApiController extends AdminApiController {}
+    Controller(path)(BackupAdminApiController);
+    UseGuards(AdminAccessGuard)(BackupAdminApiController);
+    UseInterceptors(AdminResponseInterceptor)(BackupAdminApiController);
+    class BackupAdminDashboardController extends DashboardController {}
+    Controller(path)(BackupAdminDashboardController);
+    return {
+      module: BackupAdminModule,
+      imports: options.imports ?? [],
+      controllers: [BackupAdminDashboardController, BackupAdminApiController],
+      providers: [
+        { provide: ADMIN_OPTIONS, useValue: { ...options, path } },
+        { provide: ADMIN_ACCESS, inject: [ADMIN_OPTIONS, ModuleRef], useFactory: adminAccessFactory },
+        { provide: ADMIN_JOB_QUEUE, useExisting: InProcessJobQueue },
+        InProcessJobQueue,
+        AdminJobRunner,
+        AdminQueries,
+        AdminAccessGuard,
+        AdminResponseInterceptor,
+      ],
+      exports: [ADMIN_JOB_QUEUE, AdminJobRunner],
+    };
+  }
+}

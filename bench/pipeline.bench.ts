@@ -8,6 +8,7 @@
  *   BENCH_PROFILE=1 npm run bench                   (adds one profiled backup and restore, not timed)
  *   BENCH_RUNS=lib-local,shell npm run bench         (only some runs; ratios to missing ones are NaN)
  *   BENCH_SCALE=files npm run bench                 (70,000 small files against 7-Zip: files.bench.ts)
+ *   BENCH_SCALE=mixed npm run bench                 (random images + text against zip -qr -6: mixed.bench.ts)
  *
  * Needs PostgreSQL on 127.0.0.1 (user postgres, trust auth), pgbench, pg_dump, psql, gzip, zip.
  */
@@ -45,6 +46,8 @@ function settle(): void {
 async function main(): Promise<void> {
   // The files scale has its own runs (many small files against 7-Zip): bench/files.bench.ts.
   if (process.env.BENCH_SCALE?.trim() === 'files') return (await import('./files.bench')).filesBench();
+  // The mixed tree (random images and text) against zip -qr -6 and 7-Zip: bench/mixed.bench.ts.
+  if (process.env.BENCH_SCALE?.trim() === 'mixed') return (await import('./mixed.bench')).mixedBench();
   const scale = scaleFromEnv();
   const repeat = repeatFromEnv();
   const selected = runsFromEnv([...BACKUP_RUNS, ...RESTORE_RUNS]);

@@ -38,6 +38,10 @@ export interface QueueWork {
 /** How long a shut-down instance waits for its stopped jobs to clean up. */
 const SHUTDOWN_GRACE_MS = 30_000;
 const KEEP_FINISHED = 1000;
+/** How long a read or a write of the queue may wait for Redis before it is an error. */
+const REDIS_ANSWER_MS = 10_000;
+/** How long closing the Redis connections may take at shutdown. */
+const CLOSE_MS = 5_000;
 
 /**
  * The shared job queue: BullMQ on the Redis of BACKUP_QUEUE_REDIS_URL, loaded only when that is
@@ -55,6 +59,8 @@ export class BackupQueue implements BeforeApplicationShutdown {
   private worker?: Worker;
   private readonly running = new Map<string, AbortController>();
   private readonly redactor: Redactor;
+  /** The last Redis error seen (redacted), logged once until it changes. */
+  private lastError?: string;
 
   constructor(@Optional() @Inject(QUEUE_SETTINGS) private readonly settings?: QueueSettings | null) {
     this.redactor = new Redactor(settings ? [settings.url, safePassword(settings.url)] : []);
@@ -74,7 +80,7 @@ export class BackupQueue implements BeforeApplicationShutdown {
   /** Adds a job, returns its id (BullMQ's). */
   async add(name: string, data: object): Promise<string> {
     const s = this.required();
-    const job = await this.guard(`add a ${name} job`, () =>
+    const job = await this.guard(`add a job (${name})`, () =>
       this.bullQueue().add(name, data, {
         attempts: s.attempts,
         backoff: { type: 'exponential', delay: s.backoffMs },
@@ -144,7 +150,7 @@ export class BackupQueue implements BeforeApplicationShutdown {
         lockDuration: s.lockDurationMs,
       },
     );
-    this.worker.on('error', (err) => this.logger.error(`Worker error: ${this.redactor.redact(err.message)}`));
+    this.worker.on('error', (err) => this.redisError(err));
     this.worker.on('failed', (job, err) => job && this.logger.warn(`Job ${job.id} (${job.name}) attempt ${job.attemptsMade} failed: ${this.redactor.redact(err.message)}`));
     this.logger.log(`Worker ${name} takes jobs from ${this.describe()}, ${s.concurrency} at a time`);
   }
@@ -155,13 +161,15 @@ export class BackupQueue implements BeforeApplicationShutdown {
       const stopping = this.running.size;
       if (stopping) this.logger.warn(`Stopping ${stopping} queued job(s) (${signal ?? 'shutdown'}); they are retried by another worker`);
       for (const c of this.running.values()) c.abort(new BackupCancelledError(`${signal ?? 'the app'} is shutting down`));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.worker.close(), new Promise((r) => (timer = setTimeout(r, SHUTDOWN_GRACE_MS)))]);
-      clearTimeout(timer);
+      await within(this.worker.close(), SHUTDOWN_GRACE_MS);
       this.worker = undefined;
     }
-    await this.queue?.close().catch(() => undefined);
-    this.queue = undefined;
+    if (this.queue) {
+      const queue = this.queue;
+      this.queue = undefined;
+      // Redis unreachable: close() would wait for it; the connection is dropped instead.
+      if (!(await within(queue.close(), CLOSE_MS))) await queue.disconnect().catch(() => undefined);
+    }
   }
 
   private bullQueue(): Queue {
@@ -169,7 +177,7 @@ export class BackupQueue implements BeforeApplicationShutdown {
       const s = this.required();
       const { Queue } = loadBullMq();
       this.queue = new Queue(s.name, { connection: this.connection(), prefix: s.prefix });
-      this.queue.on('error', (err) => this.logger.error(`Queue error: ${this.redactor.redact(err.message)}`));
+      this.queue.on('error', (err) => this.redisError(err));
     }
     return this.queue;
   }
@@ -183,12 +191,29 @@ export class BackupQueue implements BeforeApplicationShutdown {
     return this.settings;
   }
 
-  /** Redis errors with the URL's password removed and a hint. */
+  /** Connection errors repeat while ioredis reconnects: each distinct one is logged once. */
+  private redisError(err: Error): void {
+    const message = this.redactor.redact(err.message);
+    if (message === this.lastError) return;
+    this.lastError = message;
+    this.logger.error(`Redis of the job queue (${this.describe()}): ${message}`);
+  }
+
+  /**
+   * A queue call that fails, or gets no answer within 10 s (ioredis would wait for Redis
+   * forever), is an error with the URL's password removed and a hint.
+   */
   private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_ANSWER_MS / 1000} s${this.lastError ? ` (${this.lastError})` : ''}`)), REDIS_ANSWER_MS);
+    });
     try {
-      return await fn();
+      return await Promise.race([fn(), silent]);
     } catch (err) {
-      throw new BackupError(`Could not ${what} on the job queue at ${this.describe()}: ${this.redactor.redact((err as Error).message)}`, `Check that Redis is running and that ${QUEUE_URL_ENV} is right.`);
+      throw new BackupError(`Could not ${what} on the job queue at ${this.describe()}: ${this.redactor.redact((err as Error).message)}`, `Check that Redis is running and reachable, and that ${QUEUE_URL_ENV} is right.`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -210,6 +235,14 @@ export class BackupQueue implements BeforeApplicationShutdown {
       finishedAt: job.finishedOn ?? null,
     };
   }
+}
+
+/** True when `promise` settled within `ms` (its failure ignored), false when it did not. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([promise.then(() => true, () => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  clearTimeout(timer);
+  return settled;
 }
 
 function safePassword(url: string): string | undefined {

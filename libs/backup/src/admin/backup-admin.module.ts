@@ -12,6 +12,7 @@ import { AdminJobRunner } from './jobs/admin-job.runner';
 import { InProcessJobQueue } from './jobs/in-process.job-queue';
 import { BullMqJobQueue } from './jobs/bullmq.job-queue';
 import { QueueWorkerStarter } from './jobs/queue-worker.starter';
+import { QueueJobProcessor } from './jobs/queue-job.processor';
 import { BackupQueue } from '../queue/backup.queue';
 
 /**
@@ -46,6 +47,7 @@ export class BackupAdminModule {
         // BACKUP_QUEUE_REDIS_URL set: jobs through BullMQ, and this instance runs a worker.
         { provide: ADMIN_JOB_QUEUE, inject: [BackupQueue, InProcessJobQueue], useFactory: (queue: BackupQueue, inProcess: InProcessJobQueue) => (queue.configured ? new BullMqJobQueue(queue) : inProcess) },
         QueueWorkerStarter,
+        QueueJobProcessor,
         InProcessJobQueue,
         AdminJobRunner,
         AdminQueries,

@@ -27,8 +27,6 @@ import { SecretFileSweeper } from '../sources/secret-file.sweeper';
 import { BackupQueue } from '../queue/backup.queue';
 import { QUEUE_SETTINGS } from '../queue/queue.constants';
 import { queueSettingsFromEnv } from '../queue/queue.settings';
-import { AdminJobRunner } from '../admin/jobs/admin-job.runner';
-import { QueueJobProcessor } from '../admin/jobs/queue-job.processor';
 
 const notifierOptions: Provider = {
   provide: NOTIFIER_OPTIONS,
@@ -56,7 +54,7 @@ const auditTrailToken: Provider = { provide: AUDIT_TRAIL, useExisting: AuditTrai
 /** The shared queue's settings (null: no BACKUP_QUEUE_REDIS_URL, jobs run in-process). bullmq is loaded on first use only. */
 const queueSettings: Provider = { provide: QUEUE_SETTINGS, useFactory: () => queueSettingsFromEnv(process.env) ?? null };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter, RetentionPolicy, BackupQueue, AdminJobRunner, QueueJobProcessor];
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter, RetentionPolicy, BackupQueue];
 
 /**
  * Encrypted backups for a NestJS app in one import. It provides no CLI command, so it loads no

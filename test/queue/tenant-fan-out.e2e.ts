@@ -55,7 +55,7 @@ describe('backup:run --each-tenant through the queue, three workers', () => {
     await hold.release();
 
     expect(await exited).toBe(0);
-    expect(stderr).not.toMatch(/✘|FAILED/);
+    expect(stderr).not.toMatch(/✘|FAILED|No worker/);
     expect(stdout).toContain('6 tenant export job(s) queued');
     expect(stdout).toContain(`6 of 6 tenant(s) exported to local.`);
     const lines = stdout.split('\n').filter((l) => l.startsWith('✔ tenant '));
@@ -113,5 +113,11 @@ describe('backup:run --each-tenant through the queue, three workers', () => {
     for (const w of alive) w.child.kill('SIGTERM');
     expect(await Promise.all(alive.map((w) => w.exited))).toEqual([0, 0]);
     for (const w of alive) expect(w.output).toContain('SIGTERM received: stopping the worker');
+
+    // No worker left: the command says the jobs wait for one.
+    const queued = await runCli(['backup:run', '--each-tenant', '--no-wait'], app.env, app.dir);
+    expect(queued.code).toBe(0);
+    expect(queued.stderr).toContain('No worker is connected to the queue yet: the jobs wait until one starts (backup:worker');
+    expect(await app.queue.getWaitingCount()).toBe(6);
   });
 });

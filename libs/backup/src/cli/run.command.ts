@@ -116,6 +116,9 @@ export class RunCommand extends CommandRunner {
       jobs.push({ tenantId, id: await this.queue.add(EACH_TENANT_JOB, job) });
     }
     process.stdout.write(`${jobs.length} tenant export job(s) queued on ${this.queue.describe()}.\n`);
+    if ((await this.queue.workerCount()) === 0) {
+      process.stderr.write('No worker is connected to the queue yet: the jobs wait until one starts (backup:worker, or an app instance with BackupAdminModule and the same BACKUP_QUEUE_REDIS_URL).\n');
+    }
     if (flags.wait === false) {
       for (const j of jobs) process.stdout.write(`tenant ${j.tenantId}: job ${j.id}\n`);
       return;

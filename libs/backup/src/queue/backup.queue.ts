@@ -103,6 +103,11 @@ export class BackupQueue implements BeforeApplicationShutdown {
     return views.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
   }
 
+  /** Workers connected to the queue now, on every instance (BullMQ's client list). */
+  async workerCount(): Promise<number> {
+    return this.guard('count the workers', () => this.bullQueue().getWorkersCount());
+  }
+
   /**
    * Waits until every job is completed or failed for good, calling onFinished once per job as it
    * ends. Reads the state from Redis, so it follows jobs run by any instance.

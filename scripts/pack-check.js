@@ -80,7 +80,7 @@ const TYPES_HOST_DEPENDENCIES = {
   rxjs: '^7.8.2',
   typescript: '~5.9.3',
 };
-const OPTIONAL_PEERS = ['@aws-sdk/client-s3', 'nodemailer', 'nest-commander', 'nestjs-command', 'yargs', '@nestjs/terminus', '@nestjs/schedule', '@nestjs/config', 'typeorm', 'pg', 'mysql2', 'better-sqlite3'];
+const OPTIONAL_PEERS = ['@aws-sdk/client-s3', 'nodemailer', 'bullmq', 'ioredis', 'nest-commander', 'nestjs-command', 'yargs', '@nestjs/terminus', '@nestjs/schedule', '@nestjs/config', 'typeorm', 'pg', 'mysql2', 'better-sqlite3'];
 
 /**
  * Peer warnings npm prints for a fresh app whether or not nest-backup is installed, so they say

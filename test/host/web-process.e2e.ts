@@ -35,13 +35,15 @@ describe('a web process and the CLI packages', () => {
       },
     });
     const line = (tag: string) => r.stdout.split('\n').find((l) => l.startsWith(`${tag} `))?.slice(tag.length + 1);
-    return { status: r.status, stderr: r.stderr, run: line('RUN'), loaded: JSON.parse(line('LOADED') ?? 'null') as string[] | null };
+    return { status: r.status, stderr: r.stderr, run: line('RUN'), loaded: JSON.parse(line('LOADED') ?? 'null') as string[] | null, queue: JSON.parse(line('QUEUE') ?? 'null') as string[] | null };
   };
 
   it('BackupModule alone: the app boots, backs up, and has loaded neither nest-commander nor nestjs-command', () => {
     const r = start('web');
     expect({ status: r.status, run: r.run }).toEqual({ status: 0, run: 'ok' });
     expect(r.loaded).toEqual([]);
+    // Without BACKUP_QUEUE_REDIS_URL the queue's optional peers stay unloaded (installed or not).
+    expect(r.queue).toEqual([]);
   });
 
   it('the CLI module (BackupCommandsModule from nest-backup/nest-commander) loads nest-commander, not nestjs-command', () => {
@@ -50,5 +52,6 @@ describe('a web process and the CLI packages', () => {
     expect(r.loaded).toEqual(expect.arrayContaining(['commander', 'nest-commander']));
     expect(r.loaded).not.toContain('nestjs-command');
     expect(r.loaded).not.toContain('yargs');
+    expect(r.queue).toEqual([]);
   });
 });

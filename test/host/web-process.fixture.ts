@@ -26,6 +26,16 @@ function loadedCliPackages(): string[] {
   return [...names].sort();
 }
 
+/** The queue packages (optional peers, for BACKUP_QUEUE_REDIS_URL only) this process has loaded. */
+function loadedQueuePackages(): string[] {
+  const names = new Set<string>();
+  for (const file of Object.keys(require.cache)) {
+    const m = /node_modules[\\/](bullmq|ioredis)[\\/]/.exec(file);
+    if (m) names.add(m[1]);
+  }
+  return [...names].sort();
+}
+
 async function main(): Promise<void> {
   let root: object = AppModule;
   if (process.argv[2] === 'cli') {
@@ -43,6 +53,7 @@ async function main(): Promise<void> {
     await app.close();
   }
   process.stdout.write(`LOADED ${JSON.stringify(loadedCliPackages())}\n`);
+  process.stdout.write(`QUEUE ${JSON.stringify(loadedQueuePackages())}\n`);
 }
 
 main().catch((err: Error) => {

@@ -55,7 +55,7 @@ export { TenantExportService } from './tenant/tenant-export.service';
 export { TenantRestoreService } from './tenant/tenant-restore.service';
 export type { TenantExportFacts, TenantExportReport, TenantExportRequest } from './tenant/tenant-export.types';
 export type { TenantRestoreReport, TenantRestoreRequest, TenantTablePlan } from './tenant/tenant-restore.types';
-export type { EachTenantReport, EachTenantRequest, TenantRunResult } from './tenant/each-tenant';
+export type { EachTenantReport, EachTenantRequest, TenantRunJob, TenantRunResult } from './tenant/each-tenant';
 export type { Placement, ScopedTable, TenantKey, TenantScope } from './tenant/tenant.scope';
 export type { TenantOptions } from './tenant/tenant.options';
 export { AuditTrail } from './audit/audit.trail';
@@ -75,6 +75,14 @@ export type { AdminJobQueue } from './admin/jobs/admin-job-queue.interface';
 export { InProcessJobQueue } from './admin/jobs/in-process.job-queue';
 export { AdminJobRunner } from './admin/jobs/admin-job.runner';
 export { ADMIN_JOB_KINDS } from './admin/jobs/admin-job.types';
+
+// The shared job queue (BullMQ on Redis, an optional peer loaded only with BACKUP_QUEUE_REDIS_URL)
+export { BackupQueue } from './queue/backup.queue';
+export type { QueuedJob, QueueWork } from './queue/backup.queue';
+export { QUEUE_URL_ENV, queueSettingsFromEnv } from './queue/queue.settings';
+export type { QueueSettings } from './queue/queue.settings';
+export { BullMqJobQueue } from './admin/jobs/bullmq.job-queue';
+export { QueueJobProcessor } from './admin/jobs/queue-job.processor';
 export type {
   AdminJob,
   AdminJobKind,

@@ -10,6 +10,10 @@ import { AdminResponseInterceptor } from './admin-response.interceptor';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { AdminJobRunner } from './jobs/admin-job.runner';
 import { InProcessJobQueue } from './jobs/in-process.job-queue';
+import { BullMqJobQueue } from './jobs/bullmq.job-queue';
+import { QueueWorkerStarter } from './jobs/queue-worker.starter';
+import { QueueJobProcessor } from './jobs/queue-job.processor';
+import { BackupQueue } from '../queue/backup.queue';
 
 /**
  * The backup admin HTTP API, its dashboard and its OpenAPI document, under a path the host
@@ -40,7 +44,10 @@ export class BackupAdminModule {
       providers: [
         { provide: ADMIN_OPTIONS, useValue: { ...options, path } },
         { provide: ADMIN_ACCESS, inject: [ADMIN_OPTIONS, ModuleRef], useFactory: adminAccessFactory },
-        { provide: ADMIN_JOB_QUEUE, useExisting: InProcessJobQueue },
+        // BACKUP_QUEUE_REDIS_URL set: jobs through BullMQ, and this instance runs a worker.
+        { provide: ADMIN_JOB_QUEUE, inject: [BackupQueue, InProcessJobQueue], useFactory: (queue: BackupQueue, inProcess: InProcessJobQueue) => (queue.configured ? new BullMqJobQueue(queue) : inProcess) },
+        QueueWorkerStarter,
+        QueueJobProcessor,
         InProcessJobQueue,
         AdminJobRunner,
         AdminQueries,

@@ -4,7 +4,9 @@ import { RunReport } from '../backup/backup-run.types';
 import { abortOnSignals, parseAttemptOption, SIGNAL_EXIT_CODES } from '../backup/retry';
 import { BackupError } from '../common/backup.error';
 import { EXIT_LOCKED, JobLock } from '../lock/job.lock';
-import { tenantRunLine } from '../tenant/each-tenant';
+import { EACH_TENANT_JOB, TenantRunJob, TenantRunResult, tenantRunLine } from '../tenant/each-tenant';
+import { BackupQueue, QueuedJob } from '../queue/backup.queue';
+import { QUEUE_URL_ENV } from '../queue/queue.settings';
 import { TenantExportService } from '../tenant/tenant-export.service';
 import { describeRange, NumericRange, NUMERIC_RANGES } from '../config/numeric.ranges';
 import { collect } from './options';
@@ -23,6 +25,8 @@ interface RunFlags {
   retryDelay?: number;
   timeout?: number;
   eachTenant?: boolean;
+  /** commander turns --no-wait into wait: false. */
+  wait?: boolean;
 }
 
 /** `backup:run`: parse flags, call BackupService.run, print the outcome per destination. */
@@ -32,11 +36,15 @@ export class RunCommand extends CommandRunner {
     private readonly backups: BackupService,
     private readonly jobLock: JobLock,
     private readonly tenantExports: TenantExportService,
+    private readonly queue: BackupQueue,
   ) {
     super();
   }
 
   async run(_params: string[], flags: RunFlags = {}): Promise<void> {
+    if (flags.wait === false && !(flags.eachTenant && this.queue.configured)) {
+      throw new BackupError('--no-wait only applies to backup:run --each-tenant with the shared queue', `Set ${QUEUE_URL_ENV} and add --each-tenant, or leave out --no-wait.`);
+    }
     if (flags.eachTenant) return this.runEachTenant(flags);
     const progress = new Progress();
     // SIGTERM/SIGINT stop the run cleanly (tools killed, uploads aborted, failure event sent).
@@ -76,6 +84,7 @@ export class RunCommand extends CommandRunner {
     if (clashing.length) {
       throw new BackupError(`--each-tenant cannot be combined with ${clashing.map((f) => '--' + f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`, 'Run the full backup and the tenant exports as two commands.');
     }
+    if (this.queue.configured) return this.queueEachTenant(flags);
     const outcome = await this.jobLock.exclusive('run', () => this.tenantExports.exportAll({
       disk: flags.onlyToDisk,
       disableNotifications: flags.disableNotifications,
@@ -90,6 +99,42 @@ export class RunCommand extends CommandRunner {
     const failed = tenants.filter((t) => !t.ok).length;
     (ok ? process.stdout : process.stderr).write(`${tenants.length - failed} of ${tenants.length} tenant(s) exported to ${disk}${failed ? `; ${failed} FAILED` : ''}.\n`);
     if (!ok) process.exitCode = 1;
+  }
+
+  /**
+   * `--each-tenant` with the shared queue: one job per tenant, run by the workers of every
+   * instance, each retried on its own; waits for all and prints the totals (or, with --no-wait,
+   * the job ids). Exit 1 when a tenant failed after its retries.
+   */
+  private async queueEachTenant(flags: RunFlags): Promise<void> {
+    const disk = this.tenantExports.eachTenantDisk(flags.onlyToDisk);
+    const tenantIds = await this.tenantExports.tenantIds();
+    const now = new Date().toISOString();
+    const jobs: Array<{ tenantId: string; id: string }> = [];
+    for (const tenantId of tenantIds) {
+      const job: TenantRunJob = { tenantId, disk, now, disableNotifications: flags.disableNotifications };
+      jobs.push({ tenantId, id: await this.queue.add(EACH_TENANT_JOB, job) });
+    }
+    process.stdout.write(`${jobs.length} tenant export job(s) queued on ${this.queue.describe()}.\n`);
+    if ((await this.queue.workerCount()) === 0) {
+      process.stderr.write('No worker is connected to the queue yet: the jobs wait until one starts (backup:worker, or an app instance with BackupAdminModule and the same BACKUP_QUEUE_REDIS_URL).\n');
+    }
+    if (flags.wait === false) {
+      for (const j of jobs) process.stdout.write(`tenant ${j.tenantId}: job ${j.id}\n`);
+      return;
+    }
+    const finished = await this.queue.waitForAll(jobs.map((j) => j.id), (job) => {
+      const r = queuedTenantResult(job);
+      (r.ok ? process.stdout : process.stderr).write(`${tenantRunLine(r)} [job ${job.id}, ${job.processedBy ?? 'unknown worker'}]\n`);
+    });
+    const failed = finished.map(queuedTenantResult).filter((r) => !r.ok).length;
+    (failed ? process.stderr : process.stdout).write(`${jobs.length - failed} of ${jobs.length} tenant(s) exported to ${disk}${failed ? `; ${failed} FAILED` : ''}.\n`);
+    if (failed) process.exitCode = 1;
+  }
+
+  @Option({ flags: '--no-wait', description: 'With --each-tenant and the shared queue: queue the tenant jobs, print their ids and return' })
+  parseNoWait(): boolean {
+    return false;
   }
 
   @Option({ flags: '--each-tenant', description: 'Export every tenant to <BACKUP_NAME>/tenants/<id>/, retention per tenant' })
@@ -151,6 +196,14 @@ export class RunCommand extends CommandRunner {
   parseTimeout(value: string): number {
     return withinRange('--timeout', parseAttemptOption('--timeout', value), NUMERIC_RANGES.BACKUP_TIMEOUT);
   }
+}
+
+/** A finished tenant job as a tenant line: its result, or why its last attempt failed. */
+function queuedTenantResult(job: QueuedJob): TenantRunResult {
+  const outcome = job.returnValue as { result?: TenantRunResult } | null;
+  if (job.state === 'completed' && outcome?.result) return outcome.result;
+  const tenantId = (job.data as TenantRunJob).tenantId;
+  return { tenantId, ok: false, deleted: [], error: `${job.failedReason ?? 'failed'} (after ${job.attemptsMade} attempt(s))` };
 }
 
 /** The flag's value within the range of the variable it stands in for (timers hold 2^31 - 1 ms). */

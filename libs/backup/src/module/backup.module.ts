@@ -24,6 +24,9 @@ import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './backup.module-d
 import { ConnectionResolver } from './connection.resolver';
 import { DestinationRegistry } from './destination.registry';
 import { SecretFileSweeper } from '../sources/secret-file.sweeper';
+import { BackupQueue } from '../queue/backup.queue';
+import { QUEUE_SETTINGS } from '../queue/queue.constants';
+import { queueSettingsFromEnv } from '../queue/queue.settings';
 
 const notifierOptions: Provider = {
   provide: NOTIFIER_OPTIONS,
@@ -48,7 +51,10 @@ const retentionOptions: Provider = { provide: RETENTION_OPTIONS, inject: [BACKUP
 /** Services reach the audit trail by token, so none of them imports it (no import cycle). */
 const auditTrailToken: Provider = { provide: AUDIT_TRAIL, useExisting: AuditTrail };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter, RetentionPolicy];
+/** The shared queue's settings (null: no BACKUP_QUEUE_REDIS_URL, jobs run in-process). bullmq is loaded on first use only. */
+const queueSettings: Provider = { provide: QUEUE_SETTINGS, useFactory: () => queueSettingsFromEnv(process.env) ?? null };
+
+const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter, RetentionPolicy, BackupQueue];
 
 /**
  * Encrypted backups for a NestJS app in one import. It provides no CLI command, so it loads no
@@ -63,7 +69,7 @@ const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifi
  * })
  */
 @Module({
-  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, retentionOptions, SecretFileSweeper, ...services],
+  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, retentionOptions, queueSettings, SecretFileSweeper, ...services],
   exports: [BACKUP_OPTIONS, AUDIT_TRAIL, ...services],
 })
 export class BackupModule extends ConfigurableModuleClass {}

@@ -78,7 +78,35 @@ export async function exportEachTenant(deps: EachTenantDeps, request: EachTenant
   return { ok: results.every((r) => r.ok), disk: deps.disk, tenants: results, durationMs: Date.now() - started };
 }
 
-async function tenantIds(scopes: TenantScopeService): Promise<string[]> {
+/** The name of a queued tenant job of `backup:run --each-tenant`. */
+export const EACH_TENANT_JOB = 'each-tenant';
+
+/** What one queued tenant job of `backup:run --each-tenant` carries (plain JSON). */
+export interface TenantRunJob {
+  tenantId: string;
+  disk: string;
+  /** The run's date (ISO): every tenant's export of one run has the same file name. */
+  now: string;
+  disableNotifications?: boolean;
+}
+
+/**
+ * One tenant of a queued `--each-tenant` run: its export, then its folder's retention cleanup.
+ * A failed export throws (the queue retries the job); a failed cleanup after a stored export is
+ * a result with ok false (retrying would export the tenant twice).
+ */
+export async function exportAndCleanTenant(deps: EachTenantDeps, job: TenantRunJob, onStep: (step: string) => void = () => undefined): Promise<TenantRunResult> {
+  validateRetentionOptions(deps.retention);
+  const now = new Date(job.now);
+  const report = await deps.exportOne({ tenantId: job.tenantId, disk: deps.disk, now, onStep });
+  const result: TenantRunResult = { tenantId: job.tenantId, ok: true, key: report.key, bytes: report.bytes, deleted: [] };
+  onStep('applying retention');
+  await cleanTenantFolder(deps, result, now, !!job.disableNotifications);
+  return result;
+}
+
+/** The ids of the tenant table, in order. */
+export async function tenantIds(scopes: TenantScopeService): Promise<string[]> {
   const scope = await scopes.scope();
   const session = await openSession(scopes.connection());
   try {

@@ -12,7 +12,7 @@ import { DestinationUpload } from '../destinations/destination.interface';
 import { fanOut } from '../destinations/fan-out';
 import { DestinationRegistry } from '../module/destination.registry';
 import { CleanupService } from '../cleanup/cleanup.service';
-import { EachTenantReport, EachTenantRequest, exportEachTenant } from './each-tenant';
+import { EachTenantDeps, EachTenantReport, EachTenantRequest, exportAndCleanTenant, exportEachTenant, TenantRunJob, TenantRunResult, tenantIds } from './each-tenant';
 import { openSession } from './open-session';
 import { SqlSession } from './sql.session';
 import { TenantExportFacts, TenantExportReport, TenantExportRequest, tenantDataEntry, tenantExportFolder } from './tenant-export.types';
@@ -53,15 +53,34 @@ export class TenantExportService {
    * plan applied to each tenant's own folder (see each-tenant.ts).
    */
   async exportAll(request: EachTenantRequest = {}): Promise<EachTenantReport> {
-    const deps = {
+    return exportEachTenant(this.eachTenantDeps(request.disk), request);
+  }
+
+  /** The tenant ids of the tenant table (what `backup:run --each-tenant` exports). */
+  async tenantIds(): Promise<string[]> {
+    return tenantIds(this.scopes);
+  }
+
+  /** One tenant of a queued `backup:run --each-tenant` (see exportAndCleanTenant). */
+  async exportForRun(job: Omit<TenantRunJob, 'disk'> & { disk?: string }, onStep?: (step: string) => void): Promise<TenantRunResult> {
+    const deps = this.eachTenantDeps(job.disk);
+    return exportAndCleanTenant(deps, { ...job, disk: deps.disk }, onStep);
+  }
+
+  /** The disk `--each-tenant` writes to: the one asked for, or the first of BACKUP_DISKS. */
+  eachTenantDisk(disk?: string): string {
+    return disk ?? this.options.disks[0] ?? 'local';
+  }
+
+  private eachTenantDeps(disk?: string): EachTenantDeps {
+    return {
       appName: this.options.appName,
-      disk: request.disk ?? this.options.disks[0] ?? 'local',
+      disk: this.eachTenantDisk(disk),
       retention: this.options.retention,
       scopes: this.scopes,
       cleanup: this.cleanup,
       exportOne: (r: TenantExportRequest) => this.export(r),
     };
-    return exportEachTenant(deps, request);
   }
 
   private async exportNow(request: TenantExportRequest): Promise<TenantExportReport> {

@@ -1,7 +1,7 @@
 import { Module, Type } from '@nestjs/common';
 import { Command, Option } from 'nest-commander';
 import { COMMAND_DECLARATION, CommandDeclaration, OPTION_DECLARATION, OptionDeclaration } from '../command.decorators';
-import { LIBRARY_COMMANDS } from '../library.commands';
+import { COMMAND_SERVICES, LIBRARY_COMMANDS } from '../library.commands';
 
 /**
  * Hands each library command's declarations to nest-commander's own `@Command` / `@Option`, once,
@@ -32,5 +32,5 @@ LIBRARY_COMMANDS.forEach(declareToNestCommander);
  * // cli.ts
  * void CommandFactory.run(CliModule, { logger: new CliLogger() });
  */
-@Module({ providers: LIBRARY_COMMANDS })
+@Module({ providers: [...LIBRARY_COMMANDS, ...COMMAND_SERVICES] })
 export class BackupCommandsModule {}

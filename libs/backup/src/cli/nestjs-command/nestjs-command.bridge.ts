@@ -1,7 +1,7 @@
 import { Injectable, Module, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Argv, Command, CommandModule, Option, Positional } from 'nestjs-command';
-import { LIBRARY_COMMANDS } from '../library.commands';
+import { COMMAND_SERVICES, LIBRARY_COMMANDS } from '../library.commands';
 import { CommandSpec, readCommandSpec } from './command.spec-reader';
 import { commanderInputs, yargsCommand, yargsOptions, yargsPositionals } from './yargs.translation';
 
@@ -76,5 +76,5 @@ declareCommands();
  * @Module({ imports: [BackupModule.forRoot(backupOptionsFromEnv(process.env)), BackupNestjsCommandModule] })
  * export class AppModule {}
  */
-@Module({ imports: [CommandModule], providers: [BackupCommandBridge, ...LIBRARY_COMMANDS] })
+@Module({ imports: [CommandModule], providers: [BackupCommandBridge, ...LIBRARY_COMMANDS, ...COMMAND_SERVICES] })
 export class BackupNestjsCommandModule {}

@@ -65,8 +65,10 @@ describe('command options read by yargs', () => {
   it('repeatable options fold through the parser per occurrence; values stay strings for the parser', () => {
     expect(parse(RunCommand as never, ['backup:run', '--db-name', 'a,b', '--db-name', 'c', '--tries', '3', '--only-db'])).toEqual({
       params: [],
-      flags: { dbName: ['a', 'b', 'c'], tries: 3, onlyDb: true },
+      // --no-wait is declared, so wait is true unless it is given (as commander does).
+      flags: { dbName: ['a', 'b', 'c'], tries: 3, onlyDb: true, wait: true },
     });
+    expect(parse(RunCommand as never, ['backup:run', '--each-tenant', '--no-wait']).flags).toEqual({ eachTenant: true, wait: false });
   });
 
   it('backup:restore: the file name positional and --no-safety-backup (safetyBackup true unless given)', () => {

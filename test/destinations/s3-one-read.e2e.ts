@@ -51,7 +51,7 @@ describe('a restore from S3 reads the archive once', () => {
     // One pass over the entries plus the central directory, the manifest and a few header reads.
     expect(downloaded).toBeGreaterThanOrEqual(archiveBytes * 0.95);
     expect(downloaded).toBeLessThan(archiveBytes * 1.15);
-    // The 24 MiB file came as 4 MiB pieces, BACKUP_S3_READ_CONCURRENCY (default 4) at a time.
+    // The 24 MiB file came as 2 MiB pieces, BACKUP_S3_READ_CONCURRENCY (default 4) at a time.
     expect(proxy.peakConcurrentLargeRangedGets()).toBeGreaterThanOrEqual(2);
     expect(proxy.peakConcurrentLargeRangedGets()).toBeLessThanOrEqual(4);
 

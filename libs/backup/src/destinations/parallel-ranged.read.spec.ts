@@ -41,6 +41,18 @@ describe('parallelRangedRead', () => {
     expect(server.asked).toHaveLength(20);
   });
 
+  it('hands the bytes on in runs of about 256 KiB, whatever sizes the socket delivered', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const smallChunks = async (start: number, end: number) => {
+      const data = big.subarray(start, end + 1);
+      return Readable.from(Array.from({ length: Math.ceil(data.length / 16384) }, (_, i) => data.subarray(i * 16384, (i + 1) * 16384)));
+    };
+    const sizes: number[] = [];
+    for await (const c of await parallelRangedRead(0, big.length - 1, { pieceBytes: 1024 * 1024, concurrency: 2 }, smallChunks)) sizes.push((c as Buffer).length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(big.length);
+    expect(sizes.every((n) => n === 256 * 1024)).toBe(true);
+  });
+
   it('throws from the call when the first piece is refused (a missing object)', async () => {
     const fetch = () => Promise.reject(new Error('NoSuchKey'));
     await expect(parallelRangedRead(0, 9_999, { pieceBytes: 1000, concurrency: 4 }, fetch)).rejects.toThrow('NoSuchKey');

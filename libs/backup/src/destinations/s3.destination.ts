@@ -59,7 +59,7 @@ export interface S3DestinationOptions {
   retries?: number;
   /**
    * BACKUP_S3_READ_CONCURRENCY: ranged GETs in flight when a restore or verify reads a long range
-   * (4 MiB pieces, ranges over 8 MiB); 1 reads each range as one GET. Default 4.
+   * (2 MiB pieces, ranges over 4 MiB); 1 reads each range as one GET. Default 4.
    */
   readConcurrency?: number;
 }
@@ -74,7 +74,7 @@ const MIB = 1024 * 1024;
 export const DEFAULT_PART_SIZE_MB = 5;
 export const DEFAULT_QUEUE_SIZE = 2;
 export const DEFAULT_READ_CONCURRENCY = 4;
-const READ_PIECE_BYTES = 4 * MIB;
+const READ_PIECE_BYTES = 2 * MIB;
 
 /**
  * Backups in an S3 bucket (AWS or any S3-compatible service). Archives are streamed with a

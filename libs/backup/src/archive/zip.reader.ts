@@ -217,6 +217,11 @@ export class ZipReader {
     return Array.from(this.byName.values(), (e) => e.info());
   }
 
+  /** One entry as the central directory describes it (undefined when the archive has none of that name). */
+  entry(name: string): ZipEntryInfo | undefined {
+    return this.byName.get(name)?.info();
+  }
+
   /** manifest.json of an archive made by this library. */
   async readManifest(): Promise<Manifest> {
     const manifest = await this.loadManifest();
@@ -382,10 +387,10 @@ export class ZipReader {
           faults.push({ entry: listed.path, message: `manifest size ${listed.size} != archive size ${state.size}` });
         }
       }
-      const listedNames = new Set(manifest.entries.map((e) => e.path));
+      this.indexManifest(manifest);
       for (const [name, state] of this.byName) {
         // An empty folder entry (an archive re-packed by 7-Zip) holds nothing the manifest could list.
-        if (name !== MANIFEST_NAME && !listedNames.has(name) && !(name.endsWith('/') && state.size === 0 && state.compressedSize === 0)) faults.push({ entry: name, message: 'not listed in manifest.json' });
+        if (name !== MANIFEST_NAME && state.manifestIndex < 0 && !(name.endsWith('/') && state.size === 0 && state.compressedSize === 0)) faults.push({ entry: name, message: 'not listed in manifest.json' });
       }
     }
     return { ok: faults.length === 0, entriesChecked: checked, bytes, faults };
@@ -420,16 +425,20 @@ export class ZipReader {
     if (name === MANIFEST_NAME || !this.byName.has(MANIFEST_NAME)) return undefined;
     const manifest = await this.loadManifest();
     if (!manifest) return undefined;
-    if (this.manifestIndexed !== manifest) {
-      // A path listed twice: the last one counts.
-      manifest.entries.forEach((listed, i) => {
-        const entry = this.byName.get(listed.path);
-        if (entry) entry.manifestIndex = i;
-      });
-      this.manifestIndexed = manifest;
-    }
+    this.indexManifest(manifest);
     const at = this.byName.get(name)?.manifestIndex ?? -1;
     return at >= 0 ? manifest.entries[at].sha256 : undefined;
+  }
+
+  /** Tells every entry where the manifest lists it (a path listed twice: the last one counts). */
+  private indexManifest(manifest: Manifest): void {
+    if (this.manifestIndexed === manifest) return;
+    for (const entry of this.byName.values()) entry.manifestIndex = -1;
+    manifest.entries.forEach((listed, i) => {
+      const entry = this.byName.get(listed.path);
+      if (entry) entry.manifestIndex = i;
+    });
+    this.manifestIndexed = manifest;
   }
 
   /** Salt + verifier length of an encrypted entry, after the checks that need no data. */

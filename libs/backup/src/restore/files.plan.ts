@@ -52,7 +52,6 @@ export class FileConflictError extends BackupError {
  */
 export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: string): Promise<FileToRestore[]> {
   const base = resolve(root);
-  const info = new Map(zip.entries().map((e) => [e.name, e]));
   const planned: FileToRestore[] = [];
   const conflicts: FileConflict[] = [];
   const byPath = new Map<string, string>();
@@ -65,7 +64,7 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
     if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
       throw new UnsafeEntryNameError(listed.path, `it would be written outside ${base}`);
     }
-    const entry = info.get(listed.path);
+    const entry = zip.entry(listed.path);
     const first = byPath.get(relativePath);
     if (first !== undefined) {
       conflicts.push({ entry: listed.path, problem: `names the same file as "${first}" (${relativePath})` });
@@ -88,6 +87,7 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
       if (parent) conflicts.push({ entry: file.entry, problem: `its folder ${segments.slice(0, i).join('/')} is a file in the archive too ("${parent}")` });
     }
   }
+  // Folders are looked at once (many files share them); each file's own path is looked at once anyway.
   const seen = new Map<string, Stats | undefined>();
   const look = async (path: string) => {
     if (!seen.has(path)) seen.set(path, await lstat(path).catch(() => undefined));
@@ -102,7 +102,7 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
       if (st?.isSymbolicLink()) problem = `its folder ${dir} is a symbolic link`;
       else if (st && !st.isDirectory()) problem = `${dir} is a file where the archive needs a folder`;
     }
-    const self = problem ? undefined : await look(file.target);
+    const self = problem ? undefined : await lstat(file.target).catch(() => undefined);
     if (self?.isDirectory()) problem = `${file.target} is a folder where the archive has a file`;
     else if (self?.isSymbolicLink()) problem = `${file.target} is a symbolic link`;
     else if (self && !self.isFile()) problem = `${file.target} exists and is not a regular file`;

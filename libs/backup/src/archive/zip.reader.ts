@@ -14,7 +14,7 @@ import {
   WrongPasswordError,
 } from './archive.errors';
 import { entryNameProblem } from './entry-name';
-import { Manifest, MANIFEST_NAME } from './manifest';
+import { EntryKind, Manifest, MANIFEST_NAME } from './manifest';
 import { fileSource, RandomAccessSource, readRange, readRangeInto, SourceRandomAccessReader } from './random-access.source';
 import { aesHeader, decodeStored, planBatches, SMALL_ENTRY_BYTES, SmallEntry, storedBytes } from './small-entry';
 import { AES_MAC_LENGTH, AES_VERIFIER_LENGTH, deriveKeys, saltLength, WinZipAesDecryptor, WinZipAesKeys } from './winzip-aes';
@@ -146,6 +146,7 @@ class DirectoryEntry implements SmallEntry {
 type EntryState = DirectoryEntry;
 
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+const ENTRY_KINDS = new Map<string, EntryKind>((['database-dump', 'file', 'tenant-data', 'other'] as const).map((k) => [k, k]));
 /** Local headers checked at once for entries verify does not read (S3: range GETs in flight). */
 const HEADER_CHECKS_AT_ONCE = 16;
 /** Small entries decoded at once: their key derivations run side by side on the thread pool. */
@@ -430,13 +431,22 @@ export class ZipReader {
     return at >= 0 ? manifest.entries[at].sha256 : undefined;
   }
 
-  /** Tells every entry where the manifest lists it (a path listed twice: the last one counts). */
+  /**
+   * Tells every entry where the manifest lists it (a path listed twice: the last one counts).
+   * A listed path takes the entry's own name string and a kind the shared literal: the same
+   * text, held once (70,000 entries: ~6 MB less).
+   */
   private indexManifest(manifest: Manifest): void {
     if (this.manifestIndexed === manifest) return;
     for (const entry of this.byName.values()) entry.manifestIndex = -1;
     manifest.entries.forEach((listed, i) => {
+      if (!listed || typeof listed !== 'object') return; // a damaged list: found by the checks that read it
       const entry = this.byName.get(listed.path);
-      if (entry) entry.manifestIndex = i;
+      if (entry) {
+        entry.manifestIndex = i;
+        listed.path = entry.name;
+      }
+      if (typeof listed.kind === 'string') listed.kind = ENTRY_KINDS.get(listed.kind) ?? listed.kind;
     });
     this.manifestIndexed = manifest;
   }
@@ -485,6 +495,7 @@ export class ZipReader {
       try {
         const manifest = JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest;
         if (!manifest || !Array.isArray(manifest.entries)) throw new Error('no "entries" list');
+        this.indexManifest(manifest);
         return manifest;
       } catch (err) {
         throw new CorruptArchiveError(MANIFEST_NAME, `not a valid manifest: ${err.message}`);

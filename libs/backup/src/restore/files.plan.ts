@@ -55,10 +55,14 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
   const planned: FileToRestore[] = [];
   const conflicts: FileConflict[] = [];
   const byPath = new Map<string, string>();
+  // Files archived in one go share modification times: one Date per run of equal times, not per file.
+  let lastMtime: Date | undefined;
   for (const file of files) {
     const listed = { path: file.entry, size: file.size };
     assertSafeEntryName(listed.path);
-    const relativePath = normalEntryName(file.path);
+    const normal = normalEntryName(file.path);
+    // The same text as the path (the usual case): keep one string, not two.
+    const relativePath = normal === file.path ? file.path : normal;
     const target = resolve(base, ...relativePath.split('/'));
     const rel = relative(base, target);
     if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
@@ -77,7 +81,10 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
       conflicts.push({ entry: listed.path, problem: 'it is a symbolic link; links are not restored' });
       continue;
     }
-    planned.push({ entry: listed.path, relativePath, target, size: listed.size, mode: entry?.mode, mtime: entry?.mtime ?? new Date(), overwrites: false });
+    let mtime = entry?.mtime ?? new Date();
+    if (lastMtime && lastMtime.getTime() === mtime.getTime()) mtime = lastMtime;
+    else lastMtime = mtime;
+    planned.push({ entry: listed.path, relativePath, target, size: listed.size, mode: entry?.mode, mtime, overwrites: false });
   }
   // A path the archive holds as a file and also needs as a folder of another file.
   for (const file of planned) {

@@ -4,7 +4,7 @@ import { BackupError } from '../common/backup.error';
 import { assertSafeEntryName } from './entry-name';
 import { AheadBudget, EntryProducer } from './entry-producer';
 import { DeflateSlots } from './parallel-deflate';
-import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME } from './manifest';
+import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME, manifestText } from './manifest';
 import { AES256_STRENGTH } from './winzip-aes';
 import {
   CentralDirectory,
@@ -159,7 +159,7 @@ export class ZipWriter {
     this.throwIfFailed();
     const entries = [...this.entries];
     const manifest = buildManifest(this.options.appName, this.options.encryption, entries, new Date(), extra);
-    const manifestSource = Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]);
+    const manifestSource = Readable.from(manifestText(manifest));
     await this.writeEntry(MANIFEST_NAME, manifestSource, this.producer(manifestSource, 'other'), { kind: 'other' });
     try {
       const cdOffset = this.bytes;

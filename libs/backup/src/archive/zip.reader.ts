@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { createInflateRaw, crc32 } from 'node:zlib';
 import * as yauzl from 'yauzl';
@@ -485,15 +486,19 @@ export class ZipReader {
   private loadManifest(): Promise<Manifest | undefined> {
     if (!this.byName.has(MANIFEST_NAME)) return Promise.resolve(undefined);
     this.manifest ??= (async () => {
-      const parts: Buffer[] = [];
+      // Decoded piece by piece: the text of 70,000 entries (14 MB) is never one Buffer. A large
+      // Buffer freed makes glibc keep every later one below its size in its heap, never returned.
+      const decoder = new StringDecoder('utf8');
+      const parts: string[] = [];
       let length = 0;
       for await (const chunk of await this.openEntry(MANIFEST_NAME)) {
-        parts.push(chunk as Buffer);
+        parts.push(decoder.write(chunk as Buffer));
         length += (chunk as Buffer).length;
         if (length > MAX_MANIFEST_BYTES) throw new CorruptArchiveError(MANIFEST_NAME, 'implausibly large manifest');
       }
+      parts.push(decoder.end());
       try {
-        const manifest = JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest;
+        const manifest = JSON.parse(parts.join('')) as Manifest;
         if (!manifest || !Array.isArray(manifest.entries)) throw new Error('no "entries" list');
         this.indexManifest(manifest);
         return manifest;

@@ -67,3 +67,30 @@ export function buildManifest(
     ...safeExtra,
   };
 }
+
+/**
+ * manifest.json's text, `JSON.stringify(manifest, null, 2)` to the byte, in pieces of about
+ * `pieceBytes`: the text of 70,000 entries (14 MB, and as much again as a Buffer) is never
+ * held whole.
+ */
+export function* manifestText(manifest: Manifest, pieceBytes = 256 * 1024): Generator<Buffer> {
+  const { entries } = manifest;
+  if (!Array.isArray(entries) || entries.length === 0) {
+    yield Buffer.from(JSON.stringify(manifest, null, 2));
+    return;
+  }
+  // The rest of the manifest around a marker that stands for the list, in its place.
+  let marker = 'entries-list';
+  while (JSON.stringify({ ...manifest, entries: [] }).includes(marker)) marker += '-';
+  const around = JSON.stringify({ ...manifest, entries: marker }, null, 2);
+  const at = around.indexOf(JSON.stringify(marker));
+  let piece = around.slice(0, at) + '[\n';
+  for (let i = 0; i < entries.length; i++) {
+    piece += '    ' + JSON.stringify(entries[i], null, 2).replace(/\n/g, '\n    ') + (i + 1 < entries.length ? ',\n' : '\n  ]');
+    if (piece.length >= pieceBytes) {
+      yield Buffer.from(piece);
+      piece = '';
+    }
+  }
+  yield Buffer.from(piece + around.slice(at + JSON.stringify(marker).length));
+}

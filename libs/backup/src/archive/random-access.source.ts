@@ -113,3 +113,18 @@ export async function readRange(source: RandomAccessSource, start: number, endIn
   for await (const chunk of await source.read(start, endInclusive)) parts.push(chunk as Buffer);
   return Buffer.concat(parts);
 }
+
+/**
+ * Reads a range into `target` (which must hold it) and returns the part filled; shorter when
+ * the source ends first, like readRange.
+ */
+export async function readRangeInto(source: RandomAccessSource, start: number, endInclusive: number, target: Buffer): Promise<Buffer> {
+  let filled = 0;
+  for await (const chunk of await source.read(start, endInclusive)) {
+    const piece = chunk as Buffer;
+    if (filled + piece.length > target.length) throw new Error(`the source sent more than the ${target.length} bytes asked for`);
+    piece.copy(target, filled);
+    filled += piece.length;
+  }
+  return target.subarray(0, filled);
+}

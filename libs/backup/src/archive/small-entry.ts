@@ -25,6 +25,8 @@ export interface SmallEntry {
   name: string;
   /** The name's bytes as the central directory has them. */
   rawName: Buffer;
+  /** rawName.length, when known without making rawName. */
+  nameLength?: number;
   localOffset: number;
   compressedSize: number;
   size: number;
@@ -48,7 +50,7 @@ export function planBatches<T extends SmallEntry>(entries: T[], archiveSize: num
   const batches: Array<{ entries: T[]; start: number; end: number }> = [];
   for (const entry of sorted) {
     // An estimate: the local extra field may differ from the central one; a short span falls back to streaming.
-    const end = Math.min(archiveSize, entry.localOffset + LOCAL_HEADER_BYTES + entry.rawName.length + 256 + entry.compressedSize);
+    const end = Math.min(archiveSize, entry.localOffset + LOCAL_HEADER_BYTES + (entry.nameLength ?? entry.rawName.length) + 256 + entry.compressedSize);
     const last = batches[batches.length - 1];
     if (last && end - last.start <= BATCH_SPAN_BYTES && entry.localOffset >= last.start && entry.localOffset - last.end <= MAX_GAP_BYTES) {
       last.entries.push(entry);

@@ -158,6 +158,39 @@ export function centralHeader(r: CentralRecord, forceZip64: boolean): Buffer {
   return Buffer.concat([h, r.nameBytes, extra]);
 }
 
+/**
+ * The central directory as it is written: every entry's header appended to 1 MiB blocks as the
+ * entry is finished. 70,000 entries kept as records each held a small Buffer of their name, and
+ * each such Buffer kept its 8 KiB allocation pool alive (100 MB at 70,000 entries).
+ */
+export class CentralDirectory {
+  private static readonly BLOCK = 1024 * 1024;
+  private readonly blocks: Buffer[] = [];
+  /** Bytes used in each block. */
+  private readonly filled: number[] = [];
+  count = 0;
+  bytes = 0;
+
+  add(header: Buffer): void {
+    const last = this.blocks.length - 1;
+    if (last < 0 || this.filled[last] + header.length > this.blocks[last].length) {
+      // Never a pooled Buffer: a block is kept until the archive is finished.
+      this.blocks.push(Buffer.allocUnsafeSlow(Math.max(CentralDirectory.BLOCK, header.length)));
+      this.filled.push(0);
+    }
+    const i = this.blocks.length - 1;
+    header.copy(this.blocks[i], this.filled[i]);
+    this.filled[i] += header.length;
+    this.count++;
+    this.bytes += header.length;
+  }
+
+  /** The directory's bytes, block by block, in the order the entries were added. */
+  *pieces(): Generator<Buffer> {
+    for (let i = 0; i < this.blocks.length; i++) yield this.blocks[i].subarray(0, this.filled[i]);
+  }
+}
+
 /** ZIP64 end record + locator (when needed) and the classic end of central directory record. */
 export function endOfCentralDirectory(
   entryCount: number,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { createInflateRaw, crc32 } from 'node:zlib';
 import * as yauzl from 'yauzl';
@@ -14,8 +15,8 @@ import {
   WrongPasswordError,
 } from './archive.errors';
 import { entryNameProblem } from './entry-name';
-import { Manifest, MANIFEST_NAME } from './manifest';
-import { fileSource, RandomAccessSource, readRange, SourceRandomAccessReader } from './random-access.source';
+import { EntryKind, Manifest, MANIFEST_NAME } from './manifest';
+import { fileSource, RandomAccessSource, readRange, readRangeInto, SourceRandomAccessReader } from './random-access.source';
 import { aesHeader, decodeStored, planBatches, SMALL_ENTRY_BYTES, SmallEntry, storedBytes } from './small-entry';
 import { AES_MAC_LENGTH, AES_VERIFIER_LENGTH, deriveKeys, saltLength, WinZipAesDecryptor, WinZipAesKeys } from './winzip-aes';
 import { EXTRA_AES, EXTRA_TIMESTAMP, FLAG_UTF8, METHOD_AES, METHOD_DEFLATE, METHOD_STORED } from './zip-format';
@@ -59,19 +60,94 @@ export class EntryNotFoundError extends BackupError {
   }
 }
 
-interface AesInfo {
-  vendorVersion: number;
-  strength: number;
+/**
+ * One entry of the central directory, kept as numbers and its name only: 70,000 entries held as
+ * yauzl's objects (five Buffer views each, extra fields, a Date) took ~2 KB each. The name's
+ * bytes are kept only when they are not what the name encodes back to (invalid UTF-8).
+ */
+class DirectoryEntry implements SmallEntry {
+  /** Index in manifest.entries, once the manifest is read (-1: not listed). */
+  manifestIndex = -1;
+
+  constructor(
+    readonly name: string,
+    /** General purpose flags (bit 0: encrypted, bit 11: UTF-8 name). */
+    readonly flags: number,
+    /** The method in the central directory (99 for AES). */
+    readonly centralMethod: number,
+    /** The real compression method: 0 stored, 8 deflate (also for AES entries). */
+    readonly method: number,
+    readonly crc32: number,
+    readonly size: number,
+    readonly compressedSize: number,
+    readonly localOffset: number,
+    readonly mtimeMs: number,
+    /** Unix mode, 0 when the archive recorded none. */
+    readonly mode: number,
+    /** WinZip AES extra field: vendor version (0: none) and strength. */
+    readonly aesVendorVersion: number,
+    readonly aesStrength: number,
+    /** The name's bytes when they differ from what `name` encodes to. */
+    readonly oddRawName?: Buffer,
+  ) {}
+
+  get encrypted(): boolean {
+    return (this.flags & 1) !== 0;
+  }
+
+  get hasAes(): boolean {
+    return this.aesVendorVersion !== 0;
+  }
+
+  /**
+   * The name's bytes as the central directory has them, made when needed: 70,000 small Buffers
+   * held at once would each keep an 8 KiB allocation pool alive.
+   */
+  get rawName(): Buffer {
+    return this.oddRawName ?? Buffer.from(this.name, this.flags & FLAG_UTF8 ? 'utf8' : 'latin1');
+  }
+
+  get nameLength(): number {
+    return this.oddRawName?.length ?? Buffer.byteLength(this.name, this.flags & FLAG_UTF8 ? 'utf8' : 'latin1');
+  }
+
+  info(): ZipEntryInfo {
+    return {
+      name: this.name,
+      size: this.size,
+      compressedSize: this.compressedSize,
+      encrypted: this.encrypted,
+      winZipAes: this.hasAes && this.encrypted,
+      method: this.method,
+      mtime: new Date(this.mtimeMs),
+      mode: this.mode ? this.mode : undefined,
+      ...(this.name.endsWith('/') ? { folder: true } : {}),
+    };
+  }
+
+  /** What yauzl needs to read the entry's local header and raw bytes. */
+  yauzlEntry(): yauzl.Entry {
+    return Object.assign(new yauzl.Entry(), {
+      fileName: this.rawName as unknown as string,
+      generalPurposeBitFlag: this.flags,
+      compressionMethod: this.centralMethod,
+      crc32: this.crc32,
+      compressedSize: this.compressedSize,
+      uncompressedSize: this.size,
+      relativeOffsetOfLocalHeader: this.localOffset,
+    });
+  }
+
+  /** The CRC-32 to check: AE-2 may store 0 (the MAC protects the data then); AE-1 and plain entries always carry it. */
+  get crc(): number | undefined {
+    return !this.hasAes || this.aesVendorVersion === 1 || this.crc32 !== 0 ? this.crc32 : undefined;
+  }
 }
 
-interface EntryState {
-  info: ZipEntryInfo;
-  raw: yauzl.Entry;
-  crc32: number;
-  aes?: AesInfo;
-}
+type EntryState = DirectoryEntry;
 
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+const ENTRY_KINDS = new Map<string, EntryKind>((['database-dump', 'file', 'tenant-data', 'other'] as const).map((k) => [k, k]));
 /** Local headers checked at once for entries verify does not read (S3: range GETs in flight). */
 const HEADER_CHECKS_AT_ONCE = 16;
 /** Small entries decoded at once: their key derivations run side by side on the thread pool. */
@@ -90,8 +166,8 @@ const SMALL_ENTRIES_AT_ONCE = 8;
  */
 export class ZipReader {
   private manifest?: Promise<Manifest | undefined>;
-  /** SHA-256 per entry from the manifest, looked up once per entry read (70,000 entries: no scan each time). */
-  private manifestSha?: Map<string, string>;
+  /** Each entry knows its place in the manifest once it is read (70,000 entries: no scan each time). */
+  private manifestIndexed?: Manifest;
 
   private constructor(
     private readonly zip: yauzl.ZipFile,
@@ -140,7 +216,12 @@ export class ZipReader {
   }
 
   entries(): ZipEntryInfo[] {
-    return [...this.byName.values()].map((e) => ({ ...e.info }));
+    return Array.from(this.byName.values(), (e) => e.info());
+  }
+
+  /** One entry as the central directory describes it (undefined when the archive has none of that name). */
+  entry(name: string): ZipEntryInfo | undefined {
+    return this.byName.get(name)?.info();
   }
 
   /** manifest.json of an archive made by this library. */
@@ -159,7 +240,7 @@ export class ZipReader {
   async openEntry(name: string): Promise<Readable> {
     const state = this.byName.get(name);
     if (!state) throw new EntryNotFoundError(name);
-    const { info } = state;
+    const info = state;
     if (info.method !== METHOD_STORED && info.method !== METHOD_DEFLATE) {
       throw new UnsupportedArchiveError(name, `compression method ${info.method}`);
     }
@@ -180,9 +261,7 @@ export class ZipReader {
     }
     // 256 KiB output chunks instead of 16 KiB: 16 times fewer chunks (and objects to collect) per dump.
     if (info.method === METHOD_DEFLATE) stages.push(createInflateRaw({ chunkSize: 256 * 1024 }));
-    // AE-2 may store CRC 0 (the MAC protects the data then); AE-1 and plain entries always carry it.
-    const checkCrc = !state.aes || state.aes.vendorVersion === 1 || state.crc32 !== 0;
-    stages.push(checkStage(name, info.size, checkCrc ? state.crc32 : undefined, expectedSha));
+    stages.push(checkStage(name, info.size, state.crc, expectedSha));
     return chain(stages, name);
   }
 
@@ -195,34 +274,43 @@ export class ZipReader {
    */
   async readSmallEntries(names: string[], visit: (name: string, result: { data: Buffer } | { error: Error }) => void | Promise<void>): Promise<string[]> {
     const leftovers: string[] = [];
-    const small: Array<SmallEntry & { state: EntryState }> = [];
+    const small: DirectoryEntry[] = [];
     for (const name of names) {
       const state = this.byName.get(name);
       if (!state) throw new EntryNotFoundError(name);
-      const { info } = state;
-      const readable = info.method === METHOD_STORED || info.method === METHOD_DEFLATE;
-      if (!readable || info.compressedSize > SMALL_ENTRY_BYTES || (info.encrypted && !state.aes)) leftovers.push(name);
-      else small.push({ ...smallEntry(state), state });
+      const readable = state.method === METHOD_STORED || state.method === METHOD_DEFLATE;
+      if (!readable || state.compressedSize > SMALL_ENTRY_BYTES || (state.encrypted && !state.hasAes)) leftovers.push(name);
+      else small.push(state);
     }
     const batches = planBatches(small, this.source.size);
-    let next = batches.length ? readRange(this.source, batches[0].start, batches[0].end - 1) : undefined;
+    // Two buffers, one being read while the other is decoded, reused batch after batch: a new
+    // 8 MiB span per batch outlived the young generation and piled up until a full collection.
+    const scratch: Buffer[] = [];
+    const read = (i: number) => {
+      const { start, end } = batches[i];
+      if (!scratch[i % 2] || scratch[i % 2].length < end - start) scratch[i % 2] = Buffer.allocUnsafeSlow(end - start);
+      return readRangeInto(this.source, start, end - 1, scratch[i % 2]);
+    };
+    let next = batches.length ? read(0) : undefined;
     try {
       for (let i = 0; i < batches.length; i++) {
         const span = { start: batches[i].start, data: await next! };
         // The next batch is read while this one is decoded.
-        next = i + 1 < batches.length ? readRange(this.source, batches[i + 1].start, batches[i + 1].end - 1) : undefined;
+        next = i + 1 < batches.length ? read(i + 1) : undefined;
         await forEachConcurrently(batches[i].entries, SMALL_ENTRIES_AT_ONCE, async (entry) => {
           let data: Buffer;
           try {
             const stored = storedBytes(entry, span);
             if (!stored) return void leftovers.push(entry.name);
             let keys: WinZipAesKeys | undefined;
-            if (entry.state.info.encrypted) {
-              this.aesHeaderLength(entry.state);
+            if (entry.encrypted) {
+              this.aesHeaderLength(entry);
               const { salt, verifier } = aesHeader(entry, stored);
-              keys = await this.keysFor(entry.state, salt, verifier);
+              keys = await this.keysFor(entry, salt, verifier);
             }
             data = decodeStored(entry, stored, keys, await this.expectedSha(entry.name));
+            // A stored, plain entry is a view of the span, which the batch after next reuses.
+            if (data.buffer === span.data.buffer) data = Buffer.from(data);
           } catch (err) {
             if (err instanceof WrongPasswordError || err instanceof PasswordRequiredError) throw err;
             return visit(entry.name, { error: err });
@@ -260,18 +348,20 @@ export class ZipReader {
     const headerFaults = new Map<string, Error>();
     await forEachConcurrently(headerOnly, HEADER_CHECKS_AT_ONCE, (name) => this.checkLocalHeader(name).catch((err: Error) => void headerFaults.set(name, err)));
     const skip = new Set(headerOnly);
-    const outcome = new Map<string, Error | undefined>();
+    // Only the entries that failed: 70,000 entries that passed need no record each.
+    const outcome = new Map<string, Error>();
     const toRead = [...this.byName.keys()].filter((n) => !skip.has(n));
     const streamed = await this.readSmallEntries(toRead, (name, result) => {
       if ('data' in result) bytes += result.data.length;
-      outcome.set(name, 'error' in result ? result.error : undefined);
+      if ('error' in result) outcome.set(name, result.error);
+      else outcome.delete(name);
     });
     for (const name of streamed) {
       try {
         await this.checkLocalHeader(name);
         const stream = await this.openEntry(name);
         for await (const chunk of stream) bytes += (chunk as Buffer).length;
-        outcome.set(name, undefined);
+        outcome.delete(name);
       } catch (err) {
         if (err instanceof WrongPasswordError || err instanceof PasswordRequiredError) throw err;
         outcome.set(name, err);
@@ -295,14 +385,14 @@ export class ZipReader {
       for (const listed of manifest.entries) {
         const state = this.byName.get(listed.path);
         if (!state) faults.push({ entry: listed.path, message: 'listed in manifest.json but missing from the archive' });
-        else if (state.info.size !== listed.size) {
-          faults.push({ entry: listed.path, message: `manifest size ${listed.size} != archive size ${state.info.size}` });
+        else if (state.size !== listed.size) {
+          faults.push({ entry: listed.path, message: `manifest size ${listed.size} != archive size ${state.size}` });
         }
       }
-      const listedNames = new Set(manifest.entries.map((e) => e.path));
+      this.indexManifest(manifest);
       for (const [name, state] of this.byName) {
         // An empty folder entry (an archive re-packed by 7-Zip) holds nothing the manifest could list.
-        if (name !== MANIFEST_NAME && !listedNames.has(name) && !isEmptyFolder(state.info)) faults.push({ entry: name, message: 'not listed in manifest.json' });
+        if (name !== MANIFEST_NAME && state.manifestIndex < 0 && !(name.endsWith('/') && state.size === 0 && state.compressedSize === 0)) faults.push({ entry: name, message: 'not listed in manifest.json' });
       }
     }
     return { ok: faults.length === 0, entriesChecked: checked, bytes, faults };
@@ -314,21 +404,20 @@ export class ZipReader {
    * goes by the local headers, so a damaged one is a fault even when the data is intact.
    */
   private async checkLocalHeader(name: string): Promise<void> {
-    const raw = this.byName.get(name)!.raw;
+    const state = this.byName.get(name)!;
     let local: yauzl.LocalFileHeader;
     try {
-      local = await this.zip.readLocalFileHeaderPromise(raw);
+      local = await this.zip.readLocalFileHeaderPromise(state.yauzlEntry());
     } catch (err) {
       if (err instanceof BackupError) throw err;
       throw /EOF|overflow|bounds/i.test(err.message)
         ? new TruncatedArchiveError(`entry "${name}": ${err.message}`)
         : new CorruptArchiveError(name, `the local header is damaged (${err.message})`);
     }
-    const centralName = raw.fileName as unknown as Buffer;
-    if (!Buffer.from(local.fileName).equals(centralName)) {
+    if (!Buffer.from(local.fileName).equals(state.rawName)) {
       throw new CorruptArchiveError(name, 'the local header names another file than the central directory');
     }
-    if (local.compressionMethod !== raw.compressionMethod) {
+    if (local.compressionMethod !== state.centralMethod) {
       throw new CorruptArchiveError(name, 'the local header gives another compression method than the central directory');
     }
   }
@@ -337,17 +426,39 @@ export class ZipReader {
   private async expectedSha(name: string): Promise<string | undefined> {
     if (name === MANIFEST_NAME || !this.byName.has(MANIFEST_NAME)) return undefined;
     const manifest = await this.loadManifest();
-    if (manifest && !this.manifestSha) this.manifestSha = new Map(manifest.entries.map((e) => [e.path, e.sha256]));
-    return this.manifestSha?.get(name);
+    if (!manifest) return undefined;
+    this.indexManifest(manifest);
+    const at = this.byName.get(name)?.manifestIndex ?? -1;
+    return at >= 0 ? manifest.entries[at].sha256 : undefined;
+  }
+
+  /**
+   * Tells every entry where the manifest lists it (a path listed twice: the last one counts).
+   * A listed path takes the entry's own name string and a kind the shared literal: the same
+   * text, held once (70,000 entries: ~6 MB less).
+   */
+  private indexManifest(manifest: Manifest): void {
+    if (this.manifestIndexed === manifest) return;
+    for (const entry of this.byName.values()) entry.manifestIndex = -1;
+    manifest.entries.forEach((listed, i) => {
+      if (!listed || typeof listed !== 'object') return; // a damaged list: found by the checks that read it
+      const entry = this.byName.get(listed.path);
+      if (entry) {
+        entry.manifestIndex = i;
+        listed.path = entry.name;
+      }
+      if (typeof listed.kind === 'string') listed.kind = ENTRY_KINDS.get(listed.kind) ?? listed.kind;
+    });
+    this.manifestIndexed = manifest;
   }
 
   /** Salt + verifier length of an encrypted entry, after the checks that need no data. */
   private aesHeaderLength(state: EntryState): number {
-    const { name, compressedSize } = state.info;
-    if (!state.aes) throw new UnsupportedArchiveError(name, 'legacy ZipCrypto encryption');
+    const { name, compressedSize } = state;
+    if (!state.hasAes) throw new UnsupportedArchiveError(name, 'legacy ZipCrypto encryption');
     if (!this.password) throw new PasswordRequiredError(name);
-    const saltLen = saltLength(state.aes.strength);
-    if (saltLen === 0) throw new UnsupportedArchiveError(name, `AES strength ${state.aes.strength}`);
+    const saltLen = saltLength(state.aesStrength);
+    if (saltLen === 0) throw new UnsupportedArchiveError(name, `AES strength ${state.aesStrength}`);
     if (compressedSize < saltLen + AES_VERIFIER_LENGTH + AES_MAC_LENGTH) {
       throw new CorruptArchiveError(name, 'the encrypted data is shorter than its salt, verifier and MAC');
     }
@@ -356,13 +467,13 @@ export class ZipReader {
 
   /** The entry's keys; WrongPasswordError when the verifier does not match. */
   private async keysFor(state: EntryState, salt: Buffer, verifier: Buffer): Promise<WinZipAesKeys> {
-    const keys = await deriveKeys(this.password!, salt, state.aes!.strength);
+    const keys = await deriveKeys(this.password!, salt, state.aesStrength);
     if (!keys.verifier.equals(verifier)) {
       // The same password opening another entry means this entry's salt or verifier is damaged.
-      if (await this.passwordOpensAnotherEntry(state.info.name)) {
-        throw new CorruptArchiveError(state.info.name, 'the AES salt or password verifier is damaged');
+      if (await this.passwordOpensAnotherEntry(state.name)) {
+        throw new CorruptArchiveError(state.name, 'the AES salt or password verifier is damaged');
       }
-      throw new WrongPasswordError(state.info.name);
+      throw new WrongPasswordError(state.name);
     }
     return keys;
   }
@@ -375,16 +486,21 @@ export class ZipReader {
   private loadManifest(): Promise<Manifest | undefined> {
     if (!this.byName.has(MANIFEST_NAME)) return Promise.resolve(undefined);
     this.manifest ??= (async () => {
-      const parts: Buffer[] = [];
+      // Decoded piece by piece: the text of 70,000 entries (14 MB) is never one Buffer. A large
+      // Buffer freed makes glibc keep every later one below its size in its heap, never returned.
+      const decoder = new StringDecoder('utf8');
+      const parts: string[] = [];
       let length = 0;
       for await (const chunk of await this.openEntry(MANIFEST_NAME)) {
-        parts.push(chunk as Buffer);
+        parts.push(decoder.write(chunk as Buffer));
         length += (chunk as Buffer).length;
         if (length > MAX_MANIFEST_BYTES) throw new CorruptArchiveError(MANIFEST_NAME, 'implausibly large manifest');
       }
+      parts.push(decoder.end());
       try {
-        const manifest = JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest;
+        const manifest = JSON.parse(parts.join('')) as Manifest;
         if (!manifest || !Array.isArray(manifest.entries)) throw new Error('no "entries" list');
+        this.indexManifest(manifest);
         return manifest;
       } catch (err) {
         throw new CorruptArchiveError(MANIFEST_NAME, `not a valid manifest: ${err.message}`);
@@ -395,12 +511,12 @@ export class ZipReader {
   }
 
   private async passwordOpensAnotherEntry(except: string): Promise<boolean> {
-    const others = [...this.byName.values()].filter((e) => e.info.name !== except && e.aes && saltLength(e.aes.strength));
+    const others = [...this.byName.values()].filter((e) => e.name !== except && e.hasAes && saltLength(e.aesStrength));
     for (const other of others.slice(-3)) {
       try {
-        const headerLen = saltLength(other.aes!.strength) + AES_VERIFIER_LENGTH;
+        const headerLen = saltLength(other.aesStrength) + AES_VERIFIER_LENGTH;
         const header = await this.readRaw(other, 0, headerLen);
-        const keys = await deriveKeys(this.password!, header.subarray(0, headerLen - 2), other.aes!.strength);
+        const keys = await deriveKeys(this.password!, header.subarray(0, headerLen - 2), other.aesStrength);
         if (keys.verifier.equals(header.subarray(headerLen - 2))) return true;
       } catch {
         // a damaged neighbour proves nothing
@@ -411,12 +527,12 @@ export class ZipReader {
 
   private async rawStream(state: EntryState, start: number, end: number): Promise<Readable> {
     try {
-      return await this.zip.openReadStreamPromise(state.raw, { decodeFileData: false, start, end });
+      return await this.zip.openReadStreamPromise(state.yauzlEntry(), { decodeFileData: false, start, end });
     } catch (err) {
       if (err instanceof BackupError) throw err;
       throw /EOF|overflow|bounds/i.test(err.message)
-        ? new TruncatedArchiveError(`entry "${state.info.name}": ${err.message}`)
-        : new CorruptArchiveError(state.info.name, err.message);
+        ? new TruncatedArchiveError(`entry "${state.name}": ${err.message}`)
+        : new CorruptArchiveError(state.name, err.message);
     }
   }
 
@@ -426,7 +542,7 @@ export class ZipReader {
       for await (const chunk of await this.rawStream(state, start, end)) parts.push(chunk as Buffer);
     } catch (err) {
       if (err instanceof BackupError) throw err;
-      throw new TruncatedArchiveError(`entry "${state.info.name}": ${err.message}`);
+      throw new TruncatedArchiveError(`entry "${state.name}": ${err.message}`);
     }
     return Buffer.concat(parts);
   }
@@ -449,8 +565,8 @@ function readDirectory(zip: yauzl.ZipFile): Promise<Map<string, EntryState>> {
     zip.on('entry', (raw: yauzl.Entry) => {
       try {
         const state = describe(raw);
-        if (byName.has(state.info.name)) throw new CorruptArchiveError(state.info.name, 'the name appears twice');
-        byName.set(state.info.name, state);
+        if (byName.has(state.name)) throw new CorruptArchiveError(state.name, 'the name appears twice');
+        byName.set(state.name, state);
         zip.readEntry();
       } catch (err) {
         reject(err);
@@ -458,22 +574,6 @@ function readDirectory(zip: yauzl.ZipFile): Promise<Map<string, EntryState>> {
     });
     zip.readEntry();
   });
-}
-
-function smallEntry(state: EntryState): SmallEntry {
-  const { info, raw, aes } = state;
-  return {
-    name: info.name,
-    rawName: raw.fileName as unknown as Buffer,
-    localOffset: raw.relativeOffsetOfLocalHeader,
-    compressedSize: info.compressedSize,
-    size: info.size,
-    centralMethod: raw.compressionMethod,
-    method: info.method,
-    // AE-2 may store CRC 0 (the MAC protects the data then); AE-1 and plain entries always carry it.
-    crc: !aes || aes.vendorVersion === 1 || state.crc32 !== 0 ? state.crc32 : undefined,
-    aesStrength: aes?.strength,
-  };
 }
 
 function describe(raw: yauzl.Entry): EntryState {
@@ -484,34 +584,38 @@ function describe(raw: yauzl.Entry): EntryState {
   if (problem && !(name.endsWith('/') && !entryNameProblem(name.slice(0, -1)))) {
     throw new UnsafeEntryNameError(name, problem);
   }
-  let aes: AesInfo | undefined;
+  let aesVendorVersion = 0;
+  let aesStrength = 0;
   let method = raw.compressionMethod;
-  let mtime: Date | undefined;
+  let mtimeMs: number | undefined;
   for (const field of raw.extraFields) {
     if (field.id === EXTRA_AES && field.data.length >= 7 && method === METHOD_AES) {
-      aes = { vendorVersion: field.data.readUInt16LE(0), strength: field.data.readUInt8(4) };
+      // A vendor version of 0 is no AE-1 or AE-2 either: kept apart from "no AES field" as 0x10000.
+      aesVendorVersion = field.data.readUInt16LE(0) || 0x10000;
+      aesStrength = field.data.readUInt8(4);
       method = field.data.readUInt16LE(5);
     } else if (field.id === EXTRA_TIMESTAMP && field.data.length >= 5 && field.data[0] & 1) {
-      mtime = new Date(field.data.readInt32LE(1) * 1000);
+      mtimeMs = field.data.readInt32LE(1) * 1000;
     }
   }
   const madeBy = raw.versionMadeBy >> 8;
-  return {
-    raw,
-    aes,
-    crc32: raw.crc32,
-    info: {
-      name,
-      size: raw.uncompressedSize,
-      compressedSize: raw.compressedSize,
-      encrypted: (raw.generalPurposeBitFlag & 1) !== 0,
-      winZipAes: aes !== undefined && (raw.generalPurposeBitFlag & 1) !== 0,
-      method,
-      mtime: mtime ?? yauzl.dosDateTimeToDate(raw.lastModFileDate, raw.lastModFileTime),
-      mode: madeBy === 3 && raw.externalFileAttributes >>> 16 ? raw.externalFileAttributes >>> 16 : undefined,
-      ...(name.endsWith('/') ? { folder: true } : {}),
-    },
-  };
+  const encoded = Buffer.from(name, raw.generalPurposeBitFlag & FLAG_UTF8 ? 'utf8' : 'latin1');
+  return new DirectoryEntry(
+    name,
+    raw.generalPurposeBitFlag,
+    raw.compressionMethod,
+    method,
+    raw.crc32,
+    raw.uncompressedSize,
+    raw.compressedSize,
+    raw.relativeOffsetOfLocalHeader,
+    mtimeMs ?? yauzl.dosDateTimeToDate(raw.lastModFileDate, raw.lastModFileTime).getTime(),
+    madeBy === 3 ? raw.externalFileAttributes >>> 16 : 0,
+    aesVendorVersion,
+    aesStrength,
+    // A copy: a view would keep yauzl's buffer (and its allocation pool) alive.
+    encoded.equals(nameBytes) ? undefined : Buffer.from(nameBytes),
+  );
 }
 
 /**

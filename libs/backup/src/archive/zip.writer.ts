@@ -4,9 +4,10 @@ import { BackupError } from '../common/backup.error';
 import { assertSafeEntryName } from './entry-name';
 import { AheadBudget, EntryProducer } from './entry-producer';
 import { DeflateSlots } from './parallel-deflate';
-import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME } from './manifest';
+import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME, manifestText } from './manifest';
 import { AES256_STRENGTH } from './winzip-aes';
 import {
+  CentralDirectory,
   CentralRecord,
   centralHeader,
   dataDescriptor,
@@ -80,7 +81,8 @@ export class ArchiveClosedError extends BackupError {
 export class ZipWriter {
   readonly output: Readable;
   private readonly level: number;
-  private readonly records: CentralRecord[] = [];
+  /** Central directory headers, written as each entry finishes (offsets and sizes are known then). */
+  private readonly directory = new CentralDirectory();
   private readonly entries: EntryRecord[] = [];
   private readonly names = new Set<string>();
   private readonly pendingSources = new Set<Readable>();
@@ -157,25 +159,12 @@ export class ZipWriter {
     this.throwIfFailed();
     const entries = [...this.entries];
     const manifest = buildManifest(this.options.appName, this.options.encryption, entries, new Date(), extra);
-    const manifestSource = Readable.from([Buffer.from(JSON.stringify(manifest, null, 2))]);
+    const manifestSource = Readable.from(manifestText(manifest));
     await this.writeEntry(MANIFEST_NAME, manifestSource, this.producer(manifestSource, 'other'), { kind: 'other' });
     try {
       const cdOffset = this.bytes;
-      const force = !!this.options.forceZip64;
-      let batch: Buffer[] = [];
-      let batchLength = 0;
-      for (const r of this.records) {
-        const h = centralHeader(r, force);
-        batch.push(h);
-        batchLength += h.length;
-        if (batchLength >= 256 * 1024) {
-          await this.write(Buffer.concat(batch));
-          batch = [];
-          batchLength = 0;
-        }
-      }
-      if (batch.length) await this.write(Buffer.concat(batch));
-      await this.write(endOfCentralDirectory(this.records.length, cdOffset, this.bytes - cdOffset, force));
+      for (const piece of this.directory.pieces()) await this.write(piece);
+      await this.write(endOfCentralDirectory(this.directory.count, cdOffset, this.bytes - cdOffset, !!this.options.forceZip64));
     } catch (err) {
       this.abort(err);
       throw err;
@@ -321,7 +310,7 @@ export class ZipWriter {
     record.compressedSize = produced.compressedSize;
     record.uncompressedSize = produced.size;
     await this.write(dataDescriptor(record, !!this.options.forceZip64 || needsZip64(record)));
-    this.records.push(record);
+    this.directory.add(centralHeader(record, !!this.options.forceZip64));
     const entry: EntryRecord = {
       path: name,
       kind: meta.kind,

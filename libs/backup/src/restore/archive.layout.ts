@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Manifest, MANIFEST_NAME, ZipReader } from '../archive';
 import { backupDateFromKey } from '../retention/backup-key';
-import { isSpatieLayout, readSpatieLayout } from '../spatie/spatie.layout';
+import { readSpatieLayout } from '../spatie/spatie.layout';
 import { archivedDumps, ArchivedDump } from './dump.matcher';
 
 /** A file entry of an archive and its path as archived (ours: below `files/`; spatie's: the whole name). */
@@ -53,8 +53,8 @@ export const SPATIE_UNCHECKED = [
  * end instead, so a wrong password is found here too, before anything is planned.
  */
 export async function readLayout(zip: ZipReader, backupKey: string): Promise<ArchiveLayout> {
-  const entries = zip.entries();
-  if (!isSpatieLayout(entries)) {
+  // Our own archive is known by its manifest: no list of 70,000 entries made to find it.
+  if (zip.entry(MANIFEST_NAME)) {
     const manifest = await zip.readManifest();
     return {
       kind: 'nest-backup',
@@ -67,6 +67,7 @@ export async function readLayout(zip: ZipReader, backupKey: string): Promise<Arc
       unchecked: [],
     };
   }
+  const entries = zip.entries();
   const probe = entries.filter((e) => e.encrypted && e.name !== MANIFEST_NAME).sort((a, b) => a.compressedSize - b.compressedSize)[0];
   if (probe) await drain(await zip.openEntry(probe.name));
   const spatie = readSpatieLayout(entries);

@@ -52,20 +52,23 @@ export class FileConflictError extends BackupError {
  */
 export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: string): Promise<FileToRestore[]> {
   const base = resolve(root);
-  const info = new Map(zip.entries().map((e) => [e.name, e]));
   const planned: FileToRestore[] = [];
   const conflicts: FileConflict[] = [];
   const byPath = new Map<string, string>();
+  // Files archived in one go share modification times: one Date per run of equal times, not per file.
+  let lastMtime: Date | undefined;
   for (const file of files) {
     const listed = { path: file.entry, size: file.size };
     assertSafeEntryName(listed.path);
-    const relativePath = normalEntryName(file.path);
+    const normal = normalEntryName(file.path);
+    // The same text as the path (the usual case): keep one string, not two.
+    const relativePath = normal === file.path ? file.path : normal;
     const target = resolve(base, ...relativePath.split('/'));
     const rel = relative(base, target);
     if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
       throw new UnsafeEntryNameError(listed.path, `it would be written outside ${base}`);
     }
-    const entry = info.get(listed.path);
+    const entry = zip.entry(listed.path);
     const first = byPath.get(relativePath);
     if (first !== undefined) {
       conflicts.push({ entry: listed.path, problem: `names the same file as "${first}" (${relativePath})` });
@@ -78,7 +81,10 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
       conflicts.push({ entry: listed.path, problem: 'it is a symbolic link; links are not restored' });
       continue;
     }
-    planned.push({ entry: listed.path, relativePath, target, size: listed.size, mode: entry?.mode, mtime: entry?.mtime ?? new Date(), overwrites: false });
+    let mtime = entry?.mtime ?? new Date();
+    if (lastMtime && lastMtime.getTime() === mtime.getTime()) mtime = lastMtime;
+    else lastMtime = mtime;
+    planned.push({ entry: listed.path, relativePath, target, size: listed.size, mode: entry?.mode, mtime, overwrites: false });
   }
   // A path the archive holds as a file and also needs as a folder of another file.
   for (const file of planned) {
@@ -88,6 +94,7 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
       if (parent) conflicts.push({ entry: file.entry, problem: `its folder ${segments.slice(0, i).join('/')} is a file in the archive too ("${parent}")` });
     }
   }
+  // Folders are looked at once (many files share them); each file's own path is looked at once anyway.
   const seen = new Map<string, Stats | undefined>();
   const look = async (path: string) => {
     if (!seen.has(path)) seen.set(path, await lstat(path).catch(() => undefined));
@@ -102,7 +109,7 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
       if (st?.isSymbolicLink()) problem = `its folder ${dir} is a symbolic link`;
       else if (st && !st.isDirectory()) problem = `${dir} is a file where the archive needs a folder`;
     }
-    const self = problem ? undefined : await look(file.target);
+    const self = problem ? undefined : await lstat(file.target).catch(() => undefined);
     if (self?.isDirectory()) problem = `${file.target} is a folder where the archive has a file`;
     else if (self?.isSymbolicLink()) problem = `${file.target} is a symbolic link`;
     else if (self && !self.isFile()) problem = `${file.target} exists and is not a regular file`;

@@ -9,8 +9,26 @@ import { FileToRestore } from './files.plan';
 export { FileConflictError, planFiles } from './files.plan';
 export type { FileConflict, FileToRestore } from './files.plan';
 
+/**
+ * The temporary files of the stagings in progress, by name; each staging lists its own (one
+ * name per file written, made when asked for: 70,000 names held at once cost ~10 MB).
+ */
+class TemporaryFiles implements Iterable<string> {
+  private readonly sources = new Set<() => Iterable<string>>();
+
+  /** Adds a staging's list of temporary files; returns its removal. */
+  track(list: () => Iterable<string>): () => void {
+    this.sources.add(list);
+    return () => void this.sources.delete(list);
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    for (const list of this.sources) yield* list();
+  }
+}
+
 /** Temporary files being written right now: removed when the process is stopped by a signal. */
-export const temporaryFilesInFlight = new Set<string>();
+export const temporaryFilesInFlight = new TemporaryFiles();
 
 /** Files written under temporary names, every check passed; nothing is under a real name yet. */
 export interface StagedFiles {
@@ -29,23 +47,33 @@ export interface StagedFiles {
  * fault the temporary files and the folders made for them are removed before it throws.
  */
 export async function stageFiles(zip: ZipReader, files: FileToRestore[], progress?: { throwIfStopped(): void }): Promise<StagedFiles> {
-  const byEntry = new Map(files.map((f) => [f.entry, f]));
-  const temps = new Map<FileToRestore, string>();
+  const byEntry = new Map(files.map((f, i) => [f.entry, i]));
+  // One random suffix for the whole staging: two files of one folder differ by name already.
+  const suffix = randomBytes(6).toString('hex');
+  const tempOf = (file: FileToRestore) => join(dirname(file.target), `.${basename(file.target)}.restore-${suffix}.tmp`);
+  /** Which files have a temporary file now (by index in `files`), in the order they were written. */
+  const written: number[] = [];
+  const isWritten = new Uint8Array(files.length);
+  const temps = function* () {
+    for (const i of written) if (isWritten[i]) yield tempOf(files[i]);
+  };
+  const untrack = temporaryFilesInFlight.track(temps);
   const createdFolders: string[] = [];
   const discard = async () => {
-    for (const temp of temps.values()) {
-      await rm(temp, { force: true });
-      temporaryFilesInFlight.delete(temp);
+    for (const i of written) {
+      if (!isWritten[i]) continue;
+      await rm(tempOf(files[i]), { force: true });
+      isWritten[i] = 0;
     }
-    temps.clear();
+    written.length = 0;
+    untrack();
     // Deepest first: only folders this staging made, holding nothing but its own files.
     for (const folder of createdFolders.sort((a, b) => b.length - a.length)) await rm(folder, { recursive: true, force: true });
   };
-  const tempFor = (file: FileToRestore) => {
-    const temp = join(dirname(file.target), `.${basename(file.target)}.restore-${randomBytes(6).toString('hex')}.tmp`);
-    temps.set(file, temp);
-    temporaryFilesInFlight.add(temp);
-    return temp;
+  const tempFor = (index: number) => {
+    isWritten[index] = 1;
+    written.push(index);
+    return tempOf(files[index]);
   };
   const finish = async (file: FileToRestore, temp: string) => {
     await chmod(temp, file.mode ? file.mode & 0o777 : 0o644);
@@ -59,15 +87,17 @@ export async function stageFiles(zip: ZipReader, files: FileToRestore[], progres
     const streamed = await zip.readSmallEntries([...byEntry.keys()], async (entry, result) => {
       if ('error' in result) throw result.error;
       progress?.throwIfStopped();
-      const file = byEntry.get(entry) as FileToRestore;
-      const temp = tempFor(file);
+      const index = byEntry.get(entry) as number;
+      const file = files[index];
+      const temp = tempFor(index);
       await writeFile(temp, result.data, { flag: 'wx', mode: 0o600 });
       await finish(file, temp);
     });
     for (const entry of streamed) {
       progress?.throwIfStopped();
-      const file = byEntry.get(entry) as FileToRestore;
-      const temp = tempFor(file);
+      const index = byEntry.get(entry) as number;
+      const file = files[index];
+      const temp = tempFor(index);
       await pipeline(await zip.openEntry(entry), createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
       await finish(file, temp);
     }
@@ -81,11 +111,13 @@ export async function stageFiles(zip: ZipReader, files: FileToRestore[], progres
     bytes,
     discard,
     commit: async () => {
-      for (const [file, temp] of temps) {
-        await rename(temp, file.target);
-        temps.delete(file);
-        temporaryFilesInFlight.delete(temp);
+      for (const i of written) {
+        if (!isWritten[i]) continue;
+        await rename(tempOf(files[i]), files[i].target);
+        isWritten[i] = 0;
       }
+      written.length = 0;
+      untrack();
       return { count: files.length, bytes };
     },
   };

@@ -15,13 +15,13 @@ import { renderProfile, topSelfTime } from './pipeline/cpu-profile';
 import { machineFacts } from './pipeline/machine';
 import { median } from './pipeline/report';
 import { runStep, StepResult } from './pipeline/process-tree';
+import { saveResults } from './pipeline/results';
+import { CLI_NODE_FLAGS } from './pipeline/runs';
 import { repeatFromEnv } from './pipeline/scales';
 
 const REPO = path.resolve(__dirname, '../..');
 const CACHE = path.join(REPO, 'bench/.cache/files');
-const RESULTS = path.join(REPO, 'bench/results');
 const CLI = path.join(REPO, 'dist/apps/demo/src/cli.js');
-const NODE_FLAGS = (process.env.BENCH_CLI_NODE_FLAGS ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean);
 const STEPS = ['backup', 'verify', 'restore'] as const;
 type Step = (typeof STEPS)[number];
 type Tool = 'lib' | '7zz';
@@ -71,7 +71,7 @@ function cliEnv(ctx: Ctx, localRoot: string): NodeJS.ProcessEnv {
   };
 }
 
-const cli = (ctx: Ctx, args: string[]) => [...NODE_FLAGS, ...ctx.nodeFlags, CLI, ...args];
+const cli = (ctx: Ctx, args: string[]) => [...CLI_NODE_FLAGS, ...ctx.nodeFlags, CLI, ...args];
 
 /** The library's archive of the round (made by its backup step), for verify and restore. */
 function archiveOf(localRoot: string): string {
@@ -178,22 +178,16 @@ export async function filesBench(): Promise<void> {
   for (const s of summaries) {
     log(`| ${s.step} (vs \`${sevenZipCommand[s.step]}\`) | ${s.libSeconds.toFixed(1)} | ${s.sevenZipSeconds.toFixed(1)} | ${s.ratio.toFixed(2)} | ${s.libPeakRssMB.toFixed(0)} / ${s.sevenZipPeakRssMB.toFixed(0)} |`);
   }
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const file = path.join(RESULTS, `files-${count}-${startedAt.replace(/[:.]/g, '-')}.json`);
-  const json = {
+  const file = saveResults(`files-${count}`, startedAt, {
     bench: 'files',
     files: { count: tree.count, bytes: tree.bytes },
     archiveBytes,
     repeat,
-    cliNodeFlags: NODE_FLAGS,
-    startedAt,
-    finishedAt: new Date().toISOString(),
+    cliNodeFlags: CLI_NODE_FLAGS,
     machine,
-    loadAverageAtEnd: require('node:os').loadavg(),
     summaries,
     results,
     profiles,
-  };
-  fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
-  log(`\nFigures written to ${path.relative(REPO, file)}`);
+  });
+  log(`\nFigures written to ${file}`);
 }

@@ -13,13 +13,13 @@ import { ensureMixedTree } from './files/mixed-tree';
 import { machineFacts } from './pipeline/machine';
 import { median } from './pipeline/report';
 import { runStep, StepResult } from './pipeline/process-tree';
+import { saveResults } from './pipeline/results';
+import { CLI_NODE_FLAGS } from './pipeline/runs';
 import { repeatFromEnv } from './pipeline/scales';
 
 const REPO = path.resolve(__dirname, '../..');
 const CACHE = path.join(REPO, 'bench/.cache/mixed');
-const RESULTS = path.join(REPO, 'bench/results');
 const CLI = path.join(REPO, 'dist/apps/demo/src/cli.js');
-const NODE_FLAGS = (process.env.BENCH_CLI_NODE_FLAGS ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean);
 const TOOLS = ['lib', 'zip', '7zz'] as const;
 type Tool = (typeof TOOLS)[number];
 
@@ -72,7 +72,7 @@ async function measure(tool: Tool, treeDir: string, runDir: string, password: st
       BACKUP_HEALTH_NOTIFICATIONS: '',
       BACKUP_SUCCESS_NOTIFICATIONS: '',
     };
-    step = await runStep('backup:run --only-files', process.execPath, [...NODE_FLAGS, CLI, 'backup:run', '--only-files', '--disable-notifications'], { cwd, env });
+    step = await runStep('backup:run --only-files', process.execPath, [...CLI_NODE_FLAGS, CLI, 'backup:run', '--only-files', '--disable-notifications'], { cwd, env });
   } else if (tool === 'zip') {
     step = await runStep('zip -qr -6', 'zip', ['-qr', '-6', path.join(out, 'files.zip'), path.basename(treeDir)], { cwd });
   } else {
@@ -135,20 +135,14 @@ export async function mixedBench(): Promise<void> {
   const lib = summaries[0];
   log('');
   log(`${lib.vsZip <= 1.0 ? '✔' : '✘'} backup:run --only-files ≤ 1.0× zip -qr -6: ${lib.vsZip.toFixed(2)}×`);
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const file = path.join(RESULTS, `mixed-${startedAt.replace(/[:.]/g, '-')}.json`);
-  const json = {
+  const file = saveResults('mixed', startedAt, {
     bench: 'mixed',
     tree: { images: tree.images, texts: tree.texts, bytes: tree.bytes },
     repeat,
-    cliNodeFlags: NODE_FLAGS,
-    startedAt,
-    finishedAt: new Date().toISOString(),
+    cliNodeFlags: CLI_NODE_FLAGS,
     machine,
-    loadAverageAtEnd: require('node:os').loadavg(),
     summaries,
     results,
-  };
-  fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
-  log(`\nFigures written to ${path.relative(REPO, file)}`);
+  });
+  log(`\nFigures written to ${file}`);
 }

@@ -22,11 +22,11 @@ import { ensureDataset } from './pipeline/dataset';
 import { machineFacts } from './pipeline/machine';
 import { checkTargets, renderTable, renderTargets, summarize } from './pipeline/report';
 import { BACKUP_RUNS, BenchContext, CLI_NODE_FLAGS, endRound, execute, RESTORE_RUNS, RoundState, RunName, RunResult } from './pipeline/runs';
+import { saveResults } from './pipeline/results';
 import { repeatFromEnv, runsFromEnv, scaleFromEnv } from './pipeline/scales';
 
 const REPO = path.resolve(__dirname, '../..');
 const CACHE = path.join(REPO, 'bench/.cache');
-const RESULTS = path.join(REPO, 'bench/results');
 const CLI = path.join(REPO, 'dist/apps/demo/src/cli.js');
 
 const log = (m: string) => process.stdout.write(`${m}\n`);
@@ -101,26 +101,20 @@ async function main(): Promise<void> {
   log(renderTable(scale.name, summaries));
   log('');
   log(renderTargets(targets));
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const file = path.join(RESULTS, `pipeline-${scale.name}-${startedAt.replace(/[:.]/g, '-')}.json`);
-  const json = {
+  const file = saveResults(`pipeline-${scale.name}`, startedAt, {
     bench: 'pipeline',
     scale,
     repeat,
     cliNodeFlags: CLI_NODE_FLAGS,
     runs: selected,
-    startedAt,
-    finishedAt: new Date().toISOString(),
     machine,
-    loadAverageAtEnd: require('node:os').loadavg(),
     dataset: { ...dataset, filesDir: path.relative(REPO, dataset.filesDir) },
     summaries,
     targets,
     results,
     profiles,
-  };
-  fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
-  log(`\nFigures written to ${path.relative(REPO, file)}`);
+  });
+  log(`\nFigures written to ${file}`);
 }
 
 /** One extra backup and restore under `node --cpu-prof`, outside the timed rounds. */

@@ -46,6 +46,9 @@ export class LocalDestination implements BackupDestination {
   async openUpload(key: string): Promise<DestinationUpload> {
     const finalPath = this.pathOf(key);
     await mkdir(path.dirname(finalPath), { recursive: true, mode: 0o700 });
+    // A temporary file of this same key is a killed writer's (a queued export retried by another
+    // worker writes the same name): nobody else may write this key now, so it goes.
+    await this.removeTempsOf(finalPath);
     const tempPath = `${finalPath}.${randomBytes(6).toString('hex')}.part`;
     const stream = createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
@@ -94,6 +97,16 @@ export class LocalDestination implements BackupDestination {
       await unlink(this.pathOf(key));
     } catch (err) {
       if (err.code !== 'ENOENT') throw err;
+    }
+  }
+
+  private async removeTempsOf(finalPath: string): Promise<void> {
+    const base = path.basename(finalPath);
+    const dir = await opendir(path.dirname(finalPath));
+    for await (const entry of dir) {
+      if (entry.isFile() && entry.name.startsWith(`${base}.`) && TEMP_SUFFIX.test(entry.name) && entry.name.length === base.length + 18) {
+        await unlink(path.join(path.dirname(finalPath), entry.name)).catch(() => undefined);
+      }
     }
   }
 

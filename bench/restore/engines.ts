@@ -1,0 +1,7 @@
+import { RestoreEngine } from './engine';
+import { postgresEngine } from './postgres.data';
+
+/** The servers the restore bench knows, by BENCH_ENGINES name. */
+export const ENGINES: Record<string, RestoreEngine> = {
+  postgres: postgresEngine,
+};

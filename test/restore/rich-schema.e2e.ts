@@ -1,8 +1,9 @@
 /**
  * Restore and verify agree on a real schema (partitions, inheritance, a materialized view,
  * domains, enums, views, triggers, routines, sequences, generated columns, full text, a second
- * schema): one backup:run, then each kind of restore — `--to-database` (a new database),
- * in place with `--force`, and `backup:verify --test-restore` — must bring back the same schema
+ * schema): one backup:run, then each kind of restore — `--to-database` (a new database, over
+ * three psql sessions), in place with `--force` (two), and `backup:verify --test-restore` (the
+ * default one session) — must bring back the same schema
  * dump and the same rows per table, and every table the manifest lists must check out ✔.
  */
 import { runCli, tempAppDir } from '../support/cli';
@@ -60,9 +61,9 @@ describe.each(['postgres', 'mariadb'] as const)('a rich %s schema through backup
     expect(test.tables.map((t: { table: string }) => t.table)).toEqual(RICH_SCHEMA_TABLES[kind]);
     expect(test.tables.filter((t: { ok: boolean }) => !t.ok)).toEqual([]);
 
-    // Beside production, into a new database.
+    // Beside production, into a new database; PostgreSQL over three sessions (BACKUP_RESTORE_JOBS).
     const copy = { ...db.connection, database: copyName };
-    const beside = await runCli(['backup:restore', '--latest', '--only-db', '--to-database', copyName, '--force'], env, app.dir);
+    const beside = await runCli(['backup:restore', '--latest', '--only-db', '--to-database', copyName, '--force'], { ...env, BACKUP_RESTORE_JOBS: '3' }, app.dir);
     expect(beside.code).toBe(0);
     expect(beside.stdout + beside.stderr).toMatch(/every row count matches the manifest/);
     expect(await schemaOf(copy)).toEqual(expectedSchema);
@@ -72,8 +73,8 @@ describe.each(['postgres', 'mariadb'] as const)('a rich %s schema through backup
     const manifest = Object.fromEntries(test.tables.map((t: { table: string; expected: number }) => [t.table, t.expected]));
     expect(await loaderFor(db.connection.driver).countRows(copy)).toEqual(manifest);
 
-    // In place, over the live database.
-    const inPlace = await runCli(['backup:restore', '--latest', '--only-db', '--force', '--no-safety-backup'], env, app.dir);
+    // In place, over the live database; PostgreSQL over two sessions.
+    const inPlace = await runCli(['backup:restore', '--latest', '--only-db', '--force', '--no-safety-backup'], { ...env, BACKUP_RESTORE_JOBS: '2' }, app.dir);
     expect(inPlace.code).toBe(0);
     expect(inPlace.stdout + inPlace.stderr).toMatch(/every row count matches the manifest/);
     expect(await schemaOf(db.connection)).toEqual(expectedSchema);

@@ -40,11 +40,16 @@ export function typeOrmOptions(db: TestDatabase): DataSourceOptions {
   return { ...common, type: 'mariadb', host: c.host, port: c.port, username: c.username, password: c.password, database: c.database, charset: 'utf8mb4' };
 }
 
-export async function tenantHarness(db: TestDatabase, options: { tenants?: number; rowsPerTenant?: number } = {}): Promise<TenantHarness> {
+export async function tenantHarness(
+  db: TestDatabase,
+  options: { tenants?: number; rowsPerTenant?: number; restoreJobs?: number } = {},
+): Promise<TenantHarness> {
   const appRoot = mkdtempSync(join(tmpdir(), 'nbt-tenant-app-'));
+  const base = optionsFor({ appRoot, connection: db.connection, include: ['storage/app'], appName: 'tenant-app' });
   const backupOptions = {
-    ...optionsFor({ appRoot, connection: db.connection, include: ['storage/app'], appName: 'tenant-app' }),
+    ...base,
     tenant: { files: [TENANT_FILES] },
+    ...(options.restoreJobs ? { restore: { lockWaitSeconds: base.restore?.lockWaitSeconds ?? 30, jobs: options.restoreJobs } } : {}),
   };
   const moduleRef = await Test.createTestingModule({
     imports: [TypeOrmModule.forRoot(typeOrmOptions(db)), BackupModule.forRoot(backupOptions)],

@@ -86,6 +86,13 @@ export interface RestoreSettings {
    * table) before it gives up, leaving the live database as it was (BACKUP_RESTORE_LOCK_WAIT_SECONDS, 1–86400, default 30).
    */
   lockWaitSeconds: number;
+  /**
+   * psql sessions loading a PostgreSQL dump at once: table data in ~2 MiB pieces over all of
+   * them, then the indexes side by side (BACKUP_RESTORE_JOBS, 1–16, default 1: one session and
+   * one transaction). More pays off when the database server has idle cores; on the 2-core
+   * bench machine, where the server already builds each index with parallel workers, it did not.
+   */
+  jobs?: number;
 }
 
 /** Everything BackupModule needs; `backupOptionsFromEnv` builds it from the environment. */

@@ -131,6 +131,9 @@ export class BackupEnvironment {
     message: 'BACKUP_RESTORE_LOCK_WAIT_SECONDS must be a whole number of seconds from 1 to 86400 (how long a restore\'s swap waits for locks)',
   })
   BACKUP_RESTORE_LOCK_WAIT_SECONDS?: string;
+  @IsOptional()
+  @Matches(/^([1-9]|1[0-6])$/, { message: 'BACKUP_RESTORE_JOBS must be a whole number from 1 to 16 (psql sessions loading a restore at once)' })
+  BACKUP_RESTORE_JOBS?: string;
 
   @IsOptional()
   @Matches(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'BACKUP_TENANT_ENTITY must be an entity or table name (letters, digits, "_")' })

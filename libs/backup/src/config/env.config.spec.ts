@@ -17,8 +17,8 @@ describe('backupOptionsFromEnv', () => {
   });
 
   it('reads BACKUP_RESTORE_LOCK_WAIT_SECONDS (default 30) and refuses values outside 1-86400', () => {
-    expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD }).restore).toEqual({ lockWaitSeconds: 30 });
-    expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_RESTORE_LOCK_WAIT_SECONDS: '86400' }).restore).toEqual({ lockWaitSeconds: 86400 });
+    expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD }).restore).toEqual({ lockWaitSeconds: 30, jobs: 1 });
+    expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_RESTORE_LOCK_WAIT_SECONDS: '86400' }).restore).toEqual({ lockWaitSeconds: 86400, jobs: 1 });
     for (const bad of ['0', '86401', '-5', '1.5', 'soon']) {
       expect(() => backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_RESTORE_LOCK_WAIT_SECONDS: bad })).toThrow(
         /BACKUP_RESTORE_LOCK_WAIT_SECONDS must be a whole number of seconds from 1 to 86400/,

@@ -24,10 +24,13 @@ export const BACKUP_ENV_KEYS = [
   'BACKUP_WEBHOOK_SECRET', 'BACKUP_FAILURE_NOTIFICATIONS', 'BACKUP_HEALTH_NOTIFICATIONS',
   'BACKUP_SUCCESS_NOTIFICATIONS', 'BACKUP_SCHEDULE_RUN', 'BACKUP_SCHEDULE_CLEAN', 'BACKUP_SCHEDULE_MONITOR',
   'BACKUP_SCHEDULE_VERIFY', 'BACKUP_TIMEZONE', 'BACKUP_TRIES', 'BACKUP_RETRY_DELAY', 'BACKUP_TIMEOUT',
-  'BACKUP_RESTORE_LOCK_WAIT_SECONDS',
+  'BACKUP_RESTORE_LOCK_WAIT_SECONDS', 'BACKUP_RESTORE_JOBS',
   'BACKUP_TENANT_ENTITY', 'BACKUP_TENANT_COLUMN', 'BACKUP_TENANT_FILES',
   'BACKUP_AUDIT', 'BACKUP_AUDIT_FILE', 'BACKUP_AUDIT_DATABASE', 'BACKUP_RPO_HOURS', 'BACKUP_RTO_HOURS',
 ] as const;
+
+/** Sessions a PostgreSQL restore loads over (see RestoreSettings.jobs). */
+export const DEFAULT_RESTORE_JOBS = 1;
 
 export const list = (value: string | undefined): string[] =>
   (value ?? '')
@@ -154,6 +157,7 @@ export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): 
     },
     restore: {
       lockWaitSeconds: num(env.BACKUP_RESTORE_LOCK_WAIT_SECONDS, 30),
+      jobs: num(env.BACKUP_RESTORE_JOBS, DEFAULT_RESTORE_JOBS),
     },
     tenant: {
       entity: env.BACKUP_TENANT_ENTITY,

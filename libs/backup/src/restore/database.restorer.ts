@@ -29,6 +29,8 @@ export interface StageOptions {
   keepReplaced?: boolean;
   /** Seconds the swap waits for other connections' locks (BACKUP_RESTORE_LOCK_WAIT_SECONDS). */
   lockWaitSeconds?: number;
+  /** Sessions loading at once (BACKUP_RESTORE_JOBS; PostgreSQL only). */
+  loadJobs?: number;
   onStep?: (message: string) => void;
 }
 
@@ -84,7 +86,7 @@ export async function stageDatabase(
   if (plan.driver === 'sqlite') {
     const staged = sqliteStagedPath(plan.targetDatabase, stagingNames(plan.targetDatabase).hex);
     const removeStaged = () => rm(staged, { force: true });
-    const checks = await loadChecked(zip, plan, loader, { ...connection, database: staged }, removeStaged);
+    const checks = await loadChecked(zip, plan, loader, { ...connection, database: staged }, removeStaged, options.loadJobs);
     try {
       for (const w of await copyModeAndOwner(plan.targetDatabase, staged)) step(`Warning: ${w}`);
     } catch (err) {
@@ -104,7 +106,7 @@ export async function stageDatabase(
   if (!state.exists) {
     await loader.createDatabase(connection, plan.targetDatabase);
     const drop = () => loader.dropDatabase(connection, plan.targetDatabase);
-    const checks = await loadChecked(zip, plan, loader, { ...connection, database: plan.targetDatabase }, drop);
+    const checks = await loadChecked(zip, plan, loader, { ...connection, database: plan.targetDatabase }, drop, options.loadJobs);
     return { plan, commit: async () => result(checks), discard: drop };
   }
 
@@ -119,7 +121,7 @@ export async function stageDatabase(
     await guard.release();
     throw err;
   }
-  const checks = await loadChecked(zip, plan, loader, { ...connection, database: names.staging }, dropStaging);
+  const checks = await loadChecked(zip, plan, loader, { ...connection, database: names.staging }, dropStaging, options.loadJobs);
   return {
     plan,
     discard: dropStaging,
@@ -147,9 +149,10 @@ async function loadChecked(
   loader: DatabaseLoader,
   into: ConnectionInfo,
   undo: () => Promise<void>,
+  jobs?: number,
 ): Promise<TableCheck[]> {
   try {
-    const acknowledged = await loadEntry(zip, plan, loader, into);
+    const acknowledged = await loadEntry(zip, plan, loader, into, jobs);
     const checks = await checkLoadedRows(loader, into, plan.noRowCounts ? undefined : plan.tables, acknowledged);
     if (checks.some((c) => !c.ok)) {
       throw new RowCountMismatchError(
@@ -170,7 +173,7 @@ async function loadChecked(
  * temp file is removed), and the archive's own error is the one thrown, so a damaged archive is
  * reported as such and not as a database error.
  */
-async function loadEntry(zip: ZipReader, plan: DatabaseRestorePlan, loader: DatabaseLoader, into: ConnectionInfo): Promise<Record<string, number> | void> {
+async function loadEntry(zip: ZipReader, plan: DatabaseRestorePlan, loader: DatabaseLoader, into: ConnectionInfo, jobs?: number): Promise<Record<string, number> | void> {
   const source = await openDump(zip, plan.entry, plan.compression);
   let archiveFault: Error | undefined;
   source.once('error', (err) => {
@@ -178,7 +181,7 @@ async function loadEntry(zip: ZipReader, plan: DatabaseRestorePlan, loader: Data
   });
   let acknowledged: Record<string, number> | void;
   try {
-    acknowledged = await loader.load(into, source);
+    acknowledged = await loader.load(into, source, { jobs });
   } catch (err) {
     throw archiveFault ?? err;
   }

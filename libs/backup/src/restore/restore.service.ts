@@ -247,7 +247,7 @@ export class RestoreService {
         // A SQLite file is replaced by its staging itself.
         if (p.driver === 'sqlite') Object.assign(this.progress, { phase: 'swapping', swapping: p.targetDatabase });
         step(`Loading ${p.entry} into ${p.driver} "${p.targetDatabase}"...`);
-        staged.push(await stageDatabase(zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step, lockWaitSeconds: this.options.restore?.lockWaitSeconds }));
+        staged.push(await stageDatabase(zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step, lockWaitSeconds: this.options.restore?.lockWaitSeconds, loadJobs: this.options.restore?.jobs }));
       }
       if (!safe) await beforeLiveChange();
     } catch (err) {

@@ -43,6 +43,16 @@ const PG_RESTRICT_LINE = /^\\(restrict|unrestrict) [A-Za-z0-9]+\r?$/;
 type LexState = 'code' | 'squote' | 'estring' | 'dquote' | 'backtick' | 'dollar' | 'block' | 'copy';
 
 /**
+ * Where the guard's output may be cut (psql only), at a line end given as an offset into the
+ * output: `statement` — no statement is pending; `copy-header` — the line was a `COPY ... FROM
+ * stdin;` and its data follows; `copy-end` — the line was the `\.` that ends the data.
+ */
+export interface GuardMark {
+  offset: number;
+  kind: 'statement' | 'copy-header' | 'copy-end';
+}
+
+/**
  * Sits between an archived dump and the client tool's stdin and lets through only SQL: a dump
  * is data, never a program. A client-side command (a psql meta-command such as `\!`, `\o`,
  * `\copy ... to program`, `\i`; the mariadb client's `system`, `\!`, `source`, `tee`, `pager`,
@@ -70,8 +80,14 @@ export class DumpGuard extends Transform {
   private line = 0;
   /** The start of the current line, from earlier chunks (held back until the line ends). */
   private held: Buffer[] = [];
+  /** Bytes pushed so far (the offsets of marks). */
+  private emitted = 0;
 
-  constructor(private readonly client: DumpClient) {
+  /** `onMark` (psql only) hears where the output may be cut, before the bytes are pushed. */
+  constructor(
+    private readonly client: DumpClient,
+    private readonly onMark?: (mark: GuardMark) => void,
+  ) {
     super();
   }
 
@@ -94,6 +110,7 @@ export class DumpGuard extends Transform {
         const nl = chunk.indexOf(NL, start);
         if (nl < 0) break;
         this.line++;
+        const before = this.state;
         const whole = this.held.length ? Buffer.concat([...this.held, chunk.subarray(0, nl + 1)]) : undefined;
         // A COPY row (millions of them) is judged on its bytes, without making a string.
         const keep = this.state === 'copy' ? this.copyRow(whole ?? chunk.subarray(start, nl + 1)) : this.judge((whole ?? chunk.subarray(start, nl + 1)).toString('latin1'));
@@ -110,14 +127,27 @@ export class DumpGuard extends Transform {
           from = nl + 1;
         }
         start = nl + 1;
+        if (this.onMark) this.mark(before, out, start - from);
       }
     } catch (err) {
       return done(err as Error);
     }
     if (from < start) out.push(chunk.subarray(from, start));
     if (start < chunk.length) this.held.push(chunk.subarray(start));
-    for (const part of out) this.push(part);
+    for (const part of out) {
+      this.emitted += part.length;
+      this.push(part);
+    }
     done();
+  }
+
+  /** After a line: tells onMark where the output may be cut (`pending` bytes not yet in `out`). */
+  private mark(before: LexState, out: Buffer[], pending: number): void {
+    const kind = before === 'copy' ? (this.state === 'code' ? 'copy-end' : undefined) : this.state === 'copy' ? 'copy-header' : this.state === 'code' && this.statementEmpty ? 'statement' : undefined;
+    if (!kind) return;
+    let offset = this.emitted + pending;
+    for (const part of out) offset += part.length;
+    this.onMark!({ offset, kind });
   }
 
   override _flush(done: TransformCallback): void {
@@ -126,7 +156,10 @@ export class DumpGuard extends Transform {
     this.held = [];
     try {
       this.line++;
-      if (this.judge(rest.toString('latin1') + '\n')) this.push(rest);
+      if (this.judge(rest.toString('latin1') + '\n')) {
+        this.emitted += rest.length;
+        this.push(rest);
+      }
     } catch (err) {
       return done(err as Error);
     }

@@ -2,15 +2,18 @@ import type { Client } from 'pg';
 import { loadPg } from '../common/optional-driver';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
-import { DatabaseLoader } from './database-loader.interface';
+import { DatabaseLoader, LoadOptions } from './database-loader.interface';
 import { failureHint, findOnPath, holdEarlyError, runToolLoad, toolVersion } from './db-tool';
 import { DumpGuard } from './dump-guard';
 import { pgEnv, pgPassfile, pgWhere } from './postgres.env';
 import { PgCopyCounter, qualifiedTableName } from './pg-copy.counter';
 import { ToolDumperOptions } from './postgres.dumper';
-import { LoadFailedError } from './source.errors';
+import { ParallelPgLoad } from './pg-parallel.load';
+import { PsqlSession } from './psql.session';
+import { DumpRefusedError, LoadFailedError } from './source.errors';
 
 /** psql's `\restrict` came with 13.22, 14.19, 15.14, 16.10 and 17.6 (August 2025). */
 async function psqlKnowsRestrict(bin: string): Promise<boolean> {
@@ -47,7 +50,8 @@ export class PostgresLoader implements DatabaseLoader {
    * PgCopyCounter), so no count(*) over the loaded tables is needed (on a 22-million-row table
    * that costs seconds). Resolves with nothing when tags and blocks do not pair up one to one.
    */
-  async load(connection: ConnectionInfo, sql: Readable): Promise<Record<string, number> | void> {
+  async load(connection: ConnectionInfo, sql: Readable, options: LoadOptions = {}): Promise<Record<string, number> | void> {
+    if ((options.jobs ?? 1) > 1) return this.loadParallel(connection, sql, options.jobs!);
     const checkEarlyError = holdEarlyError(sql);
     const bin = this.options.bin ?? findOnPath(['psql']) ?? 'psql';
     const restrict = (await psqlKnowsRestrict(bin)) ? ['-c', `\\restrict ${randomBytes(24).toString('hex')}`] : [];
@@ -87,6 +91,53 @@ export class PostgresLoader implements DatabaseLoader {
     // The server took exactly what streamed past, or the counts are not to be trusted.
     if (Object.keys(streamed).some((t) => streamed[t] !== acknowledged[t])) return undefined;
     return acknowledged;
+  }
+
+  /**
+   * The dump over `jobs` psql sessions (see ParallelPgLoad). Not one transaction: the caller
+   * loads into a staging or new database that it drops if this rejects.
+   */
+  private async loadParallel(connection: ConnectionInfo, sql: Readable, jobs: number): Promise<Record<string, number> | void> {
+    const checkEarlyError = holdEarlyError(sql);
+    const bin = this.options.bin ?? findOnPath(['psql']) ?? 'psql';
+    const restrict = (await psqlKnowsRestrict(bin)) ? ['-c', `\\restrict ${randomBytes(24).toString('hex')}`] : [];
+    const passfile = await pgPassfile(connection, this.options.tmpDir);
+    const redactor = new Redactor([connection.password]);
+    const describe = `PostgreSQL database "${connection.database}" on ${pgWhere(connection)}`;
+    const sessions: PsqlSession[] = [];
+    try {
+      checkEarlyError();
+      for (let i = 0; i < jobs; i++) {
+        sessions.push(
+          new PsqlSession({
+            bin,
+            // Not -q: the command tags (`COPY 42`) are what the row check reads.
+            args: ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', ...restrict, '-f', '-'],
+            env: pgEnv(connection, connection.database, passfile),
+            describe,
+            where: pgWhere(connection),
+            redactor,
+          }),
+        );
+      }
+      const sink = new ParallelPgLoad(sessions);
+      try {
+        await pipeline(sql, new DumpGuard('psql', sink.onMark), sink);
+        await Promise.all(sessions.map((s) => s.end()));
+      } catch (err) {
+        for (const s of sessions) s.kill();
+        await Promise.all(sessions.map((s) => s.exited()));
+        // A psql that stopped first has the message that matters (the others were killed for it).
+        const first = sessions.map((s) => s.error).find((e) => e && !/was killed by SIGTERM/.test(e.message));
+        if (err instanceof DumpRefusedError || err instanceof LoadFailedError) throw err;
+        if (first && !(err instanceof Error && sql.errored)) throw first;
+        throw new LoadFailedError(`Reading the dump for ${describe} failed: ${redactor.redact((err as Error).message)}`, 'Check the archive with backup:verify.');
+      }
+      return sink.rowCounts();
+    } finally {
+      for (const s of sessions) s.kill();
+      await passfile?.remove();
+    }
   }
 
   async createDatabase(connection: ConnectionInfo, name: string): Promise<void> {

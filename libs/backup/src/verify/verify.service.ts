@@ -144,7 +144,7 @@ export class VerifyService {
       scratch = await createScratch(server, database);
       result.scratchDatabase = scratch.connection.database;
       const loader = loaderFor(server.driver);
-      const acknowledged = await loader.load(scratch.connection, await openDump(zip, dump.entry, dump.compression));
+      const acknowledged = await loader.load(scratch.connection, await openDump(zip, dump.entry, dump.compression), { jobs: this.options.restore?.jobs });
       result.tables = await checkLoadedRows(loader, scratch.connection, dump.noRowCounts ? undefined : dump.facts.tables, acknowledged);
       result.ok = result.tables.every((t) => t.ok);
     } catch (err) {

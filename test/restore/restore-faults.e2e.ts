@@ -124,6 +124,23 @@ describe('restore refuses bad archives and changes nothing', () => {
     expect(verified.backups[0].faults.map((f) => f.entry)).toEqual([dump.name]);
   });
 
+  it('the same flipped byte with the load over two psql sessions (BACKUP_RESTORE_JOBS=2): the same refusal, nothing changed, no copy left', async () => {
+    const parallel = await harness({ ...optionsFor({ appRoot, connection: db.connection }), restore: { lockWaitSeconds: 30, jobs: 2 } });
+    try {
+      const databasesBefore = await databaseNames();
+      await expectRefused(parallel, '2025-12-01-00-00-00.zip', CorruptArchiveError, /Archive entry "db-dumps\/[^"]+" is corrupt: .*HMAC.*nothing was changed/);
+      const err = await parallel.restores.restore({ name: '2025-12-01-00-00-00.zip', toDatabase: `${db.connection.database}_new2`, onlyDb: true, force: true }).catch((e) => e);
+      expect(err).toBeInstanceOf(CorruptArchiveError);
+      expect(await databaseNames()).toEqual(databasesBefore);
+      // And the good archive loads over two sessions with every row checked.
+      const good = await parallel.restores.restore({ name: '2026-01-01-00-00-00.zip', onlyDb: true, force: true, noSafetyBackup: true });
+      expect(good.databases.every((d) => d.ok)).toBe(true);
+      expect(await snapshot(db.connection)).toEqual(before);
+    } finally {
+      await parallel.close();
+    }
+  });
+
   it('a truncated archive: TruncatedArchiveError, nothing changed', async () => {
     const bytes = readFileSync(join(folder, '2026-01-01-00-00-00.zip'));
     writeFileSync(join(folder, '2026-01-01-00-00-02.zip'), bytes.subarray(0, Math.floor(bytes.length * 0.6)));

@@ -25,6 +25,13 @@ async function psqlKnowsRestrict(bin: string): Promise<boolean> {
   return major >= 18 || (since[major] !== undefined && minor >= since[major]);
 }
 
+/** psql's binary and arguments for a load: no ~/.psqlrc, stop at the first error, restricted when it can be. */
+async function psqlLoadArgs(bin: string, extra: string[]): Promise<string[]> {
+  const restrict = (await psqlKnowsRestrict(bin)) ? ['-c', `\\restrict ${randomBytes(24).toString('hex')}`] : [];
+  // Not -q: the command tags (`COPY 42`) are what the row check reads.
+  return ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', ...extra, ...restrict, '-f', '-'];
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -54,7 +61,7 @@ export class PostgresLoader implements DatabaseLoader {
     if ((options.jobs ?? 1) > 1) return this.loadParallel(connection, sql, options.jobs!);
     const checkEarlyError = holdEarlyError(sql);
     const bin = this.options.bin ?? findOnPath(['psql']) ?? 'psql';
-    const restrict = (await psqlKnowsRestrict(bin)) ? ['-c', `\\restrict ${randomBytes(24).toString('hex')}`] : [];
+    const args = await psqlLoadArgs(bin, ['--single-transaction']);
     const passfile = await pgPassfile(connection, this.options.tmpDir);
     const guard = new DumpGuard('psql');
     const counter = new PgCopyCounter();
@@ -67,8 +74,7 @@ export class PostgresLoader implements DatabaseLoader {
         {
           tool: 'psql',
           bin,
-          // Not -q: the command tags (`COPY 42`) are what the row check reads.
-          args: ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', '--single-transaction', ...restrict, '-f', '-'],
+          args,
           env: pgEnv(connection, connection.database, passfile),
           describe: `PostgreSQL database "${connection.database}" on ${pgWhere(connection)}`,
           where: pgWhere(connection),
@@ -100,7 +106,7 @@ export class PostgresLoader implements DatabaseLoader {
   private async loadParallel(connection: ConnectionInfo, sql: Readable, jobs: number): Promise<Record<string, number> | void> {
     const checkEarlyError = holdEarlyError(sql);
     const bin = this.options.bin ?? findOnPath(['psql']) ?? 'psql';
-    const restrict = (await psqlKnowsRestrict(bin)) ? ['-c', `\\restrict ${randomBytes(24).toString('hex')}`] : [];
+    const args = await psqlLoadArgs(bin, []);
     const passfile = await pgPassfile(connection, this.options.tmpDir);
     const redactor = new Redactor([connection.password]);
     const describe = `PostgreSQL database "${connection.database}" on ${pgWhere(connection)}`;
@@ -111,8 +117,7 @@ export class PostgresLoader implements DatabaseLoader {
         sessions.push(
           new PsqlSession({
             bin,
-            // Not -q: the command tags (`COPY 42`) are what the row check reads.
-            args: ['-X', '--no-password', '-v', 'ON_ERROR_STOP=1', ...restrict, '-f', '-'],
+            args,
             env: pgEnv(connection, connection.database, passfile),
             describe,
             where: pgWhere(connection),

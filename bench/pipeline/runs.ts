@@ -268,15 +268,29 @@ function toolEnv(tmp: string): NodeJS.ProcessEnv {
 
 /** The demo CLI's environment: the bench database, the file tree, AES-256 and deflate 6. */
 function cliEnv(ctx: BenchContext, tmp: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return demoCliEnv(
+    { tmp, dbUrl: ctx.dataset.dbUrl, name: 'bench', password: ctx.password, appRoot: path.dirname(ctx.dataset.filesDir), include: ctx.dataset.filesDir },
+    extra,
+  );
+}
+
+/**
+ * The demo CLI's environment for a bench: PATH, HOME, a private TMPDIR, one database, AES-256,
+ * deflate 6, no notifications; nothing else of the bench's own environment leaks in.
+ */
+export function demoCliEnv(
+  o: { tmp: string; dbUrl: string; name: string; password: string; appRoot?: string; include: string },
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    TMPDIR: tmp,
-    DB_URL: ctx.dataset.dbUrl,
-    BACKUP_NAME: 'bench',
-    BACKUP_APP_ROOT: path.dirname(ctx.dataset.filesDir),
-    BACKUP_INCLUDE: ctx.dataset.filesDir,
-    BACKUP_ARCHIVE_PASSWORD: ctx.password,
+    TMPDIR: o.tmp,
+    DB_URL: o.dbUrl,
+    BACKUP_NAME: o.name,
+    ...(o.appRoot ? { BACKUP_APP_ROOT: o.appRoot } : {}),
+    BACKUP_INCLUDE: o.include,
+    BACKUP_ARCHIVE_PASSWORD: o.password,
     BACKUP_ENCRYPTION: 'aes256',
     BACKUP_COMPRESSION_LEVEL: '6',
     BACKUP_FAILURE_NOTIFICATIONS: '',

@@ -1,17 +1,9 @@
 import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Redactor } from '../common/redact';
-import { DEBIAN_PACKAGES, failureHint, spawnTool, StderrTail } from './db-tool';
+import { DEBIAN_PACKAGES, failureHint, spawnTool, StderrTail, ToolRunOptions } from './db-tool';
 import { LoadFailedError, ToolMissingError } from './source.errors';
 
-export interface PsqlSessionOptions {
-  bin: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  describe: string;
-  where: string;
-  redactor: Redactor;
-}
+export type PsqlSessionOptions = Omit<ToolRunOptions, 'tool'>;
 
 interface PendingJob {
   marker: string;

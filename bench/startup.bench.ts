@@ -8,8 +8,8 @@
  *   BENCH_REPEAT=20 npm run bench:startup
  *   BENCH_STARTUP_BASELINE=/other/checkout/dist/apps/demo/src/cli.js npm run bench:startup
  *       (the other build too, the two alternating, so a loaded machine slows both alike)
- *   BENCH_PROFILE=1 npm run bench:startup   (then one run of each under a require timer:
- *       load time per package)
+ *   BENCH_PROFILE=1 npm run bench:startup   (then 3 runs of each under a require timer:
+ *       load time per package, medians)
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -72,10 +72,20 @@ interface Profile {
   packages: Record<string, { ms: number; files: number }>;
 }
 
-function profile(cli: string, args: string[], dir: string, env: NodeJS.ProcessEnv): Profile {
+/** Per-package load times, medians of `runs` runs under the require timer. */
+function profile(cli: string, args: string[], dir: string, env: NodeJS.ProcessEnv, runs = 3): Profile {
   const out = path.join(dir, 'tmp', 'require-timer.json');
-  timed(cli, args, false, dir, { ...env, REQUIRE_TIMER_OUT: out }, ['-r', TIMER]);
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as Profile;
+  const all: Profile[] = [];
+  for (let i = 0; i < runs; i++) {
+    timed(cli, args, false, dir, { ...env, REQUIRE_TIMER_OUT: out }, ['-r', TIMER]);
+    all.push(JSON.parse(fs.readFileSync(out, 'utf8')) as Profile);
+  }
+  const names = new Set(all.flatMap((p) => Object.keys(p.packages)));
+  const packages: Profile['packages'] = {};
+  for (const name of names) {
+    packages[name] = { ms: median(all.map((p) => p.packages[name]?.ms ?? 0)), files: Math.max(...all.map((p) => p.packages[name]?.files ?? 0)) };
+  }
+  return { uptimeMs: median(all.map((p) => p.uptimeMs)), packages };
 }
 
 function renderProfile(title: string, p: Profile): string {

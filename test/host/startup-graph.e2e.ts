@@ -2,8 +2,8 @@
  * What a process loads when it imports the library (every CLI command does, before any work):
  * none of the optional or feature-only packages, which are loaded when first used — the AWS SDK
  * (an S3 disk), BullMQ (BACKUP_QUEUE_REDIS_URL), nodemailer (a mail), the database drivers,
- * picomatch (a file selection), pg-copy-streams (a PostgreSQL tenant export), the admin API's
- * HTTP side (BackupAdminModule.register) — and no class-validator. Start-up time itself is
+ * pg-copy-streams (a PostgreSQL tenant export), the admin API's HTTP side
+ * (BackupAdminModule.register) — and no class-validator. Start-up time itself is
  * measured by `npm run bench:startup`, not asserted here. Runs the compiled library
  * (npm test builds first).
  */
@@ -37,7 +37,6 @@ const LOADED_WHEN_USED = [
   'mysql2',
   'better-sqlite3',
   'typeorm',
-  'picomatch',
   'pg-copy-streams',
   'cron',
   'class-validator',

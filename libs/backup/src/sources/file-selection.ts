@@ -1,13 +1,9 @@
-import type Picomatch from 'picomatch';
+import picomatch from 'picomatch';
 import { Dirent, Stats } from 'node:fs';
 import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { BackupError } from '../common/backup.error';
-
-/** Loaded when files are selected, so commands that select none (backup:list, --help) skip it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const picomatch = (): typeof Picomatch => require('picomatch') as typeof Picomatch;
 
 export interface FileSelectionOptions {
   /** The app root; relative includes, excludes and archive paths are taken from here. */
@@ -61,11 +57,11 @@ function isInside(parent: string, child: string): boolean {
 
 function globMatcher(root: string, pattern: string): (p: string) => boolean {
   if (!pattern.includes('/')) {
-    const byName = picomatch()(pattern, { dot: true });
+    const byName = picomatch(pattern, { dot: true });
     return (p) => byName(p.slice(p.lastIndexOf(sep) + 1));
   }
   const absolute = toPosix(isAbsolute(pattern) ? pattern : resolve(root, pattern));
-  const m = picomatch()(absolute, { dot: true });
+  const m = picomatch(absolute, { dot: true });
   // A glob names files, and a matching folder brings everything below it.
   return (p) => {
     const posix = toPosix(p);
@@ -106,12 +102,12 @@ export async function* selectFiles(options: FileSelectionOptions): AsyncIterable
   const excludePaths: string[] = [];
   const excludeGlobs: Array<(p: string) => boolean> = [];
   for (const e of options.exclude.map((x) => x.trim()).filter(Boolean)) {
-    if (picomatch().scan(e).isGlob) excludeGlobs.push(globMatcher(root, e));
+    if (picomatch.scan(e).isGlob) excludeGlobs.push(globMatcher(root, e));
     else excludePaths.push(resolve(root, e));
   }
   const includes: IncludeRoot[] = [];
   for (const inc of options.include.map((x) => x.trim()).filter(Boolean)) {
-    const scan = picomatch().scan(inc);
+    const scan = picomatch.scan(inc);
     if (!scan.isGlob) includes.push({ base: resolve(root, inc) });
     else if (!inc.includes('/')) includes.push({ base: root, matches: globMatcher(root, inc) });
     else includes.push({ base: resolve(root, scan.base || '.'), matches: globMatcher(root, inc) });

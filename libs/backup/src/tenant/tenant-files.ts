@@ -1,9 +1,5 @@
-import type Picomatch from 'picomatch';
+import picomatch from 'picomatch';
 import { SelectedFile, selectFiles } from '../sources/file-selection';
-
-/** Loaded by the first tenant file match, so commands without one skip it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const picomatch = (): typeof Picomatch => require('picomatch') as typeof Picomatch;
 
 /** The tenant's path patterns with `{tenant}` filled in (ids are validated to a safe alphabet first). */
 export function tenantPatterns(patterns: string[], tenantId: string | number): string[] {
@@ -14,8 +10,8 @@ export function tenantPatterns(patterns: string[], tenantId: string | number): s
 export function tenantFileMatcher(patterns: string[], tenantId: string | number): (relativePath: string) => boolean {
   const filled = tenantPatterns(patterns, tenantId).map((p) => p.replace(/^\.\//, ''));
   // A plain folder pattern means everything below it.
-  const globs = filled.flatMap((p) => (picomatch().scan(p).isGlob ? [p] : [p, `${p.replace(/\/+$/, '')}/**`]));
-  return picomatch()(globs, { dot: true });
+  const globs = filled.flatMap((p) => (picomatch.scan(p).isGlob ? [p] : [p, `${p.replace(/\/+$/, '')}/**`]));
+  return picomatch(globs, { dot: true });
 }
 
 /** The tenant's files on disk now (unreadable ones are reported, never skipped silently). */

@@ -1,8 +1,8 @@
 /**
  * Start-up of the demo CLI (issue 20): the wall and CPU time of commands that do almost nothing,
- * so what is measured is Node, Nest, TypeORM and the library loading and wiring up. The demo runs on a
- * seeded SQLite file and the local disk in a temporary folder; every command runs BENCH_REPEAT
- * times (default 10), the commands taking turns; the table shows medians.
+ * so what is measured is Node, Nest, TypeORM and the library loading and wiring up. The demo
+ * runs on a seeded SQLite file and the local disk in a temporary folder; every command runs
+ * BENCH_REPEAT times (default 10), the commands taking turns; the table shows medians.
  *
  *   npm run bench:startup
  *   BENCH_REPEAT=20 npm run bench:startup

@@ -359,7 +359,7 @@ function copiesOf(appDir, name) {
   return found;
 }
 
-const UNWANTED_IN_LOCAL_APP = ['@aws-sdk/client-s3', 'nodemailer', 'yazl', 'class-transformer'];
+const UNWANTED_IN_LOCAL_APP = ['@aws-sdk/client-s3', 'nodemailer', 'yazl', 'class-transformer', 'class-validator'];
 
 /**
  * `du -sk` and `du -sh` of a folder (disk usage, as the issue's `du -sh node_modules` counts it).
@@ -489,7 +489,7 @@ async function checkApp(major, tarball, workDir, nodes) {
     copies: { '@nestjs/common': copiesOf(appDir, '@nestjs/common'), '@nestjs/core': copiesOf(appDir, '@nestjs/core') },
     installScripts: installScripts(appDir),
     // A local-disk app installs none of these: the SDK and nodemailer are optional peers, yazl and
-    // class-transformer are not used at runtime.
+    // class-transformer are not used at runtime, class-validator no longer checks the environment.
     unwanted: UNWANTED_IN_LOCAL_APP.filter((n) => versionOf(appDir, n) !== undefined),
   });
   if (install.code !== 0) return app;

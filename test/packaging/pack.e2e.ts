@@ -76,7 +76,7 @@ describe.each([11, 12] as const)('a fresh NestJS %i app (TypeORM on PostgreSQL)'
     expect(app.copies).toEqual({ '@nestjs/common': ['node_modules/@nestjs/common'], '@nestjs/core': ['node_modules/@nestjs/core'] });
   });
 
-  it('a local-disk app installs neither the AWS SDK nor nodemailer (optional peers), nor unused yazl / class-transformer', () => {
+  it('a local-disk app installs neither the AWS SDK nor nodemailer (optional peers), nor unused yazl / class-transformer / class-validator', () => {
     expect(appFor(major).unwanted).toEqual([]);
   });
 

@@ -1,17 +1,10 @@
 import { Controller, DynamicModule, Module, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ADMIN_ACCESS, ADMIN_JOB_QUEUE, ADMIN_OPTIONS, DEFAULT_ADMIN_PATH } from './admin.constants';
-import { adminAccessFactory } from './admin-access';
-import { AdminAccessGuard } from './admin-access.guard';
-import { AdminApiController } from './admin-api.controller';
-import { BackupAdminOptions } from './admin.options';
-import { AdminQueries } from './admin.queries';
-import { AdminResponseInterceptor } from './admin-response.interceptor';
-import { DashboardController } from './dashboard/dashboard.controller';
+import type { BackupAdminOptions } from './admin.options';
 import { AdminJobRunner } from './jobs/admin-job.runner';
 import { InProcessJobQueue } from './jobs/in-process.job-queue';
 import { BullMqJobQueue } from './jobs/bullmq.job-queue';
-import { QueueWorkerStarter } from './jobs/queue-worker.starter';
 import { QueueJobProcessor } from './jobs/queue-job.processor';
 import { BackupQueue } from '../queue/backup.queue';
 
@@ -29,6 +22,17 @@ import { BackupQueue } from '../queue/backup.queue';
 export class BackupAdminModule {
   static register(options: BackupAdminOptions = {}): DynamicModule {
     const path = (options.path ?? DEFAULT_ADMIN_PATH).replace(/^\/+|\/+$/g, '');
+    // The HTTP side is loaded here, not at the top: the main entry point exports this module, so
+    // every process that imports the library (each CLI command) would load what it never serves.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { adminAccessFactory } = require('./admin-access') as typeof import('./admin-access');
+    const { AdminAccessGuard } = require('./admin-access.guard') as typeof import('./admin-access.guard');
+    const { AdminApiController } = require('./admin-api.controller') as typeof import('./admin-api.controller');
+    const { AdminQueries } = require('./admin.queries') as typeof import('./admin.queries');
+    const { AdminResponseInterceptor } = require('./admin-response.interceptor') as typeof import('./admin-response.interceptor');
+    const { DashboardController } = require('./dashboard/dashboard.controller') as typeof import('./dashboard/dashboard.controller');
+    const { QueueWorkerStarter } = require('./jobs/queue-worker.starter') as typeof import('./jobs/queue-worker.starter');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     // Subclasses decorated here carry the host's path: one per register() call, so the
     // base classes stay free of any route prefix.
     class BackupAdminApiController extends AdminApiController {}

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { validateSync } from 'class-validator';
 import { BackupConfigError } from './backup-config.error';
-import { BackupEnvironment } from './backup.environment';
+import { environmentProblems } from './backup.environment';
 import { BackupModuleOptions } from './backup-options.interface';
 import { channelsFromEnv, hostChannelNamesIn } from '../notify/notify.config';
 import { numericRangeProblems } from './numeric.ranges';
@@ -66,7 +65,7 @@ function clean(env: Env): Env {
 
 /**
  * Builds BackupModuleOptions from environment variables, validating every one of them first
- * (class-validator) and reporting all problems in one BackupConfigError.
+ * (the rules of backup.environment.ts) and reporting all problems in one BackupConfigError.
  *
  * @example BackupModule.forRoot(backupOptionsFromEnv(process.env))
  */
@@ -75,10 +74,8 @@ export function backupOptionsFromEnv(rawEnv: Env, opts: { cwd?: string } = {}): 
   const cwd = opts.cwd ?? process.cwd();
   const disks = list(env.BACKUP_DISKS ?? env.BACKUP_DISK ?? 'local');
 
-  const subject = Object.assign(new BackupEnvironment(disks), pickEnv(env));
-  const errors = validateSync(subject, { forbidUnknownValues: false });
-  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}));
-  problems.push(...numericRangeProblems(env, new Set(errors.map((e) => e.property))));
+  const { problems, badFormat } = environmentProblems(pickEnv(env), disks);
+  problems.push(...numericRangeProblems(env, badFormat));
   const known = new Set(['local', 's3']);
   for (const d of disks) {
     if (!known.has(d) && !/^[A-Za-z0-9_-]+$/.test(d)) problems.push(`BACKUP_DISKS names an invalid disk "${d}"`);

@@ -12,7 +12,7 @@ const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /**
  * Every numeric variable and its range, checked at start-up after the format (whole number,
- * "off", …) has been checked by BackupEnvironment. Day, week, month and year counts are bounded
+ * "off", …) has been checked by backup.environment.ts. Day, week, month and year counts are bounded
  * so that "now minus the period" stays a valid date; delays so that a timer can hold them.
  * MAIL_PORT (1–65535) is checked with the notification settings.
  */

@@ -1,5 +1,3 @@
-import { registerDecorator, ValidationArguments } from 'class-validator';
-
 /**
  * Checks a cron expression with the `cron` package @nestjs/schedule runs on, so an expression
  * accepted here is one the scheduler can register. `cron` arrives with @nestjs/schedule (an
@@ -17,22 +15,6 @@ export function cronProblem(expression: string): string | undefined {
   return valid ? undefined : (error?.message ?? 'not a cron expression');
 }
 
-/** A cron expression ("0 2 * * *", or six fields with seconds) or "off". */
-export function IsCronOrOff(): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isCronOrOff',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && (value === 'off' || !cronProblem(value)),
-        defaultMessage: (a?: ValidationArguments) =>
-          `${a?.property} must be a cron expression such as "0 2 * * *" (minute hour day month weekday) or "off"` +
-          ` (got "${String(a?.value)}": ${cronProblem(String(a?.value)) ?? 'invalid'})`,
-      },
-    });
-}
-
 /** An IANA time zone name the platform knows ("UTC", "Europe/Berlin"). */
 export function isTimeZone(value: string): boolean {
   try {
@@ -41,18 +23,4 @@ export function isTimeZone(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function IsTimeZone(): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isTimeZone',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && isTimeZone(value),
-        defaultMessage: (a?: ValidationArguments) =>
-          `${a?.property} must be an IANA time zone such as "UTC" or "Europe/Berlin" (got "${String(a?.value)}")`,
-      },
-    });
 }

@@ -1,5 +1,4 @@
 import type { Client } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { finished, type Readable } from 'node:stream';
 import { loadPg } from '../common/optional-driver';
 import { ConnectionInfo } from '../sources/connection-info';
@@ -24,8 +23,10 @@ export const TENANT_SESSION_NAME = 'nest-backup tenant session';
  * (pg calls handleReadyForQuery on the query it submitted), which can come before the reader has
  * taken the last bytes, so the next table's query starts while this one is still compressed.
  */
-function copyOut(sql: string): { query: ReturnType<typeof copyTo>; ready: Promise<void> } {
-  const query = copyTo(sql);
+function copyOut(sql: string): { query: ReturnType<typeof import('pg-copy-streams').to>; ready: Promise<void> } {
+  // Loaded here, by a PostgreSQL tenant export, rather than by every process that loads the library.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const query = (require('pg-copy-streams') as typeof import('pg-copy-streams')).to(sql);
   const submitted = query as unknown as { handleReadyForQuery(...args: unknown[]): void };
   const handle = submitted.handleReadyForQuery.bind(query);
   const ready = new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DumpGuard, GuardMark } from './dump-guard';
-import { ParallelPgLoad, splitConstraintIndex, statementKind } from './pg-parallel.load';
+import { codeOf, notePlainTable, ParallelPgLoad, splitConstraintIndex, statementKind } from './pg-parallel.load';
 import { PsqlSession } from './psql.session';
 
 /** Stands in for a psql: records what it is given, answers each job with its COPY tags. */
@@ -143,6 +143,20 @@ describe('statementKind and splitConstraintIndex', () => {
       'ALTER TABLE ONLY public.p ADD CONSTRAINT p_pkey PRIMARY KEY (id);',
     ]) {
       expect(splitConstraintIndex(kept, plain)).toBeUndefined();
+    }
+  });
+
+  it('reads a wide table\'s whole CREATE TABLE: PARTITION BY or INHERITS after 4,000 characters still keeps it from the split', () => {
+    const columns = Array.from({ length: 300 }, (_, i) => `    column_number_${i} integer`).join(',\n');
+    const wide = (tail: string) => `--\n-- Name: w; Type: TABLE\n--\n\nCREATE TABLE public.w (\n${columns}\n)${tail};\n`;
+    expect(wide('').length).toBeGreaterThan(8000);
+    for (const [tail, isPlain] of [['', true], ['\nPARTITION BY RANGE (column_number_0)', false], ['\nINHERITS (public.base)', false]] as const) {
+      const tables = new Set<string>();
+      const text = wide(tail);
+      notePlainTable(text, codeOf(text)!, tables);
+      expect(tables.has('public.w')).toBe(isPlain);
+      const split = splitConstraintIndex('ALTER TABLE ONLY public.w ADD CONSTRAINT w_pkey PRIMARY KEY (column_number_0);', tables);
+      expect(split === undefined).toBe(!isPlain);
     }
   });
 });

@@ -12,16 +12,19 @@ const COPY_END_LINE = Buffer.from('\\.\n');
 type Kind = 'setting' | 'sequence-value' | 'index' | 'other';
 
 /**
- * The statement's code without `--` comment lines and blank lines, on one line (its first 2,000
- * characters: enough to classify it); undefined when there is none.
+ * The statement's code without `--` comment lines and blank lines, on one line; by default only
+ * its first 2,000 characters, which is enough to tell its kind (what a statement says at its end,
+ * such as a table's `PARTITION BY`, needs `whole`). Undefined when there is none.
  */
-function codeOf(text: string): string | undefined {
+export function codeOf(text: string, whole = false): string | undefined {
   const lines: string[] = [];
-  for (const line of text.slice(0, 4000).split('\n')) {
+  for (const line of (whole ? text : text.slice(0, 4000)).split('\n')) {
     const t = line.trim();
     if (t && !t.startsWith('--')) lines.push(t);
   }
-  return lines.length ? lines.join(' ').slice(0, 2000) : undefined;
+  if (!lines.length) return undefined;
+  const code = lines.join(' ');
+  return whole ? code : code.slice(0, 2000);
 }
 
 /**
@@ -55,10 +58,16 @@ export function splitConstraintIndex(code: string, plainTables: ReadonlySet<stri
   return `CREATE UNIQUE INDEX ${name} ON ${table} USING btree (${columns});\nALTER TABLE ONLY ${table} ADD CONSTRAINT ${name} ${kind} USING INDEX ${name};\n`;
 }
 
-/** Tables pg_dump creates plain (not partitioned, not a partition, no parents). */
-function notePlainTable(code: string, plainTables: Set<string>): void {
+/**
+ * Tables pg_dump creates plain (not partitioned, not a partition, no parents). `PARTITION BY` and
+ * `INHERITS` come after the columns, so a wide table's whole statement is read, not its start.
+ */
+export function notePlainTable(text: string, code: string, plainTables: Set<string>): void {
   const created = /^CREATE TABLE (\S+) \(/.exec(code);
-  if (created && !/\) (PARTITION BY|INHERITS) /.test(code) && !/ PARTITION OF /.test(code)) plainTables.add(created[1]);
+  if (created) {
+    const whole = codeOf(text, true) ?? code;
+    if (!/\) (PARTITION BY|INHERITS) /.test(whole) && !/ PARTITION OF /.test(whole)) plainTables.add(created[1]);
+  }
   const attached = /^ALTER TABLE (?:ONLY )?\S+ ATTACH PARTITION (\S+) /.exec(code);
   if (attached) plainTables.delete(attached[1]);
 }
@@ -201,7 +210,7 @@ export class ParallelPgLoad extends Writable {
       first.settingsSent = this.settings.length;
       return this.writeFirst(text);
     }
-    notePlainTable(code, this.plainTables);
+    notePlainTable(text, code, this.plainTables);
     if (this.phase === 'schema' || kind === 'sequence-value') return this.writeFirst(text);
     if (kind === 'index') {
       text = splitConstraintIndex(code, this.plainTables) ?? text;

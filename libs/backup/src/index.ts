@@ -138,7 +138,7 @@ export { WebhookChannel } from './notify/channels/webhook.channel';
 export type { WebhookChannelOptions } from './notify/channels/webhook.channel';
 export { EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody, verifyWebhookSignature } from './notify/webhook.signature';
 export type { DatabaseDumper, DumpFacts, DumpHandle } from './sources/database-dumper.interface';
-export type { DatabaseLoader } from './sources/database-loader.interface';
+export type { DatabaseLoader, LoadOptions } from './sources/database-loader.interface';
 export type { ConnectionInfo, DatabaseDriver } from './sources/connection-info';
 export type { BackupLock } from './lock/backup-lock.interface';
 export { BACKUP_LOCK } from './lock/backup-lock.interface';

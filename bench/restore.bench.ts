@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       const rss = Math.max(...rs.map((m) => m.peakRssBytes));
       const ratio = wall / shell;
       summary.push({ engine: rs[0].engine, shape: rs[0].shape, run, medianWallMs: wall, ratioToShell: ratio, peakRssBytes: rss, rounds: rs.length });
-      lines.push(`| ${rs[0].engine} | ${rs[0].shape} | ${run === 'shell' ? ENGINES[rs[0].engine].shellTitle : run} | ${(wall / 1000).toFixed(2)} s | ${ratio.toFixed(2)}× | ${(rss / 1e6).toFixed(0)} MB |`);
+      lines.push(`| ${rs[0].engine} | ${rs[0].shape} | ${run === 'shell' ? '`' + ENGINES[rs[0].engine].shellTitle.replace(/\|/g, '\\|') + '`' : run} | ${(wall / 1000).toFixed(2)} s | ${ratio.toFixed(2)}× | ${(rss / 1e6).toFixed(0)} MB |`);
     }
   }
   log(lines.join('\n'));

@@ -2,9 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { crc32, deflateRaw } from 'node:zlib';
+import { EntryEncoderPool } from './entry-encoder.pool';
 import { EntryKind } from './manifest';
 import { DeflateSlots, ParallelDeflater } from './parallel-deflate';
 import { AES256_STRENGTH, AES_MAC_LENGTH, deriveKeys, WinZipAesEncryptor } from './winzip-aes';
+import { encodeWholeEntry, MIN_SAVING, SAMPLE_BYTES } from './whole-entry';
 import { METHOD_DEFLATE, METHOD_STORED } from './zip-format';
 
 /** What an entry's data turned out to be, for its data descriptor and the manifest. */
@@ -57,6 +59,8 @@ export interface ProducerOptions {
   budget: AheadBudget;
   /** Deflate jobs in flight, shared by every entry of the archive. */
   slots?: DeflateSlots;
+  /** Worker threads for entries held whole in memory (else they are encoded on this thread). */
+  encoder?: EntryEncoderPool;
   /** The writer's failure, if any: a producer stops at its next step. */
   failure: () => Error | undefined;
 }
@@ -79,7 +83,8 @@ export class EntryProducer {
   private cancelled: Error | undefined;
 
   constructor(
-    private readonly source: Readable,
+    /** A stream, or an entry's whole data (a small file read at once). */
+    private readonly source: Readable | Buffer,
     private readonly options: ProducerOptions,
   ) {
     this.method = new Promise<number>((resolve, reject) => {
@@ -146,6 +151,7 @@ export class EntryProducer {
 
   private async produce(): Promise<ProducedEntry> {
     const { level, kind } = this.options;
+    if (Buffer.isBuffer(this.source)) return this.produceWhole(this.source);
     const head = await peek(this.source, SAMPLE_BYTES);
     // An entry that fits in the sample (most uploads) is compressed in one piece: one deflate at
     // the archive's level decides the method too, instead of a trial deflate and a stream.
@@ -188,25 +194,14 @@ export class EntryProducer {
     return { size, crc32: crc, sha256: sha.digest('hex'), compressedSize: compressed };
   }
 
-  /** A whole entry held in memory: deflated once, stored when deflate saves too little. */
+  /** A whole entry held in memory: encoded in one piece (whole-entry.ts), on a worker when one is ready. */
   private async produceWhole(data: Buffer): Promise<ProducedEntry> {
-    const deflated = data.length > 0 ? await deflateRawAsync(data, { level: this.options.level }) : undefined;
-    // Every entry but a file is deflated whatever it saves, as the streaming path does.
-    const stored = deflated === undefined || (this.options.kind === 'file' && deflated.length > data.length * (1 - MIN_SAVING));
-    this.resolveMethod(stored ? METHOD_STORED : METHOD_DEFLATE);
-    const body = stored ? Buffer.from(data) : (deflated as Buffer); // encryption works in place: copy
-    let compressed = 0;
-    const encryptor = await this.encryptor((header) => {
-      compressed += header.length;
-      return this.push(header);
-    });
-    compressed += body.length;
-    await this.push(encryptor ? encryptor.encrypt(body) : body);
-    if (encryptor) {
-      compressed += AES_MAC_LENGTH;
-      await this.push(encryptor.mac());
-    }
-    return { size: data.length, crc32: crc32(data), sha256: createHash('sha256').update(data).digest('hex'), compressedSize: compressed };
+    const { level, kind, password, encoder } = this.options;
+    const encoded = (await encoder?.encode(data, level, kind)) ?? encodeWholeEntry(data, { level, kind, password });
+    this.throwIfStopped();
+    this.resolveMethod(encoded.method);
+    await this.push(encoded.body);
+    return { size: encoded.size, crc32: encoded.crc32, sha256: encoded.sha256, compressedSize: encoded.body.length };
   }
 
   /** With a password: the entry's keys from a fresh salt, the salt and verifier written first. */
@@ -220,10 +215,6 @@ export class EntryProducer {
   }
 }
 
-/** Bytes of an entry looked at to decide between deflate and stored. */
-const SAMPLE_BYTES = 64 * 1024;
-/** Deflate must save at least this share of the sample, or the entry is stored. */
-const MIN_SAVING = 0.03;
 const deflateRawAsync = promisify(deflateRaw);
 
 /**

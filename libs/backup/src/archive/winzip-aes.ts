@@ -1,4 +1,4 @@
-import { createCipheriv, createHmac, Hmac, pbkdf2, Cipher } from 'node:crypto';
+import { createCipheriv, createHmac, Hmac, pbkdf2, pbkdf2Sync, Cipher } from 'node:crypto';
 import { endianness } from 'node:os';
 import { pbkdf2Sha1, simdEngine } from './pbkdf2-sha1';
 
@@ -22,17 +22,32 @@ export interface WinZipAesKeys {
  * (pbkdf2-sha1.ts, about 3 times OpenSSL's speed), else on the thread pool with OpenSSL.
  */
 export async function deriveKeys(password: string, salt: Buffer, strength: number): Promise<WinZipAesKeys> {
-  const keyLen = 8 * (strength + 1);
-  const length = 2 * keyLen + 2;
+  const length = 2 * keyLength(strength) + 2;
   const out = simdEngine()
     ? pbkdf2Sha1(Buffer.from(password, 'utf8'), salt, length)
     : await new Promise<Buffer>((resolve, reject) =>
         pbkdf2(Buffer.from(password, 'utf8'), salt, 1000, length, 'sha1', (err, key) => (err ? reject(err) : resolve(key))),
       );
+  return splitKeys(out, strength);
+}
+
+/** deriveKeys on the calling thread (an entry encoder's worker, which has nothing else to do). */
+export function deriveKeysSync(password: string, salt: Buffer, strength: number): WinZipAesKeys {
+  const length = 2 * keyLength(strength) + 2;
+  const pw = Buffer.from(password, 'utf8');
+  return splitKeys(simdEngine() ? pbkdf2Sha1(pw, salt, length) : pbkdf2Sync(pw, salt, 1000, length, 'sha1'), strength);
+}
+
+function keyLength(strength: number): number {
+  return 8 * (strength + 1);
+}
+
+function splitKeys(out: Buffer, strength: number): WinZipAesKeys {
+  const keyLen = keyLength(strength);
   return {
     aesKey: out.subarray(0, keyLen),
     hmacKey: out.subarray(keyLen, 2 * keyLen),
-    verifier: out.subarray(2 * keyLen, length),
+    verifier: out.subarray(2 * keyLen, 2 * keyLen + 2),
   };
 }
 

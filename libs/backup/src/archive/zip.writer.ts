@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BackupError } from '../common/backup.error';
 import { assertSafeEntryName } from './entry-name';
+import { EntryEncoderPool } from './entry-encoder.pool';
 import { AheadBudget, EntryProducer } from './entry-producer';
 import { DeflateSlots } from './parallel-deflate';
 import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME, manifestText } from './manifest';
@@ -37,6 +38,12 @@ export interface ZipWriterOptions {
    * default 3 entries, 8 MiB. `{ entries: 0 }` writes strictly one entry at a time.
    */
   lookAhead?: { entries: number; bytes?: number };
+  /**
+   * Worker threads that encode entries given whole as a Buffer (small files); default one fewer
+   * than the cores (at least 1, at most 4). 0 encodes them on the calling thread. Without the compiled worker script
+   * beside the library (a bundled app), they are always encoded on the calling thread.
+   */
+  encoderThreads?: number;
 }
 
 const DEFAULT_LOOK_AHEAD = { entries: 3, bytes: 8 * 1024 * 1024 };
@@ -103,6 +110,7 @@ export class ZipWriter {
   private waitingHead = 0;
   private readonly live = new Set<EntryProducer>();
   private producing = 0;
+  private readonly encoder: EntryEncoderPool | undefined;
 
   constructor(private readonly options: ZipWriterOptions) {
     const level = options.level ?? 6;
@@ -116,6 +124,9 @@ export class ZipWriter {
     const lookAhead = options.lookAhead ?? DEFAULT_LOOK_AHEAD;
     this.aheadEntries = Math.max(0, Math.floor(lookAhead.entries));
     this.budget = new AheadBudget(lookAhead.bytes ?? DEFAULT_LOOK_AHEAD.bytes);
+    if (options.encoderThreads !== 0 && EntryEncoderPool.available()) {
+      this.encoder = new EntryEncoderPool(options.encryption === 'aes256' ? options.password : undefined, options.encoderThreads);
+    }
     this.output = new Readable({ read: () => this.wake(), highWaterMark: 1024 * 1024 });
     // abort() must not crash a process that has not piped `output` yet; pipers still see the error.
     this.output.on('error', () => undefined);
@@ -132,23 +143,33 @@ export class ZipWriter {
     this.ended.catch(() => undefined);
   }
 
-  /** Queues an entry; resolves when it is completely written. */
-  addEntry(name: string, source: Readable, meta: EntryMeta): Promise<EntryRecord> {
+  /**
+   * Queues an entry; resolves when it is completely written. `source` is a stream, or the whole
+   * data of a small entry (a file read at once): that one is encoded straight away, on a worker
+   * thread when there is one, and waits in memory for its turn; the buffer is left as it is.
+   */
+  addEntry(name: string, source: Readable | Buffer, meta: EntryMeta): Promise<EntryRecord> {
+    const stream = Buffer.isBuffer(source) ? undefined : source;
     try {
       if (this.closed) throw new ArchiveClosedError(`add "${name}"`);
       assertSafeEntryName(name);
       if (name === MANIFEST_NAME) throw new BackupError(`"${MANIFEST_NAME}" is reserved for the archive manifest`);
       if (this.names.has(name)) throw new BackupError(`Duplicate archive entry "${name}"`, 'Give every entry a unique path.');
     } catch (err) {
-      source.destroy(); // never read: let it release its file handle or process
+      stream?.destroy(); // never read: let it release its file handle or process
       return Promise.reject(err);
     }
     this.names.add(name);
-    this.pendingSources.add(source);
     const producer = this.producer(source, meta.kind);
-    this.waiting.push(producer);
-    this.startProducers();
-    return this.enqueue(() => this.writeEntry(name, source, producer, meta));
+    if (stream) {
+      this.pendingSources.add(stream);
+      this.waiting.push(producer);
+      this.startProducers();
+    } else {
+      // Its data is in memory already (the caller bounds how much): encoding it now costs nothing more.
+      this.run(producer);
+    }
+    return this.enqueue(() => this.writeEntry(name, stream, producer, meta));
   }
 
   /** Writes manifest.json and the central directory; resolves when `output` has ended. */
@@ -170,6 +191,7 @@ export class ZipWriter {
       throw err;
     }
     const sha256 = this.archiveHash.digest('hex');
+    await this.encoder?.close();
     this.output.push(null);
     await this.ended;
     return { bytes: this.bytes, sha256, entries, manifest };
@@ -190,6 +212,7 @@ export class ZipWriter {
     this.waiting = [];
     this.waitingHead = 0;
     this.live.clear();
+    void this.encoder?.close();
     this.budget.wakeAll();
     if (!this.output.destroyed) this.output.destroy(reason);
     this.wake();
@@ -222,13 +245,14 @@ export class ZipWriter {
     }
   }
 
-  private producer(source: Readable, kind: EntryKind): EntryProducer {
+  private producer(source: Readable | Buffer, kind: EntryKind): EntryProducer {
     return new EntryProducer(source, {
       level: this.level,
       password: this.options.encryption === 'aes256' ? this.options.password : undefined,
       kind,
       budget: this.budget,
       slots: this.slots,
+      encoder: this.encoder,
       failure: () => this.failure,
     });
   }
@@ -261,7 +285,7 @@ export class ZipWriter {
     if (!this.failure) this.startProducers();
   }
 
-  private async writeEntry(name: string, source: Readable, producer: EntryProducer, meta: EntryMeta): Promise<EntryRecord> {
+  private async writeEntry(name: string, source: Readable | undefined, producer: EntryProducer, meta: EntryMeta): Promise<EntryRecord> {
     try {
       this.throwIfFailed();
       return await this.writeEntryUnsafe(name, producer, meta);
@@ -270,7 +294,7 @@ export class ZipWriter {
       this.fail(err);
       throw this.failure ?? err;
     } finally {
-      this.pendingSources.delete(source);
+      if (source) this.pendingSources.delete(source);
       this.release(producer);
     }
   }

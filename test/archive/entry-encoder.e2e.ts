@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type * as ArchiveApi from '../../libs/backup/src/archive';
+import type * as PoolApi from '../../libs/backup/src/archive/entry-encoder.pool';
+import { decodeStored } from '../../libs/backup/src/archive/small-entry';
+import { deriveKeys } from '../../libs/backup/src/archive/winzip-aes';
+import { METHOD_DEFLATE, METHOD_STORED } from '../../libs/backup/src/archive/zip-format';
+import { extractWith7z } from '../support/seven-zip';
+import { PASSWORD, sqlText, tempDir } from './archive.fixtures';
+
+/**
+ * Small files given to the archive writer whole are encoded on worker threads. Workers run only
+ * from compiled JavaScript (the worker script beside the library), so this test loads the
+ * library's build, as an app that installed the package does (npm test builds first).
+ */
+const DIST = resolve(__dirname, '../../libs/backup/dist/archive');
+const WORKER = join(DIST, 'entry-encoder.worker.js');
+if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run \`npm run build\` first (npm test does)`);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ZipWriter, ZipReader } = require(DIST) as typeof ArchiveApi;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { EntryEncoderPool } = require(join(DIST, 'entry-encoder.pool')) as typeof PoolApi;
+
+function uploads(): Array<{ name: string; data: Buffer }> {
+  const files: Array<{ name: string; data: Buffer }> = [];
+  for (let i = 0; i < 120; i++) {
+    const size = [0, 1, 19, 20, 700, 5_000, 40_000, 300_000][i % 8];
+    // Text that deflates, random bytes that do not, and random bytes behind a text start.
+    const data =
+      i % 3 === 0 ? sqlText(Math.ceil(size / 90) + 1, i).subarray(0, size)
+      : i % 3 === 1 ? randomBytes(size)
+      : Buffer.concat([sqlText(200, i), randomBytes(size)]).subarray(0, size);
+    files.push({ name: `files/t${i % 7}/upload-${i}.bin`, data });
+  }
+  return files;
+}
+
+describe('entries given whole are encoded on worker threads', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => ({ dir, cleanup } = await tempDir()));
+  afterAll(() => cleanup());
+
+  it('finds the compiled worker script beside the library', () => {
+    expect(EntryEncoderPool.available()).toBe(true);
+  });
+
+  for (const encryption of ['aes256', 'none'] as const) {
+    it(`${encryption}: 7-Zip and the reader get every file byte-identical, the caller's buffers stay as they were`, async () => {
+      const files = uploads();
+      const copies = files.map((f) => Buffer.from(f.data));
+      const archive = join(dir, `whole-${encryption}.zip`);
+      const writer = new ZipWriter({ encryption, password: encryption === 'aes256' ? PASSWORD : undefined, appName: 'test-app', encoderThreads: 2 });
+      const written = pipeline(writer.output, createWriteStream(archive));
+      await Promise.all(files.map((f) => writer.addEntry(f.name, f.data, { kind: 'file', mtime: new Date('2024-05-06T07:08:10Z') })));
+      const summary = await writer.finish();
+      await written;
+
+      files.forEach((f, i) => expect(f.data.equals(copies[i])).toBe(true));
+      const out = join(dir, `whole-${encryption}-7z`);
+      const result = await extractWith7z(archive, out, encryption === 'aes256' ? PASSWORD : undefined);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      for (const f of files) expect((await readFile(join(out, f.name))).equals(f.data)).toBe(true);
+      // Entries in the order they were added; the manifest's checksums are the files'.
+      expect(summary.entries.map((e) => e.path)).toEqual(files.map((f) => f.name));
+      const reader = await ZipReader.open(archive, { password: encryption === 'aes256' ? PASSWORD : undefined });
+      try {
+        const report = await reader.verify();
+        expect(report.faults).toEqual([]);
+      } finally {
+        await reader.close();
+      }
+      // Text is deflated (upload-15 is 300 KB of text), random data stored (upload-7: 300 KB).
+      const entry = (i: number) => summary.entries.find((e) => e.path === files[i].name)!;
+      expect(entry(15).compressedSize).toBeLessThan(entry(15).size / 2);
+      expect(entry(7).compressedSize).toBeGreaterThanOrEqual(entry(7).size);
+    });
+  }
+
+  it('a worker gives what the inline encoder gives: facts that check, a body that decrypts and inflates', async () => {
+    const pool = new EntryEncoderPool(PASSWORD, 1, WORKER);
+    try {
+      const text = sqlText(3_000);
+      expect(pool.encode(text, 6, 'file')).toBeUndefined(); // the worker is only starting: inline
+      const started = Date.now();
+      let job = pool.encode(text, 6, 'file');
+      while (!job && Date.now() - started < 10_000) {
+        await new Promise((r) => setTimeout(r, 20));
+        job = pool.encode(text, 6, 'file');
+      }
+      if (!job) throw new Error('the worker did not start within 10 s');
+      const random = randomBytes(50_000);
+      for (const [data, encoded, method] of [
+        [text, await job, METHOD_DEFLATE],
+        [random, await pool.encode(random, 6, 'file'), METHOD_STORED],
+      ] as const) {
+        if (!encoded) throw new Error('no worker ready');
+        expect(encoded.method).toBe(method);
+        expect(encoded.size).toBe(data.length);
+        const keys = await deriveKeys(PASSWORD, encoded.body.subarray(0, 16), 3);
+        expect(encoded.body.subarray(16, 18).equals(keys.verifier)).toBe(true);
+        const entry = { name: 'x', rawName: Buffer.from('x'), localOffset: 0, compressedSize: encoded.body.length, size: data.length, centralMethod: 99, method, crc: encoded.crc32, aesStrength: 3 };
+        expect(decodeStored(entry, encoded.body, keys, encoded.sha256).equals(data)).toBe(true);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a worker that dies fails its entries with an error that says what happened and what to do', async () => {
+    const dying = join(dir, 'dying.worker.js');
+    await writeFile(dying, "const { parentPort } = require('node:worker_threads');\nparentPort.on('message', () => process.exit(7));\nparentPort.postMessage({ ready: true });\n");
+    const pool = new EntryEncoderPool(PASSWORD, 1, dying);
+    try {
+      pool.encode(Buffer.from('x'), 6, 'file');
+      let job: Promise<unknown> | undefined;
+      for (let i = 0; i < 500 && !job; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        job = pool.encode(Buffer.from('secret-free data'), 6, 'file');
+      }
+      await expect(job).rejects.toThrow(/entry encoder \(a worker thread\) stopped: it exited with code 7[\s\S]*nothing was stored under its name/);
+      expect(pool.encode(Buffer.from('next'), 6, 'file')).toBeUndefined(); // the dead worker takes no more
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -1,0 +1,34 @@
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+/**
+ * Files up to this size are read whole, so the archive encodes each in one piece on its worker
+ * threads (tens of thousands of uploads otherwise cost a stream and its bookkeeping each).
+ */
+export const WHOLE_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A selected file's content for the archive: small files read whole (and the handle closed),
+ * larger ones as a stream. A small file that has grown since the walk beyond what was expected
+ * is streamed after all, from its start, so memory stays bounded whatever happens to it.
+ */
+export async function fileContent(handle: FileHandle, size: number): Promise<Buffer | Readable> {
+  if (size > WHOLE_FILE_BYTES) return handle.createReadStream();
+  let keep = false;
+  try {
+    // One byte more than expected tells "grew" from "exactly this size".
+    const buffer = Buffer.allocUnsafeSlow(size + 1);
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) return buffer.subarray(0, filled);
+      filled += bytesRead;
+      if (filled === buffer.length) {
+        keep = true;
+        return handle.createReadStream({ start: 0 });
+      }
+    }
+  } finally {
+    if (!keep) await handle.close();
+  }
+}

@@ -36,6 +36,11 @@ export interface ArchiveOptions {
   password?: string;
   /** 0 = stored, 1-9 deflate. */
   compressionLevel: number;
+  /**
+   * Worker threads that encode small files (BACKUP_ARCHIVE_THREADS); undefined = one fewer than
+   * the cores (at least 1, at most 4); 0 = on the main thread.
+   */
+  threads?: number;
   filenamePrefix: string;
 }
 

@@ -60,6 +60,7 @@ export const ENVIRONMENT_RULES: readonly FormatRule[] = [
         : `BACKUP_ARCHIVE_PASSWORD is too short (${value.length} characters): use at least 32 characters`,
   },
   { variable: 'BACKUP_COMPRESSION_LEVEL', check: matches(INT), message: 'BACKUP_COMPRESSION_LEVEL must be a whole number from 0 (stored) to 9' },
+  { variable: 'BACKUP_ARCHIVE_THREADS', check: matches(/^(auto|[0-9]|1[0-6])$/), message: 'BACKUP_ARCHIVE_THREADS must be auto or a whole number from 0 (none: the main thread encodes) to 16' },
   { variable: 'BACKUP_FILENAME_PREFIX', check: matches(/^[A-Za-z0-9._-]*$/), message: 'BACKUP_FILENAME_PREFIX may use only letters, digits, ".", "_" and "-"' },
   { variable: 'BACKUP_FOLLOW_SYMLINKS', check: matches(BOOL), message: 'BACKUP_FOLLOW_SYMLINKS must be true or false' },
   // --- S3 (checked only when an "s3" disk is selected) ---

@@ -26,6 +26,17 @@ describe('backupOptionsFromEnv', () => {
     }
   });
 
+  it('reads BACKUP_ARCHIVE_THREADS: auto (the default) leaves the choice to the writer, 0 keeps the work on the main thread', () => {
+    const threads = (value?: string) => backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_ARCHIVE_THREADS: value }).archive.threads;
+    expect(threads()).toBeUndefined();
+    expect(threads('auto')).toBeUndefined();
+    expect(threads('0')).toBe(0);
+    expect(threads('16')).toBe(16);
+    for (const bad of ['17', '-1', '1.5', 'many']) {
+      expect(() => threads(bad)).toThrow(/BACKUP_ARCHIVE_THREADS must be auto or a whole number from 0 \(none: the main thread encodes\) to 16/);
+    }
+  });
+
   it('refuses to start without a password unless encryption is explicitly off', () => {
     expect(() => backupOptionsFromEnv({})).toThrow(/BACKUP_ARCHIVE_PASSWORD is not set/);
     expect(backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none' }).archive.password).toBeUndefined();

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { crc32, deflateRaw } from 'node:zlib';
-import { EntryEncoderPool } from './entry-encoder.pool';
+import { EntryWorkerPool } from './entry-worker.pool';
 import { EntryKind } from './manifest';
 import { DeflateSlots, ParallelDeflater } from './parallel-deflate';
 import { AES256_STRENGTH, AES_MAC_LENGTH, deriveKeys, WinZipAesEncryptor } from './winzip-aes';
@@ -60,7 +60,7 @@ export interface ProducerOptions {
   /** Deflate jobs in flight, shared by every entry of the archive. */
   slots?: DeflateSlots;
   /** Worker threads for entries held whole in memory (else they are encoded on this thread). */
-  encoder?: EntryEncoderPool;
+  workers?: EntryWorkerPool;
   /** The writer's failure, if any: a producer stops at its next step. */
   failure: () => Error | undefined;
 }
@@ -196,8 +196,8 @@ export class EntryProducer {
 
   /** A whole entry held in memory: encoded in one piece (whole-entry.ts), on a worker when one is ready. */
   private async produceWhole(data: Buffer): Promise<ProducedEntry> {
-    const { level, kind, password, encoder } = this.options;
-    const encoded = (await encoder?.encode(data, level, kind)) ?? encodeWholeEntry(data, { level, kind, password });
+    const { level, kind, password, workers } = this.options;
+    const encoded = (await workers?.encode(data, level, kind)) ?? encodeWholeEntry(data, { level, kind, password });
     this.throwIfStopped();
     this.resolveMethod(encoded.method);
     await this.push(encoded.body);

@@ -36,7 +36,7 @@ export interface EncodedEntry {
  * work of a small file, done once. A file that deflate shrinks by less than MIN_SAVING is stored
  * (every other kind of entry is deflated whatever it saves); a file's first 16 KiB at level 1
  * are looked at first, so an image or an archive is not deflated whole for nothing.
- * It runs on the entry encoder's worker threads (entry-encoder.pool.ts), or inline without them.
+ * It runs on the entry encoder's worker threads (entry-worker.pool.ts), or inline without them.
  */
 export function encodeWholeEntry(data: Buffer, options: WholeEntryOptions): EncodedEntry {
   const { level, password, kind } = options;

@@ -17,6 +17,7 @@ import {
 import { entryNameProblem } from './entry-name';
 import { EntryKind, Manifest, MANIFEST_NAME } from './manifest';
 import { fileSource, RandomAccessSource, readRange, readRangeInto, SourceRandomAccessReader } from './random-access.source';
+import { defaultEntryThreads, EntryWorkerPool } from './entry-worker.pool';
 import { aesHeader, decodeStored, planBatches, SMALL_ENTRY_BYTES, SmallEntry, storedBytes } from './small-entry';
 import { AES_MAC_LENGTH, AES_VERIFIER_LENGTH, deriveKeys, saltLength, WinZipAesDecryptor, WinZipAesKeys } from './winzip-aes';
 import { EXTRA_AES, EXTRA_TIMESTAMP, FLAG_UTF8, METHOD_AES, METHOD_DEFLATE, METHOD_STORED } from './zip-format';
@@ -152,6 +153,8 @@ const ENTRY_KINDS = new Map<string, EntryKind>((['database-dump', 'file', 'tenan
 const HEADER_CHECKS_AT_ONCE = 16;
 /** Small entries decoded at once: their key derivations run side by side on the thread pool. */
 const SMALL_ENTRIES_AT_ONCE = 8;
+/** readSmallEntries starts worker threads from this many small entries. */
+const WORKERS_FROM_ENTRIES = 64;
 
 /**
  * Lists and streams entries of a ZIP archive (WinZip AES or plain, ZIP64 included) and checks
@@ -177,11 +180,20 @@ export class ZipReader {
     private readonly ownedSource?: RandomAccessSource,
   ) {}
 
-  static async open(source: string | RandomAccessSource, options: { password?: string } = {}): Promise<ZipReader> {
+  /** Worker threads for readSmallEntries (see `open`); undefined = the default. */
+  private threads?: number;
+
+  /**
+   * `threads`: worker threads that decode and check small entries when many are read at once
+   * (readSmallEntries, verify); default one per core (at most 4); 0 does it on the calling thread.
+   */
+  static async open(source: string | RandomAccessSource, options: { password?: string; threads?: number } = {}): Promise<ZipReader> {
     const src = typeof source === 'string' ? await fileSource(source) : source;
     const owned = typeof source === 'string' ? src : undefined;
     try {
-      return await ZipReader.openSource(src, options.password, owned);
+      const reader = await ZipReader.openSource(src, options.password, owned);
+      reader.threads = options.threads;
+      return reader;
     } catch (err) {
       await owned?.close?.();
       throw err;
@@ -272,7 +284,23 @@ export class ZipReader {
    * stream with openEntry (large entries, or a local header that reaches past its batch).
    * A wrong or missing password rejects instead of being visited.
    */
-  async readSmallEntries(names: string[], visit: (name: string, result: { data: Buffer } | { error: Error }) => void | Promise<void>): Promise<string[]> {
+  async readSmallEntries(
+    names: string[],
+    visit: (name: string, result: { data: Buffer } | { error: Error }) => void | Promise<void>,
+  ): Promise<string[]> {
+    return this.readSmall(names, true, (name, result) => visit(name, 'error' in result ? result : { data: result.data! }));
+  }
+
+  /**
+   * readSmallEntries; without `wantData` only each entry's size is visited (a verify), so a
+   * worker need not send the plaintext back. With many entries, the decoding and checks run
+   * on worker threads (entry-worker.pool.ts).
+   */
+  private async readSmall(
+    names: string[],
+    wantData: boolean,
+    visit: (name: string, result: { size: number; data?: Buffer } | { error: Error }) => void | Promise<void>,
+  ): Promise<string[]> {
     const leftovers: string[] = [];
     const small: DirectoryEntry[] = [];
     for (const name of names) {
@@ -283,6 +311,8 @@ export class ZipReader {
       else small.push(state);
     }
     const batches = planBatches(small, this.source.size);
+    // Workers pay off over many entries (each costs a key derivation when encrypted); a few are done here.
+    const workers = small.length >= WORKERS_FROM_ENTRIES && this.threads !== 0 && EntryWorkerPool.available() ? new EntryWorkerPool(this.password, this.threads ?? defaultEntryThreads('read')) : undefined;
     // Two buffers, one being read while the other is decoded, reused batch after batch: a new
     // 8 MiB span per batch outlived the young generation and piled up until a full collection.
     const scratch: Buffer[] = [];
@@ -297,29 +327,37 @@ export class ZipReader {
         const span = { start: batches[i].start, data: await next! };
         // The next batch is read while this one is decoded.
         next = i + 1 < batches.length ? read(i + 1) : undefined;
-        await forEachConcurrently(batches[i].entries, SMALL_ENTRIES_AT_ONCE, async (entry) => {
+        await forEachConcurrently(batches[i].entries, workers ? SMALL_ENTRIES_AT_ONCE * 2 : SMALL_ENTRIES_AT_ONCE, async (entry) => {
           let data: Buffer;
           try {
             const stored = storedBytes(entry, span);
             if (!stored) return void leftovers.push(entry.name);
+            if (entry.encrypted) this.aesHeaderLength(entry);
+            const sha256 = await this.expectedSha(entry.name);
+            const facts = { name: entry.name, size: entry.size, method: entry.method, crc: entry.crc, aesStrength: entry.aesStrength, encrypted: entry.encrypted };
+            const outcome = await workers?.decode(stored, facts, sha256, wantData);
+            if (outcome && 'problem' in outcome) throw new CorruptArchiveError(entry.name, outcome.problem);
+            // A verifier that does not match is looked into below (wrong password, or a damaged salt).
+            if (outcome && 'size' in outcome) return await visit(entry.name, outcome);
             let keys: WinZipAesKeys | undefined;
             if (entry.encrypted) {
               this.aesHeaderLength(entry);
               const { salt, verifier } = aesHeader(entry, stored);
               keys = await this.keysFor(entry, salt, verifier);
             }
-            data = decodeStored(entry, stored, keys, await this.expectedSha(entry.name));
+            data = decodeStored(entry, stored, keys, sha256);
             // A stored, plain entry is a view of the span, which the batch after next reuses.
             if (data.buffer === span.data.buffer) data = Buffer.from(data);
           } catch (err) {
             if (err instanceof WrongPasswordError || err instanceof PasswordRequiredError) throw err;
             return visit(entry.name, { error: err });
           }
-          await visit(entry.name, { data });
+          await visit(entry.name, { size: data.length, data });
         });
       }
     } finally {
       next?.catch(() => undefined);
+      await workers?.close();
     }
     return leftovers;
   }
@@ -351,8 +389,8 @@ export class ZipReader {
     // Only the entries that failed: 70,000 entries that passed need no record each.
     const outcome = new Map<string, Error>();
     const toRead = [...this.byName.keys()].filter((n) => !skip.has(n));
-    const streamed = await this.readSmallEntries(toRead, (name, result) => {
-      if ('data' in result) bytes += result.data.length;
+    const streamed = await this.readSmall(toRead, false, (name, result) => {
+      if ('size' in result) bytes += result.size;
       if ('error' in result) outcome.set(name, result.error);
       else outcome.delete(name);
     });

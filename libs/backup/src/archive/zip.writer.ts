@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BackupError } from '../common/backup.error';
 import { assertSafeEntryName } from './entry-name';
-import { EntryEncoderPool } from './entry-encoder.pool';
+import { EntryWorkerPool } from './entry-worker.pool';
 import { AheadBudget, EntryProducer } from './entry-producer';
 import { DeflateSlots } from './parallel-deflate';
 import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME, manifestText } from './manifest';
@@ -43,7 +43,7 @@ export interface ZipWriterOptions {
    * than the cores (at least 1, at most 4). 0 encodes them on the calling thread. Without the compiled worker script
    * beside the library (a bundled app), they are always encoded on the calling thread.
    */
-  encoderThreads?: number;
+  threads?: number;
 }
 
 const DEFAULT_LOOK_AHEAD = { entries: 3, bytes: 8 * 1024 * 1024 };
@@ -110,7 +110,7 @@ export class ZipWriter {
   private waitingHead = 0;
   private readonly live = new Set<EntryProducer>();
   private producing = 0;
-  private readonly encoder: EntryEncoderPool | undefined;
+  private readonly workers: EntryWorkerPool | undefined;
 
   constructor(private readonly options: ZipWriterOptions) {
     const level = options.level ?? 6;
@@ -124,8 +124,8 @@ export class ZipWriter {
     const lookAhead = options.lookAhead ?? DEFAULT_LOOK_AHEAD;
     this.aheadEntries = Math.max(0, Math.floor(lookAhead.entries));
     this.budget = new AheadBudget(lookAhead.bytes ?? DEFAULT_LOOK_AHEAD.bytes);
-    if (options.encoderThreads !== 0 && EntryEncoderPool.available()) {
-      this.encoder = new EntryEncoderPool(options.encryption === 'aes256' ? options.password : undefined, options.encoderThreads);
+    if (options.threads !== 0 && EntryWorkerPool.available()) {
+      this.workers = new EntryWorkerPool(options.encryption === 'aes256' ? options.password : undefined, options.threads);
     }
     this.output = new Readable({ read: () => this.wake(), highWaterMark: 1024 * 1024 });
     // abort() must not crash a process that has not piped `output` yet; pipers still see the error.
@@ -191,7 +191,7 @@ export class ZipWriter {
       throw err;
     }
     const sha256 = this.archiveHash.digest('hex');
-    await this.encoder?.close();
+    await this.workers?.close();
     this.output.push(null);
     await this.ended;
     return { bytes: this.bytes, sha256, entries, manifest };
@@ -212,7 +212,7 @@ export class ZipWriter {
     this.waiting = [];
     this.waitingHead = 0;
     this.live.clear();
-    void this.encoder?.close();
+    void this.workers?.close();
     this.budget.wakeAll();
     if (!this.output.destroyed) this.output.destroy(reason);
     this.wake();
@@ -252,7 +252,7 @@ export class ZipWriter {
       kind,
       budget: this.budget,
       slots: this.slots,
-      encoder: this.encoder,
+      workers: this.workers,
       failure: () => this.failure,
     });
   }

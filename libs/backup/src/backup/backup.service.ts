@@ -166,7 +166,7 @@ export class BackupService {
       password: this.options.archive.password,
       level: this.options.archive.compressionLevel,
       appName: this.options.appName,
-      encoderThreads: this.options.archive.threads,
+      threads: this.options.archive.threads,
     });
     let produced = 0;
     const counted = writer.output.pipe(

@@ -13,6 +13,9 @@ export interface VerifiedArchive {
   unencrypted: string[];
 }
 
+/** The trust policy, and the worker threads that decode small entries (BACKUP_ARCHIVE_THREADS; undefined = the default). */
+export type ReadPolicy = TrustPolicy & { threads?: number };
+
 /** The first line of an error message (the hint after it is repeated by the wrapping error). */
 export function firstLine(message: string): string {
   return message.split('\n')[0];
@@ -23,8 +26,8 @@ export function firstLine(message: string): string {
  * directory (plain entries with a password configured: UnauthenticatedArchiveError) before any
  * entry data is read. The one door restore, tenant restore and verify come in by.
  */
-export async function openTrusted(destination: BackupDestination, backup: LocatedBackup, policy: TrustPolicy): Promise<{ zip: ZipReader; unencrypted: string[] }> {
-  const zip = await ZipReader.open(destinationSource(destination, backup.key, backup.size), { password: policy.password });
+export async function openTrusted(destination: BackupDestination, backup: LocatedBackup, policy: ReadPolicy): Promise<{ zip: ZipReader; unencrypted: string[] }> {
+  const zip = await ZipReader.open(destinationSource(destination, backup.key, backup.size), { password: policy.password, threads: policy.threads });
   try {
     return { zip, unencrypted: requireAuthenticated(zip.entries(), policy) };
   } catch (err) {
@@ -42,7 +45,7 @@ export async function openTrusted(destination: BackupDestination, backup: Locate
 export async function openArchive(
   destination: BackupDestination,
   backup: LocatedBackup,
-  policy: TrustPolicy,
+  policy: ReadPolicy,
 ): Promise<{ zip: ZipReader; layout: ArchiveLayout; unencrypted: string[] }> {
   const { zip, unencrypted } = await openTrusted(destination, backup, policy);
   try {
@@ -71,7 +74,7 @@ export async function checkArchive(zip: ZipReader, readData?: (entry: string) =>
 }
 
 /** Opens a backup and reads every entry once to the end; nothing has been touched when it throws. */
-export async function openVerified(destination: BackupDestination, backup: LocatedBackup, policy: TrustPolicy): Promise<VerifiedArchive> {
+export async function openVerified(destination: BackupDestination, backup: LocatedBackup, policy: ReadPolicy): Promise<VerifiedArchive> {
   const { zip, unencrypted } = await openTrusted(destination, backup, policy);
   try {
     const report = await checkArchive(zip);

@@ -88,7 +88,7 @@ export class RestoreService {
     const disk = this.disk(request.disk);
     const backup = await this.locator().resolve(disk, request);
     step(`Opening ${backup.key} on ${disk.name} (${backup.size} bytes)...`);
-    const { zip, layout, unencrypted } = await openArchive(disk, backup, { password: this.options.archive.password, allowUnencrypted: request.allowUnencrypted });
+    const { zip, layout, unencrypted } = await openArchive(disk, backup, { password: this.options.archive.password, allowUnencrypted: request.allowUnencrypted, threads: this.options.archive.threads });
     try {
       const plan = await this.plan({ zip, layout }, request);
       if (unencrypted.length) plan.warnings.unshift(unencryptedWarning(unencrypted));

@@ -84,7 +84,7 @@ export class TenantRestoreService {
     const located = request.fromExport ? await this.locateExport(disk, id, request.fromExport) : await this.locateBackup(disk, request.fromBackup!);
     step(`Verifying ${located.key} on ${disk.name}...`);
     const password = kind === 'export' ? (request.password ?? this.options.archive.password) : this.options.archive.password;
-    const archive = await openVerified(disk, located, { password, allowUnencrypted: request.allowUnencrypted });
+    const archive = await openVerified(disk, located, { password, allowUnencrypted: request.allowUnencrypted, threads: this.options.archive.threads });
     if (archive.unencrypted.length) step(unencryptedWarning(archive.unencrypted));
     try {
       // Another app's archive is refused like a restore does; the dump's engine is matched by dumpFor.

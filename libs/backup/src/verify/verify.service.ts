@@ -91,7 +91,7 @@ export class VerifyService {
     let zip: ZipReader | undefined;
     try {
       // The same door as a restore: a plain archive is refused before its entries (or dumps) are read.
-      const opened = await openTrusted(disk, backup, { password: this.options.archive.password, allowUnencrypted });
+      const opened = await openTrusted(disk, backup, { password: this.options.archive.password, allowUnencrypted, threads: this.options.archive.threads });
       zip = opened.zip;
       if (opened.unencrypted.length) result.warning = unencryptedWarning(opened.unencrypted);
       const report = await zip.verify();

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type * as ArchiveApi from '../../libs/backup/src/archive';
-import type * as PoolApi from '../../libs/backup/src/archive/entry-encoder.pool';
+import type * as PoolApi from '../../libs/backup/src/archive/entry-worker.pool';
 import { decodeStored } from '../../libs/backup/src/archive/small-entry';
 import { deriveKeys } from '../../libs/backup/src/archive/winzip-aes';
 import { METHOD_DEFLATE, METHOD_STORED } from '../../libs/backup/src/archive/zip-format';
@@ -17,12 +17,12 @@ import { PASSWORD, sqlText, tempDir } from './archive.fixtures';
  * library's build, as an app that installed the package does (npm test builds first).
  */
 const DIST = resolve(__dirname, '../../libs/backup/dist/archive');
-const WORKER = join(DIST, 'entry-encoder.worker.js');
+const WORKER = join(DIST, 'entry.worker.js');
 if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run \`npm run build\` first (npm test does)`);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ZipWriter, ZipReader } = require(DIST) as typeof ArchiveApi;
+const { ZipWriter, ZipReader, WrongPasswordError } = require(DIST) as typeof ArchiveApi;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { EntryEncoderPool } = require(join(DIST, 'entry-encoder.pool')) as typeof PoolApi;
+const { EntryWorkerPool } = require(join(DIST, 'entry-worker.pool')) as typeof PoolApi;
 
 function uploads(): Array<{ name: string; data: Buffer }> {
   const files: Array<{ name: string; data: Buffer }> = [];
@@ -38,14 +38,14 @@ function uploads(): Array<{ name: string; data: Buffer }> {
   return files;
 }
 
-describe('entries given whole are encoded on worker threads', () => {
+describe('small entries are encoded and decoded on worker threads', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   beforeAll(async () => ({ dir, cleanup } = await tempDir()));
   afterAll(() => cleanup());
 
   it('finds the compiled worker script beside the library', () => {
-    expect(EntryEncoderPool.available()).toBe(true);
+    expect(EntryWorkerPool.available()).toBe(true);
   });
 
   for (const encryption of ['aes256', 'none'] as const) {
@@ -53,7 +53,7 @@ describe('entries given whole are encoded on worker threads', () => {
       const files = uploads();
       const copies = files.map((f) => Buffer.from(f.data));
       const archive = join(dir, `whole-${encryption}.zip`);
-      const writer = new ZipWriter({ encryption, password: encryption === 'aes256' ? PASSWORD : undefined, appName: 'test-app', encoderThreads: 2 });
+      const writer = new ZipWriter({ encryption, password: encryption === 'aes256' ? PASSWORD : undefined, appName: 'test-app', threads: 2 });
       const written = pipeline(writer.output, createWriteStream(archive));
       await Promise.all(files.map((f) => writer.addEntry(f.name, f.data, { kind: 'file', mtime: new Date('2024-05-06T07:08:10Z') })));
       const summary = await writer.finish();
@@ -81,8 +81,54 @@ describe('entries given whole are encoded on worker threads', () => {
     });
   }
 
+  it('the reader decodes on workers: every entry back byte-identical, a damaged one named with its fault, a wrong password refused', async () => {
+    const files = uploads();
+    const archive = join(dir, 'read-back.zip');
+    const writer = new ZipWriter({ encryption: 'aes256', password: PASSWORD, appName: 'test-app' });
+    const written = pipeline(writer.output, createWriteStream(archive));
+    await Promise.all(files.map((f) => writer.addEntry(f.name, f.data, { kind: 'file' })));
+    await writer.finish();
+    await written;
+
+    for (const threads of [2, 0]) {
+      const reader = await ZipReader.open(archive, { password: PASSWORD, threads });
+      try {
+        const got = new Map<string, Buffer>();
+        const left = await reader.readSmallEntries(files.map((f) => f.name), (name, result) => {
+          if ('error' in result) throw result.error;
+          got.set(name, Buffer.from(result.data));
+        });
+        expect(left).toEqual([]);
+        for (const f of files) expect(got.get(f.name)?.equals(f.data)).toBe(true);
+      } finally {
+        await reader.close();
+      }
+    }
+
+    // One byte of one entry's ciphertext flipped: that entry, and only that one, fails its HMAC.
+    const bytes = await readFile(archive);
+    const victim = files[118]; // 40,000 random bytes: stored
+    const at = bytes.indexOf(Buffer.from(victim.name)) + victim.name.length + 11 + 18 + 1000;
+    bytes[at] ^= 0x40;
+    const damaged = join(dir, 'read-back-damaged.zip');
+    await writeFile(damaged, bytes);
+    const reader = await ZipReader.open(damaged, { password: PASSWORD, threads: 2 });
+    try {
+      const report = await reader.verify();
+      expect(report.faults).toEqual([{ entry: victim.name, message: expect.stringMatching(/authentication code \(HMAC\) does not match/) }]);
+    } finally {
+      await reader.close();
+    }
+    const wrong = await ZipReader.open(archive, { password: 'not the password at all, not at all', threads: 2 });
+    try {
+      await expect(wrong.verify()).rejects.toBeInstanceOf(WrongPasswordError);
+    } finally {
+      await wrong.close();
+    }
+  });
+
   it('a worker gives what the inline encoder gives: facts that check, a body that decrypts and inflates', async () => {
-    const pool = new EntryEncoderPool(PASSWORD, 1, WORKER);
+    const pool = new EntryWorkerPool(PASSWORD, 1, WORKER);
     try {
       const text = sqlText(3_000);
       expect(pool.encode(text, 6, 'file')).toBeUndefined(); // the worker is only starting: inline
@@ -105,7 +151,35 @@ describe('entries given whole are encoded on worker threads', () => {
         expect(encoded.body.subarray(16, 18).equals(keys.verifier)).toBe(true);
         const entry = { name: 'x', rawName: Buffer.from('x'), localOffset: 0, compressedSize: encoded.body.length, size: data.length, centralMethod: 99, method, crc: encoded.crc32, aesStrength: 3 };
         expect(decodeStored(entry, encoded.body, keys, encoded.sha256).equals(data)).toBe(true);
+        // And back through a worker: the plaintext, or only its size, or the fault.
+        const facts = { name: 'x', size: data.length, method, crc: encoded.crc32, aesStrength: 3, encrypted: true };
+        const decoded = await pool.decode(encoded.body, facts, encoded.sha256, true);
+        expect(decoded && 'data' in decoded && decoded.data?.equals(data)).toBe(true);
+        expect(await pool.decode(encoded.body, facts, encoded.sha256, false)).toEqual({ size: data.length });
+        const flipped = Buffer.from(encoded.body);
+        flipped[100] ^= 1;
+        expect(await pool.decode(flipped, facts, encoded.sha256, true)).toEqual({ problem: 'the authentication code (HMAC) does not match' });
+        expect(await pool.decode(encoded.body, facts, 'f'.repeat(64), true)).toEqual({ problem: 'SHA-256 does not match manifest.json' });
       }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a worker whose password does not open an entry says so, and the reader then decides (wrong password or damaged salt)', async () => {
+    const pool = new EntryWorkerPool('another password entirely, not this one', 1, WORKER);
+    try {
+      const writerPool = new EntryWorkerPool(PASSWORD, 0);
+      expect(writerPool.encode(Buffer.from('x'), 6, 'file')).toBeUndefined(); // 0 threads: always inline
+      const { encodeWholeEntry } = await import('../../libs/backup/src/archive/whole-entry');
+      const encoded = encodeWholeEntry(sqlText(100), { level: 6, kind: 'file', password: PASSWORD });
+      const facts = { name: 'x', size: encoded.size, method: encoded.method, crc: encoded.crc32, aesStrength: 3, encrypted: true };
+      let outcome = pool.decode(encoded.body, facts, encoded.sha256, true);
+      for (let i = 0; i < 500 && !outcome; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        outcome = pool.decode(encoded.body, facts, encoded.sha256, true);
+      }
+      expect(await outcome).toEqual({ verifierMismatch: true });
     } finally {
       await pool.close();
     }
@@ -114,7 +188,7 @@ describe('entries given whole are encoded on worker threads', () => {
   it('a worker that dies fails its entries with an error that says what happened and what to do', async () => {
     const dying = join(dir, 'dying.worker.js');
     await writeFile(dying, "const { parentPort } = require('node:worker_threads');\nparentPort.on('message', () => process.exit(7));\nparentPort.postMessage({ ready: true });\n");
-    const pool = new EntryEncoderPool(PASSWORD, 1, dying);
+    const pool = new EntryWorkerPool(PASSWORD, 1, dying);
     try {
       pool.encode(Buffer.from('x'), 6, 'file');
       let job: Promise<unknown> | undefined;
@@ -122,7 +196,7 @@ describe('entries given whole are encoded on worker threads', () => {
         await new Promise((r) => setTimeout(r, 20));
         job = pool.encode(Buffer.from('secret-free data'), 6, 'file');
       }
-      await expect(job).rejects.toThrow(/entry encoder \(a worker thread\) stopped: it exited with code 7[\s\S]*nothing was stored under its name/);
+      await expect(job).rejects.toThrow(/entry worker \(a worker thread\) stopped: it exited with code 7[\s\S]*a backup stored nothing under its name, a restore changed nothing/);
       expect(pool.encode(Buffer.from('next'), 6, 'file')).toBeUndefined(); // the dead worker takes no more
     } finally {
       await pool.close();

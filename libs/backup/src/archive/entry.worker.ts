@@ -1,0 +1,64 @@
+/**
+ * An entry worker thread (see entry-worker.pool.ts): encodes whole entries for the archive
+ * writer, decodes and checks small entries for the reader, and hands results back without a
+ * copy. The archive password comes in workerData (memory of the same process), never in a
+ * message, a log or an error.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CorruptArchiveError } from './archive.errors';
+import type { DecodeJob, EncodeJob, WorkerReply } from './entry-worker.pool';
+import { aesHeader, decodeStored } from './small-entry';
+import { encodeWholeEntry } from './whole-entry';
+import { deriveKeysSync, WinZipAesKeys } from './winzip-aes';
+
+const port = parentPort;
+const password = (workerData as { password?: string }).password;
+
+function view(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Node's small Buffers share an 8 KiB pool, which must never be moved away: those are copied. */
+function ownBlock(data: Buffer): Uint8Array {
+  if (data.buffer.byteLength !== Buffer.poolSize && data.byteLength >= 4096) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const copy = new Uint8Array(data.byteLength);
+  copy.set(data);
+  return copy;
+}
+
+function encode(job: EncodeJob): [WorkerReply, ArrayBuffer[]] {
+  const { body, ...facts } = encodeWholeEntry(view(job.data), { level: job.level, kind: job.kind, password });
+  // A block of its own (whole-entry.ts).
+  return [{ id: job.id, ...facts, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }, [body.buffer as ArrayBuffer]];
+}
+
+function decode(job: DecodeJob): [WorkerReply, ArrayBuffer[]] {
+  const stored = view(job.stored);
+  const entry = { ...job.entry, rawName: Buffer.alloc(0), localOffset: 0, compressedSize: stored.length, centralMethod: 0 };
+  let keys: WinZipAesKeys | undefined;
+  if (job.entry.encrypted) {
+    const { salt, verifier } = aesHeader(entry, stored);
+    keys = deriveKeysSync(password ?? '', salt, entry.aesStrength ?? 0);
+    if (!keys.verifier.equals(verifier)) return [{ id: job.id, verifierMismatch: true }, []];
+  }
+  try {
+    const data = decodeStored(entry, stored, keys, job.sha256);
+    if (!job.wantData) return [{ id: job.id, size: data.length }, []];
+    const out = ownBlock(data);
+    return [{ id: job.id, size: data.length, data: out }, [out.buffer as ArrayBuffer]];
+  } catch (err) {
+    if (err instanceof CorruptArchiveError) return [{ id: job.id, problem: err.problem }, []];
+    throw err;
+  }
+}
+
+port?.on('message', (job: EncodeJob | DecodeJob) => {
+  let reply: [WorkerReply, ArrayBuffer[]];
+  try {
+    reply = job.type === 'encode' ? encode(job) : decode(job);
+  } catch (err) {
+    reply = [{ id: job.id, error: err instanceof Error ? err.message : String(err) }, []];
+  }
+  port.postMessage(reply[0], reply[1]);
+});
+port?.postMessage({ ready: true });

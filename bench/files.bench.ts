@@ -68,6 +68,8 @@ function cliEnv(ctx: Ctx, localRoot: string): NodeJS.ProcessEnv {
     BACKUP_FAILURE_NOTIFICATIONS: '',
     BACKUP_HEALTH_NOTIFICATIONS: '',
     BACKUP_SUCCESS_NOTIFICATIONS: '',
+    // The worker threads (default auto); BACKUP_ARCHIVE_THREADS=0 measures the main thread alone.
+    ...(process.env.BACKUP_ARCHIVE_THREADS ? { BACKUP_ARCHIVE_THREADS: process.env.BACKUP_ARCHIVE_THREADS } : {}),
   };
 }
 
@@ -184,6 +186,7 @@ export async function filesBench(): Promise<void> {
     archiveBytes,
     repeat,
     cliNodeFlags: CLI_NODE_FLAGS,
+    archiveThreads: process.env.BACKUP_ARCHIVE_THREADS ?? 'auto',
     machine,
     summaries,
     results,

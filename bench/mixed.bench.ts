@@ -71,6 +71,8 @@ async function measure(tool: Tool, treeDir: string, runDir: string, password: st
       BACKUP_FAILURE_NOTIFICATIONS: '',
       BACKUP_HEALTH_NOTIFICATIONS: '',
       BACKUP_SUCCESS_NOTIFICATIONS: '',
+      // The worker threads (default auto); BACKUP_ARCHIVE_THREADS=0 measures the main thread alone.
+      ...(process.env.BACKUP_ARCHIVE_THREADS ? { BACKUP_ARCHIVE_THREADS: process.env.BACKUP_ARCHIVE_THREADS } : {}),
     };
     step = await runStep('backup:run --only-files', process.execPath, [...CLI_NODE_FLAGS, CLI, 'backup:run', '--only-files', '--disable-notifications'], { cwd, env });
   } else if (tool === 'zip') {
@@ -140,6 +142,7 @@ export async function mixedBench(): Promise<void> {
     tree: { images: tree.images, texts: tree.texts, bytes: tree.bytes },
     repeat,
     cliNodeFlags: CLI_NODE_FLAGS,
+    archiveThreads: process.env.BACKUP_ARCHIVE_THREADS ?? 'auto',
     machine,
     summaries,
     results,

@@ -27,7 +27,10 @@ export interface DecodeFacts {
 export interface DecodeJob {
   type: 'decode';
   id: number;
-  /** The entry's stored bytes (for AES: salt, verifier, ciphertext, MAC). */
+  /**
+   * The entry's stored bytes (for AES: salt, verifier, ciphertext, MAC): a copy moved to the
+   * worker, or a view of the reader's shared span (no copy; decrypted there in place).
+   */
   stored: Uint8Array;
   entry: DecodeFacts;
   sha256?: string;
@@ -101,10 +104,15 @@ export class EntryWorkerPool {
     });
   }
 
-  /** Decodes and checks an entry's stored bytes on a worker; undefined when none is ready. */
+  /**
+   * Decodes and checks an entry's stored bytes on a worker; undefined when none is ready.
+   * Bytes in a SharedArrayBuffer (the reader's batch spans) are shared, not copied, and are
+   * decrypted in place: the caller must not reuse that range before the result is in.
+   */
   decode(stored: Buffer, entry: DecodeFacts, sha256: string | undefined, wantData: boolean): Promise<DecodeOutcome> | undefined {
-    const copy = movable(stored);
-    return this.send({ type: 'decode', id: 0, stored: copy, entry, sha256, wantData }, copy, (reply) => {
+    const shared = stored.buffer instanceof SharedArrayBuffer;
+    const bytes = shared ? new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength) : movable(stored);
+    return this.send({ type: 'decode', id: 0, stored: bytes, entry, sha256, wantData }, shared ? undefined : bytes, (reply) => {
       if ('problem' in reply) return { problem: reply.problem };
       if ('verifierMismatch' in reply) return { verifierMismatch: true };
       if (!('size' in reply) || 'body' in reply) throw new Error('unexpected reply');
@@ -121,7 +129,7 @@ export class EntryWorkerPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private send<T>(job: EncodeJob | DecodeJob, moved: Uint8Array, take: (reply: WorkerReply) => T): Promise<T> | undefined {
+  private send<T>(job: EncodeJob | DecodeJob, moved: Uint8Array | undefined, take: (reply: WorkerReply) => T): Promise<T> | undefined {
     if (this.closed || this.size < 1) return undefined;
     this.slots ??= Array.from({ length: this.size }, () => this.spawn());
     let slot: Slot | undefined;
@@ -132,7 +140,7 @@ export class EntryWorkerPool {
     return new Promise<WorkerReply>((resolve, reject) => {
       if (chosen.pending.size === 0) chosen.worker.ref();
       chosen.pending.set(job.id, { resolve, reject });
-      chosen.worker.postMessage(job, [moved.buffer as ArrayBuffer]);
+      chosen.worker.postMessage(job, moved ? [moved.buffer as ArrayBuffer] : []);
     }).then(take);
   }
 

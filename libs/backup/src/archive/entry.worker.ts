@@ -18,9 +18,14 @@ function view(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Node's small Buffers share an 8 KiB pool, which must never be moved away: those are copied. */
+/**
+ * The plaintext in a block that can be moved to the main thread. Node's small Buffers share an
+ * 8 KiB pool, which must never be moved away, and a stored entry's plaintext may be a view of
+ * the reader's shared span: those are copied.
+ */
 function ownBlock(data: Buffer): Uint8Array {
-  if (data.buffer.byteLength !== Buffer.poolSize && data.byteLength >= 4096) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const own = !(data.buffer instanceof SharedArrayBuffer) && data.buffer.byteLength !== Buffer.poolSize && data.byteLength >= 4096;
+  if (own) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const copy = new Uint8Array(data.byteLength);
   copy.set(data);
   return copy;

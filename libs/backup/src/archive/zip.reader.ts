@@ -18,7 +18,7 @@ import { entryNameProblem } from './entry-name';
 import { EntryKind, Manifest, MANIFEST_NAME } from './manifest';
 import { fileSource, RandomAccessSource, readRange, readRangeInto, SourceRandomAccessReader } from './random-access.source';
 import { defaultEntryThreads, EntryWorkerPool } from './entry-worker.pool';
-import { aesHeader, decodeStored, planBatches, SMALL_ENTRY_BYTES, SmallEntry, storedBytes } from './small-entry';
+import { aesHeader, BATCH_SPAN_BYTES, decodeStored, planBatches, SMALL_ENTRY_BYTES, SmallEntry, storedBytes } from './small-entry';
 import { AES_MAC_LENGTH, AES_VERIFIER_LENGTH, deriveKeys, saltLength, WinZipAesDecryptor, WinZipAesKeys } from './winzip-aes';
 import { EXTRA_AES, EXTRA_TIMESTAMP, FLAG_UTF8, METHOD_AES, METHOD_DEFLATE, METHOD_STORED } from './zip-format';
 
@@ -315,10 +315,15 @@ export class ZipReader {
     const workers = small.length >= WORKERS_FROM_ENTRIES && this.threads !== 0 && EntryWorkerPool.available() ? new EntryWorkerPool(this.password, this.threads ?? defaultEntryThreads('read')) : undefined;
     // Two buffers, one being read while the other is decoded, reused batch after batch: a new
     // 8 MiB span per batch outlived the young generation and piled up until a full collection.
+    // With workers they are shared memory, so an entry goes to a worker without a copy (a copy
+    // per entry piled up in the workers, whose collector runs seldom).
     const scratch: Buffer[] = [];
     const read = (i: number) => {
       const { start, end } = batches[i];
-      if (!scratch[i % 2] || scratch[i % 2].length < end - start) scratch[i % 2] = Buffer.allocUnsafeSlow(end - start);
+      if (!scratch[i % 2] || scratch[i % 2].length < end - start) {
+        const size = Math.max(end - start, workers ? BATCH_SPAN_BYTES + 64 * 1024 : 0);
+        scratch[i % 2] = workers ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
+      }
       return readRangeInto(this.source, start, end - 1, scratch[i % 2]);
     };
     let next = batches.length ? read(0) : undefined;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type * as ArchiveApi from '../../libs/backup/src/archive';
@@ -96,6 +96,7 @@ describe('small entries are encoded and decoded on worker threads', () => {
         const got = new Map<string, Buffer>();
         const left = await reader.readSmallEntries(files.map((f) => f.name), (name, result) => {
           if ('error' in result) throw result.error;
+          if (!('data' in result)) throw new Error(`${name}: written without a target`);
           got.set(name, Buffer.from(result.data));
         });
         expect(left).toEqual([]);
@@ -105,6 +106,46 @@ describe('small entries are encoded and decoded on worker threads', () => {
       }
     }
 
+    // Given targets, the workers write each checked entry themselves, with its mode and time.
+    const reader = await ZipReader.open(archive, { password: PASSWORD, threads: 2 });
+    try {
+      const out = join(dir, 'written');
+      await mkdir(out);
+      const mtime = new Date('2023-02-03T04:05:06Z');
+      const targets = new Map(files.map((f, i) => [f.name, { path: join(out, `f${i}`), mode: 0o640, mtime }]));
+      const written: string[] = [];
+      const left = await reader.readSmallEntries(
+        files.map((f) => f.name),
+        (name, result) => {
+          if ('error' in result) throw result.error;
+          if (!('written' in result)) throw new Error(`${name} came back to the main thread`);
+          written.push(name);
+        },
+        { writeTo: (name) => targets.get(name)! },
+      );
+      expect(left).toEqual([]);
+      expect(written.sort()).toEqual(files.map((f) => f.name).sort());
+      for (const [i, f] of files.entries()) {
+        const path = join(out, `f${i}`);
+        expect((await readFile(path)).equals(f.data)).toBe(true);
+        const st = await stat(path);
+        expect(st.mode & 0o777).toBe(0o640);
+        expect(st.mtime.toISOString()).toBe(mtime.toISOString());
+      }
+      // A target that exists already is never overwritten: the entry fails, naming the file.
+      const clash = await ZipReader.open(archive, { password: PASSWORD, threads: 2 });
+      try {
+        const errors: Error[] = [];
+        await clash.readSmallEntries(files.map((f) => f.name), (_name, result) => void ('error' in result && errors.push(result.error)), { writeTo: (name) => targets.get(name)! });
+        expect(errors).toHaveLength(files.length);
+        expect(errors[0].message).toMatch(/cannot write .*\/f\d+: EEXIST/);
+      } finally {
+        await clash.close();
+      }
+    } finally {
+      await reader.close();
+    }
+
     // One byte of one entry's ciphertext flipped: that entry, and only that one, fails its HMAC.
     const bytes = await readFile(archive);
     const victim = files[118]; // 40,000 random bytes: stored
@@ -112,12 +153,12 @@ describe('small entries are encoded and decoded on worker threads', () => {
     bytes[at] ^= 0x40;
     const damaged = join(dir, 'read-back-damaged.zip');
     await writeFile(damaged, bytes);
-    const reader = await ZipReader.open(damaged, { password: PASSWORD, threads: 2 });
+    const damagedReader = await ZipReader.open(damaged, { password: PASSWORD, threads: 2 });
     try {
-      const report = await reader.verify();
+      const report = await damagedReader.verify();
       expect(report.faults).toEqual([{ entry: victim.name, message: expect.stringMatching(/authentication code \(HMAC\) does not match/) }]);
     } finally {
-      await reader.close();
+      await damagedReader.close();
     }
     const wrong = await ZipReader.open(archive, { password: 'not the password at all, not at all', threads: 2 });
     try {

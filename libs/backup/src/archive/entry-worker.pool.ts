@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BackupError } from '../common/backup.error';
+import { ExtractTarget } from './extract-target';
 import { EntryKind } from './manifest';
 import { EncodedEntry } from './whole-entry';
 
@@ -36,6 +37,8 @@ export interface DecodeJob {
   sha256?: string;
   /** Send the plaintext back (a restore), or only its size (a verify). */
   wantData: boolean;
+  /** Write the checked plaintext here instead of sending it back (a files restore). */
+  writeTo?: ExtractTarget;
 }
 
 /**
@@ -62,6 +65,8 @@ interface Slot {
   ready: boolean;
   failed?: Error;
   pending: Map<number, Pending>;
+  /** Settles when the worker is ready (resolves) or stopped before it was (rejects). */
+  started: Promise<void>;
 }
 
 /** The compiled worker beside this file; absent when running from TypeScript sources or a bundle. */
@@ -89,6 +94,22 @@ export class EntryWorkerPool {
     private readonly script = WORKER_SCRIPT,
   ) {}
 
+  /**
+   * Starts the workers and resolves once one can take jobs (or none could start: the caller's
+   * jobs then run inline). For a reader about to hand over many entries: waiting the few tens of
+   * milliseconds a worker takes to start beats doing its first entries on the main thread.
+   */
+  async whenReady(): Promise<void> {
+    if (this.closed || this.size < 1) return;
+    this.slots ??= Array.from({ length: this.size }, () => this.spawn());
+    await Promise.any(this.slots.map((s) => s.started)).catch(() => undefined);
+  }
+
+  /** Whether a worker can take a job now (once the first job has started them). */
+  get ready(): boolean {
+    return !this.closed && !!this.slots?.some((s) => s.ready && !s.failed);
+  }
+
   /** Whether workers can run here at all (the compiled worker script exists). */
   static available(script = WORKER_SCRIPT): boolean {
     return existsSync(script);
@@ -109,10 +130,10 @@ export class EntryWorkerPool {
    * Bytes in a SharedArrayBuffer (the reader's batch spans) are shared, not copied, and are
    * decrypted in place: the caller must not reuse that range before the result is in.
    */
-  decode(stored: Buffer, entry: DecodeFacts, sha256: string | undefined, wantData: boolean): Promise<DecodeOutcome> | undefined {
+  decode(stored: Buffer, entry: DecodeFacts, sha256: string | undefined, wantData: boolean, writeTo?: ExtractTarget): Promise<DecodeOutcome> | undefined {
     const shared = stored.buffer instanceof SharedArrayBuffer;
     const bytes = shared ? new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength) : movable(stored);
-    return this.send({ type: 'decode', id: 0, stored: bytes, entry, sha256, wantData }, shared ? undefined : bytes, (reply) => {
+    return this.send({ type: 'decode', id: 0, stored: bytes, entry, sha256, wantData, writeTo }, shared ? undefined : bytes, (reply) => {
       if ('problem' in reply) return { problem: reply.problem };
       if ('verifierMismatch' in reply) return { verifierMismatch: true };
       if (!('size' in reply) || 'body' in reply) throw new Error('unexpected reply');
@@ -146,11 +167,14 @@ export class EntryWorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.script, { workerData: { password: this.password } });
-    const slot: Slot = { worker, ready: false, pending: new Map() };
+    let started!: { resolve: () => void; reject: (e: Error) => void };
+    const slot: Slot = { worker, ready: false, pending: new Map(), started: new Promise<void>((resolve, reject) => (started = { resolve, reject })) };
+    slot.started.catch(() => undefined);
     worker.unref();
     worker.on('message', (reply: WorkerReply | { ready: true }) => {
       if ('ready' in reply) {
         slot.ready = true;
+        started.resolve();
         return;
       }
       const job = slot.pending.get(reply.id);
@@ -160,8 +184,12 @@ export class EntryWorkerPool {
       if ('error' in reply) return job.reject(new BackupError(`An archive entry could not be worked on: ${reply.error}`));
       job.resolve(reply);
     });
-    worker.on('error', (err) => this.failSlot(slot, err));
-    worker.on('exit', (code) => this.failSlot(slot, new Error(`it exited with code ${code}`)));
+    const stop = (err: Error) => {
+      started.reject(err);
+      this.failSlot(slot, err);
+    };
+    worker.on('error', stop);
+    worker.on('exit', (code) => stop(new Error(`it exited with code ${code}`)));
     return slot;
   }
 

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CorruptArchiveError } from './archive.errors';
 import type { DecodeJob, EncodeJob, WorkerReply } from './entry-worker.pool';
 import { aesHeader, decodeStored } from './small-entry';
+import { writeExtractedSync } from './extract-target';
 import { encodeWholeEntry } from './whole-entry';
 import { deriveKeysSync, WinZipAesKeys } from './winzip-aes';
 
@@ -48,7 +49,14 @@ function decode(job: DecodeJob): [WorkerReply, ArrayBuffer[]] {
   }
   try {
     const data = decodeStored(entry, stored, keys, job.sha256);
-    if (!job.wantData) return [{ id: job.id, size: data.length }, []];
+    if (job.writeTo) {
+      try {
+        writeExtractedSync(job.writeTo, data);
+      } catch (err) {
+        return [{ id: job.id, error: `cannot write ${job.writeTo.path}: ${err instanceof Error ? err.message : String(err)}` }, []];
+      }
+    }
+    if (!job.wantData || job.writeTo) return [{ id: job.id, size: data.length }, []];
     const out = ownBlock(data);
     return [{ id: job.id, size: data.length, data: out }, [out.buffer as ArrayBuffer]];
   } catch (err) {

@@ -18,6 +18,7 @@ import { entryNameProblem } from './entry-name';
 import { EntryKind, Manifest, MANIFEST_NAME } from './manifest';
 import { fileSource, RandomAccessSource, readRange, readRangeInto, SourceRandomAccessReader } from './random-access.source';
 import { defaultEntryThreads, EntryWorkerPool } from './entry-worker.pool';
+import { ExtractTarget } from './extract-target';
 import { aesHeader, BATCH_SPAN_BYTES, decodeStored, planBatches, SMALL_ENTRY_BYTES, SmallEntry, storedBytes } from './small-entry';
 import { AES_MAC_LENGTH, AES_VERIFIER_LENGTH, deriveKeys, saltLength, WinZipAesDecryptor, WinZipAesKeys } from './winzip-aes';
 import { EXTRA_AES, EXTRA_TIMESTAMP, FLAG_UTF8, METHOD_AES, METHOD_DEFLATE, METHOD_STORED } from './zip-format';
@@ -286,20 +287,27 @@ export class ZipReader {
    */
   async readSmallEntries(
     names: string[],
-    visit: (name: string, result: { data: Buffer } | { error: Error }) => void | Promise<void>,
+    visit: (name: string, result: { data: Buffer } | { written: ExtractTarget } | { error: Error }) => void | Promise<void>,
+    options: { writeTo?: (name: string) => ExtractTarget } = {},
   ): Promise<string[]> {
-    return this.readSmall(names, true, (name, result) => visit(name, 'error' in result ? result : { data: result.data! }));
+    return this.readSmall(names, true, (name, result) => {
+      if ('error' in result) return visit(name, result);
+      return visit(name, result.written ? { written: result.written } : { data: result.data! });
+    }, options.writeTo);
   }
 
   /**
    * readSmallEntries; without `wantData` only each entry's size is visited (a verify), so a
    * worker need not send the plaintext back. With many entries, the decoding and checks run
-   * on worker threads (entry-worker.pool.ts).
+   * on worker threads (entry-worker.pool.ts); with `writeTo`, a worker also writes the checked
+   * entry to its target itself (a files restore: the main thread then does no file system call
+   * per file) and the visit gets `written`; an entry checked on this thread comes with its data.
    */
   private async readSmall(
     names: string[],
     wantData: boolean,
-    visit: (name: string, result: { size: number; data?: Buffer } | { error: Error }) => void | Promise<void>,
+    visit: (name: string, result: { size: number; data?: Buffer; written?: ExtractTarget } | { error: Error }) => void | Promise<void>,
+    writeTo?: (name: string) => ExtractTarget,
   ): Promise<string[]> {
     const leftovers: string[] = [];
     const small: DirectoryEntry[] = [];
@@ -328,6 +336,7 @@ export class ZipReader {
     };
     let next = batches.length ? read(0) : undefined;
     try {
+      await workers?.whenReady();
       for (let i = 0; i < batches.length; i++) {
         const span = { start: batches[i].start, data: await next! };
         // The next batch is read while this one is decoded.
@@ -340,10 +349,11 @@ export class ZipReader {
             if (entry.encrypted) this.aesHeaderLength(entry);
             const sha256 = await this.expectedSha(entry.name);
             const facts = { name: entry.name, size: entry.size, method: entry.method, crc: entry.crc, aesStrength: entry.aesStrength, encrypted: entry.encrypted };
-            const outcome = await workers?.decode(stored, facts, sha256, wantData);
+            const target = workers?.ready && writeTo ? writeTo(entry.name) : undefined;
+            const outcome = await workers?.decode(stored, facts, sha256, wantData, target);
             if (outcome && 'problem' in outcome) throw new CorruptArchiveError(entry.name, outcome.problem);
             // A verifier that does not match is looked into below (wrong password, or a damaged salt).
-            if (outcome && 'size' in outcome) return await visit(entry.name, outcome);
+            if (outcome && 'size' in outcome) return await visit(entry.name, { ...outcome, written: target });
             let keys: WinZipAesKeys | undefined;
             if (entry.encrypted) {
               this.aesHeaderLength(entry);

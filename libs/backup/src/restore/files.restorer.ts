@@ -73,12 +73,12 @@ export async function stageFiles(zip: ZipReader, files: FileToRestore[], progres
     for (const folder of createdFolders.sort((a, b) => b.length - a.length)) await rm(folder, { recursive: true, force: true });
   };
   const tempFor = (index: number) => {
+    if (!isWritten[index]) written.push(index);
     isWritten[index] = 1;
-    written.push(index);
     return tempOf(files[index]);
   };
   const finish = async (file: FileToRestore, temp: string) => {
-    await chmod(temp, file.mode ? file.mode & 0o777 : 0o644);
+    await chmod(temp, modeOf(file));
     await utimes(temp, file.mtime, file.mtime);
   };
   try {
@@ -86,13 +86,22 @@ export async function stageFiles(zip: ZipReader, files: FileToRestore[], progres
       const first = await mkdir(folder, { recursive: true });
       if (first) createdFolders.push(first);
     }
-    const streamed = await zip.readSmallEntries([...byEntry.keys()], async (entry, result) => {
-      if ('error' in result) throw result.error;
-      progress?.throwIfStopped();
+    // Where a worker writes a file it has checked (so the main thread makes no file system call for it).
+    const targetOf = (entry: string) => {
       const index = byEntry.get(entry) as number;
-      const file = files[index];
-      await writeNewFile(tempFor(index), result.data, file.mode ? file.mode & 0o777 : 0o644, file.mtime);
-    });
+      return { path: tempFor(index), mode: modeOf(files[index]), mtime: files[index].mtime };
+    };
+    const streamed = await zip.readSmallEntries(
+      [...byEntry.keys()],
+      async (entry, result) => {
+        if ('error' in result) throw result.error;
+        progress?.throwIfStopped();
+        if ('written' in result) return;
+        const index = byEntry.get(entry) as number;
+        await writeNewFile(tempFor(index), result.data, modeOf(files[index]), files[index].mtime);
+      },
+      { writeTo: targetOf },
+    );
     for (const entry of streamed) {
       progress?.throwIfStopped();
       const index = byEntry.get(entry) as number;
@@ -127,6 +136,8 @@ export async function stageFiles(zip: ZipReader, files: FileToRestore[], progres
 export async function restoreFiles(zip: ZipReader, files: FileToRestore[], progress?: { throwIfStopped(): void }): Promise<{ count: number; bytes: number }> {
   return (await stageFiles(zip, files, progress)).commit();
 }
+
+const modeOf = (file: FileToRestore) => (file.mode ? file.mode & 0o777 : 0o644);
 
 const fsOpen = promisify(fs.open);
 const fsWrite = promisify(fs.write);

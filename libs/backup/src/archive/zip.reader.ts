@@ -356,7 +356,6 @@ export class ZipReader {
             if (outcome && 'size' in outcome) return await visit(entry.name, { ...outcome, written: target });
             let keys: WinZipAesKeys | undefined;
             if (entry.encrypted) {
-              this.aesHeaderLength(entry);
               const { salt, verifier } = aesHeader(entry, stored);
               keys = await this.keysFor(entry, salt, verifier);
             }

@@ -96,6 +96,22 @@ describe('ZipWriter', () => {
     await expect(done).rejects.toThrow('pg_dump exited with 1');
   });
 
+  it('a source that fails while it waits for its turn fails its entry, not the process', async () => {
+    // CI caught this: a dump whose server refused it was destroyed while small files held every
+    // look-ahead slot, and the error event with no listener yet killed the process.
+    const writer = new ZipWriter({ encryption: 'none', level: 0, appName: 't', lookAhead: { entries: 0 } });
+    const first = writer.addEntry('a.bin', counting(4 * 1024 * 1024), { kind: 'file' });
+    const waiting = new Readable({ read() {} });
+    const dump = writer.addEntry('db.sql', waiting, { kind: 'database-dump' });
+    await tick();
+    waiting.destroy(new Error('pg_dump: connection refused'));
+    await tick(); // an unhandled 'error' event would end the test run here
+    const done = pipeline(writer.output, sink());
+    await first;
+    await expect(dump).rejects.toThrow('pg_dump: connection refused');
+    await expect(done).rejects.toThrow('pg_dump: connection refused');
+  });
+
   it('refuses a missing password, a bad level and duplicate names', async () => {
     expect(() => new ZipWriter({ encryption: 'aes256', appName: 't' })).toThrow(/password/);
     expect(() => new ZipWriter({ encryption: 'none', appName: 't', level: 11 })).toThrow(/level/);

@@ -162,6 +162,9 @@ export class ZipWriter {
     this.names.add(name);
     const producer = this.producer(source, meta.kind);
     if (stream) {
+      // A source may fail while it waits for its turn (a dump whose server refused it): the
+      // error stays on the stream and its entry fails when started; it must not kill the process.
+      stream.on('error', () => undefined);
       this.pendingSources.add(stream);
       this.waiting.push(producer);
       this.startProducers();

@@ -284,6 +284,7 @@ describe('fault class s3: a frozen server and a non-S3 endpoint', () => {
   });
   afterEach(() => {
     proxy?.disarm();
+    if (proxy) proxy.onRequest = undefined;
     s3?.resume();
   });
   afterAll(async () => {
@@ -308,10 +309,17 @@ describe('fault class s3: a frozen server and a non-S3 endpoint', () => {
 
   faultCase(tally, 'server frozen (SIGSTOP) mid-upload: the run fails in seconds naming the stall and the setting, no object', async () => {
     const name = 's3f-frozen';
+    // Frozen as the first part's headers reach the proxy, before any of it is forwarded: polling
+    // for the part instead let a fast run finish every part first (then Complete met the freeze).
+    let frozen = false;
+    proxy.onRequest = (r) => {
+      if (frozen || !isPartUpload(r)) return;
+      frozen = true;
+      s3.freeze();
+    };
     const proc = new Proc(spawnCli(['backup:run'], envFor(name), app.dir));
     try {
-      await proc.waitFor(() => proxy.requests.some(isPartUpload), 'the first part upload', 60_000);
-      s3.freeze();
+      await proc.waitFor(() => frozen, 'the first part upload', 60_000);
       // The run must end while the server is still frozen: nothing but the stall ends it.
       const until = Date.now() + 60_000;
       while (proc.child.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
@@ -325,6 +333,42 @@ describe('fault class s3: a frozen server and a non-S3 endpoint', () => {
     // The retry is said while it happens, not only the final failure.
     expect(proc.out).toMatch(/uploading part \d+ of s3f-frozen\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/);
     expect(await s3.listKeys(`${name}/`)).toEqual([]);
+  });
+
+  /** CompleteMultipartUpload: `POST …?uploadId=…`; CreateMultipartUpload: `POST …?uploads`. */
+  const isComplete = (r: { method: string; path: string }) => r.method === 'POST' && /[?&]uploadId=/.test(r.path);
+  const isStart = (r: { method: string; path: string }) => r.method === 'POST' && /[?&]uploads(=|&|$)/.test(r.path);
+
+  faultCase(tally, 'no answer to CompleteMultipartUpload: the run fails in seconds naming the stall and the setting, no object', async () => {
+    const name = 's3f-complete';
+    const fault = proxy.arm({ fault: { kind: 'stall' }, match: isComplete, times: 1000 });
+    const started = Date.now();
+    const run = await runCli(['backup:run'], envFor(name), app.dir, 60_000);
+    expect(fault.hits).toHaveLength(2); // the first try and BACKUP_S3_RETRIES=1 more
+    expect(run.code).toBe(1);
+    // 2 s per try and 1 s of backoff, not the socket's 60 s idle timeout on each SDK attempt.
+    expect(Date.now() - started).toBeLessThan(45_000);
+    expect(run.stdout + run.stderr).toMatch(/completing the upload of s3f-complete\/\S+\.zip stalled: the S3 server at http:\/\/127\.0\.0\.1:\d+ moved no byte for 2 s, 2 times in a row/);
+    expect(run.stdout + run.stderr).toMatch(/raise BACKUP_S3_STALL_SECONDS \(now 2\)/);
+    expect(await s3.listKeys(`${name}/`)).toEqual([]);
+  });
+
+  faultCase(tally, 'no answer to the first CreateMultipartUpload and CompleteMultipartUpload: each is tried again, one complete object', async () => {
+    const name = 's3f-control-retry';
+    const start = proxy.arm({ fault: { kind: 'stall' }, match: isStart, times: 1 });
+    const complete = proxy.arm({ fault: { kind: 'stall' }, match: isComplete, times: 1 });
+    const run = await runCli(['backup:run'], envFor(name), app.dir, 60_000);
+    expect([start.hits.length, complete.hits.length]).toEqual([1, 1]);
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/starting the upload of s3f-control-retry\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/);
+    expect(run.stdout + run.stderr).toMatch(/completing the upload of s3f-control-retry\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/);
+    const keys = await s3.listKeys(`${name}/`);
+    expect(keys).toHaveLength(1);
+    const copy = path.join(app.dir, 'downloaded.zip');
+    fs.writeFileSync(copy, await s3.download(keys[0]));
+    const tested = await testWith7z(copy, PASSWORD);
+    expect(tested.stdout).toMatch(/Everything is Ok/);
+    expect(tested.code).toBe(0);
   });
 
   const isObjectRead = (r: { method: string; path: string }) => r.method === 'GET' && /\.zip(\?|$)/.test(r.path);

@@ -47,6 +47,11 @@ export interface FaultyProxy {
   arm(rule: FaultRule): ArmedFault;
   /** Removes every armed fault (the proxy forwards everything again). */
   disarm(): void;
+  /**
+   * Called with each request as its headers arrive, before anything of it is forwarded: to act
+   * at an exact moment of the client's work (freeze the server as the first part starts).
+   */
+  onRequest?: (req: ProxiedRequest) => void;
   stop(): Promise<void>;
 }
 
@@ -71,6 +76,7 @@ export async function startFaultyProxy(target: { host?: string; port: number } |
   const requests: ProxiedRequest[] = [];
   let armed: Armed[] = [];
   const sockets = new Set<net.Socket>();
+  let proxy: FaultyProxy | undefined;
 
   /** The first armed rule that matches `req`, consumed. */
   const take = (req: ProxiedRequest): FaultKind | undefined => {
@@ -130,6 +136,7 @@ export async function startFaultyProxy(target: { host?: string; port: number } |
       const [method = '', path = ''] = line.split(' ');
       const req = { method, path };
       requests.push(req);
+      proxy?.onRequest?.(req);
       const length = /\r\ncontent-length:\s*(\d+)/i.exec(text);
       bodyLeft = length ? Number(length[1]) : 0;
       opaque = /\r\ntransfer-encoding:\s*chunked/i.test(text);
@@ -179,7 +186,7 @@ export async function startFaultyProxy(target: { host?: string; port: number } |
   });
   const port = (server.address() as net.AddressInfo).port;
 
-  return {
+  proxy = {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     arm(rule) {
@@ -195,4 +202,5 @@ export async function startFaultyProxy(target: { host?: string; port: number } |
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return proxy;
 }

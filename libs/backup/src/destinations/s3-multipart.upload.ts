@@ -4,7 +4,7 @@ import { UploadFailedError, UploadSizeMismatchError } from './destination.errors
 import { DestinationUpload, StoredObject } from './destination.interface';
 import { S3ErrorContext, translateS3Error } from './s3-error.translator';
 import { s3 } from './s3-sdk';
-import { progressBody, StallPolicy, withStallRetries } from './stall.watchdog';
+import { progressBody, StallPolicy, Watchdog, watchAnswer, withStallRetries } from './stall.watchdog';
 
 export const MAX_PARTS = 10_000;
 /** Parts at one size before the size doubles (see partSizeAt). */
@@ -120,9 +120,9 @@ export class S3MultipartUpload implements DestinationUpload {
     try {
       if (!this.stream.writableEnded && !this.stream.destroyed) this.stream.end();
       await this.finished;
-      const head = await this.send<HeadObjectCommandOutput>(
-        new (s3().HeadObjectCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey }),
+      const head = await this.control<HeadObjectCommandOutput>(
         `reading back the size of ${this.key}`,
+        () => new (s3().HeadObjectCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey }),
       );
       const size = head.ContentLength ?? -1;
       if (size !== expectedSize) {
@@ -267,9 +267,14 @@ export class S3MultipartUpload implements DestinationUpload {
     if (this.partNumber === 0) {
       this.mayHaveCreatedObject = true;
       const body = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0);
-      await this.send(
-        new (s3().PutObjectCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey, Body: body, ContentLength: body.length, ContentType: 'application/zip' }),
-        `uploading ${this.key}`,
+      await this.control(`uploading ${this.key}`, (watchdog) =>
+        new (s3().PutObjectCommand)({
+          Bucket: this.p.bucket,
+          Key: this.p.objectKey,
+          Body: progressBody(body, watchdog),
+          ContentLength: body.length,
+          ContentType: 'application/zip',
+        }),
       );
       this.sent += body.length;
       return;
@@ -279,21 +284,17 @@ export class S3MultipartUpload implements DestinationUpload {
     this.throwIfFailed();
     const uploadId = await this.multipartId();
     this.mayHaveCreatedObject = true;
-    await this.send(
-      new (s3().CompleteMultipartUploadCommand)({
-        Bucket: this.p.bucket,
-        Key: this.p.objectKey,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: [...this.parts].sort((a, b) => a.PartNumber - b.PartNumber) },
-      }),
+    const parts = [...this.parts].sort((a, b) => a.PartNumber - b.PartNumber);
+    await this.control(
       `completing the upload of ${this.key}`,
+      () => new (s3().CompleteMultipartUploadCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
     );
   }
 
   private multipartId(): Promise<string> {
-    this.uploadId ??= this.send<CreateMultipartUploadCommandOutput>(
-      new (s3().CreateMultipartUploadCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey, ContentType: 'application/zip' }),
+    this.uploadId ??= this.control<CreateMultipartUploadCommandOutput>(
       `starting the upload of ${this.key}`,
+      () => new (s3().CreateMultipartUploadCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey, ContentType: 'application/zip' }),
     ).then((out) => {
       if (!out.UploadId) throw new UploadFailedError(`the server gave no upload id for ${this.key}`);
       this.createdUploadId = out.UploadId;
@@ -303,12 +304,27 @@ export class S3MultipartUpload implements DestinationUpload {
   }
 
   /**
+   * A request that is not a part (start, a small archive's PutObject, Complete, the read-back) under the same
+   * no-progress limit and retries as a part: a server that freezes at that moment fails the run
+   * in BACKUP_S3_STALL_SECONDS per try instead of the socket's 60 s idle timeout on each of the
+   * SDK's attempts (189 s measured). abort() does not cut it off (see send()).
+   */
+  private control<O>(action: string, command: (watchdog: Watchdog) => object): Promise<O> {
+    return withStallRetries(
+      this.p.stall,
+      action,
+      (watchdog) => this.send<O>(watchAnswer(command(watchdog), watchdog), action, undefined, watchdog.controller.signal),
+      () => this.state === 'aborted',
+    );
+  }
+
+  /**
    * Sends one command, tracked so abort() can wait for it, with its error translated (no
    * secrets, a hint). Only part uploads are cancelled by abort(): a PutObject or Complete cut
    * off on our side may still land on the server, after the clean-up that should remove it.
    */
-  private async send<O>(command: object, action: string, cancellable?: AbortSignal): Promise<O> {
-    const signal = cancellable ? AbortSignal.any([this.abortRequests.signal, cancellable]) : undefined;
+  private async send<O>(command: object, action: string, cancellable?: AbortSignal, limit?: AbortSignal): Promise<O> {
+    const signal = cancellable ? AbortSignal.any([this.abortRequests.signal, cancellable]) : limit;
     const request = this.p.client.send(command as never, signal ? { abortSignal: signal } : {}) as Promise<O>;
     const settled = request.catch(() => undefined);
     this.requests.add(settled);
@@ -318,7 +334,7 @@ export class S3MultipartUpload implements DestinationUpload {
     } catch (err) {
       if (this.state === 'aborted' && this.failure) throw this.failure;
       // A stalled or transient failure of a part goes back to withStallRetries untranslated.
-      if (cancellable?.aborted) throw err;
+      if (cancellable?.aborted || limit?.aborted) throw err;
       const translated = translateS3Error(err, this.p.errorContext(action));
       if (cancellable && translated !== err) Object.assign(translated, { cause: err });
       throw translated;

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { UploadFailedError } from './destination.errors';
 
 /** How long a transfer may make no progress, and how often it is tried again after that. */
@@ -123,4 +123,41 @@ export function progressBody(buffer: Buffer, watchdog: Watchdog, onBytes?: (n: n
       this.push(chunk);
     },
   });
+}
+
+/** What watchAnswer needs of an SDK command: its own middleware stack. */
+interface WithMiddleware {
+  middlewareStack: { addRelativeTo(middleware: never, options: { relation: 'after'; toMiddleware: string; name: string; override: boolean }): void };
+}
+
+/**
+ * Kicks `watchdog` when the answer to `command` starts and on every piece of its body. A long
+ * CompleteMultipartUpload on AWS answers 200 at once and then sends spaces to keep the
+ * connection open: that is progress, and is not cut off. A frozen server sends nothing.
+ */
+export function watchAnswer<C extends object>(command: C, watchdog: Watchdog): C {
+  const middleware = (next: (args: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
+    const result = await next(args);
+    watchdog.kick();
+    const response = result.response as { body?: unknown };
+    if (response?.body instanceof Readable) {
+      const body = response.body;
+      const tap = new Transform({
+        transform(chunk, _encoding, done) {
+          watchdog.kick();
+          done(null, chunk);
+        },
+      });
+      body.on('error', (err) => tap.destroy(err));
+      response.body = body.pipe(tap);
+    }
+    return result;
+  };
+  (command as unknown as WithMiddleware).middlewareStack.addRelativeTo(middleware as never, {
+    relation: 'after',
+    toMiddleware: 'deserializerMiddleware',
+    name: 'watchAnswer',
+    override: true,
+  });
+  return command;
 }

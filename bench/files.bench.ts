@@ -70,6 +70,8 @@ function cliEnv(ctx: Ctx, localRoot: string): NodeJS.ProcessEnv {
     BACKUP_SUCCESS_NOTIFICATIONS: '',
     // The worker threads (default auto); BACKUP_ARCHIVE_THREADS=0 measures the main thread alone.
     ...(process.env.BACKUP_ARCHIVE_THREADS ? { BACKUP_ARCHIVE_THREADS: process.env.BACKUP_ARCHIVE_THREADS } : {}),
+    // glibc's malloc settings, to measure what they do to the peak RSS (bench/README.md).
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k === 'GLIBC_TUNABLES' || k.startsWith('MALLOC_'))),
   };
 }
 
@@ -187,6 +189,7 @@ export async function filesBench(): Promise<void> {
     repeat,
     cliNodeFlags: CLI_NODE_FLAGS,
     archiveThreads: process.env.BACKUP_ARCHIVE_THREADS ?? 'auto',
+    mallocEnv: Object.fromEntries(Object.entries(process.env).filter(([k]) => k === 'GLIBC_TUNABLES' || k.startsWith('MALLOC_'))),
     machine,
     summaries,
     results,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -129,6 +130,29 @@ describe('LocalDestination on a real folder', () => {
     await dest.delete('r/file.zip');
     expect(await dest.stat('r/file.zip')).toBeNull();
     await expect(dest.delete('r/file.zip')).resolves.toBeUndefined();
+  });
+
+  it('openSource: many range reads through one descriptor, the same bytes as read(); a missing or escaping key refused', async () => {
+    const data = randomBytes(300_000);
+    const u = await dest.openUpload('s/archive.zip');
+    u.stream.end(data);
+    await u.complete(data.length);
+    const fdsBefore = fs.readdirSync('/proc/self/fd').length;
+    const source = await dest.openSource('s/archive.zip');
+    try {
+      expect(source.size).toBe(data.length);
+      expect(fs.readdirSync('/proc/self/fd').length).toBe(fdsBefore + 1);
+      for (const [start, end] of [[0, 0], [1, 29], [65_530, 200_000], [299_990, 299_999]]) {
+        expect((await readAll(await source.read(start, end))).equals(data.subarray(start, end + 1))).toBe(true);
+      }
+      // Still the one descriptor after the reads.
+      expect(fs.readdirSync('/proc/self/fd').length).toBe(fdsBefore + 1);
+    } finally {
+      await source.close?.();
+    }
+    expect(fs.readdirSync('/proc/self/fd').length).toBe(fdsBefore);
+    await expect(dest.openSource('s/missing.zip')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(dest.openSource('../outside.zip')).rejects.toBeInstanceOf(InvalidKeyError);
   });
 
   it('refuses keys that would escape the root', async () => {

@@ -117,6 +117,7 @@ export type { VerifyFailedEvent, VerifySucceededEvent } from './verify/verify.ev
 
 // Extension points and the shipped implementations beside them
 export type { BackupDestination, DestinationUpload, StoredObject, UploadOptions } from './destinations/destination.interface';
+export type { RandomAccessSource } from './archive/random-access.source';
 export { LocalDestination } from './destinations/local.destination';
 export type { LocalDestinationOptions } from './destinations/local.destination';
 export { S3Destination } from './destinations/s3.destination';

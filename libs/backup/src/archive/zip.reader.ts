@@ -187,10 +187,12 @@ export class ZipReader {
   /**
    * `threads`: worker threads that decode and check small entries when many are read at once
    * (readSmallEntries, verify); default one per core (at most 4); 0 does it on the calling thread.
+   * `closeSource`: close() (or a failed open) also closes the given source.
    */
-  static async open(source: string | RandomAccessSource, options: { password?: string; threads?: number } = {}): Promise<ZipReader> {
+  static async open(source: string | RandomAccessSource, options: { password?: string; threads?: number; closeSource?: boolean } = {}): Promise<ZipReader> {
     const src = typeof source === 'string' ? await fileSource(source) : source;
-    const owned = typeof source === 'string' ? src : undefined;
+    // A path is opened here and closed by close(); a given source only with `closeSource`.
+    const owned = typeof source === 'string' || options.closeSource ? src : undefined;
     try {
       const reader = await ZipReader.openSource(src, options.password, owned);
       reader.threads = options.threads;

@@ -1,4 +1,5 @@
 import { Readable, Writable } from 'node:stream';
+import type { RandomAccessSource } from '../archive/random-access.source';
 
 /** One stored object as a destination lists it. Keys use '/' separators on every destination. */
 export interface StoredObject {
@@ -57,6 +58,12 @@ export interface BackupDestination {
   stat(key: string): Promise<StoredObject | null>;
   /** Streams an object, or the inclusive byte range [start, end] of it. */
   read(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * Optional: the object as a source of many range reads through one open handle (a local
+   * file: positioned reads on one descriptor). Restore and verify use it when it is there;
+   * otherwise each range is a read() (an S3 range GET). The caller closes it.
+   */
+  openSource?(key: string): Promise<RandomAccessSource>;
   delete(key: string): Promise<void>;
   /**
    * Removes temporary files that uploads under `prefix` left behind (a run killed with SIGKILL

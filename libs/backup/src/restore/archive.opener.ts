@@ -27,7 +27,10 @@ export function firstLine(message: string): string {
  * entry data is read. The one door restore, tenant restore and verify come in by.
  */
 export async function openTrusted(destination: BackupDestination, backup: LocatedBackup, policy: ReadPolicy): Promise<{ zip: ZipReader; unencrypted: string[] }> {
-  const zip = await ZipReader.open(destinationSource(destination, backup.key, backup.size), { password: policy.password, threads: policy.threads });
+  // A local archive is read through one descriptor; any other through the destination's reads.
+  const local = await destination.openSource?.(backup.key);
+  const source = local ?? destinationSource(destination, backup.key, backup.size);
+  const zip = await ZipReader.open(source, { password: policy.password, threads: policy.threads, closeSource: !!local });
   try {
     return { zip, unencrypted: requireAuthenticated(zip.entries(), policy) };
   } catch (err) {

@@ -183,6 +183,9 @@ export class BackupService {
     // stop too, or it waits for a drain that never comes and the process exits with nothing done.
     counted.on('error', (e) => writer.abort(e));
     const delivery = fanOut(counted, uploads);
+    // It fails as soon as the archive stream does (a refused dump), possibly while the files
+    // are still being added: looked at below, it must not count as unhandled meanwhile.
+    delivery.catch(() => undefined);
     // Aborting the writer destroys the entry being written: the dump tool is stopped, the file
     // closed, the archive stream fails and fanOut aborts every upload (temp file, multipart).
     // Once the archive is written the uploads may still be sending (a stalled S3 part): the

@@ -111,6 +111,7 @@ export class TenantExportService {
       upload = await disk.openUpload(key);
       const writer = new ZipWriter({ encryption, password, level: this.options.archive.compressionLevel, appName: this.options.appName, threads: this.options.archive.threads });
       const delivery = fanOut(writer.output, [upload]);
+      delivery.catch(() => undefined); // looked at below; a failure meanwhile is not unhandled
       const facts: TenantExportFacts = {
         formatVersion: 1, tenantId: String(id), tenantTable: scope.key.table, keyColumn: scope.key.column, column: scope.column, driver: connection.driver,
         tables: [], files: 0, sharedTables: scope.shared, unplacedTables: scope.unplaced.map((u) => u.table),

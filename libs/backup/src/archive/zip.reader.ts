@@ -334,7 +334,10 @@ export class ZipReader {
         const size = Math.max(end - start, workers ? BATCH_SPAN_BYTES + 64 * 1024 : 0);
         scratch[i % 2] = workers ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
       }
-      return readRangeInto(this.source, start, end - 1, scratch[i % 2]);
+      const reading = readRangeInto(this.source, start, end - 1, scratch[i % 2]);
+      // Awaited when its batch's turn comes; a failure before that (S3) must not count as unhandled.
+      reading.catch(() => undefined);
+      return reading;
     };
     let next = batches.length ? read(0) : undefined;
     try {

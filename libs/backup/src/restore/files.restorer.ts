@@ -4,6 +4,7 @@ import { chmod, mkdir, readdir, rename, rm, rmdir, utimes, writeFile } from 'nod
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ZipReader } from '../archive';
+import { forEachConcurrently } from '../common/concurrently';
 import { FileToRestore } from './files.plan';
 
 export { FileConflictError, planFiles } from './files.plan';
@@ -124,22 +125,14 @@ export async function stageFiles(zip: ZipReader, files: FileToRestore[], progres
       // The renames are independent of each other, so a few run at once: 70,000 took 3.7 s one
       // after the other and 1.1 s 8 at a time. The first failure stops the rest; the renames
       // in flight settle before it is thrown, so discard() then removes exactly what is left.
-      const left = written.filter((i) => isWritten[i]);
-      let next = 0;
-      let failure: { error: unknown } | undefined;
-      const renamer = async () => {
-        while (next < left.length && !failure) {
-          const i = left[next++];
-          try {
-            await rename(tempOf(files[i]), files[i].target);
-            isWritten[i] = 0;
-          } catch (error) {
-            failure ??= { error };
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: RENAMES_AT_ONCE }, renamer));
-      if (failure) throw failure.error;
+      await forEachConcurrently(
+        written.filter((i) => isWritten[i]),
+        RENAMES_AT_ONCE,
+        async (i) => {
+          await rename(tempOf(files[i]), files[i].target);
+          isWritten[i] = 0;
+        },
+      );
       written.length = 0;
       untrack();
       return { count: files.length, bytes };

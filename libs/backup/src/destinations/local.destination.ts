@@ -85,9 +85,7 @@ export class LocalDestination implements BackupDestination {
       stream.once('error', reject);
     }).catch((err) => {
       stream.destroy();
-      if (err.code === 'ENOENT') {
-        throw new ObjectNotFoundError(`no backup "${key}" on ${this.describe()}`, 'run backup:list to see the stored backups');
-      }
+      if (err.code === 'ENOENT') throw this.notFound(key);
       throw err;
     });
     return stream;
@@ -101,9 +99,13 @@ export class LocalDestination implements BackupDestination {
     try {
       return await fileSource(this.pathOf(key));
     } catch (err) {
-      if (err.code === 'ENOENT') throw new ObjectNotFoundError(`no backup "${key}" on ${this.describe()}`, 'run backup:list to see the stored backups');
+      if (err.code === 'ENOENT') throw this.notFound(key);
       throw err;
     }
+  }
+
+  private notFound(key: string): ObjectNotFoundError {
+    return new ObjectNotFoundError(`no backup "${key}" on ${this.describe()}`, 'run backup:list to see the stored backups');
   }
 
   async delete(key: string): Promise<void> {

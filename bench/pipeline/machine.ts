@@ -43,3 +43,15 @@ export function machineFacts(sevenZip: string, repoRoot: string): MachineFacts {
     },
   };
 }
+
+/**
+ * Core-milliseconds every CPU of the machine spent busy since boot (`/proc/stat`: user, nice,
+ * system, irq, softirq, steal). The difference over a run counts the database server's work
+ * too, which a process tree does not: busy / cores is the wall time no client can go below.
+ */
+export function machineBusyMs(): number {
+  const [cpu] = fs.readFileSync('/proc/stat', 'latin1').split('\n');
+  const [user, nice, system, , , irq, softirq, steal] = cpu.trim().split(/\s+/).slice(1).map(Number);
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return ((user + nice + system + irq + softirq + steal) * 1000) / ticksPerSecond;
+}

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DumpGuard, GuardMark } from './dump-guard';
 import { codeOf, notePlainTable, ParallelPgLoad, splitConstraintIndex, statementKind } from './pg-parallel.load';
-import { PsqlSession } from './psql.session';
+import { ClientSession } from './client.session';
 
 /** Stands in for a psql: records what it is given, answers each job with its COPY tags. */
 class FakeSession {
@@ -95,7 +95,7 @@ const DUMP = [
 async function load(sessions: number, chunk = 4096) {
   const order: string[] = [];
   const fakes = Array.from({ length: sessions }, (_, i) => new FakeSession(`s${i}`, order));
-  const sink = new ParallelPgLoad(fakes as unknown as PsqlSession[]);
+  const sink = new ParallelPgLoad(fakes as unknown as ClientSession[]);
   const bytes = Buffer.from(DUMP);
   const chunks: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
@@ -204,7 +204,7 @@ describe('ParallelPgLoad', () => {
     const fakes = [new FakeSession('s0', order), new FakeSession('s1', order)];
     const run = fakes[1].run.bind(fakes[1]);
     fakes[1].run = async (parts, bytes) => (await run(parts, bytes)).map((n) => Math.max(0, n - 1));
-    const sink = new ParallelPgLoad(fakes as unknown as PsqlSession[]);
+    const sink = new ParallelPgLoad(fakes as unknown as ClientSession[]);
     await pipeline(Readable.from([Buffer.from(DUMP)]), new DumpGuard('psql', sink.onMark), sink);
     expect(fakes[1].received.some((t) => t.includes('COPY public.big'))).toBe(true);
     expect(sink.rowCounts()).toBeUndefined();

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { GuardMark } from './dump-guard';
 import { parseCopyHeader } from './pg-copy.counter';
-import { PsqlSession } from './psql.session';
+import { ClientSession } from './client.session';
 
 const NL = 0x0a;
 /** Rows are handed to a session in pieces of about this size (each its own COPY). */
@@ -107,7 +107,7 @@ export class ParallelPgLoad extends Writable {
   private readonly acknowledged: Record<string, number> = {};
   private countsTrusted = true;
 
-  constructor(private readonly sessions: PsqlSession[]) {
+  constructor(private readonly sessions: ClientSession[]) {
     super({ highWaterMark: 1024 * 1024 });
   }
 
@@ -263,7 +263,7 @@ export class ParallelPgLoad extends Writable {
    * session's stdin is full (so each holds at most about one piece in memory).
    */
   private async dispatch(parts: (Buffer | string)[], bytes: number, onDone: (tags: number[]) => void): Promise<void> {
-    let session: PsqlSession | undefined;
+    let session: ClientSession | undefined;
     for (;;) {
       this.throwIfFailed();
       session = undefined;

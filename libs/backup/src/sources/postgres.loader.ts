@@ -12,7 +12,7 @@ import { pgEnv, pgPassfile, pgWhere } from './postgres.env';
 import { PgCopyCounter, qualifiedTableName } from './pg-copy.counter';
 import { ToolDumperOptions } from './postgres.dumper';
 import { ParallelPgLoad } from './pg-parallel.load';
-import { PsqlSession } from './psql.session';
+import { ClientSession } from './client.session';
 import { DumpRefusedError, LoadFailedError } from './source.errors';
 
 /** psql's `\restrict` came with 13.22, 14.19, 15.14, 16.10 and 17.6 (August 2025). */
@@ -110,12 +110,13 @@ export class PostgresLoader implements DatabaseLoader {
     const passfile = await pgPassfile(connection, this.options.tmpDir);
     const redactor = new Redactor([connection.password]);
     const describe = `PostgreSQL database "${connection.database}" on ${pgWhere(connection)}`;
-    const sessions: PsqlSession[] = [];
+    const sessions: ClientSession[] = [];
     try {
       checkEarlyError();
       for (let i = 0; i < jobs; i++) {
         sessions.push(
-          new PsqlSession({
+          new ClientSession({
+            tool: 'psql',
             bin,
             args,
             env: pgEnv(connection, connection.database, passfile),

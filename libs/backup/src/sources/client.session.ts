@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { DEBIAN_PACKAGES, failureHint, spawnTool, StderrTail, ToolRunOptions } from './db-tool';
 import { LoadFailedError, ToolMissingError } from './source.errors';
 
-export type PsqlSessionOptions = Omit<ToolRunOptions, 'tool'>;
+/** `tool` names the client in messages: 'psql', 'mariadb' or 'mysql'. */
+export type ClientSessionOptions = ToolRunOptions;
 
 interface PendingJob {
   marker: string;
@@ -13,12 +14,13 @@ interface PendingJob {
 }
 
 /**
- * One long-lived `psql -f -` of a parallel load: SQL is written to its stdin as jobs, each
- * followed by `SELECT '<marker>'`; the job is done when psql prints that marker (psql flushes
- * after every result), and resolves with the `COPY n` tags psql printed for it. psql stops at
- * the first error (ON_ERROR_STOP), and every job still pending then rejects with its stderr.
+ * One long-lived SQL client of a parallel load (`psql -f -`, or `mariadb --batch --unbuffered`):
+ * SQL is written to its stdin as jobs, each followed by `SELECT '<marker>'`; the job is done when
+ * the client prints that marker (both flush after every result), and resolves with the `COPY n`
+ * tags psql printed for it. The client stops at the first error (psql's ON_ERROR_STOP, the
+ * mariadb client without --force), and every job still pending then rejects with its stderr.
  */
-export class PsqlSession {
+export class ClientSession {
   private readonly child: ChildProcess;
   private readonly pending: PendingJob[] = [];
   private readonly stderr = new StderrTail();
@@ -28,12 +30,12 @@ export class PsqlSession {
   private readonly closed: Promise<void>;
   /** Bytes written whose job has not finished yet (where the next piece of work goes). */
   outstanding = 0;
-  /** How many of the load's session settings this psql has had (see ParallelPgLoad). */
+  /** How many of the load's session settings this client has had (see ParallelPgLoad). */
   settingsSent = 0;
 
-  constructor(private readonly o: PsqlSessionOptions) {
+  constructor(private readonly o: ClientSessionOptions) {
     this.child = spawnTool(o.bin, o.args, o.env, ['pipe', 'pipe', 'pipe'], 'input');
-    this.child.stdin!.on('error', () => undefined); // EPIPE when psql stops: its exit tells why
+    this.child.stdin!.on('error', () => undefined); // EPIPE when the client stops: its exit tells why
     this.child.stderr!.on('data', (c: Buffer) => this.stderr.push(c));
     let partial = '';
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => {
@@ -43,23 +45,23 @@ export class PsqlSession {
     });
     this.closed = new Promise<void>((resolve) => {
       this.child.on('error', (err: NodeJS.ErrnoException) => {
-        this.fail(err.code === 'ENOENT' ? new ToolMissingError('psql', DEBIAN_PACKAGES.psql ?? 'postgresql-client') : err);
+        this.fail(err.code === 'ENOENT' ? new ToolMissingError(o.tool, DEBIAN_PACKAGES[o.tool] ?? o.tool) : err);
         resolve();
       });
       this.child.on('close', (code, signal) => {
         if (code !== 0) {
           const text = o.redactor.redact(this.stderr.toString());
           const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-          this.fail(new LoadFailedError(`psql failed to load ${o.describe} (${how}): ${text || 'no message on stderr'}`, failureHint(text, o.where), text));
+          this.fail(new LoadFailedError(`${o.tool} failed to load ${o.describe} (${how}): ${text || 'no message on stderr'}`, failureHint(text, o.where), text));
         } else if (this.pending.length) {
-          this.fail(new LoadFailedError(`psql ended before the load of ${o.describe} was complete`, 'Run the restore again; check the server log if it recurs.'));
+          this.fail(new LoadFailedError(`${o.tool} ended before the load of ${o.describe} was complete`, 'Run the restore again; check the server log if it recurs.'));
         }
         resolve();
       });
     });
   }
 
-  /** The error that stopped this psql, if one did. */
+  /** The error that stopped this client, if one did. */
   get error(): Error | undefined {
     return this.failure;
   }
@@ -78,8 +80,11 @@ export class PsqlSession {
     return !this.failure && this.child.stdin!.writableNeedDrain;
   }
 
-  /** Writes a job and its marker; resolves with the COPY tags psql printed for it. */
-  run(parts: (Buffer | string)[], bytes: number): Promise<number[]> {
+  /**
+   * Writes a job and its marker; resolves with the COPY tags psql printed for it. `delimiter`:
+   * the statement end the client expects now (a mariadb dump's `DELIMITER ;;` sections).
+   */
+  run(parts: (Buffer | string)[], bytes: number, delimiter = ';'): Promise<number[]> {
     if (this.failure) return Promise.reject(this.failure);
     const marker = `nbsync-${this.token}-${++this.jobs}`;
     this.outstanding += bytes;
@@ -89,11 +94,11 @@ export class PsqlSession {
       .finally(() => {
         this.outstanding -= bytes;
       });
-    this.write([...parts, `SELECT '${marker}' AS nb_sync;\n`]);
+    this.write([...parts, `SELECT '${marker}' AS nb_sync${delimiter}\n`]);
     return done;
   }
 
-  /** Resolves when psql's stdin takes more (or psql has stopped). */
+  /** Resolves when the client's stdin takes more (or it has stopped). */
   drained(): Promise<void> {
     if (this.failure || !this.child.stdin!.writableNeedDrain) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -107,19 +112,19 @@ export class PsqlSession {
     });
   }
 
-  /** Ends stdin and waits for psql to exit; rejects with its error if it failed. */
+  /** Ends stdin and waits for the client to exit; rejects with its error if it failed. */
   async end(): Promise<void> {
     this.child.stdin!.end();
     await this.closed;
     if (this.failure) throw this.failure;
   }
 
-  /** Resolves when psql has exited, whatever the reason. */
+  /** Resolves when the client has exited, whatever the reason. */
   exited(): Promise<void> {
     return this.closed;
   }
 
-  /** Stops psql (another session failed, or the dump stream did). */
+  /** Stops the client (another session failed, or the dump stream did). */
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
   }

@@ -5,7 +5,7 @@
  * - lib-new:  backup:restore into a database that does not exist yet (created, loaded, checked);
  * - lib-swap: backup:restore over a small live database (staging database, safety backup of the
  *             live one, swap, the replaced one dropped);
- * - lib-jobs2: lib-new with BACKUP_RESTORE_JOBS=2 (PostgreSQL: two psql sessions; the default is one);
+ * - lib-jobs2: lib-new with BACKUP_RESTORE_JOBS=2 (two psql or mariadb sessions; the default is one);
  * - shell:    the baseline, into a database created beforehand (untimed).
  *
  *   npm run bench:restore                                   (PostgreSQL both shapes, MariaDB, 3 rounds)
@@ -84,8 +84,7 @@ async function benchShape(engine: RestoreEngine, shape: string, runs: Run[], rep
   const dumpGz = fs.statSync(gz).size;
   log(`  ${engine.name} ${shape}: db.sql.gz ${(dumpGz / 1e6).toFixed(0)} MB`);
   for (let round = 1; round <= repeat; round++) {
-    // lib-jobs2 only where there is more than one session to have (PostgreSQL).
-    for (const run of rotate(runs, round - 1).filter((r) => r !== 'lib-jobs2' || engine.name === 'postgres')) {
+    for (const run of rotate(runs, round - 1)) {
       const target = `${database}_r_${run.replace('-', '_')}`;
       await engine.drop(target);
       if (run === 'shell' || run === 'lib-swap') await engine.create(target);

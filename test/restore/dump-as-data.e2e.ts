@@ -104,8 +104,8 @@ describe.each(DB_KINDS)('a %s dump is loaded as data only', (kind) => {
 
   beforeAll(async () => {
     db = await createTestDatabase(kind, 'dumpdata');
-    // PostgreSQL over two psql sessions: each is held to the dump-as-data rules as one is.
-    h = await tenantHarness(db, { tenants: 4, rowsPerTenant: 3, restoreJobs: kind === 'postgres' ? 2 : undefined });
+    // PostgreSQL and MariaDB over two client sessions: each is held to the dump-as-data rules as one is.
+    h = await tenantHarness(db, { tenants: 4, rowsPerTenant: 3, restoreJobs: kind === 'sqlite' ? undefined : 2 });
     restores = h.moduleRef.get(RestoreService);
     verifier = h.moduleRef.get(VerifyService);
     marks = mkdtempSync(join(tmpdir(), 'nbt-dump-marks-'));

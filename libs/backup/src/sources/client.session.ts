@@ -1,7 +1,9 @@
 import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { DEBIAN_PACKAGES, failureHint, spawnTool, StderrTail, ToolRunOptions } from './db-tool';
-import { LoadFailedError, ToolMissingError } from './source.errors';
+import { Readable } from 'node:stream';
+import { Redactor } from '../common/redact';
+import { DumpRefusedError, LoadFailedError, ToolMissingError } from './source.errors';
 
 /** `tool` names the client in messages: 'psql', 'mariadb' or 'mysql'. */
 export type ClientSessionOptions = ToolRunOptions;
@@ -143,5 +145,24 @@ export class ClientSession {
   private fail(err: Error): void {
     this.failure ??= err;
     for (const job of this.pending.splice(0)) job.reject(this.failure);
+  }
+}
+
+/**
+ * Runs a load over several sessions and ends them; if anything fails, stops them all and
+ * rejects with the error that matters: the dump's refusal or a load failure as it is, else the
+ * first client that stopped on its own (the others were killed for it), else the dump stream's.
+ */
+export async function loadOverSessions(sessions: ClientSession[], load: () => Promise<void>, sql: Readable, describe: string, redactor: Redactor): Promise<void> {
+  try {
+    await load();
+    await Promise.all(sessions.map((s) => s.end()));
+  } catch (err) {
+    for (const s of sessions) s.kill();
+    await Promise.all(sessions.map((s) => s.exited()));
+    const first = sessions.map((s) => s.error).find((e) => e && !/was killed by SIGTERM/.test(e.message));
+    if (err instanceof DumpRefusedError || err instanceof LoadFailedError) throw err;
+    if (first && !(err instanceof Error && sql.errored)) throw first;
+    throw new LoadFailedError(`Reading the dump for ${describe} failed: ${redactor.redact((err as Error).message)}`, 'Check the archive with backup:verify.');
   }
 }

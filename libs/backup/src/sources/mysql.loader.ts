@@ -3,13 +3,16 @@ import { loadMysql } from '../common/optional-driver';
 import { Readable } from 'node:stream';
 import { Redactor } from '../common/redact';
 import { ConnectionInfo, DatabaseDriver } from './connection-info';
-import { DatabaseLoader } from './database-loader.interface';
+import { DatabaseLoader, LoadOptions } from './database-loader.interface';
 import { execFile } from 'node:child_process';
+import { pipeline } from 'node:stream/promises';
+import { ClientSession, loadOverSessions } from './client.session';
 import { failureHint, holdEarlyError, runToolLoad } from './db-tool';
 import { DumpGuard } from './dump-guard';
 import { toolEnv } from './tool.env';
 import { mysqlDefaultsFile, mysqlTool, mysqlWhere } from './mysql.options';
 import { ToolDumperOptions } from './postgres.dumper';
+import { ParallelMysqlLoad } from './mysql-parallel.load';
 import { LoadFailedError } from './source.errors';
 
 const sandboxes = new Map<string, Promise<boolean>>();
@@ -42,7 +45,8 @@ export class MysqlLoader implements DatabaseLoader {
     return driver === 'mysql' || driver === 'mariadb';
   }
 
-  async load(connection: ConnectionInfo, sql: Readable): Promise<void> {
+  async load(connection: ConnectionInfo, sql: Readable, options: LoadOptions = {}): Promise<void> {
+    if ((options.jobs ?? 1) > 1) return this.loadParallel(connection, sql, options.jobs!);
     const checkEarlyError = holdEarlyError(sql);
     const { bin, tool } = mysqlTool('client', this.options.bin);
     const sandbox = (await clientKnowsSandbox(bin)) ? ['--sandbox'] : [];
@@ -67,6 +71,33 @@ export class MysqlLoader implements DatabaseLoader {
         sql.pipe(guard),
       );
     } finally {
+      await defaults.remove();
+    }
+  }
+
+  /**
+   * The dump over `jobs` client sessions (see ParallelMysqlLoad), each held to the same rules as
+   * the one-session load (its own defaults file only, --binary-mode, --sandbox where known, no
+   * --force). A mariadb-dump is never one transaction: the caller loads into a staging or new
+   * database that it drops if this rejects, as with one session.
+   */
+  private async loadParallel(connection: ConnectionInfo, sql: Readable, jobs: number): Promise<void> {
+    const checkEarlyError = holdEarlyError(sql);
+    const { bin, tool } = mysqlTool('client', this.options.bin);
+    const sandbox = (await clientKnowsSandbox(bin)) ? ['--sandbox'] : [];
+    const defaults = await mysqlDefaultsFile(connection, this.options.tmpDir);
+    const redactor = new Redactor([connection.password]);
+    const describe = `database "${connection.database}" on ${mysqlWhere(connection)}`;
+    const sessions: ClientSession[] = [];
+    try {
+      checkEarlyError();
+      // --unbuffered: each result (the sessions' markers) is printed as soon as it is there.
+      const args = [`--defaults-file=${defaults.path}`, '--batch', '--skip-column-names', '--unbuffered', '--binary-mode', ...sandbox, '--default-character-set=utf8mb4', connection.database];
+      for (let i = 0; i < jobs; i++) sessions.push(new ClientSession({ tool, bin, args, env: toolEnv(), describe, where: mysqlWhere(connection), redactor }));
+      const sink = new ParallelMysqlLoad(sessions);
+      await loadOverSessions(sessions, () => pipeline(sql, new DumpGuard('mariadb', sink.onMark), sink), sql, describe, redactor);
+    } finally {
+      for (const s of sessions) s.kill();
       await defaults.remove();
     }
   }

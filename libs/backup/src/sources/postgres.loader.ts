@@ -12,8 +12,8 @@ import { pgEnv, pgPassfile, pgWhere } from './postgres.env';
 import { PgCopyCounter, qualifiedTableName } from './pg-copy.counter';
 import { ToolDumperOptions } from './postgres.dumper';
 import { ParallelPgLoad } from './pg-parallel.load';
-import { ClientSession } from './client.session';
-import { DumpRefusedError, LoadFailedError } from './source.errors';
+import { ClientSession, loadOverSessions } from './client.session';
+import { LoadFailedError } from './source.errors';
 
 /** psql's `\restrict` came with 13.22, 14.19, 15.14, 16.10 and 17.6 (August 2025). */
 async function psqlKnowsRestrict(bin: string): Promise<boolean> {
@@ -127,18 +127,7 @@ export class PostgresLoader implements DatabaseLoader {
         );
       }
       const sink = new ParallelPgLoad(sessions);
-      try {
-        await pipeline(sql, new DumpGuard('psql', sink.onMark), sink);
-        await Promise.all(sessions.map((s) => s.end()));
-      } catch (err) {
-        for (const s of sessions) s.kill();
-        await Promise.all(sessions.map((s) => s.exited()));
-        // A psql that stopped first has the message that matters (the others were killed for it).
-        const first = sessions.map((s) => s.error).find((e) => e && !/was killed by SIGTERM/.test(e.message));
-        if (err instanceof DumpRefusedError || err instanceof LoadFailedError) throw err;
-        if (first && !(err instanceof Error && sql.errored)) throw first;
-        throw new LoadFailedError(`Reading the dump for ${describe} failed: ${redactor.redact((err as Error).message)}`, 'Check the archive with backup:verify.');
-      }
+      await loadOverSessions(sessions, () => pipeline(sql, new DumpGuard('psql', sink.onMark), sink), sql, describe, redactor);
       return sink.rowCounts();
     } finally {
       for (const s of sessions) s.kill();

@@ -98,7 +98,7 @@ export const ENVIRONMENT_RULES: readonly FormatRule[] = [
   { variable: 'BACKUP_RETRY_DELAY', check: matches(INT), message: 'BACKUP_RETRY_DELAY must be a whole number of seconds' },
   { variable: 'BACKUP_TIMEOUT', check: matches(/^([1-9]\d*|off)$/), message: 'BACKUP_TIMEOUT must be a positive whole number of seconds or "off"' },
   { variable: 'BACKUP_RESTORE_LOCK_WAIT_SECONDS', check: matches(/^([1-9]\d{0,3}|[1-7]\d{4}|8[0-5]\d{3}|86[0-3]\d{2}|86400)$/), message: 'BACKUP_RESTORE_LOCK_WAIT_SECONDS must be a whole number of seconds from 1 to 86400 (how long a restore\'s swap waits for locks)' },
-  { variable: 'BACKUP_RESTORE_JOBS', check: matches(/^([1-9]|1[0-6])$/), message: 'BACKUP_RESTORE_JOBS must be a whole number from 1 to 16 (psql sessions loading a restore at once)' },
+  { variable: 'BACKUP_RESTORE_JOBS', check: matches(/^([1-9]|1[0-6])$/), message: 'BACKUP_RESTORE_JOBS must be a whole number from 1 to 16 (database client sessions loading a restore at once)' },
   { variable: 'BACKUP_TENANT_ENTITY', check: matches(/^[A-Za-z_][A-Za-z0-9_]*$/), message: 'BACKUP_TENANT_ENTITY must be an entity or table name (letters, digits, "_")' },
   { variable: 'BACKUP_TENANT_COLUMN', check: matches(/^[A-Za-z_][A-Za-z0-9_]*$/), message: 'BACKUP_TENANT_COLUMN must be a column name (letters, digits, "_"), e.g. tenant_id' },
   { variable: 'BACKUP_TENANT_FILES', check: matches(/^([^,]*\{tenant\}[^,]*)(,[^,]*\{tenant\}[^,]*)*$/), message: 'BACKUP_TENANT_FILES must be a comma list of paths that each contain {tenant}, e.g. storage/app/tenants/{tenant}/**' },

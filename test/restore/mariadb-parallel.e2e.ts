@@ -7,7 +7,10 @@
  * start in another time zone (right only if the dump's header settings reach every session), and a trigger that must not fire during the load.
  * The copy must have the same definitions, the same rows and a working foreign key.
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, tempAppDir } from '../support/cli';
+import { entryData } from '../support/zip-entries';
 import { ADMIN, createTestDatabase, runSql, TestDatabase, uniqueName } from '../support/databases';
 import { baseEnv, dbUrl } from '../faults/faults.fixtures';
 
@@ -51,24 +54,29 @@ async function checksums(db: string): Promise<Record<string, string>> {
 }
 
 describe('a MariaDB restore over two client sessions', () => {
-  let db: TestDatabase | undefined;
+  let db: TestDatabase;
+  let app: ReturnType<typeof tempAppDir>;
+  let env: Record<string, string>;
   const cleanups: Array<() => Promise<void> | void> = [];
+  beforeAll(async () => {
+    db = await createTestDatabase('mariadb', 'mpar');
+    app = tempAppDir('nbt-mpar-');
+    for (const statement of SCHEMA.split(/;\n/).map((s) => s.trim()).filter(Boolean)) await runSql(db.connection, statement);
+    env = baseEnv('mpar-app', { DB_URL: dbUrl(db.connection), BACKUP_INCLUDE: '' });
+    const run = await runCli(['backup:run', '--only-db'], env, app.dir);
+    expect(run.code).toBe(0);
+  }, 120_000);
   afterEach(async () => {
     while (cleanups.length) await Promise.resolve(cleanups.pop()!()).catch(() => undefined);
+  });
+  afterAll(async () => {
+    app?.cleanup();
     await db?.drop();
   });
 
   it('brings back the same definitions and rows, its indexes built after the rows, its foreign key working', async () => {
-    db = await createTestDatabase('mariadb', 'mpar');
-    const app = tempAppDir('nbt-mpar-');
-    cleanups.push(() => app.cleanup());
-    for (const statement of SCHEMA.split(/;\n/).map((s) => s.trim()).filter(Boolean)) await runSql(db.connection, statement);
     const copy = uniqueName('mpar_copy');
     cleanups.push(async () => void (await runSql(ADMIN.mariadb, `DROP DATABASE IF EXISTS \`${copy}\``)));
-    const env = baseEnv('mpar-app', { DB_URL: dbUrl(db.connection), BACKUP_INCLUDE: '' });
-    const run = await runCli(['backup:run', '--only-db'], env, app.dir);
-    expect(run.code).toBe(0);
-
     // A server whose sessions start in another time zone: TIMESTAMP rows load right only on a
     // session that had the dump's `SET TIME_ZONE='+00:00'` (the header's settings, every session).
     const [{ zone }] = await runSql(ADMIN.mariadb, 'SELECT @@GLOBAL.time_zone AS zone');
@@ -90,5 +98,24 @@ describe('a MariaDB restore over two client sessions', () => {
     // The foreign key on the deferred key holds: a code no zone has is refused.
     const refused = await runSql({ ...ADMIN.mariadb, database: copy }, 'INSERT INTO audit (zone_code) VALUES (999999)').catch((e: Error) => e);
     expect(String(refused)).toMatch(/foreign key constraint fails/i);
+  }, 180_000);
+
+  it('a flipped byte inside the dump: the sessions stop, the new database is dropped, the source is untouched', async () => {
+    const folder = join(app.dir, 'storage', 'backups', 'mpar-app');
+    const [good] = readdirSync(folder).filter((f) => f.endsWith('.zip'));
+    const bytes = readFileSync(join(folder, good));
+    const dump = await entryData(join(folder, good), (name) => name.startsWith('db-dumps/'));
+    // Past the 18-byte salt + verifier, before the 10-byte MAC, late enough that rows have loaded.
+    bytes[dump.start + 18 + Math.floor((dump.length - 28) * 0.8)] ^= 0x01;
+    writeFileSync(join(folder, '2000-01-01-00-00-00.zip'), bytes);
+    const copy = uniqueName('mpar_bad');
+    cleanups.push(async () => void (await runSql(ADMIN.mariadb, `DROP DATABASE IF EXISTS \`${copy}\``)));
+    const sums = await checksums(db.connection.database);
+
+    const restore = await runCli(['backup:restore', '2000-01-01-00-00-00.zip', '--only-db', '--to-database', copy, '--force'], { ...env, BACKUP_RESTORE_JOBS: '2' }, app.dir);
+    expect(restore.code).not.toBe(0);
+    expect(restore.stdout + restore.stderr).toMatch(/Archive entry "db-dumps\/[^"]+" is corrupt/);
+    expect(await runSql(ADMIN.mariadb, 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [copy])).toEqual([]);
+    expect(await checksums(db.connection.database)).toEqual(sums);
   }, 180_000);
 });

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as yauzl from 'yauzl';
 import * as yazl from 'yazl';
 import {
   CorruptArchiveError,
@@ -20,20 +19,7 @@ import {
 import { BackupNotFoundError } from '../../libs/backup/src/restore/restore.errors';
 import { ADMIN, createTestDatabase, runSql, seedDemo, TestDatabase } from '../support/databases';
 import { appFolder, filesBelow, harness, Harness, optionsFor, snapshot } from './restore.fixtures';
-
-/** Where an entry's data (after its local header) starts in the archive, and how long it is. */
-async function entryData(path: string, pick: (name: string) => boolean): Promise<{ name: string; start: number; length: number }> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: true });
-  for await (const entry of zip.eachEntry()) {
-    if (!pick(entry.fileName)) continue;
-    const bytes = readFileSync(path);
-    const at = entry.relativeOffsetOfLocalHeader;
-    const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28);
-    zip.close();
-    return { name: entry.fileName, start, length: entry.compressedSize };
-  }
-  throw new Error(`no entry found in ${path}`);
-}
+import { entryData } from '../support/zip-entries';
 
 /** Every database on the test server (a staging copy or a created target left behind shows here). */
 async function databaseNames(): Promise<string[]> {

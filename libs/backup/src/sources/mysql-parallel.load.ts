@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import { ClientSession } from './client.session';
-import { GuardMark } from './dump-guard';
+import { ParallelLoad } from './parallel.load';
 import { codeOf } from './pg-parallel.load';
 
 /** A table's INSERT statements go to a session in jobs of about this size. */
@@ -59,48 +58,26 @@ export function deferPlainKeys(text: string): { create: string; addKeys: string 
  * statement ends. Nothing is held but one job's statements. The sessions commit as they go: the
  * caller loads into a staging or new database that is dropped if the load fails.
  */
-export class ParallelMysqlLoad extends Writable {
-  private readonly marks: GuardMark[] = [];
-  private position = 0;
+export class ParallelMysqlLoad extends ParallelLoad {
   private sql: Buffer[] = [];
-  private readonly settings: string[] = [];
   private header = true;
   private delimiter = ';';
   /** The INSERT statements of one table waiting to go out as a job. */
   private job: { table: string; parts: Buffer[]; bytes: number } | undefined;
   /** The table whose rows are loading, and its indexes to build afterwards. */
   private deferred: { table: string; addKeys: string } | undefined;
-  private running: Promise<unknown>[] = [];
-  private firstBusy = false;
 
-  constructor(private readonly sessions: ClientSession[]) {
-    super({ highWaterMark: 1024 * 1024 });
+  constructor(sessions: ClientSession[]) {
+    super(sessions);
   }
 
-  /** For the DumpGuard's onMark. */
-  readonly onMark = (mark: GuardMark): void => {
-    this.marks.push(mark);
-  };
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.consume(chunk).then(() => done(), done);
+  protected take(bytes: Buffer): void {
+    this.sql.push(bytes);
   }
 
-  override _final(done: (err?: Error | null) => void): void {
-    this.finish().then(() => done(), done);
-  }
-
-  private async consume(chunk: Buffer): Promise<void> {
-    let at = 0;
-    while (this.marks.length && this.marks[0].offset <= this.position + chunk.length) {
-      const mark = this.marks.shift()!;
-      const cut = mark.offset - this.position;
-      if (cut > at) this.sql.push(chunk.subarray(at, cut));
-      at = cut;
-      await this.atStatementEnd();
-    }
-    if (at < chunk.length) this.sql.push(chunk.subarray(at));
-    this.position += chunk.length;
+  /** mariadb-dump's marks are all statement ends (it has no COPY). */
+  protected atMark(): Promise<void> {
+    return this.atStatementEnd();
   }
 
   private async atStatementEnd(): Promise<void> {
@@ -121,11 +98,7 @@ export class ParallelMysqlLoad extends Writable {
     if (SETTING.test(code)) {
       // Only the header's settings go to every session: later ones restore values saved in
       // user variables of the first session (`SET sql_mode = @saved_sql_mode`), unset elsewhere.
-      if (this.header && this.delimiter === ';') {
-        this.settings.push(text.endsWith('\n') ? text : text + '\n');
-        this.sessions[0].settingsSent = this.settings.length;
-      }
-      return this.writeFirst(text);
+      return this.header && this.delimiter === ';' ? this.setting(text) : this.writeFirst(text);
     }
     this.header = false;
     if (this.deferred && !(code.includes(this.deferred.table) && /DISABLE KEYS/.test(code))) await this.buildDeferred();
@@ -154,48 +127,16 @@ export class ParallelMysqlLoad extends Writable {
     await this.writeFirst(addKeys);
   }
 
-  private async writeFirst(text: string): Promise<void> {
-    const first = this.sessions[0];
-    this.firstBusy = true;
-    this.throwIfFailed();
-    if (!first.write(text)) await first.drained();
-    this.throwIfFailed();
-  }
-
-  /** Waits until the first session has run everything written to it (a table's CREATE before its rows). */
-  private async settleFirst(): Promise<void> {
-    await this.sessions[0].run([], 0, this.delimiter);
-    this.firstBusy = false;
-  }
-
-  private async settleRunning(): Promise<void> {
-    const running = this.running;
-    this.running = [];
-    await Promise.all(running);
-  }
-
   private async sendJob(): Promise<void> {
     const job = this.job;
     if (!job) return;
     this.job = undefined;
-    if (this.firstBusy) await this.settleFirst();
-    let session: ClientSession | undefined;
-    for (;;) {
-      this.throwIfFailed();
-      session = undefined;
-      for (const s of this.sessions) if (!s.full && (!session || s.outstanding < session.outstanding)) session = s;
-      if (session) break;
-      await Promise.race(this.sessions.map((s) => s.drained()));
-    }
-    const settings = this.settings.slice(session.settingsSent);
-    session.settingsSent = this.settings.length;
-    const tracked = session.run([...settings, ...job.parts], job.bytes);
-    tracked.catch(() => undefined);
-    this.running.push(tracked);
-    if (this.running.length > 64) this.running = [Promise.all(this.running)];
+    // A table's rows wait for its CREATE TABLE on the first session.
+    if (this.firstBusy) await this.settleFirst(this.delimiter);
+    await this.dispatch(job.parts, job.bytes);
   }
 
-  private async finish(): Promise<void> {
+  protected async finish(): Promise<void> {
     const rest = Buffer.concat(this.sql);
     this.sql = [];
     if (codeOf(rest.subarray(0, 4000).toString('utf8')) !== undefined) {
@@ -205,11 +146,6 @@ export class ParallelMysqlLoad extends Writable {
     await this.sendJob();
     if (this.deferred) await this.buildDeferred();
     await this.settleRunning();
-    await this.sessions[0].run([], 0, this.delimiter);
-  }
-
-  private throwIfFailed(): void {
-    const failed = this.sessions.find((s) => s.error);
-    if (failed) throw failed.error;
+    await this.settleFirst(this.delimiter);
   }
 }

@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { ParallelLoad } from './parallel.load';
 import { GuardMark } from './dump-guard';
 import { parseCopyHeader } from './pg-copy.counter';
 import { ClientSession } from './client.session';
@@ -86,9 +86,7 @@ export function notePlainTable(text: string, code: string, plainTables: Set<stri
  * before its next piece of work. The sessions commit as they go: the caller loads into a staging
  * or new database that is dropped if the load fails, which is what makes it all or nothing.
  */
-export class ParallelPgLoad extends Writable {
-  private readonly marks: GuardMark[] = [];
-  private position = 0;
+export class ParallelPgLoad extends ParallelLoad {
   private mode: 'sql' | 'copy' = 'sql';
   private phase: 'schema' | 'data' | 'after' = 'schema';
   private sql: Buffer[] = [];
@@ -97,24 +95,14 @@ export class ParallelPgLoad extends Writable {
   private copyRows: Buffer[] = [];
   private copyBytes = 0;
   private copyPieces = 0;
-  private readonly settings: string[] = [];
   private readonly plainTables = new Set<string>();
-  /** Work running side by side (COPY pieces, index builds), awaited before an ordered statement. */
-  private running: Promise<unknown>[] = [];
-  /** Something was written to the first session since it last reported done. */
-  private firstBusy = false;
   private readonly streamed: Record<string, number> = {};
   private readonly acknowledged: Record<string, number> = {};
   private countsTrusted = true;
 
-  constructor(private readonly sessions: ClientSession[]) {
-    super({ highWaterMark: 1024 * 1024 });
+  constructor(sessions: ClientSession[]) {
+    super(sessions);
   }
-
-  /** For the DumpGuard's onMark. */
-  readonly onMark = (mark: GuardMark): void => {
-    this.marks.push(mark);
-  };
 
   /** The rows per table as the sessions acknowledged them, or undefined if they do not add up. */
   rowCounts(): Record<string, number> | undefined {
@@ -124,28 +112,7 @@ export class ParallelPgLoad extends Writable {
     return { ...this.acknowledged };
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.consume(chunk).then(() => done(), done);
-  }
-
-  override _final(done: (err?: Error | null) => void): void {
-    this.finish().then(() => done(), done);
-  }
-
-  private async consume(chunk: Buffer): Promise<void> {
-    let at = 0;
-    while (this.marks.length && this.marks[0].offset <= this.position + chunk.length) {
-      const mark = this.marks.shift()!;
-      const cut = mark.offset - this.position;
-      await this.take(chunk.subarray(at, cut));
-      at = cut;
-      await this.atMark(mark.kind);
-    }
-    await this.take(chunk.subarray(at));
-    this.position += chunk.length;
-  }
-
-  private async take(bytes: Buffer): Promise<void> {
+  protected async take(bytes: Buffer): Promise<void> {
     if (!bytes.length) return;
     if (this.mode === 'sql') {
       this.sql.push(bytes);
@@ -169,7 +136,7 @@ export class ParallelPgLoad extends Writable {
     this.copyBytes = rows.length - start;
   }
 
-  private async atMark(kind: GuardMark['kind']): Promise<void> {
+  protected async atMark(kind: GuardMark['kind']): Promise<void> {
     if (kind === 'copy-end') {
       // The block's own `\.` line is the last thing taken; each piece gets its own.
       const rows = Buffer.concat(this.copyRows);
@@ -204,12 +171,7 @@ export class ParallelPgLoad extends Writable {
 
   private async statement(text: string, code: string): Promise<void> {
     const kind = statementKind(code);
-    const first = this.sessions[0];
-    if (kind === 'setting') {
-      this.settings.push(text.endsWith('\n') ? text : text + '\n');
-      first.settingsSent = this.settings.length;
-      return this.writeFirst(text);
-    }
+    if (kind === 'setting') return this.setting(text);
     notePlainTable(text, code, this.plainTables);
     if (this.phase === 'schema' || kind === 'sequence-value') return this.writeFirst(text);
     if (kind === 'index') {
@@ -226,26 +188,6 @@ export class ParallelPgLoad extends Writable {
     return this.writeFirst(text);
   }
 
-  private async writeFirst(text: string): Promise<void> {
-    const first = this.sessions[0];
-    this.firstBusy = true;
-    this.throwIfFailed();
-    if (!first.write(text)) await first.drained();
-    this.throwIfFailed();
-  }
-
-  /** Waits until the first session has run everything written to it. */
-  private async settleFirst(): Promise<void> {
-    await this.sessions[0].run([], 0);
-    this.firstBusy = false;
-  }
-
-  private async settleRunning(): Promise<void> {
-    const running = this.running;
-    this.running = [];
-    await Promise.all(running);
-  }
-
   private async sendPiece(rows: Buffer): Promise<void> {
     const table = this.copyTable;
     let n = 0;
@@ -258,37 +200,11 @@ export class ParallelPgLoad extends Writable {
     });
   }
 
-  /**
-   * Runs a piece of work on the least busy session whose stdin takes more; waits only while every
-   * session's stdin is full (so each holds at most about one piece in memory).
-   */
-  private async dispatch(parts: (Buffer | string)[], bytes: number, onDone: (tags: number[]) => void): Promise<void> {
-    let session: ClientSession | undefined;
-    for (;;) {
-      this.throwIfFailed();
-      session = undefined;
-      for (const s of this.sessions) if (!s.full && (!session || s.outstanding < session.outstanding)) session = s;
-      if (session) break;
-      await Promise.race(this.sessions.map((s) => s.drained()));
-    }
-    const settings = this.settings.slice(session.settingsSent);
-    session.settingsSent = this.settings.length;
-    const tracked = session.run([...settings, ...parts], bytes).then(onDone);
-    tracked.catch(() => undefined);
-    this.running.push(tracked);
-    if (this.running.length > 64) this.running = [Promise.all(this.running)];
-  }
-
-  private async finish(): Promise<void> {
+  protected async finish(): Promise<void> {
     const rest = Buffer.concat(this.sql).toString('utf8');
     const code = codeOf(rest);
     if (code !== undefined) await this.statement(rest, code);
     await this.settleRunning();
     await this.settleFirst();
-  }
-
-  private throwIfFailed(): void {
-    const failed = this.sessions.find((s) => s.error);
-    if (failed) throw failed.error;
   }
 }

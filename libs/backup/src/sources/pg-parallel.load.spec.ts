@@ -3,44 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { DumpGuard, GuardMark } from './dump-guard';
 import { codeOf, notePlainTable, ParallelPgLoad, splitConstraintIndex, statementKind } from './pg-parallel.load';
 import { ClientSession } from './client.session';
-
-/** Stands in for a psql: records what it is given, answers each job with its COPY tags. */
-class FakeSession {
-  outstanding = 0;
-  settingsSent = 0;
-  full = false;
-  error: Error | undefined;
-  readonly received: string[] = [];
-  /** Everything received, in order, with each job's end marked. */
-  readonly log: string[] = [];
-  constructor(
-    readonly name: string,
-    private readonly order: string[],
-  ) {}
-  write(parts: Buffer | string | (Buffer | string)[]): boolean {
-    const text = (Array.isArray(parts) ? parts : [parts]).map(String).join('');
-    this.received.push(text);
-    this.order.push(`${this.name}: ${text}`);
-    return true;
-  }
-  run(parts: (Buffer | string)[], bytes: number): Promise<number[]> {
-    const text = parts.map(String).join('');
-    if (text) this.write(text);
-    this.outstanding += bytes;
-    const copies = [...text.matchAll(/^COPY [^\n]*FROM stdin;\n([\s\S]*?)^\\\.\n/gm)].map((m) => m[1].split('\n').length - 1);
-    // Later jobs finish later, so pieces pile up on more than one session.
-    return new Promise((resolve) =>
-      setTimeout(() => {
-        this.outstanding -= bytes;
-        this.order.push(`${this.name}: done ${text.trim().split('\n').pop()}`);
-        resolve(copies);
-      }, 2),
-    );
-  }
-  drained(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { FakeSession } from './client-session.test-fixtures';
 
 const ROWS = 30_000;
 const row = (i: number) => `${i}\t${'x'.repeat(250)}\t${i % 7}`;

@@ -1,6 +1,7 @@
 /**
  * `npm run drill:restore-kill`: the full restore kill drill, 20 rounds on PostgreSQL and 20 on
- * MariaDB (DRILL_ROUNDS to change), against the servers on 127.0.0.1 and the compiled CLI.
+ * MariaDB (DRILL_ROUNDS to change; DRILL_JOBS=2 loads over two client sessions), against the
+ * servers on 127.0.0.1 and the compiled CLI.
  * Prints one line per round and the counts; exits 1 if any round ended in neither state, a
  * second restore failed or anything was left behind.
  */
@@ -11,10 +12,11 @@ const { removeDeadStagingDatabases } = require(resolve(__dirname, '../../libs/ba
 
 async function main(): Promise<void> {
   const rounds = Number(process.env.DRILL_ROUNDS ?? 20);
+  const jobs = process.env.DRILL_JOBS ? Number(process.env.DRILL_JOBS) : undefined;
   const cli = resolve(__dirname, '../apps/demo/src/cli.js');
   const all: DrillCounts[] = [];
   for (const engine of ['postgres', 'mariadb'] as const) {
-    all.push(await runRestoreKillDrill({ engine, rounds, cli, recover: removeDeadStagingDatabases, log: (l) => console.log(l) }));
+    all.push(await runRestoreKillDrill({ engine, rounds, jobs, cli, recover: removeDeadStagingDatabases, log: (l) => console.log(l) }));
   }
   console.log('\nRestore kill drill');
   for (const c of all) {

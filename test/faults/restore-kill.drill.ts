@@ -45,6 +45,8 @@ export interface DrillOptions {
   /** removeDeadStagingDatabases (from src in jest, from dist in the npm script). */
   recover: (server: any, live: string) => Promise<string[]>;
   log?: (line: string) => void;
+  /** BACKUP_RESTORE_JOBS of the restores (client sessions loading the dump; default 1). */
+  jobs?: number;
 }
 
 const PASSWORD = 'restore-kill-drill-password-0123456789-abcdef';
@@ -211,7 +213,8 @@ export async function runRestoreKillDrill(o: DrillOptions): Promise<DrillCounts>
   const live: Server = { ...ADMIN[o.engine], database: name };
   const url = o.engine === 'postgres' ? `postgres://postgres@127.0.0.1:5432/${name}` : `mariadb://root@127.0.0.1:3306/${name}`;
   // TMPDIR of the child: temporary files it leaves are found there and nowhere else.
-  const env = { DB_URL: url, BACKUP_NAME: 'kill-drill', BACKUP_DISKS: 'local', BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_FAILURE_NOTIFICATIONS: '', BACKUP_HEALTH_NOTIFICATIONS: '', TMPDIR: childTmp };
+  const env: Record<string, string> = { DB_URL: url, BACKUP_NAME: 'kill-drill', BACKUP_DISKS: 'local', BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_FAILURE_NOTIFICATIONS: '', BACKUP_HEALTH_NOTIFICATIONS: '', TMPDIR: childTmp };
+  if (o.jobs) env.BACKUP_RESTORE_JOBS = String(o.jobs);
   const counts: DrillCounts = {
     engine: o.engine,
     rounds: 0,

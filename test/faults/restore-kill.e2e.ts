@@ -21,3 +21,14 @@ describe.each(['postgres', 'mariadb'] as const)('restore kill drill on %s', (eng
     expect(counts.leftovers).toBe(0);
   }, 600_000);
 });
+
+describe('restore kill drill on mariadb over two client sessions (BACKUP_RESTORE_JOBS=2)', () => {
+  it('2 restores killed with SIGKILL while two sessions load: the live database is whole; a second restore completes and leaves nothing', async () => {
+    const counts = await runRestoreKillDrill({ engine: 'mariadb', rounds: 2, jobs: 2, cli: CLI, recover: removeDeadStagingDatabases, log: (l) => process.stdout.write(l + '\n') });
+    expect(counts.problems).toEqual([]);
+    expect(counts.rounds).toBe(2);
+    expect(counts.afterRecovery.neither).toBe(0);
+    expect(counts.secondRestoreOk).toBe(2);
+    expect(counts.leftovers).toBe(0);
+  }, 600_000);
+});

@@ -6,13 +6,13 @@ import { ConnectionInfo, DatabaseDriver } from './connection-info';
 import { DatabaseLoader, LoadOptions } from './database-loader.interface';
 import { execFile } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
-import { ClientSession, loadOverSessions } from './client.session';
+import { ClientSession, loadOverSessions } from './parallel-load/client.session';
 import { failureHint, holdEarlyError, runToolLoad } from './db-tool';
 import { DumpGuard } from './dump-guard';
 import { toolEnv } from './tool.env';
 import { mysqlDefaultsFile, mysqlTool, mysqlWhere } from './mysql.options';
 import { ToolDumperOptions } from './postgres.dumper';
-import { ParallelMysqlLoad } from './mysql-parallel.load';
+import { ParallelMysqlLoad } from './parallel-load/mysql-parallel.load';
 import { LoadFailedError } from './source.errors';
 
 const sandboxes = new Map<string, Promise<boolean>>();

@@ -11,8 +11,8 @@ import { DumpGuard } from './dump-guard';
 import { pgEnv, pgPassfile, pgWhere } from './postgres.env';
 import { PgCopyCounter, qualifiedTableName } from './pg-copy.counter';
 import { ToolDumperOptions } from './postgres.dumper';
-import { ParallelPgLoad } from './pg-parallel.load';
-import { ClientSession, loadOverSessions } from './client.session';
+import { ParallelPgLoad } from './parallel-load/pg-parallel.load';
+import { ClientSession, loadOverSessions } from './parallel-load/client.session';
 import { LoadFailedError } from './source.errors';
 
 /** psql's `\restrict` came with 13.22, 14.19, 15.14, 16.10 and 17.6 (August 2025). */

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { ClientSession } from './client.session';
-import { GuardMark } from './dump-guard';
+import { GuardMark } from '../dump-guard';
 
 /**
  * What the parallel loads of PostgreSQL and MariaDB share: a Writable fed by a DumpGuard and

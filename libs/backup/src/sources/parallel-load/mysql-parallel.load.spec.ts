@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ClientSession } from './client.session';
 import { FakeSession } from './client-session.test-fixtures';
-import { DumpGuard } from './dump-guard';
+import { DumpGuard } from '../dump-guard';
 import { deferPlainKeys, ParallelMysqlLoad } from './mysql-parallel.load';
 
 const create = (definitions: string[], tail = ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;') =>

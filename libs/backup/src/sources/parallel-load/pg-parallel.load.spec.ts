@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DumpGuard, GuardMark } from './dump-guard';
+import { DumpGuard, GuardMark } from '../dump-guard';
 import { codeOf, notePlainTable, ParallelPgLoad, splitConstraintIndex, statementKind } from './pg-parallel.load';
 import { ClientSession } from './client.session';
 import { FakeSession } from './client-session.test-fixtures';

@@ -1,9 +1,9 @@
 import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { DEBIAN_PACKAGES, failureHint, spawnTool, StderrTail, ToolRunOptions } from './db-tool';
+import { DEBIAN_PACKAGES, failureHint, spawnTool, StderrTail, ToolRunOptions } from '../db-tool';
 import { Readable } from 'node:stream';
-import { Redactor } from '../common/redact';
-import { DumpRefusedError, LoadFailedError, ToolMissingError } from './source.errors';
+import { Redactor } from '../../common/redact';
+import { DumpRefusedError, LoadFailedError, ToolMissingError } from '../source.errors';
 
 /** `tool` names the client in messages: 'psql', 'mariadb' or 'mysql'. */
 export type ClientSessionOptions = ToolRunOptions;

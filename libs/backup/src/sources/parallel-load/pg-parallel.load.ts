@@ -1,6 +1,6 @@
 import { ParallelLoad } from './parallel.load';
-import { GuardMark } from './dump-guard';
-import { parseCopyHeader } from './pg-copy.counter';
+import { GuardMark } from '../dump-guard';
+import { parseCopyHeader } from '../pg-copy.counter';
 import { ClientSession } from './client.session';
 
 const NL = 0x0a;

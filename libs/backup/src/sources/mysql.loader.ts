@@ -29,6 +29,17 @@ function clientKnowsSandbox(bin: string): Promise<boolean> {
   return known;
 }
 
+/**
+ * The client's arguments for a load. --defaults-file first: only the library's own options file
+ * is read (no ~/.my.cnf). --binary-mode turns off the client's commands but \C and DELIMITER,
+ * --sandbox (where the client knows it) the ones that touch files or run programs; no --force,
+ * so the first error stops it. `extra` comes before the database name.
+ */
+async function mysqlLoadArgs(bin: string, defaultsPath: string, database: string, extra: string[] = []): Promise<string[]> {
+  const sandbox = (await clientKnowsSandbox(bin)) ? ['--sandbox'] : [];
+  return [`--defaults-file=${defaultsPath}`, '--batch', ...extra, '--binary-mode', ...sandbox, '--default-character-set=utf8mb4', database];
+}
+
 function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';
 }
@@ -49,7 +60,6 @@ export class MysqlLoader implements DatabaseLoader {
     if ((options.jobs ?? 1) > 1) return this.loadParallel(connection, sql, options.jobs!);
     const checkEarlyError = holdEarlyError(sql);
     const { bin, tool } = mysqlTool('client', this.options.bin);
-    const sandbox = (await clientKnowsSandbox(bin)) ? ['--sandbox'] : [];
     const defaults = await mysqlDefaultsFile(connection, this.options.tmpDir);
     const guard = new DumpGuard('mariadb');
     sql.on('error', (err) => guard.destroy(err));
@@ -59,10 +69,7 @@ export class MysqlLoader implements DatabaseLoader {
         {
           tool,
           bin,
-          // --defaults-file first: only the library's own options file is read (no ~/.my.cnf).
-          // --binary-mode turns off the client's commands but \C and DELIMITER, --sandbox the
-          // ones that touch files or run programs; no --force, so the first error stops it.
-          args: [`--defaults-file=${defaults.path}`, '--batch', '--binary-mode', ...sandbox, '--default-character-set=utf8mb4', connection.database],
+          args: await mysqlLoadArgs(bin, defaults.path, connection.database),
           env: toolEnv(),
           describe: `database "${connection.database}" on ${mysqlWhere(connection)}`,
           where: mysqlWhere(connection),
@@ -84,7 +91,6 @@ export class MysqlLoader implements DatabaseLoader {
   private async loadParallel(connection: ConnectionInfo, sql: Readable, jobs: number): Promise<void> {
     const checkEarlyError = holdEarlyError(sql);
     const { bin, tool } = mysqlTool('client', this.options.bin);
-    const sandbox = (await clientKnowsSandbox(bin)) ? ['--sandbox'] : [];
     const defaults = await mysqlDefaultsFile(connection, this.options.tmpDir);
     const redactor = new Redactor([connection.password]);
     const describe = `database "${connection.database}" on ${mysqlWhere(connection)}`;
@@ -92,7 +98,7 @@ export class MysqlLoader implements DatabaseLoader {
     try {
       checkEarlyError();
       // --unbuffered: each result (the sessions' markers) is printed as soon as it is there.
-      const args = [`--defaults-file=${defaults.path}`, '--batch', '--skip-column-names', '--unbuffered', '--binary-mode', ...sandbox, '--default-character-set=utf8mb4', connection.database];
+      const args = await mysqlLoadArgs(bin, defaults.path, connection.database, ['--skip-column-names', '--unbuffered']);
       for (let i = 0; i < jobs; i++) sessions.push(new ClientSession({ tool, bin, args, env: toolEnv(), describe, where: mysqlWhere(connection), redactor }));
       const sink = new ParallelMysqlLoad(sessions);
       await loadOverSessions(sessions, () => pipeline(sql, new DumpGuard('mariadb', sink.onMark), sink), sql, describe, redactor);

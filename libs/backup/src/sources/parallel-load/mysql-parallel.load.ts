@@ -1,4 +1,3 @@
-import { ClientSession } from './client.session';
 import { ParallelLoad } from './parallel.load';
 import { codeOf } from './pg-parallel.load';
 
@@ -67,10 +66,6 @@ export class ParallelMysqlLoad extends ParallelLoad {
   /** The table whose rows are loading, and its indexes to build afterwards. */
   private deferred: { table: string; addKeys: string } | undefined;
 
-  constructor(sessions: ClientSession[]) {
-    super(sessions);
-  }
-
   protected take(bytes: Buffer): void {
     this.sql.push(bytes);
   }
@@ -91,8 +86,8 @@ export class ParallelMysqlLoad extends ParallelLoad {
     const insert = this.delimiter === ';' ? INSERT.exec(code) : null;
     if (insert) return this.insert(insert[1], bytes);
     await this.sendJob();
-    const text = bytes.toString('utf8');
     if (LOCKING.test(code)) return;
+    const text = bytes.toString('utf8');
     const delimiter = /^DELIMITER (\S+)$/i.exec(code);
     if (delimiter) this.delimiter = delimiter[1];
     if (SETTING.test(code)) {

@@ -1,7 +1,6 @@
 import { ParallelLoad } from './parallel.load';
 import { GuardMark } from '../dump-guard';
 import { parseCopyHeader } from '../pg-copy.counter';
-import { ClientSession } from './client.session';
 
 const NL = 0x0a;
 /** Rows are handed to a session in pieces of about this size (each its own COPY). */
@@ -99,10 +98,6 @@ export class ParallelPgLoad extends ParallelLoad {
   private readonly streamed: Record<string, number> = {};
   private readonly acknowledged: Record<string, number> = {};
   private countsTrusted = true;
-
-  constructor(sessions: ClientSession[]) {
-    super(sessions);
-  }
 
   /** The rows per table as the sessions acknowledged them, or undefined if they do not add up. */
   rowCounts(): Record<string, number> | undefined {

@@ -16,6 +16,7 @@ import {
 } from './archive.errors';
 import { entryNameProblem } from './entry-name';
 import { EntryKind, Manifest, MANIFEST_NAME } from './manifest';
+import { ManifestParser } from './manifest.parser';
 import { fileSource, RandomAccessSource, readRange, readRangeInto, SourceRandomAccessReader } from './random-access.source';
 import { defaultEntryThreads, EntryWorkerPool } from './entry-worker.pool';
 import { ExtractTarget } from './extract-target';
@@ -489,24 +490,28 @@ export class ZipReader {
     return at >= 0 ? manifest.entries[at].sha256 : undefined;
   }
 
-  /**
-   * Tells every entry where the manifest lists it (a path listed twice: the last one counts).
-   * A listed path takes the entry's own name string and a kind the shared literal: the same
-   * text, held once (70,000 entries: ~6 MB less).
-   */
+  /** Tells every entry where the manifest lists it (a path listed twice: the last one counts). */
   private indexManifest(manifest: Manifest): void {
     if (this.manifestIndexed === manifest) return;
     for (const entry of this.byName.values()) entry.manifestIndex = -1;
     manifest.entries.forEach((listed, i) => {
-      if (!listed || typeof listed !== 'object') return; // a damaged list: found by the checks that read it
-      const entry = this.byName.get(listed.path);
-      if (entry) {
-        entry.manifestIndex = i;
-        listed.path = entry.name;
-      }
-      if (typeof listed.kind === 'string') listed.kind = ENTRY_KINDS.get(listed.kind) ?? listed.kind;
+      const entry = this.shareStrings(listed);
+      if (entry) entry.manifestIndex = i;
     });
     this.manifestIndexed = manifest;
+  }
+
+  /**
+   * A listed path takes the entry's own name string and a kind the shared literal: the same
+   * text, held once (70,000 entries: ~6 MB less). Returns the entry the path names.
+   */
+  private shareStrings(listed: unknown): EntryState | undefined {
+    if (!listed || typeof listed !== 'object') return undefined; // a damaged list: found by the checks that read it
+    const item = listed as { path?: unknown; kind?: unknown };
+    if (typeof item.kind === 'string') item.kind = ENTRY_KINDS.get(item.kind) ?? item.kind;
+    const entry = typeof item.path === 'string' ? this.byName.get(item.path) : undefined;
+    if (entry) item.path = entry.name;
+    return entry;
   }
 
   /** Salt + verifier length of an encrypted entry, after the checks that need no data. */
@@ -543,20 +548,31 @@ export class ZipReader {
   private loadManifest(): Promise<Manifest | undefined> {
     if (!this.byName.has(MANIFEST_NAME)) return Promise.resolve(undefined);
     this.manifest ??= (async () => {
-      // Decoded piece by piece: the text of 70,000 entries (14 MB) is never one Buffer. A large
-      // Buffer freed makes glibc keep every later one below its size in its heap, never returned.
+      // Parsed piece by piece (manifest.parser.ts): the text of 70,000 entries (14 MB) is never
+      // one string or Buffer. A large Buffer freed makes glibc keep every later one below its
+      // size in its heap, never returned.
       const decoder = new StringDecoder('utf8');
-      const parts: string[] = [];
+      const parser = new ManifestParser((listed) => (this.shareStrings(listed), listed));
+      let invalid: Error | undefined;
+      const parse = (text: string) => {
+        try {
+          if (!invalid) parser.write(text);
+        } catch (err) {
+          invalid = err;
+        }
+      };
       let length = 0;
+      // Read to the end even once the text is invalid: a damaged entry is reported as such.
       for await (const chunk of await this.openEntry(MANIFEST_NAME)) {
-        parts.push(decoder.write(chunk as Buffer));
         length += (chunk as Buffer).length;
         if (length > MAX_MANIFEST_BYTES) throw new CorruptArchiveError(MANIFEST_NAME, 'implausibly large manifest');
+        parse(decoder.write(chunk as Buffer));
       }
-      parts.push(decoder.end());
+      parse(decoder.end());
       try {
-        const manifest = JSON.parse(parts.join('')) as Manifest;
-        if (!manifest || !Array.isArray(manifest.entries)) throw new Error('no "entries" list');
+        if (invalid) throw invalid;
+        const manifest = parser.end() as unknown as Manifest;
+        if (!Array.isArray(manifest.entries)) throw new Error('no "entries" list');
         this.indexManifest(manifest);
         return manifest;
       } catch (err) {

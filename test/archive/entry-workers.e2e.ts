@@ -81,6 +81,45 @@ describe('small entries are encoded and decoded on worker threads', () => {
     });
   }
 
+  it('handed-over buffers go to the workers without a copy; pooled small buffers are copied, never moved', async () => {
+    const files = uploads();
+    // As fileContent reads a file: a memory block of its own (sizes over 4 KiB can be moved).
+    const own = files.map((f) => {
+      const b = Buffer.allocUnsafeSlow(f.data.length);
+      f.data.copy(b);
+      return b;
+    });
+    // Small Buffers cut from Node's shared 8 KiB pool: moving one would empty its neighbours.
+    const pooled = ['a', 'bb', 'ccc'].map((s) => Buffer.from(s.repeat(40)));
+    expect(pooled.every((b) => b.buffer.byteLength === Buffer.poolSize)).toBe(true);
+    const archive = join(dir, 'handed-over.zip');
+    const writer = new ZipWriter({ encryption: 'aes256', password: PASSWORD, appName: 'test-app', threads: 1 });
+    const written = pipeline(writer.output, createWriteStream(archive));
+    // One at a time with a turn of the event loop between, as files come from the disk (the
+    // worker's "ready" message needs one).
+    const added: Array<Promise<unknown>> = [];
+    for (const [i, f] of files.entries()) {
+      await new Promise(setImmediate);
+      added.push(writer.addEntry(f.name, own[i], { kind: 'file', handOver: true }));
+      if (i % 40 === 0) added.push(...pooled.map((b, j) => writer.addEntry(`files/pooled-${i}-${j}.txt`, b, { kind: 'file', handOver: true })));
+    }
+    await Promise.all(added);
+    await writer.finish();
+    await written;
+
+    // Some files went to the worker as they were (emptied here); the rest were encoded inline.
+    const moved = own.filter((b, i) => b.length === 0 && files[i].data.length > 0).length;
+    expect(moved).toBeGreaterThan(0);
+    pooled.forEach((b, i) => expect(b.toString()).toBe(['a', 'bb', 'ccc'][i].repeat(40)));
+    const out = join(dir, 'handed-over-7z');
+    const result = await extractWith7z(archive, out, PASSWORD);
+    expect(result.code).toBe(0);
+    for (const f of files) expect((await readFile(join(out, f.name))).equals(f.data)).toBe(true);
+    for (const i of [0, 40, 80]) {
+      for (const [j, s] of ['a', 'bb', 'ccc'].entries()) expect(await readFile(join(out, `files/pooled-${i}-${j}.txt`), 'utf8')).toBe(s.repeat(40));
+    }
+  });
+
   it('the reader decodes on workers: every entry back byte-identical, a damaged one named with its fault, a wrong password refused', async () => {
     const files = uploads();
     const archive = join(dir, 'read-back.zip');

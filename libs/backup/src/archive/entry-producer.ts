@@ -61,6 +61,8 @@ export interface ProducerOptions {
   slots?: DeflateSlots;
   /** Worker threads for entries held whole in memory (else they are encoded on this thread). */
   workers?: EntryWorkerPool;
+  /** A Buffer source is the writer's to move to a worker without a copy (EntryMeta.handOver). */
+  handOver?: boolean;
   /** The writer's failure, if any: a producer stops at its next step. */
   failure: () => Error | undefined;
 }
@@ -151,11 +153,11 @@ export class EntryProducer {
 
   private async produce(): Promise<ProducedEntry> {
     const { level, kind } = this.options;
-    if (Buffer.isBuffer(this.source)) return this.produceWhole(this.source);
+    if (Buffer.isBuffer(this.source)) return this.produceWhole(this.source, this.options.handOver);
     const head = await peek(this.source, SAMPLE_BYTES);
     // An entry that fits in the sample (most uploads) is compressed in one piece: one deflate at
     // the archive's level decides the method too, instead of a trial deflate and a stream.
-    if (head.ended && level > 0) return this.produceWhole(head.sample);
+    if (head.ended && level > 0) return this.produceWhole(head.sample, false);
     // Files that do not compress (images, video, archives) are stored: deflating them costs as
     // much CPU as text and saves nothing. The method goes in the local header, so it is decided
     // from the first bytes; a file misjudged that way only ends up larger, never different.
@@ -195,9 +197,9 @@ export class EntryProducer {
   }
 
   /** A whole entry held in memory: encoded in one piece (whole-entry.ts), on a worker when one is ready. */
-  private async produceWhole(data: Buffer): Promise<ProducedEntry> {
+  private async produceWhole(data: Buffer, handOver: boolean | undefined): Promise<ProducedEntry> {
     const { level, kind, password, workers } = this.options;
-    const encoded = (await workers?.encode(data, level, kind)) ?? encodeWholeEntry(data, { level, kind, password });
+    const encoded = (await workers?.encode(data, level, kind, handOver)) ?? encodeWholeEntry(data, { level, kind, password });
     this.throwIfStopped();
     this.resolveMethod(encoded.method);
     await this.push(encoded.body);

@@ -83,6 +83,15 @@ const WORKER_SCRIPT = path.join(__dirname, 'entry.worker.js');
 const ENCODE_QUEUE_LIMIT = 8;
 
 /**
+ * Each worker's young generation (V8's nursery), in MB. A worker makes a few Buffers per entry
+ * (the plaintext, the deflated or inflated bytes) whose memory is returned only when the
+ * nursery is collected; with Node's default 16 MB nursery, tens of MB of dead Buffers piled up in
+ * each worker's malloc arena between collections and stayed there as RSS. A host's own
+ * `--max-semi-space-size` takes precedence over this (V8 gives the flag priority).
+ */
+const WORKER_YOUNG_GENERATION_MB = 2;
+
+/**
  * Worker threads for the per-entry work of small entries, done whole: encoding (hash, deflate,
  * key derivation, AES, HMAC: whole-entry.ts) for the writer, decoding and checking
  * (small-entry.ts) for the reader. With thousands of small files, that work on the main thread
@@ -128,11 +137,13 @@ export class EntryWorkerPool {
   /**
    * Encodes `data` on a worker; undefined when none is ready, or when every worker already has
    * ENCODE_QUEUE_LIMIT entries waiting: the caller encodes that one itself then, so the calling
-   * thread works beside a worker that is the slower side instead of idling.
+   * thread works beside a worker that is the slower side instead of idling. With `handOver`,
+   * a Buffer with a memory block of its own is moved to the worker as it is (and left empty):
+   * a copy per file was as much garbage again on this thread, kept as RSS until a collection.
    */
-  encode(data: Buffer, level: number, kind: EntryKind): Promise<EncodedEntry> | undefined {
+  encode(data: Buffer, level: number, kind: EntryKind, handOver = false): Promise<EncodedEntry> | undefined {
     if (this.slots?.every((s) => !s.ready || s.failed || s.pending.size >= ENCODE_QUEUE_LIMIT)) return undefined;
-    const copy = movable(data);
+    const copy = handOver && ownsBlock(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : movable(data);
     return this.send({ type: 'encode', id: 0, data: copy, level, kind }, copy, (reply) => {
       if (!('body' in reply)) throw new Error('unexpected reply');
       const { body, id: _id, ...facts } = reply;
@@ -181,7 +192,7 @@ export class EntryWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.script, { workerData: { password: this.password } });
+    const worker = new Worker(this.script, { workerData: { password: this.password }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     let started!: { resolve: () => void; reject: (e: Error) => void };
     const slot: Slot = { worker, ready: false, pending: new Map(), started: new Promise<void>((resolve, reject) => (started = { resolve, reject })) };
     slot.started.catch(() => undefined);
@@ -222,6 +233,14 @@ export class EntryWorkerPool {
     slot.pending.clear();
     slot.worker.unref();
   }
+}
+
+/**
+ * Whether a Buffer's memory block is its own to move: not shared, and not one of Node's 8 KiB
+ * pools that small Buffers are cut from (moving one would empty every Buffer cut from it).
+ */
+function ownsBlock(data: Buffer): boolean {
+  return !(data.buffer instanceof SharedArrayBuffer) && data.buffer.byteLength !== Buffer.poolSize && data.byteLength > Buffer.poolSize >>> 1;
 }
 
 /** A copy of just these bytes in a memory block of its own, which can be moved to a worker. */

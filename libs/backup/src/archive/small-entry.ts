@@ -109,8 +109,10 @@ export function decodeStored(entry: SmallEntry, stored: Buffer, keys: WinZipAesK
   let plain = compressed;
   if (entry.method === METHOD_DEFLATE) {
     try {
-      // One byte over the recorded size is enough to tell "more data" from "exactly right".
-      plain = inflateRawSync(compressed, { maxOutputLength: entry.size + 1 });
+      // One byte over the recorded size is enough to tell "more data" from "exactly right"; an
+      // output chunk of that size is one allocation (zlib's 16 KiB chunks would be joined in a
+      // copy: twice the garbage per entry, which a worker's arena kept as RSS).
+      plain = inflateRawSync(compressed, { maxOutputLength: entry.size + 1, chunkSize: Math.max(64, Math.min(entry.size + 1, SMALL_ENTRY_BYTES + 1)) });
     } catch (err) {
       if (err.code === 'ERR_BUFFER_TOO_LARGE') throw new CorruptArchiveError(entry.name, `more data than the recorded size ${entry.size}`);
       throw new CorruptArchiveError(entry.name, err.message);

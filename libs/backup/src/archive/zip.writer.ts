@@ -53,6 +53,12 @@ export interface EntryMeta {
   mtime?: Date;
   /** Unix permission bits (file type bits are added when missing); default 0644. */
   mode?: number;
+  /**
+   * A Buffer source whose memory the writer may take: it goes to a worker thread without a copy
+   * and is empty afterwards. Only for a Buffer with a memory block of its own
+   * (`Buffer.allocUnsafeSlow`, as `fileContent` reads files) that the caller does not use again.
+   */
+  handOver?: boolean;
 }
 
 export interface ArchiveSummary {
@@ -146,7 +152,8 @@ export class ZipWriter {
   /**
    * Queues an entry; resolves when it is completely written. `source` is a stream, or the whole
    * data of a small entry (a file read at once): that one is encoded straight away, on a worker
-   * thread when there is one, and waits in memory for its turn; the buffer is left as it is.
+   * thread when there is one, and waits in memory for its turn; the buffer is left as it is
+   * unless `meta.handOver` gives it to the writer.
    */
   addEntry(name: string, source: Readable | Buffer, meta: EntryMeta): Promise<EntryRecord> {
     const stream = Buffer.isBuffer(source) ? undefined : source;
@@ -160,7 +167,7 @@ export class ZipWriter {
       return Promise.reject(err);
     }
     this.names.add(name);
-    const producer = this.producer(source, meta.kind);
+    const producer = this.producer(source, meta.kind, meta.handOver);
     if (stream) {
       // A source may fail while it waits for its turn (a dump whose server refused it): the
       // error stays on the stream and its entry fails when started; it must not kill the process.
@@ -248,8 +255,9 @@ export class ZipWriter {
     }
   }
 
-  private producer(source: Readable | Buffer, kind: EntryKind): EntryProducer {
+  private producer(source: Readable | Buffer, kind: EntryKind, handOver = false): EntryProducer {
     return new EntryProducer(source, {
+      handOver,
       level: this.level,
       password: this.options.encryption === 'aes256' ? this.options.password : undefined,
       kind,

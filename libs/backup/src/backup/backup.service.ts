@@ -293,7 +293,7 @@ export class BackupService {
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     const add = (file: { archivePath: string; mtime: Date; mode: number; size: number }, source: Readable | Buffer) => {
-      const written: Promise<void> = writer.addEntry(file.archivePath, source, { kind: 'file', mtime: file.mtime, mode: file.mode }).then(
+      const written: Promise<void> = writer.addEntry(file.archivePath, source, { kind: 'file', mtime: file.mtime, mode: file.mode, handOver: true }).then(
         () => {
           report.files++;
           inFlight.delete(written);

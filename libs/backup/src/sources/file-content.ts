@@ -11,6 +11,8 @@ export const WHOLE_FILE_BYTES = 1024 * 1024;
  * A selected file's content for the archive: small files read whole (and the handle closed),
  * larger ones as a stream. A small file that has grown since the walk beyond what was expected
  * is streamed after all, from its start, so memory stays bounded whatever happens to it.
+ * A small file's Buffer has a memory block of its own, which the archive writer may take over
+ * (EntryMeta.handOver).
  */
 export async function fileContent(handle: FileHandle, size: number): Promise<Buffer | Readable> {
   if (size > WHOLE_FILE_BYTES) return handle.createReadStream();

@@ -136,7 +136,7 @@ export class TenantExportService {
         const inFlight = new Set<Promise<void>>();
         for (const f of files) {
           const handle = await fs.promises.open(f.absolutePath, 'r');
-          const written = writer.addEntry(f.archivePath, await fileContent(handle, f.size), { kind: 'file', mtime: f.mtime, mode: f.mode }).then(() => {
+          const written = writer.addEntry(f.archivePath, await fileContent(handle, f.size), { kind: 'file', mtime: f.mtime, mode: f.mode, handOver: true }).then(() => {
             facts.files++;
           });
           inFlight.add(written);

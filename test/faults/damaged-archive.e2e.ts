@@ -27,10 +27,15 @@ interface Damage {
 
 const dumpOf = (l: ZipLayout) => l.entries.find((e) => e.name.startsWith('db-dumps/'))!;
 const manifestOf = (l: ZipLayout) => l.entries.find((e) => e.name === 'manifest.json')!;
+const uploadOf = (l: ZipLayout) => l.entries.find((e) => e.name.startsWith('files/'))!;
 
 const DAMAGES: Damage[] = [
   { what: 'local header signature of the dump entry', offset: (l) => dumpOf(l).localHeader + 1, message: /"db-dumps\/[^"]+" is corrupt: the local header is damaged \(invalid local file header signature/ },
   { what: 'local header file name of the dump entry', offset: (l) => dumpOf(l).localHeader + 30 + 3, message: /"db-dumps\/[^"]+" is corrupt: the local header names another file than the central directory/ },
+  // An uploaded file's header is checked as the restore writes it under a temporary name (not
+  // in a pass of its own before): still refused before anything is in place.
+  { what: 'local header signature of an uploaded file', offset: (l) => uploadOf(l).localHeader + 1, message: /"files\/[^"]+" is corrupt: the local header is damaged \(invalid local file header signature/ },
+  { what: 'local header file name of an uploaded file', offset: (l) => uploadOf(l).localHeader + 30 + 3, message: /"files\/[^"]+" is corrupt: the local header names another file than the central directory/ },
   { what: 'encrypted data of the dump entry', offset: (l) => dumpOf(l).data + Math.floor(dumpOf(l).compressedSize / 2), message: /"db-dumps\/[^"]+" is corrupt: the authentication code \(HMAC\) does not match/ },
   { what: 'HMAC of the dump entry', offset: (l) => dumpOf(l).data + dumpOf(l).compressedSize - 5, message: /"db-dumps\/[^"]+" is corrupt: the authentication code \(HMAC\) does not match/ },
   { what: 'central directory file name of the dump entry', offset: (l) => dumpOf(l).centralName + 3, message: /local header names another file than the central directory[\s\S]*listed in manifest\.json but missing from the archive/ },
@@ -60,7 +65,7 @@ describe('fault class damaged-archive: one byte flipped per byte class; verify a
     folder = path.join(app.dir, 'storage/backups/damaged-app');
     original = fs.readFileSync(path.join(folder, '2020-01-01-00-00-00.zip'));
     layout = zipLayout(original);
-    expect(layout.entries.map((e) => e.name)).toEqual(expect.arrayContaining(['manifest.json', expect.stringMatching(/^db-dumps\//)]));
+    expect(layout.entries.map((e) => e.name)).toEqual(expect.arrayContaining(['manifest.json', expect.stringMatching(/^db-dumps\//), expect.stringMatching(/^files\//)]));
     before = await tableContents(db.connection);
   });
   afterAll(async () => {

@@ -12,6 +12,8 @@ export interface RandomAccessSource {
   read(start: number, endInclusive: number): Promise<Readable>;
   /** Releases the source (ZipReader.close() calls it for sources it opened itself). */
   close?(): Promise<void>;
+  /** Bytes one read should cover when many small entries are read (default 8 MiB). */
+  batchBytes?: number;
 }
 
 /** A local file as a RandomAccessSource: one descriptor, positioned reads. */
@@ -21,6 +23,9 @@ export async function fileSource(path: string): Promise<RandomAccessSource> {
     const { size } = await handle.stat();
     return {
       size,
+      // A local read costs no round trip: 2 MiB spans instead of 8 keep a verify or restore of
+      // many small files 12 MB smaller (two spans are held) at the same speed.
+      batchBytes: 2 * 1024 * 1024,
       // Own positioned reads: an fs.ReadStream on a shared fd closes it when destroyed.
       read: async (start, endInclusive) => {
         let position = start;

@@ -13,7 +13,10 @@ import { METHOD_DEFLATE } from './zip-format';
 
 /** Entries at most this large (compressed) go through the in-memory path. */
 export const SMALL_ENTRY_BYTES = 1024 * 1024;
-/** One range read covers neighbours up to this span. */
+/**
+ * One range read covers neighbours up to this span, unless the source asks for another
+ * (RandomAccessSource.batchBytes): a request to a remote store costs a round trip.
+ */
 export const BATCH_SPAN_BYTES = 8 * 1024 * 1024;
 /** Entries further apart than this are not read together (the bytes between are not wanted). */
 const MAX_GAP_BYTES = 16 * 1024;
@@ -45,14 +48,14 @@ export interface Span {
 }
 
 /** Entries cut into runs of neighbours whose bytes fit one range read each. */
-export function planBatches<T extends SmallEntry>(entries: T[], archiveSize: number): Array<{ entries: T[]; start: number; end: number }> {
+export function planBatches<T extends SmallEntry>(entries: T[], archiveSize: number, spanBytes = BATCH_SPAN_BYTES): Array<{ entries: T[]; start: number; end: number }> {
   const sorted = [...entries].sort((a, b) => a.localOffset - b.localOffset);
   const batches: Array<{ entries: T[]; start: number; end: number }> = [];
   for (const entry of sorted) {
     // An estimate: the local extra field may differ from the central one; a short span falls back to streaming.
     const end = Math.min(archiveSize, entry.localOffset + LOCAL_HEADER_BYTES + (entry.nameLength ?? entry.rawName.length) + 256 + entry.compressedSize);
     const last = batches[batches.length - 1];
-    if (last && end - last.start <= BATCH_SPAN_BYTES && entry.localOffset >= last.start && entry.localOffset - last.end <= MAX_GAP_BYTES) {
+    if (last && end - last.start <= spanBytes && entry.localOffset >= last.start && entry.localOffset - last.end <= MAX_GAP_BYTES) {
       last.entries.push(entry);
       last.end = Math.max(last.end, end);
     } else {

@@ -260,6 +260,8 @@ export class ZipReader {
     if (info.method !== METHOD_STORED && info.method !== METHOD_DEFLATE) {
       throw new UnsupportedArchiveError(name, `compression method ${info.method}`);
     }
+    // The local header is what a streaming tool (bsdtar, Info-ZIP) goes by: checked here too.
+    await this.checkLocalHeader(name);
     const expectedSha = await this.expectedSha(name);
 
     const stages: Array<Readable | Transform> = [];
@@ -321,7 +323,8 @@ export class ZipReader {
       if (!readable || state.compressedSize > SMALL_ENTRY_BYTES || (state.encrypted && !state.hasAes)) leftovers.push(name);
       else small.push(state);
     }
-    const batches = planBatches(small, this.source.size);
+    const spanBytes = this.source.batchBytes ?? BATCH_SPAN_BYTES;
+    const batches = planBatches(small, this.source.size, spanBytes);
     // Workers pay off over many entries (each costs a key derivation when encrypted); a few are done here.
     const workers = small.length >= WORKERS_FROM_ENTRIES && this.threads !== 0 && EntryWorkerPool.available() ? new EntryWorkerPool(this.password, this.threads ?? defaultEntryThreads('read')) : undefined;
     // Two buffers, one being read while the other is decoded, reused batch after batch: a new
@@ -332,7 +335,7 @@ export class ZipReader {
     const read = (i: number) => {
       const { start, end } = batches[i];
       if (!scratch[i % 2] || scratch[i % 2].length < end - start) {
-        const size = Math.max(end - start, workers ? BATCH_SPAN_BYTES + 64 * 1024 : 0);
+        const size = Math.max(end - start, workers ? spanBytes + 64 * 1024 : 0);
         scratch[i % 2] = workers ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
       }
       const reading = readRangeInto(this.source, start, end - 1, scratch[i % 2]);
@@ -386,9 +389,11 @@ export class ZipReader {
    * Reads every entry to the end and collects every fault instead of stopping at the first.
    * With `readData`, only the entries it accepts are read; the others get the checks that need
    * no data (local header, listed in and matching the manifest), for a caller that reads them
-   * through openEntry itself, whose stream fails at the end on the same faults.
+   * through openEntry itself, whose stream fails at the end on the same faults. Entries
+   * `readLater` names are not looked at here beyond the manifest: the caller reads them itself
+   * (openEntry, readSmallEntries), which checks their local headers too, before it relies on them.
    */
-  async verify(options: { readData?: (entry: string) => boolean } = {}): Promise<VerifyReport> {
+  async verify(options: { readData?: (entry: string) => boolean; readLater?: (entry: string) => boolean } = {}): Promise<VerifyReport> {
     const faults: VerifyFault[] = [];
     let bytes = 0;
     let checked = 0;
@@ -402,10 +407,12 @@ export class ZipReader {
       }
     }
     // Entries not read get their header checks a few at a time (one small range read each).
-    const headerOnly = options.readData ? [...this.byName.keys()].filter((n) => n !== MANIFEST_NAME && !options.readData!(n)) : [];
+    const { readData, readLater } = options;
+    const notRead = readData ? [...this.byName.keys()].filter((n) => n !== MANIFEST_NAME && !readData(n)) : [];
+    const headerOnly = readLater ? notRead.filter((n) => !readLater(n)) : notRead;
     const headerFaults = new Map<string, Error>();
     await forEachConcurrently(headerOnly, HEADER_CHECKS_AT_ONCE, (name) => this.checkLocalHeader(name).catch((err: Error) => void headerFaults.set(name, err)));
-    const skip = new Set(headerOnly);
+    const skip = new Set(notRead);
     // Only the entries that failed: 70,000 entries that passed need no record each.
     const outcome = new Map<string, Error>();
     const toRead = [...this.byName.keys()].filter((n) => !skip.has(n));
@@ -416,7 +423,6 @@ export class ZipReader {
     });
     for (const name of streamed) {
       try {
-        await this.checkLocalHeader(name);
         const stream = await this.openEntry(name);
         for await (const chunk of stream) bytes += (chunk as Buffer).length;
         outcome.delete(name);

@@ -62,10 +62,11 @@ export async function openArchive(
 /**
  * Runs the archive's checks (AES verifier, HMAC, CRC-32, size, manifest SHA-256) and throws one
  * CorruptArchiveError naming every fault. `readData` limits which entries are read to the end
- * (see ZipReader.verify); the others still get every check that needs no data.
+ * (see ZipReader.verify); the others still get every check that needs no data, except those
+ * `readLater` names, which the caller reads (and so checks) itself before relying on them.
  */
-export async function checkArchive(zip: ZipReader, readData?: (entry: string) => boolean): Promise<VerifyReport> {
-  const report = await zip.verify({ readData });
+export async function checkArchive(zip: ZipReader, readData?: (entry: string) => boolean, readLater?: (entry: string) => boolean): Promise<VerifyReport> {
+  const report = await zip.verify({ readData, readLater });
   if (!report.ok) {
     const all = report.faults.map((f) => {
       const text = firstLine(f.message);

@@ -1,6 +1,6 @@
 import { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { assertSafeEntryName, normalEntryName, UnsafeEntryNameError, ZipReader } from '../archive';
 import { BackupError } from '../common/backup.error';
 import type { ArchivedFile } from './archive.layout';
@@ -18,6 +18,33 @@ export interface FileToRestore {
   mtime: Date;
   /** A regular file is there now: the restore overwrites it (so it goes into the safety backup). */
   overwrites: boolean;
+}
+
+/**
+ * A planned file as the plan holds it: its target path and modification time made when asked
+ * for, from the root (one string for all) and a number. 70,000 files held their absolute paths
+ * and a Date each: ~14 MB of a files restore's heap for its whole run (issue 20).
+ */
+class PlannedFile implements FileToRestore {
+  overwrites = false;
+
+  constructor(
+    private readonly root: string,
+    readonly entry: string,
+    readonly relativePath: string,
+    readonly size: number,
+    readonly mode: number | undefined,
+    private readonly mtimeMs: number,
+  ) {}
+
+  /** `relativePath` is normalised and checked to stay below the root, so a join is its resolve. */
+  get target(): string {
+    return this.root === sep ? sep + this.relativePath : this.root + sep + this.relativePath;
+  }
+
+  get mtime(): Date {
+    return new Date(this.mtimeMs);
+  }
 }
 
 /** One reason the files cannot be restored as planned. */
@@ -52,11 +79,9 @@ export class FileConflictError extends BackupError {
  */
 export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: string): Promise<FileToRestore[]> {
   const base = resolve(root);
-  const planned: FileToRestore[] = [];
+  const planned: PlannedFile[] = [];
   const conflicts: FileConflict[] = [];
   const byPath = new Map<string, string>();
-  // Files archived in one go share modification times: one Date per run of equal times, not per file.
-  let lastMtime: Date | undefined;
   for (const file of files) {
     const listed = { path: file.entry, size: file.size };
     assertSafeEntryName(listed.path);
@@ -81,10 +106,9 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
       conflicts.push({ entry: listed.path, problem: 'it is a symbolic link; links are not restored' });
       continue;
     }
-    let mtime = entry?.mtime ?? new Date();
-    if (lastMtime && lastMtime.getTime() === mtime.getTime()) mtime = lastMtime;
-    else lastMtime = mtime;
-    planned.push({ entry: listed.path, relativePath, target, size: listed.size, mode: entry?.mode, mtime, overwrites: false });
+    const plannedFile = new PlannedFile(base, listed.path, relativePath, listed.size, entry?.mode, entry?.mtime.getTime() ?? Date.now());
+    if (plannedFile.target !== target) throw new UnsafeEntryNameError(listed.path, `its path does not resolve to ${plannedFile.target}`);
+    planned.push(plannedFile);
   }
   // A path the archive holds as a file and also needs as a folder of another file.
   for (const file of planned) {
@@ -103,13 +127,17 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
   for (const file of planned) {
     const segments = file.relativePath.split('/');
     let problem: string | undefined;
-    for (let i = 1; i < segments.length && !problem; i++) {
+    // Below a folder that does not exist nothing does (a restore into a new folder: 70,000
+    // lstat calls saved, ~6 s one after the other).
+    let absent = !(await look(base));
+    for (let i = 1; i < segments.length && !problem && !absent; i++) {
       const dir = resolve(base, ...segments.slice(0, i));
       const st = await look(dir);
-      if (st?.isSymbolicLink()) problem = `its folder ${dir} is a symbolic link`;
-      else if (st && !st.isDirectory()) problem = `${dir} is a file where the archive needs a folder`;
+      if (!st) absent = true;
+      else if (st.isSymbolicLink()) problem = `its folder ${dir} is a symbolic link`;
+      else if (!st.isDirectory()) problem = `${dir} is a file where the archive needs a folder`;
     }
-    const self = problem ? undefined : await lstat(file.target).catch(() => undefined);
+    const self = problem || absent ? undefined : await lstat(file.target).catch(() => undefined);
     if (self?.isDirectory()) problem = `${file.target} is a folder where the archive has a file`;
     else if (self?.isSymbolicLink()) problem = `${file.target} is a symbolic link`;
     else if (self && !self.isFile()) problem = `${file.target} exists and is not a regular file`;

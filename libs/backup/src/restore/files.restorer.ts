@@ -82,10 +82,12 @@ export async function stageFiles(zip: ZipReader, files: FileToRestore[], progres
     await utimes(temp, file.mtime, file.mtime);
   };
   try {
-    for (const folder of new Set(files.map((f) => dirname(f.target)))) {
+    // A few at a time: 6,400 folders one after the other took 4-5 s on a disk still writing back.
+    // Each call reports the first folder it made itself, so every folder made is listed once.
+    await forEachConcurrently([...new Set(files.map((f) => dirname(f.target)))], FOLDERS_AT_ONCE, async (folder) => {
       const first = await mkdir(folder, { recursive: true });
       if (first) createdFolders.push(first);
-    }
+    });
     // Where a worker writes a file it has checked (so the main thread makes no file system call for it).
     const targetOf = (entry: string) => {
       const index = byEntry.get(entry) as number;
@@ -157,6 +159,8 @@ async function removeEmptyTree(folder: string): Promise<void> {
   await rmdir(folder).catch(() => undefined); // not empty: it stays, with what is in it
 }
 
+/** Folders made at once while staging (mkdir -p each). */
+const FOLDERS_AT_ONCE = 8;
 /** Renames in flight at once when the staged files go into place. */
 const RENAMES_AT_ONCE = 8;
 

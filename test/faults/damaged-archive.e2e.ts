@@ -8,6 +8,7 @@
  * exist, no file is written, no safety backup is taken, the source database is unchanged.
  * A control case first proves the same commands verify and restore the undamaged archive.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listFiles, runCli, tempAppDir } from '../support/cli';
@@ -23,11 +24,22 @@ interface Damage {
   offset(layout: ZipLayout): number;
   /** What the error must say. */
   message: RegExp;
+  /** The byte's new value (default: its lowest bit flipped). */
+  flip?: (byte: number) => number;
+}
+
+function damaged(original: Buffer, damage: Damage, layout: ZipLayout): Buffer {
+  if (!damage.flip) return flipByte(original, damage.offset(layout));
+  const copy = Buffer.from(original);
+  copy[damage.offset(layout)] = damage.flip(copy[damage.offset(layout)]) & 0xff;
+  return copy;
 }
 
 const dumpOf = (l: ZipLayout) => l.entries.find((e) => e.name.startsWith('db-dumps/'))!;
 const manifestOf = (l: ZipLayout) => l.entries.find((e) => e.name === 'manifest.json')!;
-const uploadOf = (l: ZipLayout) => l.entries.find((e) => e.name.startsWith('files/'))!;
+const uploadOf = (l: ZipLayout) => l.entries.find((e) => e.name.startsWith('files/') && !e.name.endsWith(LARGE_UPLOAD))!;
+const LARGE_UPLOAD = 'large-upload.bin';
+const largeUploadOf = (l: ZipLayout) => l.entries.find((e) => e.name.endsWith(LARGE_UPLOAD))!;
 
 const DAMAGES: Damage[] = [
   { what: 'local header signature of the dump entry', offset: (l) => dumpOf(l).localHeader + 1, message: /"db-dumps\/[^"]+" is corrupt: the local header is damaged \(invalid local file header signature/ },
@@ -36,12 +48,15 @@ const DAMAGES: Damage[] = [
   // in a pass of its own before): still refused before anything is in place.
   { what: 'local header signature of an uploaded file', offset: (l) => uploadOf(l).localHeader + 1, message: /"files\/[^"]+" is corrupt: the local header is damaged \(invalid local file header signature/ },
   { what: 'local header file name of an uploaded file', offset: (l) => uploadOf(l).localHeader + 30 + 3, message: /"files\/[^"]+" is corrupt: the local header names another file than the central directory/ },
+  { what: 'local header file name of an upload over 1 MiB (streamed)', offset: (l) => largeUploadOf(l).localHeader + 30 + 3, message: /"files\/[^"]+large-upload\.bin" is corrupt: the local header names another file than the central directory/ },
   { what: 'encrypted data of the dump entry', offset: (l) => dumpOf(l).data + Math.floor(dumpOf(l).compressedSize / 2), message: /"db-dumps\/[^"]+" is corrupt: the authentication code \(HMAC\) does not match/ },
   { what: 'HMAC of the dump entry', offset: (l) => dumpOf(l).data + dumpOf(l).compressedSize - 5, message: /"db-dumps\/[^"]+" is corrupt: the authentication code \(HMAC\) does not match/ },
   { what: 'central directory file name of the dump entry', offset: (l) => dumpOf(l).centralName + 3, message: /local header names another file than the central directory[\s\S]*listed in manifest\.json but missing from the archive/ },
   { what: 'central directory CRC-32 of the dump entry', offset: (l) => dumpOf(l).centralRecord + 16, message: /"db-dumps\/[^"]+" is corrupt: CRC-32 mismatch/ },
-  // Reported as truncation (yauzl reads past the last record); the wording is a known gap.
-  { what: 'end of central directory record (entry count)', offset: (l) => l.endOfCentralDirectory + 10, message: /The archive is truncated or cut off/ },
+  // A count raised reads past the last record (reported as truncation, a known gap in wording);
+  // one lowered would hide the last entries, manifest.json among them: refused as corrupt.
+  { what: 'end of central directory record (entry count)', offset: (l) => l.endOfCentralDirectory + 10, message: /The archive is truncated or cut off|the end of central directory record counts \d+ entries, but the central directory holds more/ },
+  { what: 'end of central directory record (entry count, one fewer)', offset: (l) => l.endOfCentralDirectory + 10, flip: (b) => b - 1, message: /The archive is corrupt: the end of central directory record counts \d+ entries, but the central directory holds more/ },
   { what: 'encrypted data of the manifest entry', offset: (l) => manifestOf(l).data + Math.floor(manifestOf(l).compressedSize / 2), message: /"manifest\.json" is corrupt: the authentication code \(HMAC\) does not match/ },
 ];
 
@@ -60,6 +75,8 @@ describe('fault class damaged-archive: one byte flipped per byte class; verify a
     db = await createTestDatabase('postgres', 'damaged');
     env = baseEnv('damaged-app', { DB_URL: dbUrl(db.connection), BACKUP_INCLUDE: 'storage/app' });
     expect((await runCli(['demo:seed', '--tenants', '2', '--rows', '4'], env, app.dir)).code).toBe(0);
+    // An upload over 1 MiB, which a restore streams instead of taking it from a batched read.
+    fs.writeFileSync(path.join(app.dir, 'storage/app', LARGE_UPLOAD), randomBytes(2 * 1024 * 1024));
     const run = await runCli(['backup:run', '--filename', '2020-01-01-00-00-00'], env, app.dir);
     expect(run.code).toBe(0);
     folder = path.join(app.dir, 'storage/backups/damaged-app');
@@ -92,7 +109,7 @@ describe('fault class damaged-archive: one byte flipped per byte class; verify a
   DAMAGES.forEach((damage, i) => {
     faultCase(tally, `flipped byte in the ${damage.what}: verify and restore exit non-zero, name the fault, restore nothing`, async () => {
       const name = `2020-01-01-00-01-${String(i).padStart(2, '0')}.zip`;
-      fs.writeFileSync(path.join(folder, name), flipByte(original, damage.offset(layout)), { mode: 0o600 });
+      fs.writeFileSync(path.join(folder, name), damaged(original, damage, layout), { mode: 0o600 });
       const folderBefore = listFiles(folder);
 
       const verify = await runCli(['backup:verify', name], env, app.dir);

@@ -221,6 +221,7 @@ export class ZipReader {
     }
     try {
       const byName = await readDirectory(zip);
+      await assertDirectoryEnds(zip, src);
       return new ZipReader(zip, byName, password, src, owned);
     } catch (err) {
       zip.close();
@@ -653,6 +654,22 @@ function readDirectory(zip: yauzl.ZipFile): Promise<Map<string, EntryState>> {
     });
     zip.readEntry();
   });
+}
+
+/** Signatures that may follow the last central directory record: ZIP64 end record, digital signature, end record. */
+const AFTER_DIRECTORY = new Set([0x06064b50, 0x05054b50, 0x06054b50]);
+
+/**
+ * The directory must end where the end record's entry count says: yauzl reads that many records
+ * and stops. A count lowered by damage would hide the last entries, and ours is manifest.json:
+ * the archive would then pass for one without a manifest, unchecked against it.
+ */
+async function assertDirectoryEnds(zip: yauzl.ZipFile, src: RandomAccessSource): Promise<void> {
+  const cursor = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
+  const next = cursor + 4 <= src.size ? await readRange(src, cursor, cursor + 3) : Buffer.alloc(0);
+  if (next.length === 4 && !AFTER_DIRECTORY.has(next.readUInt32LE(0))) {
+    throw new CorruptArchiveError(undefined, `the end of central directory record counts ${zip.entryCount} entries, but the central directory holds more`);
+  }
 }
 
 function describe(raw: yauzl.Entry): EntryState {

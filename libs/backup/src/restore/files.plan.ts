@@ -124,12 +124,13 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
     if (!seen.has(path)) seen.set(path, await lstat(path).catch(() => undefined));
     return seen.get(path);
   };
+  // Below a folder that does not exist nothing does (a restore into a new folder: 70,000 lstat
+  // calls saved, ~6 s one after the other).
+  const rootAbsent = !(await look(base));
   for (const file of planned) {
     const segments = file.relativePath.split('/');
     let problem: string | undefined;
-    // Below a folder that does not exist nothing does (a restore into a new folder: 70,000
-    // lstat calls saved, ~6 s one after the other).
-    let absent = !(await look(base));
+    let absent = rootAbsent;
     for (let i = 1; i < segments.length && !problem && !absent; i++) {
       const dir = resolve(base, ...segments.slice(0, i));
       const st = await look(dir);

@@ -313,6 +313,8 @@ export class BackupService {
           exclude: [...files.exclude, ...(request.exclude ?? [])],
           followSymlinks: files.followSymlinks,
           alwaysExclude,
+          // Each file is opened below straight away, and a failure reported the same way.
+          checkReadable: false,
         });
     for await (const file of selected) {
       throwIfStopped(request.signal);

@@ -31,6 +31,21 @@ describe('fileContent', () => {
     expect((await collect(streamed)).length).toBe(WHOLE_FILE_BYTES + 1);
   });
 
+  it('reads a file of the expected size with one read, and one a byte larger as a stream', async () => {
+    const exact = join(dir, 'exact');
+    await writeFile(exact, 'x'.repeat(3000));
+    const handle = await open(exact, 'r');
+    const read = jest.spyOn(handle, 'read');
+    expect((await collect(await fileContent(handle, 3000))).toString()).toBe('x'.repeat(3000));
+    expect(read).toHaveBeenCalledTimes(1);
+
+    const byOne = join(dir, 'by-one');
+    await writeFile(byOne, 'y'.repeat(3001));
+    const content = await fileContent(await open(byOne, 'r'), 3000);
+    expect(Buffer.isBuffer(content)).toBe(false);
+    expect((await collect(content)).toString()).toBe('y'.repeat(3001));
+  });
+
   it('takes what is there when a file changed size since the walk: shrunk whole, grown as a stream from its start', async () => {
     const shrunk = join(dir, 'shrunk');
     await writeFile(shrunk, 'abcdef');

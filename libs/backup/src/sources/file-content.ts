@@ -23,12 +23,14 @@ export async function fileContent(handle: FileHandle, size: number): Promise<Buf
     let filled = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
-      if (bytesRead === 0) return buffer.subarray(0, filled);
       filled += bytesRead;
       if (filled === buffer.length) {
         keep = true;
         return handle.createReadStream({ start: 0 });
       }
+      // A read of a regular file that returns less than asked has met its end: at the expected
+      // size, no second read to be told so (one thread-pool round trip per file saved).
+      if (bytesRead === 0 || filled === size) return buffer.subarray(0, filled);
     }
   } finally {
     if (!keep) await handle.close();

@@ -16,6 +16,12 @@ export interface FileSelectionOptions {
   followSymlinks?: boolean;
   /** Always left out, whatever the include list says: the backup folders themselves. */
   alwaysExclude: string[];
+  /**
+   * Check that each file can be read (default true) and yield it as unreadable when not. A
+   * caller that opens every file straight away and reports a failure itself turns this off:
+   * one system call and thread-pool round trip less per file (70,000 in a large upload folder).
+   */
+  checkReadable?: boolean;
 }
 
 /** A file to put in the archive under `archivePath` (`files/...`, '/' separators, never `..`). */
@@ -97,6 +103,7 @@ function fileKind(s: Stats): string {
 export async function* selectFiles(options: FileSelectionOptions): AsyncIterable<SelectedFile | UnreadableFile> {
   const root = resolve(options.root);
   const follow = options.followSymlinks ?? false;
+  const checkReadable = options.checkReadable ?? true;
   const always = options.alwaysExclude.map((p) => resolve(root, p));
   const alwaysReal = await Promise.all(always.map((p) => realpath(p).catch(() => p)));
   const excludePaths: string[] = [];
@@ -178,11 +185,13 @@ export async function* selectFiles(options: FileSelectionOptions): AsyncIterable
       yield unreadable(path, new BackupError(`${path} is ${fileKind(info)}, which cannot be backed up.`));
       return;
     }
-    try {
-      await access(path, constants.R_OK);
-    } catch (err) {
-      yield unreadable(path, err);
-      return;
+    if (checkReadable) {
+      try {
+        await access(path, constants.R_OK);
+      } catch (err) {
+        yield unreadable(path, err);
+        return;
+      }
     }
     yield { absolutePath: path, archivePath: archivePathFor(root, path), size: info.size, mtime: info.mtime, mode: info.mode & 0o7777 };
   }

@@ -4,8 +4,8 @@ import { endianness } from 'node:os';
 /**
  * PBKDF2-HMAC-SHA1 with 1000 iterations, the key derivation WinZip AES does for every entry.
  *
- * OpenSSL 3 (Node's crypto.pbkdf2) needs 1.3–1.9 ms per derivation on the project's machines,
- * 7-Zip about 0.4 ms; with 70,000 small files that alone was most of a backup's and a verify's
+ * OpenSSL 3 (Node's crypto.pbkdf2) needs 1.3–1.9 ms per derivation on the project's Intel
+ * machines and 0.74 ms on its AMD EPYC one, 7-Zip about 0.4 ms; this 0.33 ms. With 70,000 small files that alone was most of a backup's and a verify's
  * time. A WinZip AES-256 derivation produces 66 bytes, four SHA-1 blocks, and the four are
  * independent chains of the same shape: they run here side by side in the four 32-bit lanes of
  * a WebAssembly SIMD vector, in a loop generated below (no build step, no native addon).
@@ -197,41 +197,62 @@ function body(): number[] {
       code.push(...simd.store, 4, ...uleb(base + i * 16));
     });
 
-  /** state (5 locals) = compress(from, W = message (5 locals) + padding for a 20-byte message after one block). */
+  /**
+   * state (5 locals) = compress(from, W = message (5 locals) + padding for a 20-byte message after
+   * one block). Eleven of the sixteen message words are the padding's constants, and so are
+   * parts of the schedule words made from them: those are worked out here, while the code is
+   * generated, and only the rest is emitted. The new `a` is summed with `rotl(a, 5)` last, so
+   * the chain from one round's `a` to the next is a rotation and one add, not four adds after it.
+   * Together: 0.33 ms a derivation instead of 0.60 (AMD EPYC, Node 20, 3,000 derivations).
+   */
   const compress = (from: number[], message: number[], into: number[]) => {
+    // Each schedule word is a known constant (a number) or held in its local (undefined).
+    const known: Array<number | undefined> = [undefined, undefined, undefined, undefined, undefined, 0x80000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, (64 + 20) * 8];
     message.forEach((m, i) => {
       get(m);
       set(w[i]);
     });
-    splat(0x80000000);
-    set(w[5]);
-    for (let i = 6; i < 15; i++) {
-      splat(0);
-      set(w[i]);
-    }
-    splat((64 + 20) * 8);
-    set(w[15]);
     const r = [...s];
     from.forEach((f, i) => {
       get(f);
       set(r[i]);
     });
     for (let round = 0; round < 80; round++) {
-      const wt = w[round % 16];
+      const slot = round % 16;
+      const wt = w[slot];
       if (round >= 16) {
-        get(w[(round - 3) % 16]);
-        get(w[(round - 8) % 16]);
-        code.push(...simd.xor);
-        get(w[(round - 14) % 16]);
-        code.push(...simd.xor);
-        get(wt);
-        code.push(...simd.xor);
-        set(wt);
-        rotl(wt, 1);
-        set(wt);
+        const terms = [(round - 3) % 16, (round - 8) % 16, (round - 14) % 16, slot];
+        const held = terms.filter((i) => known[i] === undefined);
+        const constant = terms.reduce((x, i) => (known[i] === undefined ? x : x ^ (known[i] as number)), 0);
+        if (held.length === 0) {
+          known[slot] = ((constant << 1) | (constant >>> 31)) >>> 0;
+        } else {
+          held.forEach((i, n) => {
+            get(w[i]);
+            if (n > 0) code.push(...simd.xor);
+          });
+          if (constant !== 0) {
+            splat(constant);
+            code.push(...simd.xor);
+          }
+          set(wt);
+          rotl(wt, 1);
+          set(wt);
+          known[slot] = undefined;
+        }
       }
       const [a, b, c, d, e] = r;
-      rotl(a, 5);
+      const k = K[(round / 20) | 0];
+      const wk = known[slot];
+      if (wk === undefined) {
+        get(wt);
+        splat(k);
+        code.push(...simd.add);
+      } else {
+        splat((k + wk) >>> 0);
+      }
+      get(e);
+      code.push(...simd.add);
       if (round < 20) {
         get(c), get(d), get(b), code.push(...simd.bitselect); // (b & c) | (~b & d)
       } else if (round >= 40 && round < 60) {
@@ -240,11 +261,7 @@ function body(): number[] {
         get(b), get(c), code.push(...simd.xor), get(d), code.push(...simd.xor);
       }
       code.push(...simd.add);
-      get(e);
-      code.push(...simd.add);
-      splat(K[(round / 20) | 0]);
-      code.push(...simd.add);
-      get(wt);
+      rotl(a, 5);
       code.push(...simd.add);
       set(e); // e's slot now holds the new a
       rotl(b, 30);

@@ -1,5 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { forEachConcurrently } from '../common/concurrently';
 import { loadMysql, loadPg } from '../common/optional-driver';
 import { BackupDestination } from '../destinations/destination.interface';
 import { ConnectionInfo } from '../sources/connection-info';
@@ -7,6 +8,12 @@ import { loaderFor } from '../sources/dumper.registry';
 
 /** `.<name>.restore-<12 hex>.tmp`: a restored file (or SQLite database) before its rename. */
 const TEMP_FILE = /^\..+\.restore-[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Temporary files named one line each; the rest are counted in one line. A restore of 70,000
+ * files killed half-way left 15,869, and the next restore printed a line for every one.
+ */
+const NAMED_TEMP_FILES = 5;
 
 /** What a killed restore can leave behind, and where to look for it. */
 export interface RestoreDebrisScope {
@@ -24,7 +31,8 @@ export interface RestoreDebrisScope {
  * databases, `.part` files on the disk (an interrupted safety backup) and hidden `.tmp` files in
  * the folders a restore writes. Only for a caller that holds the cluster lock of `backup:run`,
  * which every restore holds for its whole duration: no other restore or backup can be running,
- * so whatever matches was left by a dead process. Returns one line per thing removed.
+ * so whatever matches was left by a dead process. Returns one line per thing removed (temporary
+ * files past the first few in one line with their count).
  */
 export async function removeRestoreDebris(scope: RestoreDebrisScope, options: { databases?: boolean } = {}): Promise<string[]> {
   const removed: string[] = [];
@@ -49,13 +57,19 @@ export async function removeRestoreDebris(scope: RestoreDebrisScope, options: { 
     // A SQLite database is restored through a temporary file beside it.
     ...scope.connections.filter((c) => c.driver === 'sqlite').map((c) => dirname(resolve(c.database))),
   ]);
+  const tempFiles: string[] = [];
+  const tempFolders = new Set<string>();
   for (const folder of folders) {
-    const names = await readdir(folder).catch(() => [] as string[]);
-    for (const name of names.filter((n) => TEMP_FILE.test(n))) {
-      await rm(join(folder, name), { force: true });
-      removed.push(`temporary file ${join(folder, name)}`);
+    for (const name of await readdir(folder).catch(() => [] as string[])) {
+      if (!TEMP_FILE.test(name)) continue;
+      tempFiles.push(join(folder, name));
+      tempFolders.add(folder);
     }
   }
+  await forEachConcurrently(tempFiles, 8, (file) => rm(file, { force: true }));
+  for (const file of tempFiles.slice(0, NAMED_TEMP_FILES)) removed.push(`temporary file ${file}`);
+  const more = tempFiles.length - NAMED_TEMP_FILES;
+  if (more > 0) removed.push(`${more} more temporary files (.<name>.restore-<id>.tmp) in ${tempFolders.size} folder${tempFolders.size === 1 ? '' : 's'}`);
   return removed;
 }
 

@@ -76,13 +76,17 @@ function cliEnv(ctx: Ctx, localRoot: string): NodeJS.ProcessEnv {
 }
 
 /**
- * Node flags of the CLI at this scale: `--optimize-for-size` unless BENCH_CLI_NODE_FLAGS says
- * otherwise (`BENCH_CLI_NODE_FLAGS=--max-semi-space-size=4` measures the demo's own). It keeps
- * V8's old generation close to what is live (70,000 entries leave tens of MB of garbage between
- * full collections otherwise): peak RSS 162 / 163 / 185 MB against 217–228 / 250 / 289 MB with
- * the demo's flag; verify and restore as fast, the backup ~15% slower (README, "Choices made").
+ * Node flags of the CLI at this scale: `--max-semi-space-size=1 --heap-growing-percent=10`
+ * unless BENCH_CLI_NODE_FLAGS says otherwise (`BENCH_CLI_NODE_FLAGS=--max-semi-space-size=4`
+ * measures the demo's own). V8's old generation otherwise grows to about twice what is live
+ * between full collections (70,000 entries leave tens of MB of garbage), and a young generation
+ * of 1 MB frees the per-entry Buffers sooner. By hand at 70,000 files (AMD EPYC, 2026-12-01):
+ * backup 44 s at 171 MB, verify 23 s at 173 MB, restore 41 s at 197 MB, against 48 s at 218 MB
+ * for the backup with the demo's flag, and 53–63 s for it under `--optimize-for-size` (whose
+ * memory-reducing collections drop the maps optimised code depends on: 440 deoptimisations for
+ * "weak objects" in a backup of 20,000 files, and as much compiling again). README, "Choices made".
  */
-const FILES_NODE_FLAGS = process.env.BENCH_CLI_NODE_FLAGS !== undefined ? CLI_NODE_FLAGS : ['--optimize-for-size'];
+const FILES_NODE_FLAGS = process.env.BENCH_CLI_NODE_FLAGS !== undefined ? CLI_NODE_FLAGS : ['--max-semi-space-size=1', '--heap-growing-percent=10'];
 
 const cli = (ctx: Ctx, args: string[]) => [...FILES_NODE_FLAGS, ...ctx.nodeFlags, CLI, ...args];
 

@@ -103,6 +103,10 @@ describe.each(DB_KINDS)('restore and verify with %s', (kind) => {
     const filesTo = join(appRoot, 'restored-files');
     const recovered = await h.restores.restore({ latest: true, disk: 'local', force: true, filesTo });
     expect(recovered.ok).toBe(true);
+    // Every entry counted once, streamed ones (the dump, the files) included: as the dry run,
+    // which reads them all.
+    expect(recovered.verified).toMatchObject({ entries: dry.verified.entries, bytes: dry.verified.bytes });
+    expect(recovered.verified.entries).toBe(5);
     expect(recovered.safetyBackup).toBeUndefined();
     expect(recovered.databases[0]).toMatchObject({ inPlace: true });
     expect(await snapshot(source)).toEqual(before);

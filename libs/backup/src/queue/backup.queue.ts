@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { Job, Queue, Worker } from 'bullmq';
+import type { Job, JobState, Queue, Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import { BackupCancelledError } from '../backup/retry';
 import { BackupError } from '../common/backup.error';
@@ -92,8 +92,12 @@ export class BackupQueue implements BeforeApplicationShutdown {
   }
 
   async get(id: string): Promise<QueuedJob | undefined> {
+    // State first, the job's hash after: a retry that fails between the two reads must not pair
+    // a final "failed" with the previous attempt's count and reason.
+    const state = await this.guard('read a job', () => this.bullQueue().getJobState(id));
+    if (state === 'unknown') return undefined;
     const job = await this.guard('read a job', () => this.bullQueue().getJob(id));
-    return job ? this.view(job) : undefined;
+    return job ? this.view(job, state) : undefined;
   }
 
   /** The newest jobs (any state), newest first. */
@@ -141,7 +145,7 @@ export class BackupQueue implements BeforeApplicationShutdown {
         const controller = new AbortController();
         this.running.set(String(job.id), controller);
         try {
-          return await work({ job: await this.view(job, 'running'), progress: (value) => job.updateProgress(value), signal: controller.signal });
+          return await work({ job: await this.view(job, 'active'), progress: (value) => job.updateProgress(value), signal: controller.signal });
         } finally {
           this.running.delete(String(job.id));
         }
@@ -222,7 +226,8 @@ export class BackupQueue implements BeforeApplicationShutdown {
     }
   }
 
-  private async view(job: Job, known?: QueuedJob['state']): Promise<QueuedJob> {
+  /** `known` is BullMQ's own state name when the caller has read it already. */
+  private async view(job: Job, known?: JobState | 'unknown'): Promise<QueuedJob> {
     const raw = known ?? (await job.getState());
     const state: QueuedJob['state'] = raw === 'active' ? 'running' : raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : 'queued';
     return {

@@ -63,36 +63,76 @@ export class EntryNotFoundError extends BackupError {
   }
 }
 
+/** Names whose bytes are not what the name encodes back to (invalid UTF-8): rare, so kept aside. */
+const ODD_RAW_NAMES = new WeakMap<DirectoryEntry, Buffer>();
+
 /**
  * One entry of the central directory, kept as numbers and its name only: 70,000 entries held as
- * yauzl's objects (five Buffer views each, extra fields, a Date) took ~2 KB each. The name's
- * bytes are kept only when they are not what the name encodes back to (invalid UTF-8).
+ * yauzl's objects (five Buffer views each, extra fields, a Date) took ~2 KB each. The small
+ * fields are packed by twos into 32-bit integers, and the CRC and the time kept as such, so
+ * none is a boxed heap number: 48 bytes less an entry than one field each (issue 20).
  */
 class DirectoryEntry implements SmallEntry {
   /** Index in manifest.entries, once the manifest is read (-1: not listed). */
   manifestIndex = -1;
+  /** Unix mode (0 when the archive recorded none) in the low 16 bits, the flags above. */
+  private readonly modeAndFlags: number;
+  /** Method in the central directory (99 for AES) in the low 16 bits, the real one above. */
+  private readonly methods: number;
+  /** WinZip AES extra field: vendor version (0: none; 0x10000: a field with version 0) and strength above. */
+  private readonly aes: number;
+  /** The CRC-32 as a signed integer. */
+  private readonly crcBits: number;
+  /** Seconds since 1970 (ZIP times are whole seconds). */
+  private readonly mtimeS: number;
 
   constructor(
     readonly name: string,
-    /** General purpose flags (bit 0: encrypted, bit 11: UTF-8 name). */
-    readonly flags: number,
-    /** The method in the central directory (99 for AES). */
-    readonly centralMethod: number,
-    /** The real compression method: 0 stored, 8 deflate (also for AES entries). */
-    readonly method: number,
-    readonly crc32: number,
+    fields: { flags: number; centralMethod: number; method: number; crc32: number; mtimeMs: number; mode: number; aesVendorVersion: number; aesStrength: number },
     readonly size: number,
     readonly compressedSize: number,
     readonly localOffset: number,
-    readonly mtimeMs: number,
-    /** Unix mode, 0 when the archive recorded none. */
-    readonly mode: number,
-    /** WinZip AES extra field: vendor version (0: none) and strength. */
-    readonly aesVendorVersion: number,
-    readonly aesStrength: number,
-    /** The name's bytes when they differ from what `name` encodes to. */
-    readonly oddRawName?: Buffer,
-  ) {}
+  ) {
+    this.modeAndFlags = (fields.mode & 0xffff) | (fields.flags << 16);
+    this.methods = (fields.centralMethod & 0xffff) | (fields.method << 16);
+    this.aes = fields.aesVendorVersion | (fields.aesStrength << 17);
+    this.crcBits = fields.crc32 | 0;
+    this.mtimeS = Math.floor(fields.mtimeMs / 1000);
+  }
+
+  /** General purpose flags (bit 0: encrypted, bit 11: UTF-8 name). */
+  get flags(): number {
+    return this.modeAndFlags >>> 16;
+  }
+
+  get mode(): number {
+    return this.modeAndFlags & 0xffff;
+  }
+
+  get centralMethod(): number {
+    return this.methods & 0xffff;
+  }
+
+  /** The real compression method: 0 stored, 8 deflate (also for AES entries). */
+  get method(): number {
+    return this.methods >>> 16;
+  }
+
+  get crc32(): number {
+    return this.crcBits >>> 0;
+  }
+
+  get mtimeMs(): number {
+    return this.mtimeS * 1000;
+  }
+
+  get aesVendorVersion(): number {
+    return this.aes & 0x1ffff;
+  }
+
+  get aesStrength(): number {
+    return this.aes >>> 17;
+  }
 
   get encrypted(): boolean {
     return (this.flags & 1) !== 0;
@@ -107,11 +147,11 @@ class DirectoryEntry implements SmallEntry {
    * held at once would each keep an 8 KiB allocation pool alive.
    */
   get rawName(): Buffer {
-    return this.oddRawName ?? Buffer.from(this.name, this.flags & FLAG_UTF8 ? 'utf8' : 'latin1');
+    return ODD_RAW_NAMES.get(this) ?? Buffer.from(this.name, this.flags & FLAG_UTF8 ? 'utf8' : 'latin1');
   }
 
   get nameLength(): number {
-    return this.oddRawName?.length ?? Buffer.byteLength(this.name, this.flags & FLAG_UTF8 ? 'utf8' : 'latin1');
+    return ODD_RAW_NAMES.get(this)?.length ?? Buffer.byteLength(this.name, this.flags & FLAG_UTF8 ? 'utf8' : 'latin1');
   }
 
   info(): ZipEntryInfo {
@@ -696,22 +736,25 @@ function describe(raw: yauzl.Entry): EntryState {
   }
   const madeBy = raw.versionMadeBy >> 8;
   const encoded = Buffer.from(name, raw.generalPurposeBitFlag & FLAG_UTF8 ? 'utf8' : 'latin1');
-  return new DirectoryEntry(
+  const entry = new DirectoryEntry(
     name,
-    raw.generalPurposeBitFlag,
-    raw.compressionMethod,
-    method,
-    raw.crc32,
+    {
+      flags: raw.generalPurposeBitFlag,
+      centralMethod: raw.compressionMethod,
+      method,
+      crc32: raw.crc32,
+      mtimeMs: mtimeMs ?? yauzl.dosDateTimeToDate(raw.lastModFileDate, raw.lastModFileTime).getTime(),
+      mode: madeBy === 3 ? raw.externalFileAttributes >>> 16 : 0,
+      aesVendorVersion,
+      aesStrength,
+    },
     raw.uncompressedSize,
     raw.compressedSize,
     raw.relativeOffsetOfLocalHeader,
-    mtimeMs ?? yauzl.dosDateTimeToDate(raw.lastModFileDate, raw.lastModFileTime).getTime(),
-    madeBy === 3 ? raw.externalFileAttributes >>> 16 : 0,
-    aesVendorVersion,
-    aesStrength,
-    // A copy: a view would keep yauzl's buffer (and its allocation pool) alive.
-    encoded.equals(nameBytes) ? undefined : Buffer.from(nameBytes),
   );
+  // A copy: a view would keep yauzl's buffer (and its allocation pool) alive.
+  if (!encoded.equals(nameBytes)) ODD_RAW_NAMES.set(entry, Buffer.from(nameBytes));
+  return entry;
 }
 
 /**

@@ -79,13 +79,12 @@ export async function createScratch(server: ConnectionInfo, sourceDatabase: stri
   // The owner lock first: a scratch that exists without its lock held is a dead process's.
   const owner: BackupLock | undefined = lockForConnection(server);
   const owned = await owner.tryAcquire(ownerKey(name), SIX_HOURS).catch(() => false);
-  await loader.createDatabase(server, name).catch(async (err) => {
-    if (owned) await owner.release?.(ownerKey(name));
-    throw err;
-  });
+  let creating: Promise<void> = Promise.resolve();
   const scratch: ScratchDatabase = {
     connection: { ...server, database: name },
     drop: async () => {
+      // A signal may come while the server is creating it: dropped once it exists, not before.
+      await creating.catch(() => undefined);
       await loader.dropDatabase(server, name);
       const gone = !(await loader.databaseExists(server, name));
       if (gone) {
@@ -95,6 +94,14 @@ export async function createScratch(server: ConnectionInfo, sourceDatabase: stri
       return gone;
     },
   };
+  // Known before it is created: the server commits the new database before its answer reaches
+  // this process, and a signal handled in between must still find it to drop.
   scratchesInUse.add(scratch);
+  creating = loader.createDatabase(server, name);
+  await creating.catch(async (err) => {
+    scratchesInUse.delete(scratch);
+    if (owned) await owner.release?.(ownerKey(name));
+    throw err;
+  });
   return scratch;
 }

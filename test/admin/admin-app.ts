@@ -30,6 +30,9 @@ export function demoEnv(appName: string, extra: Record<string, string> = {}): Re
   };
 }
 
+/** The library's schedules, off unless a test sets them. */
+const SCHEDULES_OFF = { BACKUP_SCHEDULE_RUN: 'off', BACKUP_SCHEDULE_CLEAN: 'off', BACKUP_SCHEDULE_MONITOR: 'off', BACKUP_SCHEDULE_VERIFY: 'off' };
+
 /** A running demo web app; `url` is the admin prefix (http://127.0.0.1:<port>/admin/backups). */
 export class DemoWeb {
   output = '';
@@ -47,7 +50,9 @@ export class DemoWeb {
       spawn(process.execPath, [DEMO_WEB], {
         cwd,
         // PORT=0: the system picks a free port; the app prints the one it bound.
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), PORT: '0', ...env },
+        // The demo web app opts in to the schedules, whose defaults fire at 02:00, 02:30 and
+        // 03:00: a suite that ran across 02:00 counted the scheduled run beside its own.
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), PORT: '0', ...SCHEDULES_OFF, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );

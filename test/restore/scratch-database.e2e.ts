@@ -6,15 +6,7 @@
  */
 import { loaderFor } from '../../libs/backup/src/sources/dumper.registry';
 import { createScratch, scratchesInUse } from '../../libs/backup/src/verify/scratch.database';
-import { ADMIN, runSql, uniqueName } from '../support/databases';
-
-async function exists(kind: 'postgres' | 'mariadb', name: string): Promise<boolean> {
-  const rows =
-    kind === 'postgres'
-      ? await runSql(ADMIN.postgres, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])
-      : await runSql(ADMIN.mariadb, 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name]);
-  return rows.length === 1;
-}
+import { ADMIN, uniqueName } from '../support/databases';
 
 describe.each(['postgres', 'mariadb'] as const)('scratch database on %s', (kind) => {
   afterEach(() => jest.restoreAllMocks());
@@ -40,7 +32,7 @@ describe.each(['postgres', 'mariadb'] as const)('scratch database on %s', (kind)
     expect(knownAtCreate).toBe(true);
     expect(dropping).toBeDefined();
     expect(await dropping).toBe(true);
-    expect(await exists(kind, scratch.connection.database)).toBe(false);
+    expect(await loader.databaseExists(ADMIN[kind], scratch.connection.database)).toBe(false);
     expect(scratchesInUse.has(scratch)).toBe(false);
   });
 

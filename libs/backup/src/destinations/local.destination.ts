@@ -51,7 +51,9 @@ export class LocalDestination implements BackupDestination {
     // worker writes the same name): nobody else may write this key now, so it goes.
     await this.removeTempsOf(finalPath);
     const tempPath = `${finalPath}.${randomBytes(6).toString('hex')}.part`;
-    const stream = createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
+    // 1 MiB of buffer: with the default 16 KiB, an archive of small entries (a header, a body and
+    // a descriptor each) went out in ~45 KB writes, each a thread-pool round trip.
+    const stream = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);

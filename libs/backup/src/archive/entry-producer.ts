@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { crc32, deflateRaw } from 'node:zlib';
@@ -6,7 +7,8 @@ import { EntryWorkerPool } from './entry-worker.pool';
 import { EntryKind } from './manifest';
 import { DeflateSlots, ParallelDeflater } from './parallel-deflate';
 import { AES256_STRENGTH, AES_MAC_LENGTH, deriveKeys, WinZipAesEncryptor } from './winzip-aes';
-import { encodeWholeEntry, MIN_SAVING, SAMPLE_BYTES } from './whole-entry';
+import { readSmallFile, SmallFileSource } from './small-file.source';
+import { EncodedEntry, encodeWholeEntry, MIN_SAVING, SAMPLE_BYTES } from './whole-entry';
 import { METHOD_DEFLATE, METHOD_STORED } from './zip-format';
 
 /** What an entry's data turned out to be, for its data descriptor and the manifest. */
@@ -85,8 +87,8 @@ export class EntryProducer {
   private cancelled: Error | undefined;
 
   constructor(
-    /** A stream, or an entry's whole data (a small file read at once). */
-    private readonly source: Readable | Buffer,
+    /** A stream, an entry's whole data, or a small file to read whole when the entry starts. */
+    private readonly source: Readable | Buffer | SmallFileSource,
     private readonly options: ProducerOptions,
   ) {
     this.method = new Promise<number>((resolve, reject) => {
@@ -152,9 +154,14 @@ export class EntryProducer {
   }
 
   private async produce(): Promise<ProducedEntry> {
-    const { level, kind } = this.options;
     if (Buffer.isBuffer(this.source)) return this.produceWhole(this.source, this.options.handOver);
-    const head = await peek(this.source, SAMPLE_BYTES);
+    if (this.source instanceof SmallFileSource) return this.produceSmallFile(this.source);
+    return this.produceStream(this.source);
+  }
+
+  private async produceStream(source: Readable): Promise<ProducedEntry> {
+    const { level, kind } = this.options;
+    const head = await peek(source, SAMPLE_BYTES);
     // An entry that fits in the sample (most uploads) is compressed in one piece: one deflate at
     // the archive's level decides the method too, instead of a trial deflate and a stream.
     if (head.ended && level > 0) return this.produceWhole(head.sample, false);
@@ -199,7 +206,24 @@ export class EntryProducer {
   /** A whole entry held in memory: encoded in one piece (whole-entry.ts), on a worker when one is ready. */
   private async produceWhole(data: Buffer, handOver: boolean | undefined): Promise<ProducedEntry> {
     const { level, kind, password, workers } = this.options;
-    const encoded = (await workers?.encode(data, level, kind, handOver)) ?? encodeWholeEntry(data, { level, kind, password });
+    return this.pushEncoded((await workers?.encode(data, level, kind, handOver)) ?? encodeWholeEntry(data, { level, kind, password }));
+  }
+
+  /**
+   * A small file: read and encoded on a worker in one job when one can take it, else read here
+   * and encoded as any whole entry. One that grew since it was listed is streamed from its start;
+   * one that cannot be opened fails the entry with UnreadableSourceError before any of it is out.
+   */
+  private async produceSmallFile(file: SmallFileSource): Promise<ProducedEntry> {
+    const { level, kind, workers } = this.options;
+    const onWorker = workers?.encodeFile(file, level, kind);
+    const content = onWorker ? await onWorker : await readSmallFile(file);
+    this.throwIfStopped();
+    if (content === 'grown') return this.produceStream(createReadStream(file.path));
+    return Buffer.isBuffer(content) ? this.produceWhole(content, true) : this.pushEncoded(content);
+  }
+
+  private async pushEncoded(encoded: EncodedEntry): Promise<ProducedEntry> {
     this.throwIfStopped();
     this.resolveMethod(encoded.method);
     await this.push(encoded.body);

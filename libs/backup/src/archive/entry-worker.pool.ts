@@ -5,12 +5,23 @@ import { Worker } from 'node:worker_threads';
 import { BackupError } from '../common/backup.error';
 import { ExtractTarget } from './extract-target';
 import { EntryKind } from './manifest';
+import { SmallFileSource, UnreadableSourceError } from './small-file.source';
 import { EncodedEntry } from './whole-entry';
 
 export interface EncodeJob {
   type: 'encode';
   id: number;
   data: Uint8Array;
+  level: number;
+  kind: EntryKind;
+}
+
+/** A small file to read and encode in one job (SmallFileSource). */
+export interface EncodeFileJob {
+  type: 'encode-file';
+  id: number;
+  path: string;
+  size: number;
   level: number;
   kind: EntryKind;
 }
@@ -53,6 +64,8 @@ export type WorkerReply =
   | { id: number; size: number; data?: Uint8Array }
   | { id: number; problem: string }
   | { id: number; verifierMismatch: true }
+  | { id: number; grown: true }
+  | { id: number; unreadable: string }
   | { id: number; error: string };
 
 interface Pending {
@@ -152,6 +165,22 @@ export class EntryWorkerPool {
   }
 
   /**
+   * Reads a small file and encodes it on a worker in one job (no thread-pool round trip on this
+   * thread); undefined, as for `encode`, when no worker can take it. 'grown': the file holds
+   * more than its listed size (the caller streams it); UnreadableSourceError: it cannot be opened.
+   */
+  encodeFile(file: SmallFileSource, level: number, kind: EntryKind): Promise<EncodedEntry | 'grown'> | undefined {
+    if (this.slots?.every((s) => !s.ready || s.failed || s.pending.size >= ENCODE_QUEUE_LIMIT)) return undefined;
+    return this.send({ type: 'encode-file', id: 0, path: file.path, size: file.size, level, kind }, undefined, (reply) => {
+      if ('grown' in reply) return 'grown';
+      if ('unreadable' in reply) throw new UnreadableSourceError(file.path, reply.unreadable);
+      if (!('body' in reply)) throw new Error('unexpected reply');
+      const { body, id: _id, ...facts } = reply;
+      return { ...facts, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+    });
+  }
+
+  /**
    * Decodes and checks an entry's stored bytes on a worker; undefined when none is ready.
    * Bytes in a SharedArrayBuffer (the reader's batch spans) are shared, not copied, and are
    * decrypted in place: the caller must not reuse that range before the result is in.
@@ -176,7 +205,7 @@ export class EntryWorkerPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private send<T>(job: EncodeJob | DecodeJob, moved: Uint8Array | undefined, take: (reply: WorkerReply) => T): Promise<T> | undefined {
+  private send<T>(job: EncodeJob | EncodeFileJob | DecodeJob, moved: Uint8Array | undefined, take: (reply: WorkerReply) => T): Promise<T> | undefined {
     if (this.closed || this.size < 1) return undefined;
     this.slots ??= Array.from({ length: this.size }, () => this.spawn());
     let slot: Slot | undefined;

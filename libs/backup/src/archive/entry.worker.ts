@@ -6,8 +6,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CorruptArchiveError } from './archive.errors';
-import type { DecodeJob, EncodeJob, WorkerReply } from './entry-worker.pool';
+import type { DecodeJob, EncodeFileJob, EncodeJob, WorkerReply } from './entry-worker.pool';
 import { aesHeader, decodeStored } from './small-entry';
+import { readSmallFileSync, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES } from './small-file.source';
 import { writeExtractedSync } from './extract-target';
 import { encodeWholeEntry } from './whole-entry';
 import { deriveKeysSync, WinZipAesKeys } from './winzip-aes';
@@ -32,10 +33,26 @@ function ownBlock(data: Buffer): Uint8Array {
   return copy;
 }
 
-function encode(job: EncodeJob): [WorkerReply, ArrayBuffer[]] {
-  const { body, ...facts } = encodeWholeEntry(view(job.data), { level: job.level, kind: job.kind, password });
+function encode(id: number, data: Buffer, level: number, kind: EncodeJob['kind']): [WorkerReply, ArrayBuffer[]] {
+  const { body, ...facts } = encodeWholeEntry(data, { level, kind, password });
   // A block of its own (whole-entry.ts).
-  return [{ id: job.id, ...facts, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }, [body.buffer as ArrayBuffer]];
+  return [{ id, ...facts, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }, [body.buffer as ArrayBuffer]];
+}
+
+/** Small files are read into this one buffer (encoding copies what it keeps): no block per file. */
+let readBuffer: Buffer | undefined;
+
+function encodeFile(job: EncodeFileJob): [WorkerReply, ArrayBuffer[]] {
+  readBuffer ??= Buffer.allocUnsafeSlow(WHOLE_FILE_BYTES + 1);
+  let content;
+  try {
+    content = readSmallFileSync(new SmallFileSource(job.path, job.size), readBuffer);
+  } catch (err) {
+    if (err instanceof UnreadableSourceError) return [{ id: job.id, unreadable: err.reason }, []];
+    throw err;
+  }
+  if (content === 'grown') return [{ id: job.id, grown: true }, []];
+  return encode(job.id, content, job.level, job.kind);
 }
 
 function decode(job: DecodeJob): [WorkerReply, ArrayBuffer[]] {
@@ -65,10 +82,12 @@ function decode(job: DecodeJob): [WorkerReply, ArrayBuffer[]] {
   }
 }
 
-port?.on('message', (job: EncodeJob | DecodeJob) => {
+port?.on('message', (job: EncodeJob | EncodeFileJob | DecodeJob) => {
   let reply: [WorkerReply, ArrayBuffer[]];
   try {
-    reply = job.type === 'encode' ? encode(job) : decode(job);
+    if (job.type === 'encode') reply = encode(job.id, view(job.data), job.level, job.kind);
+    else if (job.type === 'encode-file') reply = encodeFile(job);
+    else reply = decode(job);
   } catch (err) {
     reply = [{ id: job.id, error: err instanceof Error ? err.message : String(err) }, []];
   }

@@ -5,6 +5,7 @@ import { assertSafeEntryName } from './entry-name';
 import { EntryWorkerPool } from './entry-worker.pool';
 import { AheadBudget, EntryProducer } from './entry-producer';
 import { DeflateSlots } from './parallel-deflate';
+import { SmallFileSource, UnreadableSourceError } from './small-file.source';
 import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME, manifestText } from './manifest';
 import { AES256_STRENGTH } from './winzip-aes';
 import {
@@ -151,12 +152,13 @@ export class ZipWriter {
 
   /**
    * Queues an entry; resolves when it is completely written. `source` is a stream, or the whole
-   * data of a small entry (a file read at once): that one is encoded straight away, on a worker
-   * thread when there is one, and waits in memory for its turn; the buffer is left as it is
-   * unless `meta.handOver` gives it to the writer.
+   * data of a small entry (a file read at once), or a small file to read whole: those two are
+   * encoded straight away, on a worker thread when there is one, and wait in memory for their
+   * turn; a buffer is left as it is unless `meta.handOver` gives it to the writer. A small file
+   * that cannot be opened rejects with UnreadableSourceError and is left out: the archive goes on.
    */
-  addEntry(name: string, source: Readable | Buffer, meta: EntryMeta): Promise<EntryRecord> {
-    const stream = Buffer.isBuffer(source) ? undefined : source;
+  addEntry(name: string, source: Readable | Buffer | SmallFileSource, meta: EntryMeta): Promise<EntryRecord> {
+    const stream = source instanceof Readable ? source : undefined;
     try {
       if (this.closed) throw new ArchiveClosedError(`add "${name}"`);
       assertSafeEntryName(name);
@@ -255,7 +257,7 @@ export class ZipWriter {
     }
   }
 
-  private producer(source: Readable | Buffer, kind: EntryKind, handOver = false): EntryProducer {
+  private producer(source: Readable | Buffer | SmallFileSource, kind: EntryKind, handOver = false): EntryProducer {
     return new EntryProducer(source, {
       handOver,
       level: this.level,
@@ -297,10 +299,16 @@ export class ZipWriter {
   }
 
   private async writeEntry(name: string, source: Readable | undefined, producer: EntryProducer, meta: EntryMeta): Promise<EntryRecord> {
+    const offset = this.bytes;
     try {
       this.throwIfFailed();
       return await this.writeEntryUnsafe(name, producer, meta);
     } catch (err) {
+      // A small file that could not be opened, before any byte of its entry was out: left out.
+      if (err instanceof UnreadableSourceError && this.bytes === offset && !this.failure) {
+        this.names.delete(name);
+        throw err;
+      }
       // Bytes of a half-written entry are already out: the archive cannot be completed.
       this.fail(err);
       throw this.failure ?? err;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
-import { ZipWriter } from '../archive';
+import { SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
 import { BackupError } from '../common/backup.error';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
@@ -13,7 +13,6 @@ import { ConnectionResolver } from '../module/connection.resolver';
 import { DestinationRegistry } from '../module/destination.registry';
 import { DumpFacts } from '../sources/database-dumper.interface';
 import { dumperFor } from '../sources/dumper.registry';
-import { fileContent } from '../sources/file-content';
 import { selectFiles, selectListedFiles } from '../sources/file-selection';
 import { backupFileName, backupKey } from './backup-key';
 import { BACKUP_OPTIONS } from './backup.constants';
@@ -292,14 +291,20 @@ export class BackupService {
     const alwaysExclude = this.destinations.localRoots();
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
-    const add = (file: { archivePath: string; mtime: Date; mode: number; size: number }, source: Readable | Buffer) => {
-      const written: Promise<void> = writer.addEntry(file.archivePath, source, { kind: 'file', mtime: file.mtime, mode: file.mode, handOver: true }).then(
+    const unreadableFile = (path: string, err: unknown) => {
+      report.unreadableFiles.push({ path, error: this.message(err) });
+      this.logger.warn(`Cannot read ${path}: ${this.message(err)} (listed in the manifest as unreadable)`);
+    };
+    const add = (file: { absolutePath: string; archivePath: string; mtime: Date; mode: number; size: number }, source: Readable | SmallFileSource) => {
+      const written: Promise<void> = writer.addEntry(file.archivePath, source, { kind: 'file', mtime: file.mtime, mode: file.mode }).then(
         () => {
           report.files++;
           inFlight.delete(written);
         },
         (err) => {
-          failure ??= err;
+          // A small file that vanished since the walk is reported, not fatal (the archive left it out).
+          if (err instanceof UnreadableSourceError) unreadableFile(file.absolutePath, err.reason);
+          else failure ??= err;
           inFlight.delete(written);
         },
       );
@@ -320,20 +325,23 @@ export class BackupService {
       throwIfStopped(request.signal);
       if (failure) break;
       if ('unreadable' in file) {
-        report.unreadableFiles.push({ path: file.absolutePath, error: this.message(file.error) });
-        this.logger.warn(`Cannot read ${file.absolutePath}: ${this.message(file.error)} (listed in the manifest as unreadable)`);
+        unreadableFile(file.absolutePath, file.error);
         continue;
       }
-      // Open before adding, so a file that vanished since the walk is reported, not fatal.
-      let handle: fs.promises.FileHandle;
-      try {
-        handle = await fs.promises.open(file.absolutePath, 'r');
-      } catch (err) {
-        report.unreadableFiles.push({ path: file.absolutePath, error: this.message(err) });
-        this.logger.warn(`Cannot read ${file.absolutePath}: ${this.message(err)} (listed in the manifest as unreadable)`);
-        continue;
+      if (file.size <= WHOLE_FILE_BYTES) {
+        // Read by the archive when it encodes the entry (on a worker thread, without a round trip here).
+        add(file, new SmallFileSource(file.absolutePath, file.size));
+      } else {
+        // Open before adding, so a file that vanished since the walk is reported, not fatal.
+        let handle: fs.promises.FileHandle;
+        try {
+          handle = await fs.promises.open(file.absolutePath, 'r');
+        } catch (err) {
+          unreadableFile(file.absolutePath, err);
+          continue;
+        }
+        add(file, handle.createReadStream());
       }
-      add(file, await fileContent(handle, file.size));
       while (inFlight.size >= FILES_IN_FLIGHT) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);

@@ -1,11 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
-/**
- * Files up to this size are read whole, so the archive encodes each in one piece on its worker
- * threads (tens of thousands of uploads otherwise cost a stream and its bookkeeping each).
- */
-export const WHOLE_FILE_BYTES = 1024 * 1024;
+import { WHOLE_FILE_BYTES } from '../archive/small-file.source';
+
+export { WHOLE_FILE_BYTES };
 
 /**
  * A selected file's content for the archive: small files read whole (and the handle closed),

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type * as ArchiveApi from '../../libs/backup/src/archive';
+import type * as PoolApi from '../../libs/backup/src/archive/entry-worker.pool';
+import { extractWith7z } from '../support/seven-zip';
+import { PASSWORD, sqlText, tempDir } from './archive.fixtures';
+
+/**
+ * Small files handed to the archive writer by path (SmallFileSource) are read and encoded on a
+ * worker thread in one job, or on the calling thread when no worker can take them. Both ways
+ * give the same archive, leave out a file that vanished or is no longer a regular file (the
+ * archive goes on), and stream a file that grew since it was listed. Workers run from the
+ * compiled library only, so this test loads the build, as an installed package would be.
+ */
+const DIST = resolve(__dirname, '../../libs/backup/dist/archive');
+if (!existsSync(join(DIST, 'entry.worker.js'))) throw new Error(`${DIST}/entry.worker.js is missing: run \`npm run build\` first (npm test does)`);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { SmallFileSource, UnreadableSourceError, ZipReader, ZipWriter } = require(DIST) as typeof ArchiveApi;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { EntryWorkerPool } = require(join(DIST, 'entry-worker.pool')) as typeof PoolApi;
+
+describe('small files read by the archive itself (SmallFileSource)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => ({ dir, cleanup } = await tempDir()));
+  afterAll(() => cleanup());
+
+  async function tree(name: string): Promise<{ root: string; files: Array<{ name: string; path: string; data: Buffer }> }> {
+    const root = join(dir, name);
+    await mkdir(root, { recursive: true });
+    const files: Array<{ name: string; path: string; data: Buffer }> = [];
+    for (let i = 0; i < 60; i++) {
+      const size = [0, 1, 20, 4_000, 70_000, 300_000][i % 6];
+      const data = i % 2 === 0 ? sqlText(Math.ceil(size / 90) + 1, i).subarray(0, size) : randomBytes(size);
+      const path = join(root, `upload-${i}.bin`);
+      await writeFile(path, data);
+      files.push({ name: `files/upload-${i}.bin`, path, data });
+    }
+    return { root, files };
+  }
+
+  for (const threads of [2, 0]) {
+    for (const encryption of ['aes256', 'none'] as const) {
+      it(`${threads ? 'on workers' : 'on the calling thread'}, ${encryption}: every file byte-identical for 7-Zip and the reader; a vanished file and a FIFO left out, a grown file streamed whole`, async () => {
+        const { root, files } = await tree(`t${threads}-${encryption}`);
+        const vanished = join(root, 'vanished.bin');
+        const fifo = join(root, 'was-a-file');
+        execFileSync('mkfifo', [fifo]);
+        const grown = files[4]; // listed at 70,000 bytes, 300,000 more by the time it is read
+        const listed = grown.data.length;
+        const more = randomBytes(300_000);
+        await appendFile(grown.path, more);
+        grown.data = Buffer.concat([grown.data, more]);
+
+        const password = encryption === 'aes256' ? PASSWORD : undefined;
+        const archive = join(dir, `t${threads}-${encryption}.zip`);
+        const writer = new ZipWriter({ encryption, password, appName: 'test-app', threads });
+        const written = pipeline(writer.output, createWriteStream(archive));
+        const outcomes = await Promise.allSettled([
+          writer.addEntry('files/vanished.bin', new SmallFileSource(vanished, 10), { kind: 'file' }),
+          ...files.map((f) => writer.addEntry(f.name, new SmallFileSource(f.path, f === grown ? listed : f.data.length), { kind: 'file' })),
+          writer.addEntry('files/was-a-file', new SmallFileSource(fifo, 10), { kind: 'file' }),
+        ]);
+        const summary = await writer.finish();
+        await written;
+
+        const [first, ...rest] = outcomes;
+        const last = rest.pop()!;
+        expect(first.status).toBe('rejected');
+        expect((first as PromiseRejectedResult).reason).toBeInstanceOf(UnreadableSourceError);
+        expect((first as PromiseRejectedResult).reason.message).toContain(`Cannot read ${vanished}: ENOENT`);
+        expect(last.status).toBe('rejected');
+        expect((last as PromiseRejectedResult).reason).toBeInstanceOf(UnreadableSourceError);
+        expect((last as PromiseRejectedResult).reason.message).toContain('no longer a regular file');
+        expect(rest.every((o) => o.status === 'fulfilled')).toBe(true);
+        expect(summary.entries.map((e) => e.path)).toEqual(files.map((f) => f.name));
+        expect(summary.entries.find((e) => e.path === grown.name)?.size).toBe(grown.data.length);
+
+        const out = join(dir, `t${threads}-${encryption}-7z`);
+        const result = await extractWith7z(archive, out, password);
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        for (const f of files) expect((await readFile(join(out, f.name))).equals(f.data)).toBe(true);
+        expect(existsSync(join(out, 'files/vanished.bin'))).toBe(false);
+        expect(existsSync(join(out, 'files/was-a-file'))).toBe(false);
+        const reader = await ZipReader.open(archive, { password });
+        try {
+          expect((await reader.verify()).faults).toEqual([]);
+        } finally {
+          await reader.close();
+        }
+      });
+    }
+  }
+
+  it('the worker pool reads and encodes a file in one job: the facts of its content, "grown", or UnreadableSourceError', async () => {
+    const pool = new EntryWorkerPool(PASSWORD, 1);
+    try {
+      await pool.whenReady();
+      const path = join(dir, 'pool.txt');
+      const data = sqlText(500);
+      await writeFile(path, data);
+      const encoded = await pool.encodeFile(new SmallFileSource(path, data.length), 6, 'file');
+      expect(encoded).not.toBe('grown');
+      if (encoded === 'grown' || encoded === undefined) throw new Error('no encoding');
+      expect(encoded.size).toBe(data.length);
+      expect(encoded.sha256).toBe(require('node:crypto').createHash('sha256').update(data).digest('hex'));
+      expect(await pool.encodeFile(new SmallFileSource(path, data.length - 1), 6, 'file')).toBe('grown');
+      await expect(pool.encodeFile(new SmallFileSource(join(dir, 'nope'), 5), 6, 'file')).rejects.toBeInstanceOf(UnreadableSourceError);
+      // A FIFO is opened without blocking the worker, and refused.
+      const fifo = join(dir, 'pool-fifo');
+      execFileSync('mkfifo', [fifo]);
+      await expect(pool.encodeFile(new SmallFileSource(fifo, 5), 6, 'file')).rejects.toThrow(/no longer a regular file/);
+    } finally {
+      await pool.close();
+    }
+  });
+});

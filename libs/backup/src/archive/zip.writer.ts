@@ -57,7 +57,7 @@ export interface EntryMeta {
   /**
    * A Buffer source whose memory the writer may take: it goes to a worker thread without a copy
    * and is empty afterwards. Only for a Buffer with a memory block of its own
-   * (`Buffer.allocUnsafeSlow`, as `fileContent` reads files) that the caller does not use again.
+   * (`Buffer.allocUnsafeSlow`, as `readSmallFile` reads files) that the caller does not use again.
    */
   handOver?: boolean;
 }

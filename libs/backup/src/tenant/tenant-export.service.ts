@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { ZipWriter } from '../archive';
+import { SmallFileSource, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
 import { backupFileName } from '../backup/backup-key';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
@@ -11,7 +11,6 @@ import { BackupModuleOptions } from '../config/backup-options.interface';
 import { DestinationUpload } from '../destinations/destination.interface';
 import { fanOut } from '../destinations/fan-out';
 import { DestinationRegistry } from '../module/destination.registry';
-import { fileContent } from '../sources/file-content';
 import { CleanupService } from '../cleanup/cleanup.service';
 import { EachTenantDeps, EachTenantReport, EachTenantRequest, exportAndCleanTenant, exportEachTenant, TenantRunJob, TenantRunResult, tenantIds } from './each-tenant';
 import { openSession } from './open-session';
@@ -131,12 +130,13 @@ export class TenantExportService {
             });
           }),
         );
-        // As in a backup: small files read whole (encoded on the worker threads), a few queued
-        // at once so the next are read and compressed while one is written.
+        // As in a backup: small files read and encoded whole on the worker threads, a few queued
+        // at once so the next are read and compressed while one is written. A file that cannot
+        // be read fails the export (a tenant's export is all of its files or nothing).
         const inFlight = new Set<Promise<void>>();
         for (const f of files) {
-          const handle = await fs.promises.open(f.absolutePath, 'r');
-          const written = writer.addEntry(f.archivePath, await fileContent(handle, f.size), { kind: 'file', mtime: f.mtime, mode: f.mode, handOver: true }).then(() => {
+          const source = f.size <= WHOLE_FILE_BYTES ? new SmallFileSource(f.absolutePath, f.size) : (await fs.promises.open(f.absolutePath, 'r')).createReadStream();
+          const written = writer.addEntry(f.archivePath, source, { kind: 'file', mtime: f.mtime, mode: f.mode }).then(() => {
             facts.files++;
           });
           inFlight.add(written);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type * as ArchiveApi from '../../libs/backup/src/archive';
@@ -115,6 +115,12 @@ describe('small files read by the archive itself (SmallFileSource)', () => {
       const fifo = join(dir, 'pool-fifo');
       execFileSync('mkfifo', [fifo]);
       await expect(pool.encodeFile(new SmallFileSource(fifo, 5), 6, 'file')).rejects.toThrow(/no longer a regular file/);
+      // A link is refused on the worker too, unless the source says links are followed.
+      const link = join(dir, 'pool-link');
+      await symlink(path, link);
+      await expect(pool.encodeFile(new SmallFileSource(link, data.length), 6, 'file')).rejects.toThrow(/symbolic link now/);
+      const followed = await pool.encodeFile(new SmallFileSource(link, data.length, true), 6, 'file');
+      expect(followed !== 'grown' && followed?.size).toBe(data.length);
     } finally {
       await pool.close();
     }

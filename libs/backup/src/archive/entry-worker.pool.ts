@@ -22,6 +22,7 @@ export interface EncodeFileJob {
   id: number;
   path: string;
   size: number;
+  followSymlinks: boolean;
   level: number;
   kind: EntryKind;
 }
@@ -171,7 +172,7 @@ export class EntryWorkerPool {
    */
   encodeFile(file: SmallFileSource, level: number, kind: EntryKind): Promise<EncodedEntry | 'grown'> | undefined {
     if (this.slots?.every((s) => !s.ready || s.failed || s.pending.size >= ENCODE_QUEUE_LIMIT)) return undefined;
-    return this.send({ type: 'encode-file', id: 0, path: file.path, size: file.size, level, kind }, undefined, (reply) => {
+    return this.send({ type: 'encode-file', id: 0, path: file.path, size: file.size, followSymlinks: file.followSymlinks, level, kind }, undefined, (reply) => {
       if ('grown' in reply) return 'grown';
       if ('unreadable' in reply) throw new UnreadableSourceError(file.path, reply.unreadable);
       if (!('body' in reply)) throw new Error('unexpected reply');

@@ -46,7 +46,7 @@ function encodeFile(job: EncodeFileJob): [WorkerReply, ArrayBuffer[]] {
   readBuffer ??= Buffer.allocUnsafeSlow(WHOLE_FILE_BYTES + 1);
   let content;
   try {
-    content = readSmallFileSync(new SmallFileSource(job.path, job.size), readBuffer);
+    content = readSmallFileSync(new SmallFileSource(job.path, job.size, job.followSymlinks), readBuffer);
   } catch (err) {
     if (err instanceof UnreadableSourceError) return [{ id: job.id, unreadable: err.reason }, []];
     throw err;

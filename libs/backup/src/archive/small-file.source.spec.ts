@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSmallFile, readSmallFileSync, SmallFileContent, SmallFileSource, UnreadableSourceError } from './small-file.source';
@@ -40,6 +40,16 @@ describe('reading a SmallFileSource, on the event loop and synchronously (a work
         const fifo = join(dir, `fifo-${name}`);
         execFileSync('mkfifo', [fifo]);
         await expect(read(new SmallFileSource(fifo, 4))).rejects.toThrow(/no longer a regular file/);
+      });
+
+      it('refuses a file swapped for a symbolic link (the walk skipped links), unless links are followed', async () => {
+        await writeFile(join(dir, `secret-${name}`), 'not selected');
+        const link = join(dir, `link-${name}`);
+        await symlink(join(dir, `secret-${name}`), link);
+        const refused = read(new SmallFileSource(link, 12));
+        await expect(refused).rejects.toBeInstanceOf(UnreadableSourceError);
+        await expect(refused).rejects.toThrow(/is a symbolic link now, and links are not followed \(BACKUP_FOLLOW_SYMLINKS\)/);
+        expect(text(await read(new SmallFileSource(link, 12, true)))).toBe('not selected');
       });
     });
   }

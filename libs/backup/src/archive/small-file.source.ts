@@ -19,6 +19,11 @@ export class SmallFileSource {
     readonly path: string,
     /** The size the walk saw: one byte more read tells "grew" (then streamed) from "this size". */
     readonly size: number,
+    /**
+     * Open the path even when it is a symbolic link (default false: a file swapped for a link
+     * since the walk, which skipped links, is refused, not followed out of the selected tree).
+     */
+    readonly followSymlinks = false,
   ) {}
 }
 
@@ -39,8 +44,20 @@ export class UnreadableSourceError extends BackupError {
 /** The whole file, or 'grown' when it holds more than its listed size (it is streamed then). */
 export type SmallFileContent = Buffer | 'grown';
 
-// O_NONBLOCK: a file swapped for a FIFO since the walk would block the open forever.
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+/**
+ * O_NONBLOCK: a file swapped for a FIFO since the walk would block the open forever. O_NOFOLLOW
+ * (unless links are followed): a file swapped for a symbolic link is refused (ELOOP).
+ */
+export function openFlags(followSymlinks: boolean): number {
+  return constants.O_RDONLY | constants.O_NONBLOCK | (followSymlinks ? 0 : constants.O_NOFOLLOW);
+}
+
+function openFailure(source: SmallFileSource, err: unknown): UnreadableSourceError {
+  if ((err as NodeJS.ErrnoException)?.code === 'ELOOP' && !source.followSymlinks) {
+    return new UnreadableSourceError(source.path, 'it is a symbolic link now, and links are not followed (BACKUP_FOLLOW_SYMLINKS)');
+  }
+  return new UnreadableSourceError(source.path, reasonOf(err));
+}
 
 function reasonOf(err: unknown): string {
   return typeof err === 'object' && err !== null && 'message' in err ? String((err as Error).message) : String(err);
@@ -58,9 +75,9 @@ function notRegular(source: SmallFileSource): UnreadableSourceError {
 export function readSmallFileSync(source: SmallFileSource, into?: Buffer): SmallFileContent {
   let fd: number;
   try {
-    fd = openSync(source.path, OPEN_FLAGS);
+    fd = openSync(source.path, openFlags(source.followSymlinks));
   } catch (err) {
-    throw new UnreadableSourceError(source.path, reasonOf(err));
+    throw openFailure(source, err);
   }
   try {
     if (!fstatSync(fd).isFile()) throw notRegular(source);
@@ -88,9 +105,9 @@ export function readSmallFileSync(source: SmallFileSource, into?: Buffer): Small
 export async function readSmallFile(source: SmallFileSource): Promise<SmallFileContent> {
   let handle;
   try {
-    handle = await open(source.path, OPEN_FLAGS);
+    handle = await open(source.path, openFlags(source.followSymlinks));
   } catch (err) {
-    throw new UnreadableSourceError(source.path, reasonOf(err));
+    throw openFailure(source, err);
   }
   try {
     const buffer = Buffer.allocUnsafeSlow(source.size + 1);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
-import { SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
+import { openFlags, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
 import { BackupError } from '../common/backup.error';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
@@ -330,12 +330,12 @@ export class BackupService {
       }
       if (file.size <= WHOLE_FILE_BYTES) {
         // Read by the archive when it encodes the entry (on a worker thread, without a round trip here).
-        add(file, new SmallFileSource(file.absolutePath, file.size));
+        add(file, new SmallFileSource(file.absolutePath, file.size, files.followSymlinks));
       } else {
         // Open before adding, so a file that vanished since the walk is reported, not fatal.
         let handle: fs.promises.FileHandle;
         try {
-          handle = await fs.promises.open(file.absolutePath, 'r');
+          handle = await fs.promises.open(file.absolutePath, openFlags(files.followSymlinks));
         } catch (err) {
           unreadableFile(file.absolutePath, err);
           continue;

@@ -13,11 +13,11 @@ class MemoryUpload implements DestinationUpload {
 
   constructor(
     readonly destination: string,
-    opts: { delayMs?: number; failAfterBytes?: number } = {},
+    opts: { delayMs?: number; failAfterBytes?: number; highWaterMark?: number } = {},
   ) {
     let seen = 0;
     this.stream = new Writable({
-      highWaterMark: 1024,
+      highWaterMark: opts.highWaterMark ?? 1024,
       write: (chunk: Buffer, _enc, cb) => {
         seen += chunk.length;
         if (opts.failAfterBytes !== undefined && seen > opts.failAfterBytes) return cb(new Error(`${destination} broke`));
@@ -98,6 +98,22 @@ describe('fanOut', () => {
     expect(bad.aborted).toBe(true);
     expect(good.aborted).toBe(false);
     expect(Buffer.concat(good.chunks).length).toBe(30 * 1024);
+  });
+
+  it('names the failed write itself, not its consequence, when more data comes before the error event', async () => {
+    // A failed write destroys the stream at once and emits its 'error' a tick later; with a big
+    // buffer (the local disk's 1 MiB) the next chunk can come in between (ENOSPC on a full disk).
+    const full = new MemoryUpload('local', { highWaterMark: 1024 * 1024 });
+    const source = new Readable({ read: () => undefined });
+    const done = fanOut(source, [full]);
+    source.push(Buffer.alloc(1024, 1));
+    await new Promise((r) => setImmediate(r));
+    full.stream.destroy(new Error('local broke'));
+    source.push(Buffer.alloc(1024, 2)); // a flowing source emits this at once, before the error event
+    source.push(null);
+    const [result] = await done;
+    expect(result.ok).toBe(false);
+    expect(result.error?.message).toBe('local broke');
   });
 
   it('destroys the source when every destination failed, so the producer stops', async () => {

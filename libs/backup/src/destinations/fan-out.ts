@@ -114,7 +114,9 @@ export function fanOut(source: Readable, uploads: DestinationUpload[]): Promise<
       for (const lane of [...live]) {
         const s = lane.upload.stream;
         if (s.destroyed || s.writableEnded) {
-          detach(lane, new UploadFailedError(`the upload to ${lane.upload.destination} stopped accepting data`));
+          // A write that failed destroys the stream at once but emits its 'error' a tick later:
+          // the failure itself (ENOSPC) is the reason, not its consequence.
+          detach(lane, s.errored ?? new UploadFailedError(`the upload to ${lane.upload.destination} stopped accepting data`));
           continue;
         }
         lane.bytes += buf.length;

@@ -207,6 +207,37 @@ describe('small entries are encoded and decoded on worker threads', () => {
     }
   });
 
+  it('a worker derives keys with the WebAssembly module its pool compiled (handed over, not generated again)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { simdModule } = require(join(DIST, 'pbkdf2-sha1')) as typeof import('../../libs/backup/src/archive/pbkdf2-sha1');
+    const module = simdModule();
+    expect(Object.prototype.toString.call(module)).toBe('[object WebAssembly.Module]');
+    const script = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const { pbkdf2Sync } = require('node:crypto');
+      const pb = require(${JSON.stringify(join(DIST, 'pbkdf2-sha1'))});
+      pb.useSimdModule(workerData.module);
+      const salt = Buffer.alloc(16, 7);
+      const mine = pb.pbkdf2Sha1(Buffer.from('pw'), salt, 66);
+      parentPort.postMessage({ engine: pb.simdEngine() !== null, same: mine.equals(pbkdf2Sync('pw', salt, 1000, 66, 'sha1')) });`;
+    const { Worker } = await import('node:worker_threads');
+    const derive = async (handed: unknown) => {
+      const worker = new Worker(script, { eval: true, workerData: { module: handed } });
+      try {
+        return await new Promise<{ engine: boolean; same: boolean }>((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        });
+      } finally {
+        await worker.terminate();
+      }
+    };
+    expect(await derive(module)).toEqual({ engine: true, same: true });
+    // What is handed over is what is used: a module that cannot be instantiated leaves that
+    // thread on OpenSSL (same keys, no engine), it does not quietly generate its own.
+    expect(await derive({})).toEqual({ engine: false, same: true });
+  });
+
   it('a worker gives what the inline encoder gives: facts that check, a body that decrypts and inflates', async () => {
     const pool = new EntryWorkerPool(PASSWORD, 1, WORKER);
     try {

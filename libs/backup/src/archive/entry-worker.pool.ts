@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { BackupError } from '../common/backup.error';
 import { ExtractTarget } from './extract-target';
 import { EntryKind } from './manifest';
+import { simdModule } from './pbkdf2-sha1';
 import { SmallFileSource, UnreadableSourceError } from './small-file.source';
 import { EncodedEntry } from './whole-entry';
 
@@ -222,7 +223,9 @@ export class EntryWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.script, { workerData: { password: this.password }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    // The key derivation's WebAssembly, compiled once here rather than generated again per worker.
+    const workerData = { password: this.password, simdModule: simdModule() ?? undefined };
+    const worker = new Worker(this.script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     let started!: { resolve: () => void; reject: (e: Error) => void };
     const slot: Slot = { worker, ready: false, pending: new Map(), started: new Promise<void>((resolve, reject) => (started = { resolve, reject })) };
     slot.started.catch(() => undefined);

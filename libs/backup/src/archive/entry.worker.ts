@@ -10,11 +10,13 @@ import type { DecodeJob, EncodeFileJob, EncodeJob, WorkerReply } from './entry-w
 import { aesHeader, decodeStored } from './small-entry';
 import { readSmallFileSync, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES } from './small-file.source';
 import { writeExtractedSync } from './extract-target';
+import { useSimdModule } from './pbkdf2-sha1';
 import { encodeWholeEntry } from './whole-entry';
 import { deriveKeysSync, WinZipAesKeys } from './winzip-aes';
 
 const port = parentPort;
-const password = (workerData as { password?: string }).password;
+const { password, simdModule } = workerData as { password?: string; simdModule?: object };
+useSimdModule(simdModule);
 
 function view(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

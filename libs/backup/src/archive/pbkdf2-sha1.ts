@@ -65,6 +65,9 @@ interface SimdEngine {
 }
 
 let engine: SimdEngine | null | undefined;
+let compiled: object | null | undefined;
+/** A module compiled by another thread (simdModule there, handed over in workerData). */
+let given: object | undefined;
 
 /** The part of the WebAssembly API used here (the project compiles without the DOM library). */
 interface WasmApi {
@@ -73,16 +76,41 @@ interface WasmApi {
   Instance: new (module: object) => { exports: { mem: { buffer: ArrayBuffer }; iterate: (n: number) => void } };
 }
 
+const wasmApi = () => (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/**
+ * The loop's compiled module (a WebAssembly.Module), or null where WebAssembly SIMD is not
+ * available. Generating its bytes takes ~30 ms of JavaScript on a cold thread, compiling them
+ * ~1 ms: a thread that starts workers compiles it once and hands it to them (useSimdModule).
+ */
+export function simdModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  try {
+    const wasm = wasmApi();
+    if (endianness() !== 'LE' || !wasm) return compiled;
+    const bytes = moduleBytes();
+    if (wasm.validate(bytes)) compiled = new wasm.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** Makes this thread's engine from a module compiled elsewhere (simdModule), not from scratch. */
+export function useSimdModule(module: object | undefined): void {
+  if (module && engine === undefined) given = module;
+}
+
 /** The compiled loop, or null where WebAssembly SIMD is not available. */
 export function simdEngine(): SimdEngine | null {
   if (engine !== undefined) return engine;
   engine = null;
   try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (endianness() !== 'LE' || !wasm) return engine;
-    const bytes = moduleBytes();
-    if (!wasm.validate(bytes)) return engine;
-    const { exports } = new wasm.Instance(new wasm.Module(bytes));
+    const wasm = wasmApi();
+    const module = given ?? simdModule();
+    if (!wasm || !module) return engine;
+    const { exports } = new wasm.Instance(module);
     engine = { words: new Uint32Array(exports.mem.buffer, 0, 80), iterate: exports.iterate };
   } catch {
     engine = null;

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { crc32, deflateRaw } from 'node:zlib';
@@ -7,7 +6,7 @@ import { EntryWorkerPool } from './entry-worker.pool';
 import { EntryKind } from './manifest';
 import { DeflateSlots, ParallelDeflater } from './parallel-deflate';
 import { AES256_STRENGTH, AES_MAC_LENGTH, deriveKeys, WinZipAesEncryptor } from './winzip-aes';
-import { openFlags, readSmallFile, SmallFileSource } from './small-file.source';
+import { openListedFile, readSmallFile, SmallFileSource } from './small-file.source';
 import { EncodedEntry, encodeWholeEntry, MIN_SAVING, SAMPLE_BYTES } from './whole-entry';
 import { METHOD_DEFLATE, METHOD_STORED } from './zip-format';
 
@@ -219,7 +218,7 @@ export class EntryProducer {
     const onWorker = workers?.encodeFile(file, level, kind);
     const content = onWorker ? await onWorker : await readSmallFile(file);
     this.throwIfStopped();
-    if (content === 'grown') return this.produceStream((await open(file.path, openFlags(file.followSymlinks))).createReadStream());
+    if (content === 'grown') return this.produceStream((await openListedFile(file.path, file.followSymlinks)).createReadStream());
     return Buffer.isBuffer(content) ? this.produceWhole(content, true) : this.pushEncoded(content);
   }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSmallFile, readSmallFileSync, SmallFileContent, SmallFileSource, UnreadableSourceError } from './small-file.source';
+import { openListedFile, readSmallFile, readSmallFileSync, SmallFileContent, SmallFileSource, UnreadableSourceError } from './small-file.source';
 
 const text = (c: SmallFileContent) => (c === 'grown' ? 'grown' : c.toString());
 
@@ -53,6 +53,18 @@ describe('reading a SmallFileSource, on the event loop and synchronously (a work
       });
     });
   }
+
+  it('openListedFile (the larger files a backup streams, a grown small file) refuses as the readers do', async () => {
+    await expect(openListedFile(join(dir, 'missing'), false)).rejects.toThrow(`Cannot read ${join(dir, 'missing')}: ENOENT`);
+    await writeFile(join(dir, 'large-target'), 'x');
+    await symlink(join(dir, 'large-target'), join(dir, 'large-link'));
+    const refused = openListedFile(join(dir, 'large-link'), false);
+    await expect(refused).rejects.toBeInstanceOf(UnreadableSourceError);
+    await expect(refused).rejects.toThrow(/is a symbolic link now/);
+    const followed = await openListedFile(join(dir, 'large-link'), true);
+    expect((await followed.readFile()).toString()).toBe('x');
+    await followed.close();
+  });
 
   it('reads into the caller\'s buffer when it is large enough, else into one of its own', async () => {
     await writeFile(join(dir, 'into'), 'hello');

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { FileHandle, open } from 'node:fs/promises';
 import { BackupError } from '../common/backup.error';
 
 /**
@@ -48,15 +48,15 @@ export type SmallFileContent = Buffer | 'grown';
  * O_NONBLOCK: a file swapped for a FIFO since the walk would block the open forever. O_NOFOLLOW
  * (unless links are followed): a file swapped for a symbolic link is refused (ELOOP).
  */
-export function openFlags(followSymlinks: boolean): number {
+function openFlags(followSymlinks: boolean): number {
   return constants.O_RDONLY | constants.O_NONBLOCK | (followSymlinks ? 0 : constants.O_NOFOLLOW);
 }
 
-function openFailure(source: SmallFileSource, err: unknown): UnreadableSourceError {
-  if ((err as NodeJS.ErrnoException)?.code === 'ELOOP' && !source.followSymlinks) {
-    return new UnreadableSourceError(source.path, 'it is a symbolic link now, and links are not followed (BACKUP_FOLLOW_SYMLINKS)');
+function openFailure(path: string, followSymlinks: boolean, err: unknown): UnreadableSourceError {
+  if ((err as NodeJS.ErrnoException)?.code === 'ELOOP' && !followSymlinks) {
+    return new UnreadableSourceError(path, 'it is a symbolic link now, and links are not followed (BACKUP_FOLLOW_SYMLINKS)');
   }
-  return new UnreadableSourceError(source.path, reasonOf(err));
+  return new UnreadableSourceError(path, reasonOf(err));
 }
 
 function reasonOf(err: unknown): string {
@@ -77,7 +77,7 @@ export function readSmallFileSync(source: SmallFileSource, into?: Buffer): Small
   try {
     fd = openSync(source.path, openFlags(source.followSymlinks));
   } catch (err) {
-    throw openFailure(source, err);
+    throw openFailure(source.path, source.followSymlinks, err);
   }
   try {
     if (!fstatSync(fd).isFile()) throw notRegular(source);
@@ -99,16 +99,25 @@ export function readSmallFileSync(source: SmallFileSource, into?: Buffer): Small
 }
 
 /**
+ * Opens a listed file for reading on this thread's event loop, as the worker does: without
+ * blocking on a FIFO, without following a link unless links are followed; a failure is an
+ * UnreadableSourceError (the file is left out and reported). For the small files read here and
+ * for the larger ones the backup and the tenant export stream.
+ */
+export async function openListedFile(path: string, followSymlinks: boolean): Promise<FileHandle> {
+  try {
+    return await open(path, openFlags(followSymlinks));
+  } catch (err) {
+    throw openFailure(path, followSymlinks, err);
+  }
+}
+
+/**
  * The same on this thread's event loop (no worker ready, or the workers busy): the Buffer has a
  * memory block of its own, which may be moved to a worker (EntryMeta.handOver).
  */
 export async function readSmallFile(source: SmallFileSource): Promise<SmallFileContent> {
-  let handle;
-  try {
-    handle = await open(source.path, openFlags(source.followSymlinks));
-  } catch (err) {
-    throw openFailure(source, err);
-  }
+  const handle = await openListedFile(source.path, source.followSymlinks);
   try {
     const buffer = Buffer.allocUnsafeSlow(source.size + 1);
     let filled = 0;

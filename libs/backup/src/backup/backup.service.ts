@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
-import { openFlags, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
+import { openListedFile, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
 import { BackupError } from '../common/backup.error';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
@@ -335,9 +335,10 @@ export class BackupService {
         // Open before adding, so a file that vanished since the walk is reported, not fatal.
         let handle: fs.promises.FileHandle;
         try {
-          handle = await fs.promises.open(file.absolutePath, openFlags(files.followSymlinks));
+          handle = await openListedFile(file.absolutePath, files.followSymlinks);
         } catch (err) {
-          unreadableFile(file.absolutePath, err);
+          if (!(err instanceof UnreadableSourceError)) throw err;
+          unreadableFile(file.absolutePath, err.reason);
           continue;
         }
         add(file, handle.createReadStream());

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { openFlags, SmallFileSource, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
+import { openListedFile, SmallFileSource, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
 import { backupFileName } from '../backup/backup-key';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
@@ -135,7 +134,7 @@ export class TenantExportService {
         // be read fails the export (a tenant's export is all of its files or nothing).
         const inFlight = new Set<Promise<void>>();
         for (const f of files) {
-          const source = f.size <= WHOLE_FILE_BYTES ? new SmallFileSource(f.absolutePath, f.size) : (await fs.promises.open(f.absolutePath, openFlags(false))).createReadStream();
+          const source = f.size <= WHOLE_FILE_BYTES ? new SmallFileSource(f.absolutePath, f.size) : (await openListedFile(f.absolutePath, false)).createReadStream();
           const written = writer.addEntry(f.archivePath, source, { kind: 'file', mtime: f.mtime, mode: f.mode }).then(() => {
             facts.files++;
           });

@@ -157,13 +157,9 @@ export class EntryWorkerPool {
    * a copy per file was as much garbage again on this thread, kept as RSS until a collection.
    */
   encode(data: Buffer, level: number, kind: EntryKind, handOver = false): Promise<EncodedEntry> | undefined {
-    if (this.slots?.every((s) => !s.ready || s.failed || s.pending.size >= ENCODE_QUEUE_LIMIT)) return undefined;
+    if (this.encodersFull()) return undefined;
     const copy = handOver && ownsBlock(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : movable(data);
-    return this.send({ type: 'encode', id: 0, data: copy, level, kind }, copy, (reply) => {
-      if (!('body' in reply)) throw new Error('unexpected reply');
-      const { body, id: _id, ...facts } = reply;
-      return { ...facts, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
-    });
+    return this.send({ type: 'encode', id: 0, data: copy, level, kind }, copy, encodedEntry);
   }
 
   /**
@@ -172,14 +168,17 @@ export class EntryWorkerPool {
    * more than its listed size (the caller streams it); UnreadableSourceError: it cannot be opened.
    */
   encodeFile(file: SmallFileSource, level: number, kind: EntryKind): Promise<EncodedEntry | 'grown'> | undefined {
-    if (this.slots?.every((s) => !s.ready || s.failed || s.pending.size >= ENCODE_QUEUE_LIMIT)) return undefined;
+    if (this.encodersFull()) return undefined;
     return this.send({ type: 'encode-file', id: 0, path: file.path, size: file.size, followSymlinks: file.followSymlinks, level, kind }, undefined, (reply) => {
       if ('grown' in reply) return 'grown';
       if ('unreadable' in reply) throw new UnreadableSourceError(file.path, reply.unreadable);
-      if (!('body' in reply)) throw new Error('unexpected reply');
-      const { body, id: _id, ...facts } = reply;
-      return { ...facts, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+      return encodedEntry(reply);
     });
+  }
+
+  /** Every started worker is not ready, stopped, or has ENCODE_QUEUE_LIMIT entries waiting. */
+  private encodersFull(): boolean {
+    return !!this.slots?.every((s) => !s.ready || s.failed || s.pending.size >= ENCODE_QUEUE_LIMIT);
   }
 
   /**
@@ -266,6 +265,13 @@ export class EntryWorkerPool {
     slot.pending.clear();
     slot.worker.unref();
   }
+}
+
+/** An encode reply as the EncodedEntry it carries (the body's block taken over, no copy). */
+function encodedEntry(reply: WorkerReply): EncodedEntry {
+  if (!('body' in reply)) throw new Error('unexpected reply');
+  const { body, id: _id, ...facts } = reply;
+  return { ...facts, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { backupFileName } from '../../libs/backup/src/backup/backup-key';
+import { backupFileName } from '../../libs/backup/src/catalog/backup-key';
 import { backupOptionsFromEnv } from '../../libs/backup/src/config/env.config';
 import { BackupModuleOptions } from '../../libs/backup/src/config/backup-options.interface';
 import { BackupModule } from '../../libs/backup/src/module/backup.module';

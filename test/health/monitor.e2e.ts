@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { backupFileName } from '../../libs/backup/src/backup/backup-key';
+import { backupFileName } from '../../libs/backup/src/catalog/backup-key';
 import { MonitorCommand } from '../../libs/backup/src/cli/monitor.command';
 import { BackupEvents } from '../../libs/backup/src/events/backup.events';
 import { BackupHealthIndicator } from '../../libs/backup/src/health/backup.health-indicator';

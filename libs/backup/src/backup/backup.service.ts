@@ -14,7 +14,7 @@ import { DestinationRegistry } from '../module/destination.registry';
 import { DumpFacts } from '../sources/database-dumper.interface';
 import { dumperFor } from '../sources/dumper.registry';
 import { selectFiles, selectListedFiles } from '../sources/file-selection';
-import { backupFileName, backupKey } from './backup-key';
+import { backupFileName, backupKey } from '../catalog/backup-key';
 import { BACKUP_OPTIONS } from './backup.constants';
 import { abortDeadUploads } from './dead-upload.sweep';
 import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';

@@ -3,7 +3,7 @@ import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
 import { DestinationRegistry } from '../module/destination.registry';
-import { backupDateFromKey, isBackupKey } from '../retention/backup-key';
+import { backupDateFromKey, isBackupKey } from './backup-key';
 import { BackupEntry, CatalogFolder, CatalogListing, CatalogSummary, StrangerEntry } from './backup-entry';
 import { classifyObject, isStranger } from './object.classifier';
 

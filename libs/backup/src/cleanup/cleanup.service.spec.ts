@@ -1,6 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { MemoryDestination } from '../../../../test/catalog/memory.destination';
-import { backupFileName } from '../backup/backup-key';
+import { backupFileName } from '../catalog/backup-key';
 import { BackupCatalog } from '../catalog/backup.catalog';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupEvents } from '../events/backup.events';

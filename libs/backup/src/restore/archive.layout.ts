@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Manifest, MANIFEST_NAME, ZipReader } from '../archive';
-import { backupDateFromKey } from '../retention/backup-key';
+import { backupDateFromKey } from '../catalog/backup-key';
 import { readSpatieLayout } from '../spatie/spatie.layout';
 import { archivedDumps, ArchivedDump } from './dump.matcher';
 

@@ -1,6 +1,6 @@
 import { BackupDestination } from '../destinations/destination.interface';
 import { classifyObject, isStranger } from '../catalog/object.classifier';
-import { backupDateFromKey, isBackupKey } from '../retention/backup-key';
+import { backupDateFromKey, isBackupKey } from '../catalog/backup-key';
 import { BackupNotFoundError, RestoreRequestError } from './restore.errors';
 
 /** A backup found on a destination. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { dirname, resolve } from 'node:path';
-import { backupFileName } from '../backup/backup-key';
+import { backupFileName } from '../catalog/backup-key';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { BackupService } from '../backup/backup.service';
 import { BackupModuleOptions } from '../config/backup-options.interface';

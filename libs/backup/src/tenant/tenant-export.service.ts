@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { openListedFile, SmallFileSource, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
-import { backupFileName } from '../backup/backup-key';
+import { backupFileName } from '../catalog/backup-key';
 import { BACKUP_OPTIONS } from '../backup/backup.constants';
 import { secretsOf } from '../backup/backup.service';
 import { BackupError } from '../common/backup.error';

@@ -1,8 +1,24 @@
 /**
- * Archive names this library writes: `<backupName>/<prefix>YYYY-MM-DD-HH-mm-ss.zip`, the
- * timestamp in UTC. Cleanup and listing only ever touch keys that match, so unrelated files in
- * the same prefix are never counted or deleted.
+ * Archive names this library writes and reads back: `<backupName>/<prefix>YYYY-MM-DD-HH-mm-ss.zip`,
+ * the timestamp in UTC (the name spatie/laravel-backup users know). One module writes and parses
+ * the format, so the two cannot drift apart. Cleanup and listing only ever touch keys that match,
+ * so unrelated files in the same prefix are never counted or deleted.
  */
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** `<prefix>YYYY-MM-DD-HH-mm-ss.zip` in UTC, the name spatie/laravel-backup users know. */
+export function backupFileName(date: Date, prefix = ''): string {
+  return (
+    `${prefix}${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}-` +
+    `${pad(date.getUTCHours())}-${pad(date.getUTCMinutes())}-${pad(date.getUTCSeconds())}.zip`
+  );
+}
+
+/** The object key of a backup on every destination: `<appName>/<file name>`. */
+export function backupKey(appName: string, fileName: string): string {
+  return `${appName}/${fileName}`;
+}
+
 const STAMP = /(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})\.zip$/;
 
 /** The UTC date in a backup key's file name ("…/app-2016-01-01-22-00-00.zip"), or null. */

@@ -1,4 +1,4 @@
-import { backupDateFromKey, isBackupKey } from './backup-key';
+import { backupDateFromKey, backupFileName, backupKey, isBackupKey } from './backup-key';
 
 describe('backupDateFromKey', () => {
   it('reads the UTC stamp from the file name part of a key', () => {
@@ -34,5 +34,17 @@ describe('isBackupKey', () => {
     ['my-app/README.md', 'my-app', ''],
   ])('rejects %s for backup name %s, prefix %s', (key, name, prefix) => {
     expect(isBackupKey(key, name, prefix)).toBe(false);
+  });
+});
+
+describe('backupFileName and backupKey', () => {
+  it('write a key that the parser reads back to the same second, with and without a prefix', () => {
+    const at = new Date('2026-02-28T23:59:07.640Z');
+    for (const prefix of ['', 'clinic-']) {
+      const key = backupKey('my-app', backupFileName(at, prefix));
+      expect(key).toBe(`my-app/${prefix}2026-02-28-23-59-07.zip`);
+      expect(backupDateFromKey(key)?.toISOString()).toBe('2026-02-28T23:59:07.000Z');
+      expect(isBackupKey(key, 'my-app', prefix)).toBe(true);
+    }
   });
 });

@@ -1,8 +1,10 @@
 /**
  * A file the walk lists but the archive cannot open when its turn comes (it vanished, lost its
- * permissions) is left out and reported, and the backup of everything else completes. Small
- * files are opened on the archive's worker thread since 2026-12-02 (SmallFileSource), large ones
- * on the main thread: both kinds are in this tree. The unopenable file is a real one: the
+ * permissions) is left out and reported, and the backup of everything else completes. Files are
+ * opened by the archive (SmallFileSource): small ones on its worker thread, those over 1 MiB
+ * streamed from the main thread; both kinds are in this tree. The walk does not stat a file its
+ * folder's listing calls regular: each entry's time and mode come from the open file, checked
+ * here on both kinds. The unopenable file is a real one: the
  * kernel's write-only /proc/sys/vm/compact_memory, which lstat calls a regular file and which
  * not even root may open for reading (this suite runs as root, where chmod 000 would not do).
  */
@@ -11,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listFiles, runCli, tempAppDir } from '../support/cli';
 import { extractWith7z } from '../support/seven-zip';
+import { ZipReader } from '../../libs/backup/src/archive';
 
 const PASSWORD = 'correct-horse-battery-staple-0123456789';
 const UNOPENABLE = '/proc/sys/vm/compact_memory';
@@ -34,6 +37,14 @@ describe('backup:run with a listed file that cannot be opened', () => {
     files.set('video.bin', randomBytes(3 * 1024 * 1024)); // over 1 MiB: streamed from the main thread
     fs.mkdirSync(uploads, { recursive: true });
     for (const [name, data] of files) fs.writeFileSync(path.join(uploads, name), data);
+    const stamped: Array<[string, number, Date]> = [
+      ['scan-3.bin', 0o600, new Date('2019-03-04T05:06:07Z')],
+      ['video.bin', 0o751, new Date('2020-11-12T13:14:15Z')],
+    ];
+    for (const [name, mode, when] of stamped) {
+      fs.chmodSync(path.join(uploads, name), mode);
+      fs.utimesSync(path.join(uploads, name), when, when);
+    }
 
     const run = await runCli(['backup:run', '--only-files', '--disable-notifications'], {
       APP_NAME: 'clinic-saas',
@@ -62,5 +73,14 @@ describe('backup:run with a listed file that cannot be opened', () => {
     expect(manifest.unreadableFiles).toEqual([UNOPENABLE]);
     expect(manifest.entries.some((e: { path: string }) => e.path.includes('compact_memory'))).toBe(false);
     expect(listFiles(out).filter((f) => f.startsWith('files/'))).toHaveLength(files.size);
+    const reader = await ZipReader.open(path.join(app.dir, 'storage/backups', stored[0]), { password: PASSWORD });
+    try {
+      for (const [name, mode, when] of stamped) {
+        const entry = reader.entry(`files/storage/app/${name}`);
+        expect([entry?.mtime.toISOString(), (entry?.mode ?? 0) & 0o7777]).toEqual([when.toISOString(), mode]);
+      }
+    } finally {
+      await reader.close();
+    }
   });
 });

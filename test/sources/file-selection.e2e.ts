@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { selectFiles, SelectedFile, UnreadableFile } from '../../libs/backup/src/sources/file-selection';
+import { FileSelectionOptions, ListedFile, selectFiles, SelectedFile, UnreadableFile } from '../../libs/backup/src/sources/file-selection';
 
 let base: string;
 let root: string;
@@ -114,5 +114,47 @@ describe('selectFiles', () => {
     expect(unreadable).toHaveLength(1);
     expect(unreadable[0].absolutePath).toBe(join(root, 'missing-folder'));
     expect((unreadable[0].error as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+
+  it('statFiles false (the backup\'s walk): the same selection in the same order, regular files listed without a stat', async () => {
+    symlinkSync(outside, join(root, 'link-to-shared'));
+    symlinkSync(join(root, 'storage/backups'), join(root, 'link-to-backups'));
+    symlinkSync(root, join(root, 'src/loop'));
+    execFileSync('mkfifo', [join(root, 'storage/app/uploads/pipe')]);
+    symlinkSync(join(root, 'gone.txt'), join(root, 'storage/app/uploads/dangling'));
+    const alwaysExclude = [join(root, 'storage/backups')];
+    const cases: Array<Partial<FileSelectionOptions>> = [
+      { include: ['.'], exclude: ['node_modules', 'storage/app/cache', '*.tmp', 'storage/logs/**'], alwaysExclude },
+      { include: ['storage/**/*.png', '*.md'] },
+      { include: ['README.md', '../shared'] },
+      { include: ['storage/app', 'storage/app/uploads', 'storage/**/*.png'], exclude: ['storage/app/cache'] },
+      { include: ['link-to-shared', 'link-to-backups', 'src'], alwaysExclude },
+      { include: ['link-to-shared', 'link-to-backups', 'src'], alwaysExclude, followSymlinks: true, exclude: ['node_modules'] },
+      { include: ['storage/app/uploads'], followSymlinks: true },
+      { include: ['.', 'missing-folder'], exclude: ['node_modules'], alwaysExclude },
+    ];
+    const walk = async (options: Partial<FileSelectionOptions>, statFiles: boolean) => {
+      const out: Array<SelectedFile | ListedFile | UnreadableFile> = [];
+      const all = { root, include: ['.'], exclude: [], alwaysExclude: [], ...options };
+      for await (const f of statFiles ? selectFiles(all) : selectFiles({ ...all, statFiles: false })) out.push(f);
+      return out;
+    };
+    const summary = (fs: Array<SelectedFile | ListedFile | UnreadableFile>) => fs.map((f) => ('unreadable' in f ? `unreadable ${f.absolutePath}: ${f.error.message}` : `${f.archivePath} <- ${f.absolutePath}`));
+    for (const options of cases) {
+      const stated = await walk(options, true);
+      const listed = await walk(options, false);
+      expect(summary(listed)).toEqual(summary(stated));
+      expect(stated.length).toBeGreaterThan(0);
+    }
+    // What a folder's listing says is a regular file comes without a stat; an include naming a
+    // file is stat-ed (it is not in a listing), and so is what is not a regular file.
+    const listed = await walk({ include: ['storage/app/uploads', 'README.md'], followSymlinks: true }, false);
+    expect(listed.map((f) => ('unreadable' in f ? ['unreadable', f.absolutePath] : 'listedOnly' in f ? ['listed', f.archivePath] : ['stat', f.archivePath, f.size]))).toEqual([
+      ['listed', 'files/storage/app/uploads/a.png'],
+      ['listed', 'files/storage/app/uploads/b.tmp'],
+      ['unreadable', join(root, 'storage/app/uploads/dangling')],
+      ['unreadable', join(root, 'storage/app/uploads/pipe')],
+      ['stat', 'files/README.md', 5],
+    ]);
   });
 });

@@ -6,7 +6,7 @@ import { BackupError } from '../common/backup.error';
 import { ExtractTarget } from './extract-target';
 import { EntryKind } from './manifest';
 import { simdModule } from './pbkdf2-sha1';
-import { SmallFileSource, UnreadableSourceError } from './small-file.source';
+import { SmallFileFacts, SmallFileSource, UnreadableSourceError } from './small-file.source';
 import { EncodedEntry } from './whole-entry';
 
 export interface EncodeJob {
@@ -22,7 +22,6 @@ export interface EncodeFileJob {
   type: 'encode-file';
   id: number;
   path: string;
-  size: number;
   followSymlinks: boolean;
   level: number;
   kind: EntryKind;
@@ -62,11 +61,11 @@ export interface DecodeJob {
 export type DecodeOutcome = { size: number; data?: Buffer } | { problem: string } | { verifierMismatch: true };
 
 export type WorkerReply =
-  | ({ id: number; body: Uint8Array } & Omit<EncodedEntry, 'body'>)
+  | ({ id: number; body: Uint8Array; file?: SmallFileFacts } & Omit<EncodedEntry, 'body'>)
   | { id: number; size: number; data?: Uint8Array }
   | { id: number; problem: string }
   | { id: number; verifierMismatch: true }
-  | { id: number; grown: true }
+  | { id: number; large: true }
   | { id: number; unreadable: string }
   | { id: number; error: string };
 
@@ -164,15 +163,17 @@ export class EntryWorkerPool {
 
   /**
    * Reads a small file and encodes it on a worker in one job (no thread-pool round trip on this
-   * thread); undefined, as for `encode`, when no worker can take it. 'grown': the file holds
-   * more than its listed size (the caller streams it); UnreadableSourceError: it cannot be opened.
+   * thread); undefined, as for `encode`, when no worker can take it. The entry comes back with
+   * the file's facts (fstat); 'large': the file holds more than WHOLE_FILE_BYTES (the caller
+   * streams it); UnreadableSourceError: it cannot be opened, or is not a regular file.
    */
-  encodeFile(file: SmallFileSource, level: number, kind: EntryKind): Promise<EncodedEntry | 'grown'> | undefined {
+  encodeFile(file: SmallFileSource, level: number, kind: EntryKind): Promise<{ encoded: EncodedEntry; facts: SmallFileFacts } | 'large'> | undefined {
     if (this.encodersFull()) return undefined;
-    return this.send({ type: 'encode-file', id: 0, path: file.path, size: file.size, followSymlinks: file.followSymlinks, level, kind }, undefined, (reply) => {
-      if ('grown' in reply) return 'grown';
+    return this.send({ type: 'encode-file', id: 0, path: file.path, followSymlinks: file.followSymlinks, level, kind }, undefined, (reply) => {
+      if ('large' in reply) return 'large';
       if ('unreadable' in reply) throw new UnreadableSourceError(file.path, reply.unreadable);
-      return encodedEntry(reply);
+      if (!('file' in reply) || !reply.file) throw new Error('unexpected reply');
+      return { encoded: encodedEntry(reply), facts: reply.file };
     });
   }
 
@@ -270,7 +271,7 @@ export class EntryWorkerPool {
 /** An encode reply as the EncodedEntry it carries (the body's block taken over, no copy). */
 function encodedEntry(reply: WorkerReply): EncodedEntry {
   if (!('body' in reply)) throw new Error('unexpected reply');
-  const { body, id: _id, ...facts } = reply;
+  const { body, id: _id, file: _file, ...facts } = reply;
   return { ...facts, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
 }
 

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CorruptArchiveError } from './archive.errors';
 import type { DecodeJob, EncodeFileJob, EncodeJob, WorkerReply } from './entry-worker.pool';
 import { aesHeader, decodeStored } from './small-entry';
-import { readSmallFileSync, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES } from './small-file.source';
+import { readSmallFileSync, SmallFileFacts, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES } from './small-file.source';
 import { writeExtractedSync } from './extract-target';
 import { useSimdModule } from './pbkdf2-sha1';
 import { encodeWholeEntry } from './whole-entry';
@@ -35,10 +35,10 @@ function ownBlock(data: Buffer): Uint8Array {
   return copy;
 }
 
-function encode(id: number, data: Buffer, level: number, kind: EncodeJob['kind']): [WorkerReply, ArrayBuffer[]] {
+function encode(id: number, data: Buffer, level: number, kind: EncodeJob['kind'], file?: SmallFileFacts): [WorkerReply, ArrayBuffer[]] {
   const { body, ...facts } = encodeWholeEntry(data, { level, kind, password });
   // A block of its own (whole-entry.ts).
-  return [{ id, ...facts, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }, [body.buffer as ArrayBuffer]];
+  return [{ id, ...facts, file, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }, [body.buffer as ArrayBuffer]];
 }
 
 /** Small files are read into this one buffer (encoding copies what it keeps): no block per file. */
@@ -48,13 +48,13 @@ function encodeFile(job: EncodeFileJob): [WorkerReply, ArrayBuffer[]] {
   readBuffer ??= Buffer.allocUnsafeSlow(WHOLE_FILE_BYTES + 1);
   let content;
   try {
-    content = readSmallFileSync(new SmallFileSource(job.path, job.size, job.followSymlinks), readBuffer);
+    content = readSmallFileSync(new SmallFileSource(job.path, job.followSymlinks), readBuffer);
   } catch (err) {
     if (err instanceof UnreadableSourceError) return [{ id: job.id, unreadable: err.reason }, []];
     throw err;
   }
-  if (content === 'grown') return [{ id: job.id, grown: true }, []];
-  return encode(job.id, content, job.level, job.kind);
+  if (content === 'large') return [{ id: job.id, large: true }, []];
+  return encode(job.id, content.data, job.level, job.kind, content.facts);
 }
 
 function decode(job: DecodeJob): [WorkerReply, ArrayBuffer[]] {

@@ -9,22 +9,30 @@ import { BackupError } from '../common/backup.error';
 export const WHOLE_FILE_BYTES = 1024 * 1024;
 
 /**
- * A small file (at most WHOLE_FILE_BYTES when it was listed) that the archive writer reads
- * itself when it encodes the entry: on a worker thread, with synchronous calls there, so the
- * main thread makes no open, read and close round trips through its thread pool (on a virtual
- * machine whose thread wake-ups are dear they were a third of its time on a tree of uploads).
+ * A file the archive writer reads itself when it encodes the entry: whole, when it holds at most
+ * WHOLE_FILE_BYTES as it is opened (on a worker thread, with synchronous calls there, so the main
+ * thread makes no open, stat, read and close round trips through its thread pool: on a virtual
+ * machine whose thread wake-ups are dear they were a third of its time on a tree of uploads),
+ * else streamed. Its size, time and mode are read from the open file (fstat), so the walk that
+ * listed it needs no `lstat` of its own for a regular file.
  */
 export class SmallFileSource {
   constructor(
     readonly path: string,
-    /** The size the walk saw: one byte more read tells "grew" (then streamed) from "this size". */
-    readonly size: number,
     /**
      * Open the path even when it is a symbolic link (default false: a file swapped for a link
      * since the walk, which skipped links, is refused, not followed out of the selected tree).
      */
     readonly followSymlinks = false,
   ) {}
+}
+
+/** What the open file said of itself (fstat): for the entry's header. */
+export interface SmallFileFacts {
+  /** Modification time, in milliseconds since the epoch. */
+  mtimeMs: number;
+  /** Permission bits (mode & 0o7777). */
+  mode: number;
 }
 
 /**
@@ -41,8 +49,13 @@ export class UnreadableSourceError extends BackupError {
   }
 }
 
-/** The whole file, or 'grown' when it holds more than its listed size (it is streamed then). */
-export type SmallFileContent = Buffer | 'grown';
+/**
+ * The whole file and its facts; or 'large' when it holds more than WHOLE_FILE_BYTES, or grew
+ * while it was read (it is streamed then, from its start).
+ */
+export type SmallFileContent = { data: Buffer; facts: SmallFileFacts } | 'large';
+
+const factsOf = (s: { mtimeMs: number; mode: number }): SmallFileFacts => ({ mtimeMs: s.mtimeMs, mode: s.mode & 0o7777 });
 
 /**
  * O_NONBLOCK: a file swapped for a FIFO since the walk would block the open forever. O_NOFOLLOW
@@ -70,7 +83,8 @@ function notRegular(source: SmallFileSource): UnreadableSourceError {
 /**
  * Reads a SmallFileSource whole on the calling thread (a worker's), into `into` when it is big
  * enough (the worker reuses one buffer). Throws UnreadableSourceError when the file cannot be
- * opened; a failing read after that is an error of the run, as for any other file.
+ * opened or is not a regular file; a failing read after that is an error of the run, as for any
+ * other file.
  */
 export function readSmallFileSync(source: SmallFileSource, into?: Buffer): SmallFileContent {
   let fd: number;
@@ -80,15 +94,18 @@ export function readSmallFileSync(source: SmallFileSource, into?: Buffer): Small
     throw openFailure(source.path, source.followSymlinks, err);
   }
   try {
-    if (!fstatSync(fd).isFile()) throw notRegular(source);
-    const buffer = into && into.length > source.size ? into.subarray(0, source.size + 1) : Buffer.allocUnsafeSlow(source.size + 1);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw notRegular(source);
+    if (stats.size > WHOLE_FILE_BYTES) return 'large';
+    // One byte more than fstat said: a file that grows while it is read is streamed instead.
+    const buffer = into && into.length > stats.size ? into.subarray(0, stats.size + 1) : Buffer.allocUnsafeSlow(stats.size + 1);
     let filled = 0;
     for (;;) {
       const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
       filled += bytesRead;
-      if (filled === buffer.length) return 'grown';
+      if (filled === buffer.length) return 'large';
       // A read that returns less than asked has met the end: no second read to be told so.
-      if (bytesRead === 0 || filled === source.size) return buffer.subarray(0, filled);
+      if (bytesRead === 0 || filled === stats.size) return { data: buffer.subarray(0, filled), facts: factsOf(stats) };
     }
   } catch (err) {
     if (err instanceof UnreadableSourceError) throw err;
@@ -119,22 +136,28 @@ export async function openListedFile(path: string, followSymlinks: boolean): Pro
 export async function readSmallFile(source: SmallFileSource): Promise<SmallFileContent> {
   const handle = await openListedFile(source.path, source.followSymlinks);
   try {
-    const buffer = Buffer.allocUnsafeSlow(source.size + 1);
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw notRegular(source);
+    if (stats.size > WHOLE_FILE_BYTES) return 'large';
+    const buffer = Buffer.allocUnsafeSlow(stats.size + 1);
     let filled = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
       filled += bytesRead;
-      if (filled === buffer.length) return 'grown';
-      if (filled === source.size) return buffer.subarray(0, filled);
-      if (bytesRead === 0) return buffer.subarray(0, filled); // cut since it was listed
+      if (filled === buffer.length) return 'large';
+      if (bytesRead === 0 || filled === stats.size) return { data: buffer.subarray(0, filled), facts: factsOf(stats) };
     }
   } catch (err) {
     if (err instanceof UnreadableSourceError) throw err;
-    // Swapped for a FIFO or a device since the walk (their reads fail): left out, as unreadable.
-    // Only a failed read pays for this stat.
-    if (!(await handle.stat().then((s) => s.isFile(), () => true))) throw notRegular(source);
     throw new BackupError(`Cannot read ${source.path}: ${reasonOf(err)}`);
   } finally {
     await handle.close();
   }
+}
+
+/** The facts of a file opened to be streamed (one that was 'large'); UnreadableSourceError if it is no longer a regular file. */
+export async function factsOfOpenFile(handle: FileHandle, source: SmallFileSource): Promise<SmallFileFacts> {
+  const stats = await handle.stat();
+  if (!stats.isFile()) throw notRegular(source);
+  return factsOf(stats);
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { BackupError } from '../common/backup.error';
 import { assertSafeEntryName } from './entry-name';
 import { EntryWorkerPool } from './entry-worker.pool';
-import { AheadBudget, EntryProducer } from './entry-producer';
+import { AheadBudget, EntryProducer, StreamsAhead } from './entry-producer';
 import { DeflateSlots } from './parallel-deflate';
 import { SmallFileSource, UnreadableSourceError } from './small-file.source';
 import { buildManifest, EntryKind, EntryRecord, Manifest, MANIFEST_NAME, manifestText } from './manifest';
@@ -51,8 +51,9 @@ const DEFAULT_LOOK_AHEAD = { entries: 3, bytes: 8 * 1024 * 1024 };
 
 export interface EntryMeta {
   kind: EntryKind;
+  /** Default now; a SmallFileSource's own (fstat, when it is read) takes precedence. */
   mtime?: Date;
-  /** Unix permission bits (file type bits are added when missing); default 0644. */
+  /** Unix permission bits (file type bits are added when missing); default 0644, or a SmallFileSource's own. */
   mode?: number;
   /**
    * A Buffer source whose memory the writer may take: it goes to a worker thread without a copy
@@ -108,6 +109,7 @@ export class ZipWriter {
   private drainWaiter: (() => void) | undefined;
   private ended: Promise<void>;
   private readonly budget: AheadBudget;
+  private readonly streamsAhead: StreamsAhead;
   /** Deflate blocks in flight across all entries (each ~1 MiB with zlib's state): 2 per core is plenty. */
   private readonly slots = new DeflateSlots(8);
   private readonly aheadEntries: number;
@@ -131,6 +133,7 @@ export class ZipWriter {
     const lookAhead = options.lookAhead ?? DEFAULT_LOOK_AHEAD;
     this.aheadEntries = Math.max(0, Math.floor(lookAhead.entries));
     this.budget = new AheadBudget(lookAhead.bytes ?? DEFAULT_LOOK_AHEAD.bytes);
+    this.streamsAhead = new StreamsAhead(this.aheadEntries);
     if (options.threads !== 0 && EntryWorkerPool.available()) {
       this.workers = new EntryWorkerPool(options.encryption === 'aes256' ? options.password : undefined, options.threads);
     }
@@ -264,6 +267,7 @@ export class ZipWriter {
       password: this.options.encryption === 'aes256' ? this.options.password : undefined,
       kind,
       budget: this.budget,
+      streamsAhead: this.streamsAhead,
       slots: this.slots,
       workers: this.workers,
       failure: () => this.failure,
@@ -326,10 +330,13 @@ export class ZipWriter {
       if (this.waiting[this.waitingHead] === producer) this.nextWaiting();
       this.run(producer);
     }
+    producer.takeTurn();
     const actualMethod = await producer.method;
-    const mtime = meta.mtime ?? new Date();
+    // A file the writer read itself says its own time and mode, as they were when it was read.
+    const file = producer.fileFacts;
+    const mtime = file ? new Date(file.mtimeMs) : (meta.mtime ?? new Date());
     const dos = dosDateTime(mtime);
-    let mode = meta.mode ?? 0o644;
+    let mode = file?.mode ?? meta.mode ?? 0o644;
     if ((mode & 0o170000) === 0) mode |= 0o100000;
     const record: CentralRecord = {
       nameBytes: Buffer.from(name, 'utf8'),

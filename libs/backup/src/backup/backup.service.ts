@@ -295,7 +295,7 @@ export class BackupService {
       report.unreadableFiles.push({ path, error: this.message(err) });
       this.logger.warn(`Cannot read ${path}: ${this.message(err)} (listed in the manifest as unreadable)`);
     };
-    const add = (file: { absolutePath: string; archivePath: string; mtime: Date; mode: number; size: number }, source: Readable | SmallFileSource) => {
+    const add = (file: { absolutePath: string; archivePath: string; mtime?: Date; mode?: number }, source: Readable | SmallFileSource) => {
       const written: Promise<void> = writer.addEntry(file.archivePath, source, { kind: 'file', mtime: file.mtime, mode: file.mode }).then(
         () => {
           report.files++;
@@ -318,8 +318,10 @@ export class BackupService {
           exclude: [...files.exclude, ...(request.exclude ?? [])],
           followSymlinks: files.followSymlinks,
           alwaysExclude,
-          // Each file is opened below straight away, and a failure reported the same way.
+          // Each file is opened below straight away, and a failure reported the same way; its
+          // size, time and mode are read from the open file (on a worker, for most).
           checkReadable: false,
+          statFiles: false,
         });
     for await (const file of selected) {
       throwIfStopped(request.signal);
@@ -328,9 +330,10 @@ export class BackupService {
         unreadableFile(file.absolutePath, file.error);
         continue;
       }
-      if (file.size <= WHOLE_FILE_BYTES) {
-        // Read by the archive when it encodes the entry (on a worker thread, without a round trip here).
-        add(file, new SmallFileSource(file.absolutePath, file.size, files.followSymlinks));
+      if ('listedOnly' in file || file.size <= WHOLE_FILE_BYTES) {
+        // Read by the archive when it encodes the entry (on a worker thread, without a round trip
+        // here); streamed by it when it turns out larger than WHOLE_FILE_BYTES.
+        add(file, new SmallFileSource(file.absolutePath, files.followSymlinks));
       } else {
         // Open before adding, so a file that vanished since the walk is reported, not fatal.
         let handle: fs.promises.FileHandle;

@@ -134,7 +134,7 @@ export class TenantExportService {
         // be read fails the export (a tenant's export is all of its files or nothing).
         const inFlight = new Set<Promise<void>>();
         for (const f of files) {
-          const source = f.size <= WHOLE_FILE_BYTES ? new SmallFileSource(f.absolutePath, f.size) : (await openListedFile(f.absolutePath, false)).createReadStream();
+          const source = f.size <= WHOLE_FILE_BYTES ? new SmallFileSource(f.absolutePath) : (await openListedFile(f.absolutePath, false)).createReadStream();
           const written = writer.addEntry(f.archivePath, source, { kind: 'file', mtime: f.mtime, mode: f.mode }).then(() => {
             facts.files++;
           });

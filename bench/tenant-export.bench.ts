@@ -21,7 +21,7 @@ import { DEMO_ENTITIES } from '../apps/demo/src/entities';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { BackupModule, BackupService } = require('nest-backup') as typeof import('../libs/backup/src');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { TenantExportService } = require('../../libs/backup/dist/tenant/tenant-export.service') as typeof import('../libs/backup/src/tenant/tenant-export.service');
+const { TenantExportService } = require('../../libs/backup/dist/tenant/export/tenant-export.service') as typeof import('../libs/backup/src/tenant/export/tenant-export.service');
 
 const USERS = Number(process.env.BENCH_USERS ?? 200_000);
 const TENANTS = 100;

@@ -13,7 +13,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackupModule } from '../../libs/backup/src/module/backup.module';
-import { TenantExportService } from '../../libs/backup/src/tenant/tenant-export.service';
+import { TenantExportService } from '../../libs/backup/src/tenant/export/tenant-export.service';
 import { createTestDatabase, DbKind, TestDatabase } from '../support/databases';
 import { listFiles, runCli, tempAppDir } from '../support/cli';
 import { optionsFor } from '../restore/restore.fixtures';

@@ -4,8 +4,8 @@
  * does: the type names the JSON encoders and the restore key on, nullability, defaults,
  * identity and generated columns.
  */
-import { PostgresSession } from '../../libs/backup/src/tenant/postgres.session';
-import { LiveColumn } from '../../libs/backup/src/tenant/sql.session';
+import { PostgresSession } from '../../libs/backup/src/tenant/sessions/postgres.session';
+import { LiveColumn } from '../../libs/backup/src/tenant/sessions/sql.session';
 import { createTestDatabase, runSql, TestDatabase } from '../support/databases';
 
 describe('PostgreSQL live columns', () => {

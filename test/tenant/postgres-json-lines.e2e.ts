@@ -3,11 +3,11 @@
  * encoding rows in Node. Both must give the same values for every column type the server path
  * handles, on the real server, awkward values included; other types keep the row-by-row path.
  */
-import { PostgresSession } from '../../libs/backup/src/tenant/postgres.session';
-import { liveColumns, tenantJsonLines } from '../../libs/backup/src/tenant/tenant-rows';
-import { buildTenantScope } from '../../libs/backup/src/tenant/tenant.scope';
-import { TableModel } from '../../libs/backup/src/tenant/table.model';
-import { SqlSession } from '../../libs/backup/src/tenant/sql.session';
+import { PostgresSession } from '../../libs/backup/src/tenant/sessions/postgres.session';
+import { liveColumns, tenantJsonLines } from '../../libs/backup/src/tenant/export/tenant-rows';
+import { buildTenantScope } from '../../libs/backup/src/tenant/scope/tenant.scope';
+import { TableModel } from '../../libs/backup/src/tenant/scope/table.model';
+import { SqlSession } from '../../libs/backup/src/tenant/sessions/sql.session';
 import { AWKWARD, createTestDatabase, runSql, TestDatabase } from '../support/databases';
 
 const models: TableModel[] = [

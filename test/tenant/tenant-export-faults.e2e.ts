@@ -3,7 +3,7 @@
  * a server-side COPY): the export fails promptly with the destination's error, stores nothing,
  * and leaves no connection behind.
  */
-import { TENANT_SESSION_NAME } from '../../libs/backup/src/tenant/postgres.session';
+import { TENANT_SESSION_NAME } from '../../libs/backup/src/tenant/sessions/postgres.session';
 import { Writable } from 'node:stream';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

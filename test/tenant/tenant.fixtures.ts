@@ -13,9 +13,9 @@ import { Clinic, DEMO_ENTITIES, Queue, SubQueue, Tenant, User } from '../../apps
 import { demoRows } from '../../apps/demo/src/seed/demo-data';
 import { BackupService } from '../../libs/backup/src/backup/backup.service';
 import { BackupModule } from '../../libs/backup/src/module/backup.module';
-import { TenantExportService } from '../../libs/backup/src/tenant/tenant-export.service';
-import { TenantRestoreService } from '../../libs/backup/src/tenant/tenant-restore.service';
-import { TenantScopeService } from '../../libs/backup/src/tenant/tenant-scope.service';
+import { TenantExportService } from '../../libs/backup/src/tenant/export/tenant-export.service';
+import { TenantRestoreService } from '../../libs/backup/src/tenant/restore/tenant-restore.service';
+import { TenantScopeService } from '../../libs/backup/src/tenant/scope/tenant-scope.service';
 import { TestDatabase } from '../support/databases';
 import { optionsFor } from '../restore/restore.fixtures';
 

@@ -2,8 +2,8 @@ import type { RunReport, RunRequest } from '../backup/backup-run.types';
 import type { CleanupReport } from '../cleanup/cleanup.types';
 import type { HealthReport } from '../health/health.types';
 import type { RestoreReport } from '../restore/restore.types';
-import type { TenantExportReport } from '../tenant/tenant-export.types';
-import type { TenantRestoreReport } from '../tenant/tenant-restore.types';
+import type { TenantExportReport } from '../tenant/export/tenant-export.types';
+import type { TenantRestoreReport } from '../tenant/restore/tenant-restore.types';
 import type { VerifyResult } from '../verify/verify.events';
 import { AuditEntry, AuditFacts, AuditOperation, AuditOutcome } from './audit.types';
 

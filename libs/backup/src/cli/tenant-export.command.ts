@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Option } from './command.decorators';
-import { TenantExportService } from '../tenant/tenant-export.service';
+import { TenantExportService } from '../tenant/export/tenant-export.service';
 import { EXPORT_PASSWORD_ENV, exportPassword, ExportPasswordFlags } from './export-password';
 
 export { exportPassword } from './export-password';

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommandRunner, Option } from './command.decorators';
-import { TenantRestoreService } from '../tenant/tenant-restore.service';
-import { TenantRestoreReport } from '../tenant/tenant-restore.types';
+import { TenantRestoreService } from '../tenant/restore/tenant-restore.service';
+import { TenantRestoreReport } from '../tenant/restore/tenant-restore.types';
 import { EXPORT_PASSWORD_ENV, exportPassword } from './export-password';
 
 interface TenantRestoreFlags {

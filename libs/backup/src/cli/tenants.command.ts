@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option } from './command.decorators';
-import { describeScope } from '../tenant/scope.explain';
-import { TenantScopeService } from '../tenant/tenant-scope.service';
+import { describeScope } from '../tenant/scope/scope.explain';
+import { TenantScopeService } from '../tenant/scope/tenant-scope.service';
 
 interface TenantsFlags {
   explain?: boolean;

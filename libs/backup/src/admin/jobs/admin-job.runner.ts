@@ -4,7 +4,7 @@ import { BackupService } from '../../backup/backup.service';
 import { exportPassword } from '../../cli/export-password';
 import { BackupError } from '../../common/backup.error';
 import { JobLock } from '../../lock/job.lock';
-import { TenantExportService } from '../../tenant/tenant-export.service';
+import { TenantExportService } from '../../tenant/export/tenant-export.service';
 import { VerifyService } from '../../verify/verify.service';
 import { AdminJobOutcome, AdminJobReporter, AdminJobRequest, RunJobParams, TenantExportJobParams, VerifyJobParams } from './admin-job.types';
 

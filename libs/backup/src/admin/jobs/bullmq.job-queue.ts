@@ -1,5 +1,5 @@
 import { BackupQueue, QueuedJob } from '../../queue/backup.queue';
-import { EACH_TENANT_JOB, TenantRunJob } from '../../tenant/each-tenant';
+import { EACH_TENANT_JOB, TenantRunJob } from '../../tenant/export/each-tenant';
 import { AdminJobQueue } from './admin-job-queue.interface';
 import { ADMIN_JOB_KINDS, AdminJob, AdminJobOutcome, AdminJobProgress, AdminJobRequest } from './admin-job.types';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { QueueWork } from '../../queue/backup.queue';
-import { EACH_TENANT_JOB, TenantRunJob } from '../../tenant/each-tenant';
-import { TenantExportService } from '../../tenant/tenant-export.service';
+import { EACH_TENANT_JOB, TenantRunJob } from '../../tenant/export/each-tenant';
+import { TenantExportService } from '../../tenant/export/tenant-export.service';
 import { AdminJobRunner } from './admin-job.runner';
 import { AdminJobOutcome, AdminJobProgress, AdminJobRequest } from './admin-job.types';
 

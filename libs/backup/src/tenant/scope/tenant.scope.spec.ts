@@ -1,5 +1,5 @@
 import { TableModel } from './table.model';
-import { InvalidTenantIdError, TenantConfigError } from './tenant.errors';
+import { InvalidTenantIdError, TenantConfigError } from '../tenant.errors';
 import { parseTenantId } from './tenant-id';
 import { buildTenantScope } from './tenant.scope';
 import { tenantCondition } from './scope.sql';

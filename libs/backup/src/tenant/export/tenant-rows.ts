@@ -1,8 +1,8 @@
-import { tenantCondition } from './scope.sql';
+import { tenantCondition } from '../scope/scope.sql';
 import { encodeRow } from './tenant-data.codec';
-import { LiveColumn, SqlSession } from './sql.session';
-import { TenantConfigError, UnknownTenantError } from './tenant.errors';
-import { TenantScope } from './tenant.scope';
+import { LiveColumn, SqlSession } from '../sessions/sql.session';
+import { TenantConfigError, UnknownTenantError } from '../tenant.errors';
+import { TenantScope } from '../scope/tenant.scope';
 
 /** Rejects an id with no row in the tenant table (the error names the tenant table). */
 export async function assertTenantExists(session: SqlSession, scope: TenantScope, id: unknown, where: string): Promise<void> {

@@ -1,5 +1,5 @@
-import { DatabaseDriver } from '../sources/connection-info';
-import { LiveColumn } from './sql.session';
+import { DatabaseDriver } from '../../sources/connection-info';
+import { LiveColumn } from '../sessions/sql.session';
 
 /**
  * Row values as JSON, the same for every driver: JSON scalars stay as they are, bytes become

@@ -1,6 +1,6 @@
 import type { Connection } from 'mysql2';
-import { optionalDriver } from '../common/optional-driver';
-import { ConnectionInfo } from '../sources/connection-info';
+import { optionalDriver } from '../../common/optional-driver';
+import { ConnectionInfo } from '../../sources/connection-info';
 import { LiveColumn, SqlSession } from './sql.session';
 
 export class MysqlSession implements SqlSession {

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
-import { ZipReader } from '../archive';
-import { FileToRestore } from '../restore/files.restorer';
-import { SqlSession } from './sql.session';
-import { countTenantRows, selectTenantRows } from './tenant-rows';
-import { TenantScope } from './tenant.scope';
+import { ZipReader } from '../../archive';
+import { FileToRestore } from '../../restore/files.restorer';
+import { SqlSession } from '../sessions/sql.session';
+import { countTenantRows, selectTenantRows } from '../export/tenant-rows';
+import { TenantScope } from '../scope/tenant.scope';
 
 /** One table of the saved state: its columns at save time, its row count and its rows. */
 export interface SavedTable {

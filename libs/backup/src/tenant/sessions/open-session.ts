@@ -1,4 +1,4 @@
-import { ConnectionInfo } from '../sources/connection-info';
+import { ConnectionInfo } from '../../sources/connection-info';
 import { MysqlSession } from './mysql.session';
 import { PostgresSession } from './postgres.session';
 import { SqliteSession } from './sqlite.session';

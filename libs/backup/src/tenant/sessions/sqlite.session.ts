@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { loadSqlite } from '../common/optional-driver';
-import { ConnectionInfo } from '../sources/connection-info';
-import { TenantConfigError } from './tenant.errors';
+import { loadSqlite } from '../../common/optional-driver';
+import { ConnectionInfo } from '../../sources/connection-info';
+import { TenantConfigError } from '../tenant.errors';
 import { LiveColumn, SqlSession } from './sql.session';
 
 export class SqliteSession implements SqlSession {

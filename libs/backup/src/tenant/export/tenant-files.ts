@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { SelectedFile, selectFiles } from '../sources/file-selection';
+import { SelectedFile, selectFiles } from '../../sources/file-selection';
 
 /** The tenant's path patterns with `{tenant}` filled in (ids are validated to a safe alphabet first). */
 export function tenantPatterns(patterns: string[], tenantId: string | number): string[] {

@@ -1,4 +1,4 @@
-import { TenantScope } from './tenant.scope';
+import { TenantScope } from '../scope/tenant.scope';
 
 /** What a tenant export's manifest says about the tenant (manifest field `tenant`). */
 export interface TenantExportFacts {

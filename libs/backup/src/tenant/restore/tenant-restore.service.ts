@@ -1,35 +1,35 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { unlink } from 'node:fs/promises';
-import { unencryptedWarning } from '../archive';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
-import { secretsOf } from '../backup/backup.service';
-import { BackupError } from '../common/backup.error';
-import { Redactor } from '../common/redact';
-import { BackupModuleOptions } from '../config/backup-options.interface';
-import { BackupDestination } from '../destinations/destination.interface';
-import { DestinationRegistry } from '../module/destination.registry';
-import { checkBinding } from '../restore/archive.binding';
-import { firstLine, openVerified, VerifiedArchive } from '../restore/archive.opener';
-import { BackupLocator, LocatedBackup } from '../restore/backup.locator';
-import { archivedDumps, dumpFor } from '../restore/dump.matcher';
-import { planFiles, restoreFiles } from '../restore/files.restorer';
-import { manifestFiles } from '../restore/archive.layout';
-import { BackupNotFoundError } from '../restore/restore.errors';
-import { checkLoadedRows, describeMismatches } from '../restore/row-count.check';
-import { ConnectionInfo } from '../sources/connection-info';
-import { loaderFor } from '../sources/dumper.registry';
-import { createScratch } from '../verify/scratch.database';
-import { openSession } from './open-session';
+import { unencryptedWarning } from '../../archive';
+import { BACKUP_OPTIONS } from '../../backup/backup.constants';
+import { secretsOf } from '../../backup/backup.service';
+import { BackupError } from '../../common/backup.error';
+import { Redactor } from '../../common/redact';
+import { BackupModuleOptions } from '../../config/backup-options.interface';
+import { BackupDestination } from '../../destinations/destination.interface';
+import { DestinationRegistry } from '../../module/destination.registry';
+import { checkBinding } from '../../restore/archive.binding';
+import { firstLine, openVerified, VerifiedArchive } from '../../restore/archive.opener';
+import { BackupLocator, LocatedBackup } from '../../restore/backup.locator';
+import { archivedDumps, dumpFor } from '../../restore/dump.matcher';
+import { planFiles, restoreFiles } from '../../restore/files.restorer';
+import { manifestFiles } from '../../restore/archive.layout';
+import { BackupNotFoundError } from '../../restore/restore.errors';
+import { checkLoadedRows, describeMismatches } from '../../restore/row-count.check';
+import { ConnectionInfo } from '../../sources/connection-info';
+import { loaderFor } from '../../sources/dumper.registry';
+import { createScratch } from '../../verify/scratch.database';
+import { openSession } from '../sessions/open-session';
 import { jsonLinesRows, SavedTable, SavedTenant, tablesFromDatabase } from './saved-tenant';
-import { tenantCondition } from './scope.sql';
-import { LiveColumn, SqlSession } from './sql.session';
-import { decodeValue } from './tenant-data.codec';
-import { TenantExportService } from './tenant-export.service';
-import { TenantExportFacts, tenantExportFolder } from './tenant-export.types';
-import { liveTenantFiles, tenantFileMatcher } from './tenant-files';
-import { parseTenantId } from './tenant-id';
-import { countAllRows, countTenantRows, liveColumns } from './tenant-rows';
-import { TenantScopeService } from './tenant-scope.service';
+import { tenantCondition } from '../scope/scope.sql';
+import { LiveColumn, SqlSession } from '../sessions/sql.session';
+import { decodeValue } from '../export/tenant-data.codec';
+import { TenantExportService } from '../export/tenant-export.service';
+import { TenantExportFacts, tenantExportFolder } from '../export/tenant-export.types';
+import { liveTenantFiles, tenantFileMatcher } from '../export/tenant-files';
+import { parseTenantId } from '../scope/tenant-id';
+import { countAllRows, countTenantRows, liveColumns } from '../export/tenant-rows';
+import { TenantScopeService } from '../scope/tenant-scope.service';
 import { TenantRestoreReport, TenantRestoreRequest, TenantTablePlan } from './tenant-restore.types';
 import {
   TenantExportMismatchError,
@@ -37,9 +37,9 @@ import {
   TenantRestoreNotConfirmedError,
   TenantSchemaChangedError,
   UnknownTenantError,
-} from './tenant.errors';
-import { TenantScope } from './tenant.scope';
-import { audited, AUDIT_TRAIL, AuditRecorder, tenantRestoreFacts } from '../audit/audit.hook';
+} from '../tenant.errors';
+import { TenantScope } from '../scope/tenant.scope';
+import { audited, AUDIT_TRAIL, AuditRecorder, tenantRestoreFacts } from '../../audit/audit.hook';
 
 /**
  * Replaces one tenant's rows (and files) with a saved state, from a tenant export or from a full

@@ -1,4 +1,4 @@
-import { SqlSession } from './sql.session';
+import { SqlSession } from '../sessions/sql.session';
 import { TenantScope } from './tenant.scope';
 
 /**

@@ -1,6 +1,6 @@
 import { TableModel } from './table.model';
-import { TenantConfigError } from './tenant.errors';
-import { DEFAULT_TENANT_COLUMN, TenantOptions } from './tenant.options';
+import { TenantConfigError } from '../tenant.errors';
+import { DEFAULT_TENANT_COLUMN, TenantOptions } from '../tenant.options';
 
 /** How a table's rows are tied to one tenant. */
 export type Placement =

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { DatabaseDriver } from '../sources/connection-info';
+import { DatabaseDriver } from '../../sources/connection-info';
 
 /** A live column as the database reports it (not as the entity says). */
 export interface LiveColumn {

@@ -1,11 +1,11 @@
-import { errorText } from '../catalog/backup.catalog';
-import { CleanupService } from '../cleanup/cleanup.service';
-import { validateRetentionOptions } from '../retention/retention.plan';
-import { RetentionOptions } from '../retention/retention.types';
-import { openSession } from './open-session';
+import { errorText } from '../../catalog/backup.catalog';
+import { CleanupService } from '../../cleanup/cleanup.service';
+import { validateRetentionOptions } from '../../retention/retention.plan';
+import { RetentionOptions } from '../../retention/retention.types';
+import { openSession } from '../sessions/open-session';
 import { TenantExportReport, TenantExportRequest, tenantExportFolder } from './tenant-export.types';
 import { listTenantIds } from './tenant-rows';
-import { TenantScopeService } from './tenant-scope.service';
+import { TenantScopeService } from '../scope/tenant-scope.service';
 
 export interface EachTenantRequest {
   /** Disk to store the exports on and clean (default: the first of BACKUP_DISKS). */

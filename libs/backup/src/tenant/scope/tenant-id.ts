@@ -1,4 +1,4 @@
-import { InvalidTenantIdError } from './tenant.errors';
+import { InvalidTenantIdError } from '../tenant.errors';
 import { TenantKey } from './tenant.scope';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

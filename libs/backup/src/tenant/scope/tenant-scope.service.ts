@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
-import { BackupModuleOptions } from '../config/backup-options.interface';
-import { ConnectionResolver } from '../module/connection.resolver';
-import { ConnectionInfo } from '../sources/connection-info';
+import { BACKUP_OPTIONS } from '../../backup/backup.constants';
+import { BackupModuleOptions } from '../../config/backup-options.interface';
+import { ConnectionResolver } from '../../module/connection.resolver';
+import { ConnectionInfo } from '../../sources/connection-info';
 import { tableModelsFromTypeOrm } from './table.model';
-import { TenantConfigError } from './tenant.errors';
-import { TenantOptions } from './tenant.options';
+import { TenantConfigError } from '../tenant.errors';
+import { TenantOptions } from '../tenant.options';
 import { buildTenantScope, TenantScope } from './tenant.scope';
 
 interface MetadataHolder {

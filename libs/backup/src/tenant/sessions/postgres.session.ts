@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { finished, type Readable } from 'node:stream';
-import { loadPg } from '../common/optional-driver';
-import { ConnectionInfo } from '../sources/connection-info';
+import { loadPg } from '../../common/optional-driver';
+import { ConnectionInfo } from '../../sources/connection-info';
 import { jsonRowsSelect } from './postgres-json.select';
 import { LiveColumn, SqlSession } from './sql.session';
 

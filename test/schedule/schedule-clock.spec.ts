@@ -12,7 +12,7 @@ import { backupOptionsFromEnv } from '../../libs/backup/src/config/env.config';
 import { HealthMonitor } from '../../libs/backup/src/health/health.monitor';
 import { BackupLock } from '../../libs/backup/src/lock/backup-lock.interface';
 import { JobLock } from '../../libs/backup/src/lock/job.lock';
-import { ConnectionResolver } from '../../libs/backup/src/module/connection.resolver';
+import { ConnectionResolver } from '../../libs/backup/src/sources/connection.resolver';
 import { BackupScheduler } from '../../libs/backup/src/schedule/backup.scheduler';
 import { VerifyService } from '../../libs/backup/src/verify/verify.service';
 

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DestinationUpload } from '../../libs/backup/src/destinations/destination.interface';
-import { DestinationRegistry } from '../../libs/backup/src/module/destination.registry';
+import { DestinationRegistry } from '../../libs/backup/src/destinations/destination.registry';
 import { createTestDatabase, runSql, TestDatabase } from '../support/databases';
 import { tenantHarness, TenantHarness } from './tenant.fixtures';
 

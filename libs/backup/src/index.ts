@@ -6,7 +6,7 @@
 // The module and its configuration
 export { BackupModule } from './module/backup.module';
 export type { BackupModuleExtras } from './module/backup.module-definition';
-export { BACKUP_OPTIONS } from './backup/backup.constants';
+export { BACKUP_OPTIONS } from './config/backup-options.token';
 export type {
   ArchiveOptions,
   AttemptSettings,

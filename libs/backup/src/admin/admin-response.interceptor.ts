@@ -1,8 +1,8 @@
 import { CallHandler, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { catchError, from, mergeMap, Observable } from 'rxjs';
 import { AuditTrail } from '../audit/audit.trail';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
-import { secretsOf } from '../backup/backup.service';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
+import { secretsOf } from '../config/secrets';
 import { BackupError } from '../common/backup.error';
 import { Redactor, redactDeep } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
-import { secretsOf } from '../backup/backup.service';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
+import { secretsOf } from '../config/secrets';
 import { Redactor, redactDeep } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
-import { ConnectionResolver } from '../module/connection.resolver';
+import { ConnectionResolver } from '../sources/connection.resolver';
 import { AuditStore } from './audit-store.interface';
 import { currentAuditCaller } from './audit.caller';
 import { AuditTableMissingError } from './audit.errors';

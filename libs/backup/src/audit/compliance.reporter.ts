@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { ReportRequestError } from './audit.errors';
 import { AuditTrail } from './audit.trail';

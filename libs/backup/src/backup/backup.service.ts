@@ -9,13 +9,14 @@ import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination, DestinationUpload } from '../destinations/destination.interface';
 import { fanOut } from '../destinations/fan-out';
 import { BackupEventMeta, BackupEvents, BackupFailedEvent, BackupSucceededEvent } from '../events/backup.events';
-import { ConnectionResolver } from '../module/connection.resolver';
-import { DestinationRegistry } from '../module/destination.registry';
+import { ConnectionResolver } from '../sources/connection.resolver';
+import { DestinationRegistry } from '../destinations/destination.registry';
 import { DumpFacts } from '../sources/database-dumper.interface';
 import { dumperFor } from '../sources/dumper.registry';
 import { selectFiles, selectListedFiles } from '../sources/file-selection';
 import { backupFileName, backupKey } from '../catalog/backup-key';
-import { BACKUP_OPTIONS } from './backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
+import { secretsOf } from '../config/secrets';
 import { abortDeadUploads } from './dead-upload.sweep';
 import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
 import { BackupCancelledError, BackupTimeoutError, RetryPolicy, withRetries } from './retry';
@@ -412,20 +413,6 @@ function throwIfStopped(signal: AbortSignal | undefined): void {
 export function dumpEntryName(driver: string, database: string): string {
   const base = database.split(/[\\/]/).pop()!.replace(/\.(sqlite3?|db)$/i, '');
   return `db-dumps/${driver}-${base.replace(/[^A-Za-z0-9._-]+/g, '_')}.sql`;
-}
-
-export function secretsOf(options: BackupModuleOptions): string[] {
-  const env = options.notificationEnv ?? {};
-  return [
-    options.archive.password,
-    options.s3?.secretAccessKey,
-    options.s3?.accessKeyId,
-    env.MAIL_PASSWORD,
-    env.BACKUP_WEBHOOK_SECRET,
-    env.SLACK_WEBHOOK_URL,
-    env.DISCORD_WEBHOOK_URL,
-    ...(options.connections ?? []).map((c) => c.password),
-  ].filter((s): s is string => !!s);
 }
 
 /** The uploads that count their bytes (S3), for the progress line. */

@@ -1,6 +1,6 @@
 import { MemoryDestination } from '../../../../test/catalog/memory.destination';
 import { BackupModuleOptions } from '../config/backup-options.interface';
-import { DestinationRegistry } from '../module/destination.registry';
+import { DestinationRegistry } from '../destinations/destination.registry';
 import { BackupCatalog } from './backup.catalog';
 import { MIN_BACKUP_BYTES } from './object.classifier';
 

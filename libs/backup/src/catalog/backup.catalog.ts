@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
-import { DestinationRegistry } from '../module/destination.registry';
+import { DestinationRegistry } from '../destinations/destination.registry';
 import { backupDateFromKey, isBackupKey } from './backup-key';
 import { BackupEntry, CatalogFolder, CatalogListing, CatalogSummary, StrangerEntry } from './backup-entry';
 import { classifyObject, isStranger } from './object.classifier';

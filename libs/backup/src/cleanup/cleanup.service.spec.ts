@@ -4,7 +4,7 @@ import { backupFileName } from '../catalog/backup-key';
 import { BackupCatalog } from '../catalog/backup.catalog';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupEvents } from '../events/backup.events';
-import { DestinationRegistry } from '../module/destination.registry';
+import { DestinationRegistry } from '../destinations/destination.registry';
 import { planRetention } from '../retention/retention.plan';
 import { RetentionConfigError } from '../retention/retention.error';
 import { CleanupService } from './cleanup.service';

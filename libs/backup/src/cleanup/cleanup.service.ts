@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
-import { secretsOf } from '../backup/backup.service';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
+import { secretsOf } from '../config/secrets';
 import { BackupEntry, CatalogFolder, StrangerEntry } from '../catalog/backup-entry';
 import { BackupCatalog, errorText } from '../catalog/backup.catalog';
 import { forEachConcurrently } from '../common/concurrently';

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from './command.decorators';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
 import { parseAttemptOption } from '../backup/retry';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { EXIT_LOCKED, JobLock } from '../lock/job.lock';

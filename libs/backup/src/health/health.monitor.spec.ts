@@ -4,7 +4,7 @@ import { MemoryDestination } from '../../../../test/catalog/memory.destination';
 import { BackupCatalog } from '../catalog/backup.catalog';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupEvents } from '../events/backup.events';
-import { DestinationRegistry } from '../module/destination.registry';
+import { DestinationRegistry } from '../destinations/destination.registry';
 import { HealthCheck } from './health-check.interface';
 import { BACKUP_HEALTH_CHECKS } from './health.constants';
 import { HealthCheckConfigError } from './health.errors';

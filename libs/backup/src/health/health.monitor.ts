@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
-import { secretsOf } from '../backup/backup.service';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
+import { secretsOf } from '../config/secrets';
 import { BackupCatalog, errorText, summarize } from '../catalog/backup.catalog';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
 import { BackupModuleOptions } from '../config/backup-options.interface';
-import { ConnectionResolver } from '../module/connection.resolver';
+import { ConnectionResolver } from '../sources/connection.resolver';
 import { BACKUP_LOCK, BackupLock } from './backup-lock.interface';
 import { lockForConnection } from './lock.factory';
 

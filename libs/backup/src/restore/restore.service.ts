@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { dirname, resolve } from 'node:path';
 import { backupFileName } from '../catalog/backup-key';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
 import { BackupService } from '../backup/backup.service';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
-import { ConnectionResolver } from '../module/connection.resolver';
-import { DestinationRegistry } from '../module/destination.registry';
+import { ConnectionResolver } from '../sources/connection.resolver';
+import { DestinationRegistry } from '../destinations/destination.registry';
 import { ConnectionInfo } from '../sources/connection-info';
 import { CorruptArchiveError, TruncatedArchiveError, unencryptedWarning, ZipReader } from '../archive';
 import { chooseFilesPrefix, FilesPrefix } from '../spatie/files.prefix';

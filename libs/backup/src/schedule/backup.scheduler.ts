@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { CronJob } from 'cron';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
 import { BackupService } from '../backup/backup.service';
 import { BackupCancelledError } from '../backup/retry';
 import { CleanupService } from '../cleanup/cleanup.service';

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { unencryptedWarning, ZipReader } from '../archive';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
-import { secretsOf } from '../backup/backup.service';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
+import { secretsOf } from '../config/secrets';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
-import { ConnectionResolver } from '../module/connection.resolver';
-import { DestinationRegistry } from '../module/destination.registry';
+import { ConnectionResolver } from '../sources/connection.resolver';
+import { DestinationRegistry } from '../destinations/destination.registry';
 import { ConnectionInfo, DatabaseDriver } from '../sources/connection-info';
 import { loaderFor } from '../sources/dumper.registry';
 import { firstLine, openTrusted } from '../restore/archive.opener';

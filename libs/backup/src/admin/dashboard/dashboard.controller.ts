@@ -1,5 +1,5 @@
 import { Get, Header, Inject } from '@nestjs/common';
-import { BACKUP_OPTIONS } from '../../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../../config/backup-options.token';
 import { BackupModuleOptions } from '../../config/backup-options.interface';
 import { ADMIN_OPTIONS } from '../admin.constants';
 import { adminOpenApiDocument } from '../openapi.document';

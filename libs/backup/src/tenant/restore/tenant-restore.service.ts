@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { unlink } from 'node:fs/promises';
 import { unencryptedWarning } from '../../archive';
-import { BACKUP_OPTIONS } from '../../backup/backup.constants';
-import { secretsOf } from '../../backup/backup.service';
+import { BACKUP_OPTIONS } from '../../config/backup-options.token';
+import { secretsOf } from '../../config/secrets';
 import { BackupError } from '../../common/backup.error';
 import { Redactor } from '../../common/redact';
 import { BackupModuleOptions } from '../../config/backup-options.interface';
 import { BackupDestination } from '../../destinations/destination.interface';
-import { DestinationRegistry } from '../../module/destination.registry';
+import { DestinationRegistry } from '../../destinations/destination.registry';
 import { checkBinding } from '../../restore/archive.binding';
 import { firstLine, openVerified, VerifiedArchive } from '../../restore/archive.opener';
 import { BackupLocator, LocatedBackup } from '../../restore/backup.locator';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BACKUP_OPTIONS } from '../../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../../config/backup-options.token';
 import { BackupModuleOptions } from '../../config/backup-options.interface';
-import { ConnectionResolver } from '../../module/connection.resolver';
+import { ConnectionResolver } from '../../sources/connection.resolver';
 import { ConnectionInfo } from '../../sources/connection-info';
 import { tableModelsFromTypeOrm } from './table.model';
 import { TenantConfigError } from '../tenant.errors';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BackupError } from '../common/backup.error';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
 import { BackupModuleOptions } from '../config/backup-options.interface';
-import { BackupDestination } from '../destinations/destination.interface';
-import { LocalDestination } from '../destinations/local.destination';
-import { S3Destination } from '../destinations/s3.destination';
+import { BackupDestination } from './destination.interface';
+import { LocalDestination } from './local.destination';
+import { S3Destination } from './s3.destination';
 
 /** Builds the configured destinations once and hands them out by disk name. */
 @Injectable()

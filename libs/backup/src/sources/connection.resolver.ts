@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { BackupError } from '../common/backup.error';
-import { BACKUP_OPTIONS } from '../backup/backup.constants';
+import { BACKUP_OPTIONS } from '../config/backup-options.token';
 import { BackupModuleOptions } from '../config/backup-options.interface';
-import { ConnectionInfo } from '../sources/connection-info';
-import { connectionFromTypeOrm } from '../sources/connection-from-typeorm';
+import { ConnectionInfo } from './connection-info';
+import { connectionFromTypeOrm } from './connection-from-typeorm';
 
 /**
  * Finds the databases named in BACKUP_DATABASES: explicit `connections` from the module

@@ -20,7 +20,8 @@ import { secretsOf } from '../config/secrets';
 import { abortDeadUploads } from './dead-upload.sweep';
 import { DestinationOutcome, RunReport, RunRequest } from './backup-run.types';
 import { BackupCancelledError, BackupTimeoutError, RetryPolicy, withRetries } from './retry';
-import { audited, AUDIT_TRAIL, AuditRecorder, runFacts } from '../audit/audit.hook';
+import { audited, AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
+import { runFacts } from './backup.audit';
 
 /** Files queued in the archive at once (each holds an open file handle until written). */
 const FILES_IN_FLIGHT = 16;

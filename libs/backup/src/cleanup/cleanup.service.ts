@@ -11,7 +11,8 @@ import { BackupDestination } from '../destinations/destination.interface';
 import { BackupEvents, CleanupFailedEvent, CleanupSucceededEvent } from '../events/backup.events';
 import { planRetention, validateRetentionOptions } from '../retention/retention.plan';
 import { CleanupDeleteFailure, CleanupDeletion, CleanupReport, CleanupRequest, DestinationCleanup } from './cleanup.types';
-import { audited, AUDIT_TRAIL, AuditRecorder, cleanFacts } from '../audit/audit.hook';
+import { audited, AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
+import { cleanFacts } from './cleanup.audit';
 
 /** Deletions in flight per destination. */
 const DELETE_CONCURRENCY = 8;

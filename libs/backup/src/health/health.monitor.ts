@@ -22,7 +22,8 @@ import { probeLeftovers } from './incomplete-uploads.probe';
 import { BACKUP_HEALTH_CHECKS, BUILT_IN_CHECKS } from './health.constants';
 import { HealthCheckConfigError } from './health.errors';
 import { DestinationHealth, HealthCheckOptions, HealthReport, HealthRequest, MonitorRequest } from './health.types';
-import { audited, AUDIT_TRAIL, AuditRecorder, monitorFacts } from '../audit/audit.hook';
+import { audited, AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
+import { monitorFacts } from './health.audit';
 
 /**
  * Checks the backups on every monitored destination (BACKUP_MONITOR_DISKS): reachable first

@@ -22,7 +22,8 @@ import { removeRestoreDebris } from './debris';
 import { RestoreProgress } from './restore.progress';
 import { RestoreFailedError, RestoreNotConfirmedError, RestoreRequestError, SafetyBackupFailedError } from './restore.errors';
 import { ConfirmationQuestion, DatabaseRestorePlan, DatabaseRestoreResult, RestoreReport, RestoreRequest } from './restore.types';
-import { audited, AUDIT_TRAIL, AuditRecorder, restoreFacts } from '../audit/audit.hook';
+import { audited, AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
+import { restoreFacts } from './restore.audit';
 
 interface Plan {
   /** What --allow-unencrypted / --allow-other-app / --allow-other-engine let through. */

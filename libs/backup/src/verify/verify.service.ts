@@ -19,7 +19,8 @@ import { RestoreRequestError } from '../restore/restore.errors';
 import { checkLoadedRows } from '../restore/row-count.check';
 import { createScratch, removeDeadScratches, verifyInterruption } from './scratch.database';
 import { BackupVerification, TestRestoreResult, VerifyEvents, VerifyRequest, VerifyResult } from './verify.events';
-import { audited, AUDIT_TRAIL, AuditRecorder, verifyFacts } from '../audit/audit.hook';
+import { audited, AUDIT_TRAIL, AuditRecorder } from '../audit/audit.hook';
+import { verifyFacts } from './verify.audit';
 
 const family = (d: DatabaseDriver) => (d === 'mariadb' ? 'mysql' : d);
 

@@ -20,7 +20,8 @@ import { parseTenantId } from '../scope/tenant-id';
 import { assertTenantExists, liveColumns, tenantJsonLines } from './tenant-rows';
 import { TenantScopeService } from '../scope/tenant-scope.service';
 import { TenantExportFailedError } from '../tenant.errors';
-import { audited, AUDIT_TRAIL, AuditRecorder, tenantExportFacts } from '../../audit/audit.hook';
+import { audited, AUDIT_TRAIL, AuditRecorder } from '../../audit/audit.hook';
+import { tenantExportFacts } from './tenant-export.audit';
 
 /** A tenant's files queued in the archive at once (open file handles, small files in memory). */
 const TENANT_FILES_IN_FLIGHT = 16;

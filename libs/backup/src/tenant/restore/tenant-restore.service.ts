@@ -39,7 +39,8 @@ import {
   UnknownTenantError,
 } from '../tenant.errors';
 import { TenantScope } from '../scope/tenant.scope';
-import { audited, AUDIT_TRAIL, AuditRecorder, tenantRestoreFacts } from '../../audit/audit.hook';
+import { audited, AUDIT_TRAIL, AuditRecorder } from '../../audit/audit.hook';
+import { tenantRestoreFacts } from './tenant-restore.audit';
 
 /**
  * Replaces one tenant's rows (and files) with a saved state, from a tenant export or from a full

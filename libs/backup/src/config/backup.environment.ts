@@ -1,5 +1,5 @@
 import { cronProblem, isTimeZone } from './schedule.validators';
-import type { Env } from './env.config';
+import type { Env } from './env.types';
 
 /**
  * The format of every environment variable the library reads (the ranges of the numeric ones

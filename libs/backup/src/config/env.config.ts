@@ -4,8 +4,9 @@ import { environmentProblems } from './backup.environment';
 import { BackupModuleOptions } from './backup-options.interface';
 import { channelsFromEnv, hostChannelNamesIn } from '../notify/notify.config';
 import { numericRangeProblems } from './numeric.ranges';
+import type { Env } from './env.types';
 
-export type Env = Record<string, string | undefined>;
+export type { Env };
 
 /** Every variable `backupOptionsFromEnv` reads, for ConfigService look-ups and the README. */
 export const BACKUP_ENV_KEYS = [

@@ -1,4 +1,4 @@
-import type { Env } from './env.config';
+import type { Env } from './env.types';
 
 /** The values a numeric variable may take; `off` where the variable also accepts "off". */
 export interface NumericRange {

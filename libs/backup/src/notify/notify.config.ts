@@ -7,7 +7,7 @@ import { NOTIFY_DEFAULTS, SHIPPED_CHANNELS, ShippedChannelName } from './notify.
 import { NotifyConfigError } from './notify.errors';
 import { EventClass, NotificationRoutes, NotifierOptions } from './notifier.service';
 
-import type { Env } from '../config/env.config';
+import type { Env } from '../config/env.types';
 export type { Env };
 
 export interface NotifyEnvConfig {

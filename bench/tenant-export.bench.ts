@@ -21,7 +21,8 @@ import { DEMO_ENTITIES } from '../apps/demo/src/entities';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { BackupModule, BackupService } = require('nest-backup') as typeof import('../libs/backup/src');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { TenantExportService } = require('../../libs/backup/dist/tenant/export/tenant-export.service') as typeof import('../libs/backup/src/tenant/export/tenant-export.service');
+const { TenantExportService } =
+  require('../../libs/backup/dist/tenant/export/tenant-export.service') as typeof import('../libs/backup/src/tenant/export/tenant-export.service');
 
 const USERS = Number(process.env.BENCH_USERS ?? 200_000);
 const TENANTS = 100;
@@ -36,7 +37,11 @@ const LAYOUT = process.env.BENCH_LAYOUT ?? 'interleaved';
 if (LAYOUT !== 'interleaved' && LAYOUT !== 'contiguous') throw new Error('BENCH_LAYOUT must be interleaved or contiguous');
 /** The tenant of row i of a table of n rows. */
 const tenantOf = (n: number): string => (LAYOUT === 'contiguous' ? `1 + ((i - 1) * ${TENANTS}) / ${n}` : `1 + i % ${TENANTS}`);
-const SERVER = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
+const SERVER = {
+  host: process.env.PGHOST ?? '127.0.0.1',
+  port: Number(process.env.PGPORT ?? 5432),
+  user: process.env.PGUSER ?? 'postgres',
+};
 
 async function sql(database: string, text: string): Promise<void> {
   const c = new Client({ ...SERVER, database });
@@ -59,14 +64,34 @@ async function main(): Promise<void> {
   try {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        TypeOrmModule.forRoot({ type: 'postgres', host: SERVER.host, port: SERVER.port, username: SERVER.user, database, entities: DEMO_ENTITIES, synchronize: true, logging: false }),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          host: SERVER.host,
+          port: SERVER.port,
+          username: SERVER.user,
+          database,
+          entities: DEMO_ENTITIES,
+          synchronize: true,
+          logging: false,
+        }),
         BackupModule.forRoot({
-          appName: 'bench', appRoot, disks: ['local'], local: { root: join(appRoot, 'backups') },
+          appName: 'bench',
+          appRoot,
+          disks: ['local'],
+          local: { root: join(appRoot, 'backups') },
           archive: { encryption: 'aes256', password: 'bench-password-0123456789-abcdefghij', compressionLevel: 6, filenamePrefix: '' },
           databases: ['default'],
           connections: [{ name: 'default', driver: 'postgres', host: SERVER.host, port: SERVER.port, username: SERVER.user, database }],
           files: { include: [], exclude: [], followSymlinks: false },
-          retention: { keepAllDays: 7, keepDailyDays: 30, keepWeeklyWeeks: 12, keepMonthlyMonths: 12, keepYearlyYears: 7, deleteOldestWhenUsingMoreMb: null, maxCount: null },
+          retention: {
+            keepAllDays: 7,
+            keepDailyDays: 30,
+            keepWeeklyWeeks: 12,
+            keepMonthlyMonths: 12,
+            keepYearlyYears: 7,
+            deleteOldestWhenUsingMoreMb: null,
+            maxCount: null,
+          },
           monitor: { disks: ['local'], maxAgeDays: 1, maxStorageMb: 10240 },
           cliCommand: 'node cli',
         }),
@@ -75,13 +100,16 @@ async function main(): Promise<void> {
     moduleRef.useLogger(false);
     await moduleRef.init();
     // Every tenant holds 1% of every table: rows are dealt round-robin over 100 tenants.
-    await sql(database, `
+    await sql(
+      database,
+      `
       INSERT INTO tenants (id, name) SELECT t, 'Tenant ' || t FROM generate_series(1, ${TENANTS}) t;
       INSERT INTO users (id, tenant_id, email, name) SELECT i, ${tenantOf(USERS)}, 'user' || i || '@example.com', md5(i::text) FROM generate_series(1, ${USERS}) i;
       INSERT INTO clinics (id, tenant_id, name, address) SELECT i, ${tenantOf(USERS / 2)}, 'Clinic ' || i, md5(i::text) || ' Main St' FROM generate_series(1, ${USERS / 2}) i;
       INSERT INTO queues (id, tenant_id, clinic_id, name) SELECT i, ${tenantOf(USERS / 2)}, i, 'Queue ' || i FROM generate_series(1, ${USERS / 2}) i;
       INSERT INTO sub_queues (id, queue_id, name, position) SELECT i, 1 + (i - 1) / 2, 'Sub ' || md5(i::text), i % 2 FROM generate_series(1, ${USERS}) i;
-      ANALYZE;`);
+      ANALYZE;`,
+    );
     // The state of a database some time after a bulk load: vacuumed (visibility map and hint
     // bits set, as autovacuum leaves it) and written out, so neither run pays for the load's
     // first reads or competes with the checkpoint writing a gigabyte of it.
@@ -121,14 +149,24 @@ async function main(): Promise<void> {
     const warmMs = warm.sort((a, b) => a - b)[Math.floor(warm.length / 2)];
     const rows = Object.values(one.tables).reduce((s, n) => s + n, 0);
 
-    console.log(`PostgreSQL, ${total.toLocaleString('en')} rows in 5 tables, ${TENANTS} tenants (indexes on tenant_id and queue_id), rows ${LAYOUT}`);
+    console.log(
+      `PostgreSQL, ${total.toLocaleString('en')} rows in 5 tables, ${TENANTS} tenants (indexes on tenant_id and queue_id), rows ${LAYOUT}`,
+    );
     console.log(`full backup:run --only-db  : ${fullMs.toFixed(0).padStart(7)} ms, ${full.archiveBytes.toLocaleString('en')} bytes`);
-    console.log(`tenant-export of tenant 42 : ${oneMs.toFixed(0).padStart(7)} ms (first of the process), ${one.bytes.toLocaleString('en')} bytes, ${rows.toLocaleString('en')} rows (${((rows / total) * 100).toFixed(2)}% of the rows)`);
-    console.log(`  its steps (time since the previous step; the first includes start-up: scope, connection, tenant check, columns, upload):`);
+    console.log(
+      `tenant-export of tenant 42 : ${oneMs.toFixed(0).padStart(7)} ms (first of the process), ${one.bytes.toLocaleString('en')} bytes, ${rows.toLocaleString('en')} rows (${((rows / total) * 100).toFixed(2)}% of the rows)`,
+    );
+    console.log(
+      `  its steps (time since the previous step; the first includes start-up: scope, connection, tenant check, columns, upload):`,
+    );
     for (const line of steps) console.log(`  ${line}`);
-    console.log(`  ${(oneMs - steps.reduce((s, l) => s + Number(l.trim().split(' ')[0]), 0)).toFixed(1).padStart(7)} ms  manifest, upload, commit, close`);
+    console.log(
+      `  ${(oneMs - steps.reduce((s, l) => s + Number(l.trim().split(' ')[0]), 0)).toFixed(1).padStart(7)} ms  manifest, upload, commit, close`,
+    );
     console.log(`tenant-export, median of ${WARM}: ${warmMs.toFixed(0).padStart(7)} ms (tenants 43-${42 + WARM}, warm)`);
-    console.log(`export / full              : ${((oneMs / fullMs) * 100).toFixed(1)}% (first), ${((warmMs / fullMs) * 100).toFixed(1)}% (warm)`);
+    console.log(
+      `export / full              : ${((oneMs / fullMs) * 100).toFixed(1)}% (first), ${((warmMs / fullMs) * 100).toFixed(1)}% (warm)`,
+    );
     await moduleRef.close();
   } finally {
     await sql('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

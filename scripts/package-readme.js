@@ -20,7 +20,14 @@ const ROOT = path.resolve(__dirname, '..');
 const SOURCE = path.join(ROOT, 'README.md');
 const TARGET = path.join(ROOT, 'libs', 'backup', 'README.md');
 /** The repository README's level-2 sections the package carries, in this order. */
-const SECTIONS = ['Using it in your app', 'Configuration', 'Commands', 'Admin API and dashboard', 'What the restore guarantees', 'Archive format'];
+const SECTIONS = [
+  'Using it in your app',
+  'Configuration',
+  'Commands',
+  'Admin API and dashboard',
+  'What the restore guarantees',
+  'Archive format',
+];
 
 function sectionsOf(markdown) {
   const out = new Map();
@@ -46,12 +53,14 @@ function packageReadme(markdown = fs.readFileSync(SOURCE, 'utf8')) {
   const sections = sectionsOf(markdown);
   const missing = SECTIONS.filter((s) => !sections.has(s));
   if (missing.length) throw new Error(`README.md lacks the section(s) the package carries: ${missing.join(', ')}`);
-  return [
-    '<!-- Written by scripts/package-readme.js from the repository README; edit that one. -->',
-    intro,
-    '## Installation\n\n```bash\nnpm install nest-backup\n```\n\nPlus the optional peers your app uses (below). Paths such as `libs/backup/src/...` name\nfiles of the source repository; the package holds their compiled form under `dist/`.',
-    ...SECTIONS.map((s) => sections.get(s)),
-  ].join('\n\n') + '\n';
+  return (
+    [
+      '<!-- Written by scripts/package-readme.js from the repository README; edit that one. -->',
+      intro,
+      '## Installation\n\n```bash\nnpm install nest-backup\n```\n\nPlus the optional peers your app uses (below). Paths such as `libs/backup/src/...` name\nfiles of the source repository; the package holds their compiled form under `dist/`.',
+      ...SECTIONS.map((s) => sections.get(s)),
+    ].join('\n\n') + '\n'
+  );
 }
 
 module.exports = { packageReadme, SECTIONS };
@@ -61,7 +70,9 @@ if (require.main === module) {
   if (process.argv.includes('--check')) {
     const current = fs.existsSync(TARGET) ? fs.readFileSync(TARGET, 'utf8') : '';
     if (current !== text) {
-      process.stderr.write(`${path.relative(ROOT, TARGET)} is not what scripts/package-readme.js writes from README.md: run \`npm run readme:package\`.\n`);
+      process.stderr.write(
+        `${path.relative(ROOT, TARGET)} is not what scripts/package-readme.js writes from README.md: run \`npm run readme:package\`.\n`,
+      );
       process.exit(1);
     }
   } else {

@@ -40,14 +40,14 @@ export function ensureFilesTree(cacheDir: string, count: number, log: (m: string
   fs.rmSync(cacheDir, { recursive: true, force: true });
   log(`Generating ${count} files of 1–64 KiB in ${dir}...`);
   const rnd = rng(70);
-  const words = Array.from({ length: 1500 }, (_, i) => ((i + 11) * 2654435761 % 4294967296).toString(36).slice(0, 3 + (i % 8)));
+  const words = Array.from({ length: 1500 }, (_, i) => (((i + 11) * 2654435761) % 4294967296).toString(36).slice(0, 3 + (i % 8)));
   let bytes = 0;
   const made = new Set<string>();
   for (let i = 0; i < count; i++) {
     const size = Math.round(1024 * Math.pow(64, rnd(10000) / 10000));
     const tenant = `tenant-${i % 97}`;
     const folder = path.join(dir, tenant, String(2021 + (i % 5)), String(1 + (i % 12)).padStart(2, '0'));
-    if (!made.has(folder)) fs.mkdirSync(folder, { recursive: true }), made.add(folder);
+    if (!made.has(folder)) (fs.mkdirSync(folder, { recursive: true }), made.add(folder));
     let data: Buffer;
     if (i % 2) {
       data = randomBytes(size);

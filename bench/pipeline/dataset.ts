@@ -86,7 +86,10 @@ function mb(n: number): string {
 /** Counts the bytes of `pg_dump` without keeping them. */
 function plainDumpBytes(database: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('pg_dump', [...PG_DUMP_FLAGS, database], { env: { ...process.env, ...PG_ENV }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('pg_dump', [...PG_DUMP_FLAGS, database], {
+      env: { ...process.env, ...PG_ENV },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let n = 0;
     child.stdout.on('data', (d: Buffer) => (n += d.length));
     child.once('error', reject);
@@ -112,7 +115,7 @@ function rng(seed: number): (n: number) => number {
  * deflate 6 leaves roughly a quarter, like real application text.
  */
 function textPool(rnd: (n: number) => number): Buffer {
-  const vocab = Array.from({ length: 2000 }, (_, i) => ((i + 7) * 2654435761 % 4294967296).toString(36).slice(0, 2 + (i % 9)));
+  const vocab = Array.from({ length: 2000 }, (_, i) => (((i + 7) * 2654435761) % 4294967296).toString(36).slice(0, 2 + (i % 9)));
   const levels = ['INFO', 'WARN', 'DEBUG', 'ERROR'];
   const out = Buffer.allocUnsafe(8 * 1024 * 1024);
   let pos = 0;

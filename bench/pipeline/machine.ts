@@ -14,7 +14,14 @@ export interface MachineFacts {
 function firstLine(cmd: string, args: string[], pick = (lines: string[]) => lines[0]): string {
   try {
     const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return pick(out.split('\n').map((l) => l.trim()).filter(Boolean)) ?? 'unknown';
+    return (
+      pick(
+        out
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ) ?? 'unknown'
+    );
   } catch {
     return 'not found';
   }

@@ -100,7 +100,12 @@ export function runMeasured(
 }
 
 /** runMeasured, failing with the command's stderr when it exits non-zero. */
-export async function runStep(label: string, command: string, args: string[], options: Parameters<typeof runMeasured>[3] = {}): Promise<StepResult> {
+export async function runStep(
+  label: string,
+  command: string,
+  args: string[],
+  options: Parameters<typeof runMeasured>[3] = {},
+): Promise<StepResult> {
   const r = await runMeasured(label, command, args, options);
   if (r.code !== 0) throw new Error(`${label} exited ${r.code}: ${r.stderr.trim().slice(-2000)}`);
   return r;

@@ -75,7 +75,11 @@ export function checkTargets(summaries: RunSummary[]): TargetCheck[] {
     if (!s) continue;
     checks.push({ target: `${run}: wall ≤ 0.8× shell`, measured: `${s.wallVsBaseline.toFixed(2)}×`, met: s.wallVsBaseline <= 0.8 });
     checks.push({ target: `${run}: wall ≤ 1.0× 7-Zip`, measured: `${s.wallVs7zip!.toFixed(2)}×`, met: s.wallVs7zip! <= 1.0 });
-    checks.push({ target: `${run}: archive ≤ 1.05× shell's two files`, measured: `${s.sizeVsBaseline!.toFixed(3)}×`, met: s.sizeVsBaseline! <= 1.05 });
+    checks.push({
+      target: `${run}: archive ≤ 1.05× shell's two files`,
+      measured: `${s.sizeVsBaseline!.toFixed(3)}×`,
+      met: s.sizeVsBaseline! <= 1.05,
+    });
   }
   for (const run of ['lib-local', 'lib-s3', 'lib-restore'] as RunName[]) {
     const s = by(run);
@@ -84,10 +88,19 @@ export function checkTargets(summaries: RunSummary[]): TargetCheck[] {
   const s3 = by('lib-s3');
   if (s3) checks.push({ target: 'lib-s3: temporary disk < 16 MB', measured: `${s3.tempMB.toFixed(1)} MB`, met: s3.tempMB < 16 });
   const restore = by('lib-restore');
-  if (restore) checks.push({ target: 'lib-restore: wall ≤ 1.0× gunzip | psql', measured: `${restore.wallVsBaseline.toFixed(2)}×`, met: restore.wallVsBaseline <= 1.0 });
+  if (restore)
+    checks.push({
+      target: 'lib-restore: wall ≤ 1.0× gunzip | psql',
+      measured: `${restore.wallVsBaseline.toFixed(2)}×`,
+      met: restore.wallVsBaseline <= 1.0,
+    });
   const fromS3 = by('s3-restore');
   if (fromS3) {
-    checks.push({ target: 's3-restore: wall ≤ 1.0× aws s3 cp + local restore', measured: `${fromS3.wallVsBaseline.toFixed(2)}×`, met: fromS3.wallVsBaseline <= 1.0 });
+    checks.push({
+      target: 's3-restore: wall ≤ 1.0× aws s3 cp + local restore',
+      measured: `${fromS3.wallVsBaseline.toFixed(2)}×`,
+      met: fromS3.wallVsBaseline <= 1.0,
+    });
     checks.push({ target: 's3-restore: peak RSS < 200 MB', measured: `${fromS3.peakRssMB.toFixed(0)} MB`, met: fromS3.peakRssMB < 200 });
   }
   return checks;

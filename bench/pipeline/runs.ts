@@ -90,7 +90,12 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
   switch (run) {
     case 'lib-local': {
       const env = cliEnv(ctx, tmp, { BACKUP_DISKS: 'local', BACKUP_LOCAL_ROOT: out });
-      const step = await runStep('backup:run', process.execPath, [...CLI_NODE_FLAGS, ...(ctx.nodeFlags ?? []), ctx.cli, 'backup:run', '--disable-notifications'], { ...common, env });
+      const step = await runStep(
+        'backup:run',
+        process.execPath,
+        [...CLI_NODE_FLAGS, ...(ctx.nodeFlags ?? []), ctx.cli, 'backup:run', '--disable-notifications'],
+        { ...common, env },
+      );
       const size = treeBytes(out);
       state.localRoot = out;
       return done([step], size, size);
@@ -113,10 +118,15 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
     case 'shell': {
       const gz = path.join(out, 'db.sql.gz');
       const zip = path.join(out, 'files.zip');
-      const dump = await runStep('pg_dump | gzip -6', 'bash', ['-c', `set -o pipefail; pg_dump ${PG_DUMP_FLAGS.join(' ')} "$DB" | gzip -6 > "$OUT"`], {
-        ...common,
-        env: { ...toolEnv(tmp), DB: dataset.database, OUT: gz },
-      });
+      const dump = await runStep(
+        'pg_dump | gzip -6',
+        'bash',
+        ['-c', `set -o pipefail; pg_dump ${PG_DUMP_FLAGS.join(' ')} "$DB" | gzip -6 > "$OUT"`],
+        {
+          ...common,
+          env: { ...toolEnv(tmp), DB: dataset.database, OUT: gz },
+        },
+      );
       const files = await runStep('zip -qr', 'zip', ['-qr', zip, path.basename(dataset.filesDir)], {
         ...common,
         cwd: path.dirname(dataset.filesDir),
@@ -129,7 +139,10 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
     case '7zip': {
       const sql = path.join(out, 'db.sql');
       const zip = path.join(out, 'backup.zip');
-      const dump = await runStep('pg_dump -f', 'pg_dump', [...PG_DUMP_FLAGS, '-f', sql, dataset.database], { ...common, env: toolEnv(tmp) });
+      const dump = await runStep('pg_dump -f', 'pg_dump', [...PG_DUMP_FLAGS, '-f', sql, dataset.database], {
+        ...common,
+        env: toolEnv(tmp),
+      });
       // 7zz takes the password only on its command line; it is a throwaway bench password.
       const archive = await runStep(
         '7zz a -tzip -mx=5',
@@ -151,7 +164,17 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
       const step = await runStep(
         'backup:restore',
         process.execPath,
-        [...CLI_NODE_FLAGS, ...(ctx.nodeFlags ?? []), ctx.cli, 'backup:restore', '--latest', '--to-database', target, '--force', '--only-db'],
+        [
+          ...CLI_NODE_FLAGS,
+          ...(ctx.nodeFlags ?? []),
+          ctx.cli,
+          'backup:restore',
+          '--latest',
+          '--to-database',
+          target,
+          '--force',
+          '--only-db',
+        ],
         { ...common, env },
       );
       await dropDatabase(target);
@@ -176,10 +199,15 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
       // pieces, 10 at a time by default), then restore from the local copy.
       const key = await archiveOnS3(ctx, state);
       const local = path.join(out, key);
-      const download = await runStep('aws s3 cp', 'aws', ['--endpoint-url', ctx.s3.endpoint, 's3', 'cp', '--only-show-errors', `s3://${ctx.s3.bucket}/${key}`, local], {
-        ...common,
-        env: awsCliEnv(ctx, tmp),
-      });
+      const download = await runStep(
+        'aws s3 cp',
+        'aws',
+        ['--endpoint-url', ctx.s3.endpoint, 's3', 'cp', '--only-show-errors', `s3://${ctx.s3.bucket}/${key}`, local],
+        {
+          ...common,
+          env: awsCliEnv(ctx, tmp),
+        },
+      );
       const target = `${dataset.database}_r_awscli_${round}`;
       await dropDatabase(target);
       const env = cliEnv(ctx, tmp, { BACKUP_DISKS: 'local', BACKUP_LOCAL_ROOT: out });
@@ -199,10 +227,15 @@ export async function execute(run: RunName, round: number, ctx: BenchContext, st
       const target = `${dataset.database}_r_psql_${round}`;
       await dropDatabase(target);
       await runSql(ADMIN.postgres, `CREATE DATABASE "${target}"`);
-      const step = await runStep('gunzip -c | psql', 'bash', ['-c', 'set -o pipefail; gunzip -c "$GZ" | psql -X -q -v ON_ERROR_STOP=1 -d "$DB" > /dev/null'], {
-        ...common,
-        env: { ...toolEnv(tmp), GZ: state.gzDump, DB: target },
-      });
+      const step = await runStep(
+        'gunzip -c | psql',
+        'bash',
+        ['-c', 'set -o pipefail; gunzip -c "$GZ" | psql -X -q -v ON_ERROR_STOP=1 -d "$DB" > /dev/null'],
+        {
+          ...common,
+          env: { ...toolEnv(tmp), GZ: state.gzDump, DB: target },
+        },
+      );
       await dropDatabase(target);
       return done([step], 0, 0, dataset.dumpBytes);
     }
@@ -216,10 +249,14 @@ async function archiveOnS3(ctx: BenchContext, state: RoundState): Promise<string
   const folder = path.join(state.localRoot, 'bench');
   const [name] = fs.readdirSync(folder).filter((f) => f.endsWith('.zip'));
   const key = `bench/${name}`;
-  const copied = spawnSync('aws', ['--endpoint-url', ctx.s3.endpoint, 's3', 'cp', '--only-show-errors', path.join(folder, name), `s3://${ctx.s3.bucket}/${key}`], {
-    env: awsCliEnv(ctx, path.dirname(state.localRoot)),
-    encoding: 'utf8',
-  });
+  const copied = spawnSync(
+    'aws',
+    ['--endpoint-url', ctx.s3.endpoint, 's3', 'cp', '--only-show-errors', path.join(folder, name), `s3://${ctx.s3.bucket}/${key}`],
+    {
+      env: awsCliEnv(ctx, path.dirname(state.localRoot)),
+      encoding: 'utf8',
+    },
+  );
   if (copied.status !== 0) throw new Error(`aws s3 cp of the archive to s3rver failed: ${copied.stderr}`);
   state.s3Key = key;
   return key;
@@ -269,7 +306,14 @@ function toolEnv(tmp: string): NodeJS.ProcessEnv {
 /** The demo CLI's environment: the bench database, the file tree, AES-256 and deflate 6. */
 function cliEnv(ctx: BenchContext, tmp: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   return demoCliEnv(
-    { tmp, dbUrl: ctx.dataset.dbUrl, name: 'bench', password: ctx.password, appRoot: path.dirname(ctx.dataset.filesDir), include: ctx.dataset.filesDir },
+    {
+      tmp,
+      dbUrl: ctx.dataset.dbUrl,
+      name: 'bench',
+      password: ctx.password,
+      appRoot: path.dirname(ctx.dataset.filesDir),
+      include: ctx.dataset.filesDir,
+    },
     extra,
   );
 }

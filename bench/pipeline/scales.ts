@@ -40,7 +40,9 @@ export function repeatFromEnv(env: NodeJS.ProcessEnv = process.env): number {
 /** BENCH_RUNS=lib-local,shell runs only those (a restore needs its backup run: lib-local, shell). */
 export function runsFromEnv<T extends string>(all: readonly T[], env: NodeJS.ProcessEnv = process.env): T[] {
   if (!env.BENCH_RUNS) return [...all];
-  const wanted = env.BENCH_RUNS.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = env.BENCH_RUNS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((w) => !all.includes(w as T));
   if (unknown.length) throw new Error(`BENCH_RUNS: unknown run(s) ${unknown.join(', ')}; known: ${all.join(', ')}`);
   if (wanted.includes('lib-restore') && !wanted.includes('lib-local')) throw new Error('BENCH_RUNS: lib-restore needs lib-local');

@@ -3,7 +3,8 @@ import { RestoreEngine, RestoreShape } from './engine';
 
 const MARIA = ADMIN.mariadb;
 /** The flags the library dumps with (mysql.dumper.ts), so both dumps are alike. */
-const DUMP_FLAGS = '--single-transaction --routines --triggers --hex-blob --no-tablespaces --skip-add-locks --skip-dump-date --default-character-set=utf8mb4';
+const DUMP_FLAGS =
+  '--single-transaction --routines --triggers --hex-blob --no-tablespaces --skip-add-locks --skip-dump-date --default-character-set=utf8mb4';
 const CLIENT = '-h 127.0.0.1 -P 3306 -u root';
 
 /**
@@ -15,13 +16,20 @@ export const mariadbEngine: RestoreEngine = {
   shapes: ['indexed'],
   async ensure(shape: RestoreShape, log) {
     const database = `nbrestore_${shape}`;
-    const ready = await runSql(MARIA, "SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'nb_bench_ready'", [database]);
+    const ready = await runSql(
+      MARIA,
+      "SELECT 1 AS x FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'nb_bench_ready'",
+      [database],
+    );
     if (ready.length === 1) return { database, dbUrl: url(database) };
     log(`Generating MariaDB database ${database} (${shape})...`);
     await runSql(MARIA, `DROP DATABASE IF EXISTS \`${database}\``);
     await runSql(MARIA, `CREATE DATABASE \`${database}\``);
     const db = { ...MARIA, database };
-    await runSql(db, 'CREATE TABLE events (id bigint PRIMARY KEY, tenant_id int NOT NULL, created_at datetime(6) NOT NULL, kind varchar(16) NOT NULL, payload text, KEY events_tenant_created (tenant_id, created_at)) ENGINE=InnoDB');
+    await runSql(
+      db,
+      'CREATE TABLE events (id bigint PRIMARY KEY, tenant_id int NOT NULL, created_at datetime(6) NOT NULL, kind varchar(16) NOT NULL, payload text, KEY events_tenant_created (tenant_id, created_at)) ENGINE=InnoDB',
+    );
     // 3.5 M rows from a 1,000-row seed crossed with itself (MariaDB has seq_1_to_N: the sequence engine).
     await runSql(
       db,

@@ -26,7 +26,10 @@ export const postgresEngine: RestoreEngine = {
     await runSql(PG, `CREATE DATABASE "${database}"`);
     const db = { ...PG, database };
     if (shape === 'indexed') {
-      await runSql(db, 'CREATE TABLE events (id bigint PRIMARY KEY, tenant_id integer NOT NULL, created_at timestamptz NOT NULL, kind text NOT NULL, payload text)');
+      await runSql(
+        db,
+        'CREATE TABLE events (id bigint PRIMARY KEY, tenant_id integer NOT NULL, created_at timestamptz NOT NULL, kind text NOT NULL, payload text)',
+      );
       await runSql(
         db,
         `INSERT INTO events
@@ -36,17 +39,28 @@ export const postgresEngine: RestoreEngine = {
       );
       await runSql(db, 'CREATE INDEX events_tenant_created ON events (tenant_id, created_at)');
     } else {
-      execFileSync('pgbench', ['-i', '-q', '-s', '40', '-I', 'dtGvp', database], { env: { ...process.env, ...PG_ENV }, stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync('pgbench', ['-i', '-q', '-s', '40', '-I', 'dtGvp', database], {
+        env: { ...process.env, ...PG_ENV },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
     }
     await runSql(db, 'VACUUM ANALYZE');
     await runSql(db, 'CREATE TABLE nb_bench_ready (at timestamptz DEFAULT now())');
     return { database, dbUrl: url(database) };
   },
   shellDump(database, gz) {
-    return ['bash', ['-c', `set -o pipefail; pg_dump ${PG_DUMP_FLAGS.join(' ')} "$DB" | gzip -6 > "$GZ"`], { ...PG_ENV, DB: database, GZ: gz }];
+    return [
+      'bash',
+      ['-c', `set -o pipefail; pg_dump ${PG_DUMP_FLAGS.join(' ')} "$DB" | gzip -6 > "$GZ"`],
+      { ...PG_ENV, DB: database, GZ: gz },
+    ];
   },
   shellRestore(gz, target) {
-    return ['bash', ['-c', 'set -o pipefail; gunzip -c "$GZ" | psql -X -q -v ON_ERROR_STOP=1 -d "$DB" > /dev/null'], { ...PG_ENV, DB: target, GZ: gz }];
+    return [
+      'bash',
+      ['-c', 'set -o pipefail; gunzip -c "$GZ" | psql -X -q -v ON_ERROR_STOP=1 -d "$DB" > /dev/null'],
+      { ...PG_ENV, DB: target, GZ: gz },
+    ];
   },
   shellTitle: 'gunzip -c db.sql.gz | psql',
   async create(name) {

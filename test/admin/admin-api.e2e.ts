@@ -24,7 +24,10 @@ describe('admin API (demo app over HTTP)', () => {
     const token = options.token === undefined ? ADMIN_TOKEN : options.token;
     const res = await fetch(`${web.url}/${route}`, {
       method,
-      headers: { ...(token !== null ? { Authorization: `Bearer ${token}` } : {}), ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      headers: {
+        ...(token !== null ? { Authorization: `Bearer ${token}` } : {}),
+        ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
     const text = await res.text();
@@ -40,7 +43,12 @@ describe('admin API (demo app over HTTP)', () => {
 
   const cliJson = async (args: string[]) => JSON.parse(await cliOk(args, app.env, app.dir));
   const auditFile = () => path.join(app.dir, 'storage/audit', `${app.env.APP_NAME}.jsonl`);
-  const fileRecords = () => fs.readFileSync(auditFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const fileRecords = () =>
+    fs
+      .readFileSync(auditFile(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
 
   beforeAll(async () => {
     app = await seededApp('admin-api', 2);
@@ -97,7 +105,8 @@ describe('admin API (demo app over HTTP)', () => {
     const cli = await cliJson(['backup:report', '--format', 'json', '--since', since]);
     expect(api.status).toBe(200);
     // Times of "now" differ by the seconds between the two calls; everything else is the same.
-    const steady = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (k, v) => (['generatedAt', 'until', 'ageHours'].includes(k) ? typeof v : v)));
+    const steady = (value: unknown): unknown =>
+      JSON.parse(JSON.stringify(value, (k, v) => (['generatedAt', 'until', 'ageHours'].includes(k) ? typeof v : v)));
     expect(steady(api.body)).toEqual(steady(cli));
     expect(api.body.destinations[0].backups.made).toBeGreaterThanOrEqual(2);
     // Admin requests are in the trail, not in the report's operations.
@@ -106,13 +115,17 @@ describe('admin API (demo app over HTTP)', () => {
 
   it('pages the audit trail newest first, filtered by operation and outcome', async () => {
     const runs = await call('GET', 'audit?operation=run&outcome=success');
-    const fromFile = fileRecords().filter((r) => r.operation === 'run' && r.outcome === 'success').reverse();
+    const fromFile = fileRecords()
+      .filter((r) => r.operation === 'run' && r.outcome === 'success')
+      .reverse();
     expect(runs.status).toBe(200);
     expect(runs.body.total).toBe(fromFile.length);
     expect(runs.body.records).toEqual(fromFile);
 
     const page2 = await call('GET', 'audit?operation=admin-request&pageSize=2&page=2');
-    const requests = fileRecords().filter((r) => r.operation === 'admin-request').reverse();
+    const requests = fileRecords()
+      .filter((r) => r.operation === 'admin-request')
+      .reverse();
     // The request for page 2 is recorded after it is answered: the file then has one more.
     expect(page2.body.total).toBe(requests.length - 1);
     expect(page2.body.records).toEqual(requests.slice(1).slice(2, 4));
@@ -146,9 +159,16 @@ describe('admin API (demo app over HTTP)', () => {
     expect(listed[0].newestBackup).toBe(job.result.key);
 
     const runRecords = (await call('GET', 'audit?operation=run')).body.records;
-    expect(runRecords[0]).toMatchObject({ backupName: job.result.key, outcome: 'success', details: expect.objectContaining({ caller: 'token' }) });
+    expect(runRecords[0]).toMatchObject({
+      backupName: job.result.key,
+      outcome: 'success',
+      details: expect.objectContaining({ caller: 'token' }),
+    });
     const post = fileRecords().find((r) => r.operation === 'admin-request' && r.details.jobId === started.body.id);
-    expect(post).toMatchObject({ outcome: 'success', details: { caller: 'token', method: 'POST', path: '/admin/backups/jobs/run', status: 202 } });
+    expect(post).toMatchObject({
+      outcome: 'success',
+      details: { caller: 'token', method: 'POST', path: '/admin/backups/jobs/run', status: 202 },
+    });
   });
 
   it('runs a test restore as a job and refuses a job field it does not know', async () => {
@@ -171,7 +191,7 @@ describe('admin API (demo app over HTTP)', () => {
     expect((await call('GET', 'jobs/no-such-job')).status).toBe(404);
   });
 
-  it("exports one tenant as a job: the same tables and rows as backup:tenant-export --json, the caller in the trail", async () => {
+  it('exports one tenant as a job: the same tables and rows as backup:tenant-export --json, the caller in the trail', async () => {
     const started = await call('POST', 'jobs/tenant-export', { body: { tenantId: '1' } });
     expect(started.status).toBe(202);
     let job: any;
@@ -210,7 +230,15 @@ describe('admin API (demo app over HTTP)', () => {
     const doc = await call('GET', 'openapi.json', { token: null });
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/admin/backups/backups', '/admin/backups/health', '/admin/backups/jobs/run', '/admin/backups/jobs/{id}', '/admin/backups/restore-plan']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/admin/backups/backups',
+        '/admin/backups/health',
+        '/admin/backups/jobs/run',
+        '/admin/backups/jobs/{id}',
+        '/admin/backups/restore-plan',
+      ]),
+    );
     const page = await call('GET', '', { token: null });
     expect(page.status).toBe(200);
     expect(page.text).toContain('<title>Backups — admin-api</title>');
@@ -232,7 +260,11 @@ describe('admin API refusing to start', () => {
   afterAll(() => app.cleanup());
 
   it.each([
-    ['shorter than 32 characters', 'short-token-0123456789', /BACKUP_ADMIN_TOKEN is 22 characters long; the backup admin API needs at least 32/],
+    [
+      'shorter than 32 characters',
+      'short-token-0123456789',
+      /BACKUP_ADMIN_TOKEN is 22 characters long; the backup admin API needs at least 32/,
+    ],
     ['empty', '', /The backup admin API needs BACKUP_ADMIN_TOKEN, which is not set/],
   ])('exits 1 when BACKUP_ADMIN_TOKEN is %s, saying what to do', async (_what, token, message) => {
     const web = DemoWeb.spawn(demoEnv('admin-start', { BACKUP_ADMIN_TOKEN: token }), app.dir);

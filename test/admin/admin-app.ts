@@ -31,7 +31,12 @@ export function demoEnv(appName: string, extra: Record<string, string> = {}): Re
 }
 
 /** The library's schedules, off unless a test sets them. */
-const SCHEDULES_OFF = { BACKUP_SCHEDULE_RUN: 'off', BACKUP_SCHEDULE_CLEAN: 'off', BACKUP_SCHEDULE_MONITOR: 'off', BACKUP_SCHEDULE_VERIFY: 'off' };
+const SCHEDULES_OFF = {
+  BACKUP_SCHEDULE_RUN: 'off',
+  BACKUP_SCHEDULE_CLEAN: 'off',
+  BACKUP_SCHEDULE_MONITOR: 'off',
+  BACKUP_SCHEDULE_VERIFY: 'off',
+};
 
 /** A running demo web app; `url` is the admin prefix (http://127.0.0.1:<port>/admin/backups). */
 export class DemoWeb {

@@ -40,7 +40,12 @@ describe('admin API behind the host guard', () => {
   const app = tempAppDir('nest-backup-admin-guard-');
   let nest: INestApplication;
   let base: string;
-  const auditRecords = () => fs.readFileSync(path.join(app.dir, 'storage/audit/admin-guard.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const auditRecords = () =>
+    fs
+      .readFileSync(path.join(app.dir, 'storage/audit/admin-guard.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   const get = (route: string, user?: string) => fetch(`${base}/${route}`, { headers: user ? { 'x-user': user } : {} });
 
   beforeAll(async () => {
@@ -51,8 +56,14 @@ describe('admin API behind the host guard', () => {
     fs.mkdirSync(path.join(app.dir, 'files'));
     fs.writeFileSync(path.join(app.dir, 'files/readme.txt'), 'kept');
     const env = {
-      APP_NAME: 'admin-guard', BACKUP_ARCHIVE_PASSWORD: ARCHIVE_PASSWORD, BACKUP_DISKS: 'local', BACKUP_LOCAL_ROOT: 'backups',
-      BACKUP_INCLUDE: 'files', BACKUP_FAILURE_NOTIFICATIONS: '', BACKUP_HEALTH_NOTIFICATIONS: '', BACKUP_SUCCESS_NOTIFICATIONS: '',
+      APP_NAME: 'admin-guard',
+      BACKUP_ARCHIVE_PASSWORD: ARCHIVE_PASSWORD,
+      BACKUP_DISKS: 'local',
+      BACKUP_LOCAL_ROOT: 'backups',
+      BACKUP_INCLUDE: 'files',
+      BACKUP_FAILURE_NOTIFICATIONS: '',
+      BACKUP_HEALTH_NOTIFICATIONS: '',
+      BACKUP_SUCCESS_NOTIFICATIONS: '',
     };
     @Module({
       imports: [
@@ -80,13 +91,20 @@ describe('admin API behind the host guard', () => {
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { message: string }).message).toContain('refused by the guard');
     const records = auditRecords().filter((r) => r.operation === 'admin-request');
-    expect(records.map((r) => [r.details.status, r.outcome])).toEqual([[401, 'failure'], [403, 'failure']]);
+    expect(records.map((r) => [r.details.status, r.outcome])).toEqual([
+      [401, 'failure'],
+      [403, 'failure'],
+    ]);
     expect(records[1].details.caller).toBe('guard');
   });
 
   it("lets the guard's user in and records the user as the caller of the request and of the run it started", async () => {
     expect((await get('health', 'alice')).status).toBe(503); // no backup yet
-    const started = await fetch(`${base}/jobs/run`, { method: 'POST', headers: { 'x-user': 'alice', 'content-type': 'application/json' }, body: '{}' });
+    const started = await fetch(`${base}/jobs/run`, {
+      method: 'POST',
+      headers: { 'x-user': 'alice', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(started.status).toBe(202);
     const job = (await started.json()) as { id: string; caller: string };
     expect(job.caller).toBe('alice');

@@ -17,12 +17,19 @@ describe('backup dashboard (headless Chromium)', () => {
   let page: Page;
 
   const auditRecords = () =>
-    fs.readFileSync(path.join(app.dir, 'storage/audit', `${app.env.APP_NAME}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    fs
+      .readFileSync(path.join(app.dir, 'storage/audit', `${app.env.APP_NAME}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   const listed = async () => JSON.parse(await cliOk(['backup:list', '--json'], app.env, app.dir))[0];
 
   beforeAll(async () => {
     // A missing browser is a failure with the fix, never a skipped test.
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium) to run the dashboard test`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(
+        `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium) to run the dashboard test`,
+      );
     // History to draw: three runs, a verify and a test restore.
     app = await seededApp('admin-dashboard', 3);
     await cliOk(['backup:verify'], app.env, app.dir);
@@ -75,7 +82,9 @@ describe('backup dashboard (headless Chromium)', () => {
     expect(sizes).toEqual(runs.map((r) => r.sizeBytes));
     const durations = await page.locator('#duration-chart rect').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
     expect(durations).toEqual(runs.map((r) => r.durationMs));
-    const dots = await page.locator('#verify-chart circle').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-kind')}:${e.getAttribute('data-outcome')}`));
+    const dots = await page
+      .locator('#verify-chart circle')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-kind')}:${e.getAttribute('data-outcome')}`));
     expect(dots).toEqual(['verify:success', 'test-restore:success']);
   });
 
@@ -91,7 +100,9 @@ describe('backup dashboard (headless Chromium)', () => {
     expect(await row.locator('.newest').textContent()).toBe(after.newestBackup.split('/').pop());
     expect(await page.textContent('#job')).toContain(`Stored ${after.newestBackup}`);
     expect(await page.locator('#size-chart rect').count()).toBe(auditRecords().filter((r) => r.operation === 'run').length);
-    const run = auditRecords().filter((r) => r.operation === 'run').pop();
+    const run = auditRecords()
+      .filter((r) => r.operation === 'run')
+      .pop();
     expect(run).toMatchObject({ backupName: after.newestBackup, details: expect.objectContaining({ caller: 'token' }) });
   });
 

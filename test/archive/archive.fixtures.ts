@@ -14,7 +14,9 @@ export function sqlText(lines: number, seed = 1): Buffer {
   let x = seed;
   for (let i = 0; i < lines; i++) {
     x = (x * 1103515245 + 12345) % 2147483648;
-    rows.push(`INSERT INTO orders (id, customer, total, note) VALUES (${i}, 'customer-${x % 5000}', ${(x % 100000) / 100}, 'n${x.toString(36)}');\n`);
+    rows.push(
+      `INSERT INTO orders (id, customer, total, note) VALUES (${i}, 'customer-${x % 5000}', ${(x % 100000) / 100}, 'n${x.toString(36)}');\n`,
+    );
   }
   return Buffer.from(rows.join(''));
 }
@@ -43,9 +45,7 @@ export async function writeArchive(
 ): Promise<ArchiveSummary> {
   const writer = new ZipWriter({ encryption: 'aes256', password: PASSWORD, appName: 'test-app', ...options });
   const written = pipeline(writer.output, createWriteStream(path));
-  const adds = entries.map((e) =>
-    writer.addEntry(e.name, chunked(e.data), { kind: e.kind ?? 'file', mtime: e.mtime, mode: e.mode }),
-  );
+  const adds = entries.map((e) => writer.addEntry(e.name, chunked(e.data), { kind: e.kind ?? 'file', mtime: e.mtime, mode: e.mode }));
   await Promise.all(adds);
   const summary = await writer.finish(extra);
   await written;

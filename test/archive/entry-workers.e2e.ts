@@ -30,9 +30,11 @@ function uploads(): Array<{ name: string; data: Buffer }> {
     const size = [0, 1, 19, 20, 700, 5_000, 40_000, 300_000][i % 8];
     // Text that deflates, random bytes that do not, and random bytes behind a text start.
     const data =
-      i % 3 === 0 ? sqlText(Math.ceil(size / 90) + 1, i).subarray(0, size)
-      : i % 3 === 1 ? randomBytes(size)
-      : Buffer.concat([sqlText(200, i), randomBytes(size)]).subarray(0, size);
+      i % 3 === 0
+        ? sqlText(Math.ceil(size / 90) + 1, i).subarray(0, size)
+        : i % 3 === 1
+          ? randomBytes(size)
+          : Buffer.concat([sqlText(200, i), randomBytes(size)]).subarray(0, size);
     files.push({ name: `files/t${i % 7}/upload-${i}.bin`, data });
   }
   return files;
@@ -53,7 +55,12 @@ describe('small entries are encoded and decoded on worker threads', () => {
       const files = uploads();
       const copies = files.map((f) => Buffer.from(f.data));
       const archive = join(dir, `whole-${encryption}.zip`);
-      const writer = new ZipWriter({ encryption, password: encryption === 'aes256' ? PASSWORD : undefined, appName: 'test-app', threads: 2 });
+      const writer = new ZipWriter({
+        encryption,
+        password: encryption === 'aes256' ? PASSWORD : undefined,
+        appName: 'test-app',
+        threads: 2,
+      });
       const written = pipeline(writer.output, createWriteStream(archive));
       await Promise.all(files.map((f) => writer.addEntry(f.name, f.data, { kind: 'file', mtime: new Date('2024-05-06T07:08:10Z') })));
       const summary = await writer.finish();
@@ -101,7 +108,8 @@ describe('small entries are encoded and decoded on worker threads', () => {
     for (const [i, f] of files.entries()) {
       await new Promise(setImmediate);
       added.push(writer.addEntry(f.name, own[i], { kind: 'file', handOver: true }));
-      if (i % 40 === 0) added.push(...pooled.map((b, j) => writer.addEntry(`files/pooled-${i}-${j}.txt`, b, { kind: 'file', handOver: true })));
+      if (i % 40 === 0)
+        added.push(...pooled.map((b, j) => writer.addEntry(`files/pooled-${i}-${j}.txt`, b, { kind: 'file', handOver: true })));
     }
     await Promise.all(added);
     await writer.finish();
@@ -116,7 +124,8 @@ describe('small entries are encoded and decoded on worker threads', () => {
     expect(result.code).toBe(0);
     for (const f of files) expect((await readFile(join(out, f.name))).equals(f.data)).toBe(true);
     for (const i of [0, 40, 80]) {
-      for (const [j, s] of ['a', 'bb', 'ccc'].entries()) expect(await readFile(join(out, `files/pooled-${i}-${j}.txt`), 'utf8')).toBe(s.repeat(40));
+      for (const [j, s] of ['a', 'bb', 'ccc'].entries())
+        expect(await readFile(join(out, `files/pooled-${i}-${j}.txt`), 'utf8')).toBe(s.repeat(40));
     }
   });
 
@@ -133,11 +142,14 @@ describe('small entries are encoded and decoded on worker threads', () => {
       const reader = await ZipReader.open(archive, { password: PASSWORD, threads });
       try {
         const got = new Map<string, Buffer>();
-        const left = await reader.readSmallEntries(files.map((f) => f.name), (name, result) => {
-          if ('error' in result) throw result.error;
-          if (!('data' in result)) throw new Error(`${name}: written without a target`);
-          got.set(name, Buffer.from(result.data));
-        });
+        const left = await reader.readSmallEntries(
+          files.map((f) => f.name),
+          (name, result) => {
+            if ('error' in result) throw result.error;
+            if (!('data' in result)) throw new Error(`${name}: written without a target`);
+            got.set(name, Buffer.from(result.data));
+          },
+        );
         expect(left).toEqual([]);
         for (const f of files) expect(got.get(f.name)?.equals(f.data)).toBe(true);
       } finally {
@@ -175,7 +187,11 @@ describe('small entries are encoded and decoded on worker threads', () => {
       const clash = await ZipReader.open(archive, { password: PASSWORD, threads: 2 });
       try {
         const errors: Error[] = [];
-        await clash.readSmallEntries(files.map((f) => f.name), (_name, result) => void ('error' in result && errors.push(result.error)), { writeTo: (name) => targets.get(name)! });
+        await clash.readSmallEntries(
+          files.map((f) => f.name),
+          (_name, result) => void ('error' in result && errors.push(result.error)),
+          { writeTo: (name) => targets.get(name)! },
+        );
         expect(errors).toHaveLength(files.length);
         expect(errors[0].message).toMatch(/cannot write .*\/f\d+: EEXIST/);
       } finally {
@@ -195,7 +211,9 @@ describe('small entries are encoded and decoded on worker threads', () => {
     const damagedReader = await ZipReader.open(damaged, { password: PASSWORD, threads: 2 });
     try {
       const report = await damagedReader.verify();
-      expect(report.faults).toEqual([{ entry: victim.name, message: expect.stringMatching(/authentication code \(HMAC\) does not match/) }]);
+      expect(report.faults).toEqual([
+        { entry: victim.name, message: expect.stringMatching(/authentication code \(HMAC\) does not match/) },
+      ]);
     } finally {
       await damagedReader.close();
     }
@@ -260,7 +278,17 @@ describe('small entries are encoded and decoded on worker threads', () => {
         expect(encoded.size).toBe(data.length);
         const keys = await deriveKeys(PASSWORD, encoded.body.subarray(0, 16), 3);
         expect(encoded.body.subarray(16, 18).equals(keys.verifier)).toBe(true);
-        const entry = { name: 'x', rawName: Buffer.from('x'), localOffset: 0, compressedSize: encoded.body.length, size: data.length, centralMethod: 99, method, crc: encoded.crc32, aesStrength: 3 };
+        const entry = {
+          name: 'x',
+          rawName: Buffer.from('x'),
+          localOffset: 0,
+          compressedSize: encoded.body.length,
+          size: data.length,
+          centralMethod: 99,
+          method,
+          crc: encoded.crc32,
+          aesStrength: 3,
+        };
         expect(decodeStored(entry, encoded.body, keys, encoded.sha256).equals(data)).toBe(true);
         // And back through a worker: the plaintext, or only its size, or the fault.
         const facts = { name: 'x', size: data.length, method, crc: encoded.crc32, aesStrength: 3, encrypted: true };
@@ -269,7 +297,9 @@ describe('small entries are encoded and decoded on worker threads', () => {
         expect(await pool.decode(encoded.body, facts, encoded.sha256, false)).toEqual({ size: data.length });
         const flipped = Buffer.from(encoded.body);
         flipped[100] ^= 1;
-        expect(await pool.decode(flipped, facts, encoded.sha256, true)).toEqual({ problem: 'the authentication code (HMAC) does not match' });
+        expect(await pool.decode(flipped, facts, encoded.sha256, true)).toEqual({
+          problem: 'the authentication code (HMAC) does not match',
+        });
         expect(await pool.decode(encoded.body, facts, 'f'.repeat(64), true)).toEqual({ problem: 'SHA-256 does not match manifest.json' });
       }
     } finally {
@@ -298,7 +328,10 @@ describe('small entries are encoded and decoded on worker threads', () => {
 
   it('a worker that dies fails its entries with an error that says what happened and what to do', async () => {
     const dying = join(dir, 'dying.worker.js');
-    await writeFile(dying, "const { parentPort } = require('node:worker_threads');\nparentPort.on('message', () => process.exit(7));\nparentPort.postMessage({ ready: true });\n");
+    await writeFile(
+      dying,
+      "const { parentPort } = require('node:worker_threads');\nparentPort.on('message', () => process.exit(7));\nparentPort.postMessage({ ready: true });\n",
+    );
     const pool = new EntryWorkerPool(PASSWORD, 1, dying);
     try {
       pool.encode(Buffer.from('x'), 6, 'file');
@@ -307,7 +340,9 @@ describe('small entries are encoded and decoded on worker threads', () => {
         await new Promise((r) => setTimeout(r, 20));
         job = pool.encode(Buffer.from('secret-free data'), 6, 'file');
       }
-      await expect(job).rejects.toThrow(/entry worker \(a worker thread\) stopped: it exited with code 7[\s\S]*a backup stored nothing under its name, a restore changed nothing/);
+      await expect(job).rejects.toThrow(
+        /entry worker \(a worker thread\) stopped: it exited with code 7[\s\S]*a backup stored nothing under its name, a restore changed nothing/,
+      );
       expect(pool.encode(Buffer.from('next'), 6, 'file')).toBeUndefined(); // the dead worker takes no more
     } finally {
       await pool.close();

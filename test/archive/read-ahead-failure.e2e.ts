@@ -60,7 +60,11 @@ describe('the reader’s read-ahead of the next batch', () => {
   it('a next batch that fails while the current one is visited is the call’s error, not an unhandled rejection', () => {
     const script = join(dir, 'scenario.js');
     writeFileSync(script, SCRIPT);
-    const run = spawnSync(process.execPath, [script], { env: { ...process.env, LIB, ARCHIVE: join(dir, 'a.zip') }, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, [script], {
+      env: { ...process.env, LIB, ARCHIVE: join(dir, 'a.zip') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(run.stderr).not.toMatch(/Unhandled|triggerUncaughtException/);
     expect(run.stdout.trim()).toBe('rejected: the S3 server went away');
     expect(run.status).toBe(0);

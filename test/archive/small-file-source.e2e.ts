@@ -18,7 +18,8 @@ import { PASSWORD, sqlText, tempDir } from './archive.fixtures';
  * compiled library only, so this test loads the build, as an installed package would be.
  */
 const DIST = resolve(__dirname, '../../libs/backup/dist/archive');
-if (!existsSync(join(DIST, 'entry.worker.js'))) throw new Error(`${DIST}/entry.worker.js is missing: run \`npm run build\` first (npm test does)`);
+if (!existsSync(join(DIST, 'entry.worker.js')))
+  throw new Error(`${DIST}/entry.worker.js is missing: run \`npm run build\` first (npm test does)`);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES, ZipReader, ZipWriter } = require(DIST) as typeof ArchiveApi;
 // eslint-disable-next-line @typescript-eslint/no-require-imports

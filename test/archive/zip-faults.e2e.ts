@@ -65,7 +65,10 @@ describe('the reader reports damaged, foreign and hostile archives clearly', () 
         const err = await reader
           .openEntry('db/shop.sql')
           .then(readAll)
-          .then(() => undefined, (e) => e);
+          .then(
+            () => undefined,
+            (e) => e,
+          );
         expect(err).toBeInstanceOf(CorruptArchiveError);
         expect(err.entry).toBe('db/shop.sql');
         expect(err.message).toContain('db/shop.sql');
@@ -182,7 +185,10 @@ describe('the reader reports damaged, foreign and hostile archives clearly', () 
 
   it('verify({ readData }) checks the local headers of the entries it skips with small range reads, and still finds a damaged one', async () => {
     const big = (i: number) => Buffer.from(Array.from({ length: 40_000 }, (_, j) => `file ${i} line ${j}\n`).join(''));
-    const many: TestEntry[] = [{ name: 'db/shop.sql', data: dump, kind: 'database-dump' }, ...Array.from({ length: 20 }, (_, i) => ({ name: `files/f${i}.log`, data: big(i) }))];
+    const many: TestEntry[] = [
+      { name: 'db/shop.sql', data: dump, kind: 'database-dump' },
+      ...Array.from({ length: 20 }, (_, i) => ({ name: `files/f${i}.log`, data: big(i) })),
+    ];
     const path = join(dir, 'many.zip');
     await writeArchive(path, many);
     const bytes = await readFile(path);

@@ -10,7 +10,12 @@ describe('archives interoperate with 7-Zip and bsdtar', () => {
   let cleanup: () => Promise<void>;
   const entries: TestEntry[] = [
     { name: 'db/shop.sql', data: sqlText(40_000), kind: 'database-dump' },
-    { name: 'files/ünïcødé naïve €.txt', data: Buffer.from('héllo wörld\n'.repeat(1000)), mtime: new Date('2024-05-06T07:08:10Z'), mode: 0o600 },
+    {
+      name: 'files/ünïcødé naïve €.txt',
+      data: Buffer.from('héllo wörld\n'.repeat(1000)),
+      mtime: new Date('2024-05-06T07:08:10Z'),
+      mode: 0o600,
+    },
     { name: 'files/tiny.bin', data: Buffer.from([1, 2, 3]) },
     { name: 'files/empty.txt', data: Buffer.alloc(0) },
     { name: 'files/random.bin', data: Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251)) },
@@ -43,7 +48,12 @@ describe('archives interoperate with 7-Zip and bsdtar', () => {
         databases: [{ name: 'shop' }],
       });
       expect(manifest.entries).toHaveLength(entries.length);
-      expect(manifest.entries[0]).toEqual({ path: 'db/shop.sql', kind: 'database-dump', size: entries[0].data.length, sha256: summary.entries[0].sha256 });
+      expect(manifest.entries[0]).toEqual({
+        path: 'db/shop.sql',
+        kind: 'database-dump',
+        size: entries[0].data.length,
+        sha256: summary.entries[0].sha256,
+      });
       expect(JSON.stringify(manifest)).not.toContain(PASSWORD);
       // Mode and modification time survive.
       const unicode = await stat(join(out, entries[1].name));
@@ -79,7 +89,11 @@ describe('archives interoperate with 7-Zip and bsdtar', () => {
     it(`reads a 7-Zip -mem=AES256 archive (${method}) byte-identical`, async () => {
       const src = join(dir, `src-${method}`);
       await mkdir(join(src, 'sub'), { recursive: true });
-      const files = { 'dump.sql': sqlText(20_000, 7), 'sub/notes.txt': Buffer.from('ünïcødé\n'.repeat(50)), 'sub/one.txt': Buffer.from('x') };
+      const files = {
+        'dump.sql': sqlText(20_000, 7),
+        'sub/notes.txt': Buffer.from('ünïcødé\n'.repeat(50)),
+        'sub/one.txt': Buffer.from('x'),
+      };
       for (const [name, data] of Object.entries(files)) await writeFile(join(src, name), data);
       const archive = join(dir, `by-7z-${method}.zip`);
       const made = await createAesWith7z(archive, src, Object.keys(files), PASSWORD, method);

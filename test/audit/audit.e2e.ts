@@ -44,8 +44,25 @@ interface Host {
 function typeOrmOptions(db: TestDatabase, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   const c = db.connection;
   if (db.kind === 'sqlite') return { type: 'better-sqlite3', database: c.database, ...extra } as DataSourceOptions;
-  if (db.kind === 'mariadb') return { type: 'mariadb', host: c.host, port: c.port, username: c.username, password: c.password, database: c.database, ...extra } as DataSourceOptions;
-  return { type: 'postgres', host: c.host, port: c.port, username: c.username, password: DB_PASSWORD, database: c.database, ...extra } as DataSourceOptions;
+  if (db.kind === 'mariadb')
+    return {
+      type: 'mariadb',
+      host: c.host,
+      port: c.port,
+      username: c.username,
+      password: c.password,
+      database: c.database,
+      ...extra,
+    } as DataSourceOptions;
+  return {
+    type: 'postgres',
+    host: c.host,
+    port: c.port,
+    username: c.username,
+    password: DB_PASSWORD,
+    database: c.database,
+    ...extra,
+  } as DataSourceOptions;
 }
 
 async function host(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migration' | 'entity' | 'none'): Promise<Host> {
@@ -61,7 +78,12 @@ async function host(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migration' 
   }
 }
 
-async function startHost(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migration' | 'entity' | 'none', dir: string, db: TestDatabase): Promise<Host> {
+async function startHost(
+  kind: 'sqlite' | 'postgres' | 'mariadb',
+  table: 'migration' | 'entity' | 'none',
+  dir: string,
+  db: TestDatabase,
+): Promise<Host> {
   await seedDemo(db.connection, { tenants: 2, rowsPerTenant: 3 });
   if (table === 'migration') {
     // What a host does with migrations: its own DataSource, `migrations: [BackupAuditLogMigration]`, run them.
@@ -71,11 +93,19 @@ async function startHost(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migrat
     await ds.destroy();
   }
   const env = {
-    APP_NAME: `audit-${kind}`, BACKUP_ARCHIVE_PASSWORD: ARCHIVE_PASSWORD, BACKUP_DISKS: 'local,s3',
-    AWS_BUCKET: s3.bucket, AWS_ENDPOINT: s3.endpoint, AWS_USE_PATH_STYLE_ENDPOINT: 'true',
-    AWS_ACCESS_KEY_ID: S3_WRONG_KEY_ID, AWS_SECRET_ACCESS_KEY: S3_SECRET,
-    BACKUP_WEBHOOK_URL: 'http://127.0.0.1:9/hook', BACKUP_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    BACKUP_FAILURE_NOTIFICATIONS: '', BACKUP_HEALTH_NOTIFICATIONS: '', BACKUP_SUCCESS_NOTIFICATIONS: '',
+    APP_NAME: `audit-${kind}`,
+    BACKUP_ARCHIVE_PASSWORD: ARCHIVE_PASSWORD,
+    BACKUP_DISKS: 'local,s3',
+    AWS_BUCKET: s3.bucket,
+    AWS_ENDPOINT: s3.endpoint,
+    AWS_USE_PATH_STYLE_ENDPOINT: 'true',
+    AWS_ACCESS_KEY_ID: S3_WRONG_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: S3_SECRET,
+    BACKUP_WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+    BACKUP_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    BACKUP_FAILURE_NOTIFICATIONS: '',
+    BACKUP_HEALTH_NOTIFICATIONS: '',
+    BACKUP_SUCCESS_NOTIFICATIONS: '',
   };
   const hostOptions =
     table === 'entity'
@@ -88,7 +118,10 @@ async function startHost(kind: 'sqlite' | 'postgres' | 'mariadb', table: 'migrat
   await app.init();
   const seededRows = Object.values(await rowCounts(db.connection)).reduce((a, b) => a + b, 0);
   return {
-    dir, db, app, seededRows,
+    dir,
+    db,
+    app,
+    seededRows,
     close: async () => {
       try {
         await app.close();
@@ -141,7 +174,9 @@ function expectFourRecords(rows: Row[], ops: Awaited<ReturnType<typeof fourOpera
   expect(String(failed.error)).toMatch(/s3: .*(InvalidAccessKeyId|access key)/i);
   expect(verify).toMatchObject({ destination: 'local', backupName: ops.run.key, error: null });
   expect(Number(verify.rowCount)).toBe(h.seededRows);
-  expect((verify.details as Row).backups).toEqual([expect.objectContaining({ backupName: ops.run.key, testRestore: true, testRestoreOk: true, scratchDropped: true })]);
+  expect((verify.details as Row).backups).toEqual([
+    expect.objectContaining({ backupName: ops.run.key, testRestore: true, testRestoreOk: true, scratchDropped: true }),
+  ]);
   expect(restore).toMatchObject({ destination: 'local', backupName: ops.run.key, error: null });
   expect(Number(restore.rowCount)).toBe(h.seededRows);
   expect(Number(restore.sizeBytes)).toBe(ops.restore.verified.bytes);
@@ -153,9 +188,21 @@ function expectFourRecords(rows: Row[], ops: Awaited<ReturnType<typeof fourOpera
 async function tableRows(h: Host): Promise<Row[]> {
   const rows = await runSql(h.db.connection, 'SELECT * FROM backup_audit_log ORDER BY started_at');
   return rows.map((r) => ({
-    id: r.id, operation: r.operation, appName: r.app_name, startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms,
-    outcome: r.outcome, destination: r.destination, backupName: r.backup_name, sizeBytes: r.size_bytes, rowCount: r.row_count,
-    user: r.user_name, host: r.host_name, error: r.error, details: JSON.parse(String(r.details)),
+    id: r.id,
+    operation: r.operation,
+    appName: r.app_name,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+    outcome: r.outcome,
+    destination: r.destination,
+    backupName: r.backup_name,
+    sizeBytes: r.size_bytes,
+    rowCount: r.row_count,
+    user: r.user_name,
+    host: r.host_name,
+    error: r.error,
+    details: JSON.parse(String(r.details)),
   }));
 }
 
@@ -188,7 +235,14 @@ describe('audit trail in the JSON Lines file', () => {
       const file = join(h.dir, 'storage', 'audit', 'audit-sqlite.jsonl');
       expect(statSync(file).mode & 0o777).toBe(0o600);
       const text = readFileSync(file, 'utf8');
-      expectFourRecords(text.trim().split('\n').map((l) => JSON.parse(l)), ops, h);
+      expectFourRecords(
+        text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+        ops,
+        h,
+      );
       for (const secret of SECRETS) expect(text).not.toContain(secret);
       const tables = await runSql(h.db.connection, "SELECT name FROM sqlite_master WHERE name = 'backup_audit_log'");
       expect(tables).toEqual([]); // the library never creates the table on its own

@@ -22,11 +22,20 @@ describe('backup:report from the demo CLI', () => {
     const app = tempAppDir('nbt-report-cli-');
     try {
       const env = {
-        APP_NAME: 'report-cli', BACKUP_ARCHIVE_PASSWORD: PASSWORD, DB_URL: `sqlite:${join(app.dir, 'app.db')}`,
-        BACKUP_DISKS: 'local,s3', AWS_BUCKET: s3.bucket, AWS_ENDPOINT: s3.endpoint, AWS_USE_PATH_STYLE_ENDPOINT: 'true',
-        AWS_ACCESS_KEY_ID: 'AKIAREPORTWRONG', AWS_SECRET_ACCESS_KEY: S3_SECRET,
-        BACKUP_WEBHOOK_URL: 'http://127.0.0.1:9/hook', BACKUP_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        BACKUP_FAILURE_NOTIFICATIONS: '', BACKUP_HEALTH_NOTIFICATIONS: '', BACKUP_SUCCESS_NOTIFICATIONS: '',
+        APP_NAME: 'report-cli',
+        BACKUP_ARCHIVE_PASSWORD: PASSWORD,
+        DB_URL: `sqlite:${join(app.dir, 'app.db')}`,
+        BACKUP_DISKS: 'local,s3',
+        AWS_BUCKET: s3.bucket,
+        AWS_ENDPOINT: s3.endpoint,
+        AWS_USE_PATH_STYLE_ENDPOINT: 'true',
+        AWS_ACCESS_KEY_ID: 'AKIAREPORTWRONG',
+        AWS_SECRET_ACCESS_KEY: S3_SECRET,
+        BACKUP_WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+        BACKUP_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        BACKUP_FAILURE_NOTIFICATIONS: '',
+        BACKUP_HEALTH_NOTIFICATIONS: '',
+        BACKUP_SUCCESS_NOTIFICATIONS: '',
       };
       const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { ...env, ...extra }, app.dir);
       expect((await cli(['demo:seed', '--tenants', '2', '--rows', '3'])).code).toBe(0);
@@ -59,7 +68,9 @@ describe('backup:report from the demo CLI', () => {
 
       // Tighter objectives: the same records now miss both.
       await new Promise((r) => setTimeout(r, 500));
-      const strict = JSON.parse((await cli(['backup:report', '--format', 'json'], { BACKUP_RPO_HOURS: '0.0001', BACKUP_RTO_HOURS: '0.000001' })).stdout);
+      const strict = JSON.parse(
+        (await cli(['backup:report', '--format', 'json'], { BACKUP_RPO_HOURS: '0.0001', BACKUP_RTO_HOURS: '0.000001' })).stdout,
+      );
       const strictLocal = strict.destinations.find((d: { destination: string }) => d.destination === 'local');
       expect(strictLocal.rpo.verdict).toBe('missed');
       expect(strictLocal.rto.verdict).toBe('missed');
@@ -74,7 +85,17 @@ describe('backup:report from the demo CLI', () => {
 
       const md = await cli(['backup:report']);
       expect(md.code).toBe(0);
-      for (const h of ['# Backup compliance report: report-cli', '## Summary', '## Destinations', '### local', '### s3', '## Retention in force', '## Encryption in force', '## Failures in the period', '## Audit trail']) {
+      for (const h of [
+        '# Backup compliance report: report-cli',
+        '## Summary',
+        '## Destinations',
+        '### local',
+        '### s3',
+        '## Retention in force',
+        '## Encryption in force',
+        '## Failures in the period',
+        '## Audit trail',
+      ]) {
         expect(md.stdout).toContain(h);
       }
 
@@ -89,7 +110,12 @@ describe('backup:report from the demo CLI', () => {
       expect(badEnv.stderr).toMatch(/BACKUP_RPO_HOURS must be a positive number of hours/);
 
       const trail = readFileSync(join(app.dir, 'storage', 'audit', 'report-cli.jsonl'), 'utf8');
-      expect(trail.trim().split('\n').map((l) => JSON.parse(l).operation)).toEqual(['run', 'run', 'verify', 'restore']);
+      expect(
+        trail
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).operation),
+      ).toEqual(['run', 'run', 'verify', 'restore']);
       for (const secret of [PASSWORD, S3_SECRET, WEBHOOK_SECRET, 'AKIAREPORTWRONG']) {
         expect(trail).not.toContain(secret);
         expect(json.stdout + md.stdout).not.toContain(secret);

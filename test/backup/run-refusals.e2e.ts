@@ -52,7 +52,9 @@ describe('backup:run refuses what would lose a backup', () => {
       // The same name again, files only, to both disks: refused, naming the disk and the key.
       const again = await runCli(['backup:run', '--filename', 'before-migration', '--only-files'], env, app.dir);
       expect(again.code).toBe(1);
-      expect(again.stderr).toMatch(/A backup "refusals\/before-migration\.zip" already exists on disk "s3"; nothing was written\. Pass --overwrite to replace it/);
+      expect(again.stderr).toMatch(
+        /A backup "refusals\/before-migration\.zip" already exists on disk "s3"; nothing was written\. Pass --overwrite to replace it/,
+      );
       expect((await s3.download(key)).equals(original)).toBe(true);
       expect(listFiles(path.join(app.dir, 'storage', 'backups'))).toEqual([]);
 

@@ -26,7 +26,9 @@ export function dbUrl(c: ConnectionInfo): string {
 function loadWithClient(kind: DbKind, target: ConnectionInfo, dumpFile: string): void {
   const sql = fs.readFileSync(dumpFile);
   if (kind === 'postgres') {
-    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', target.host!, '-U', target.username!, '-d', target.database], { input: sql });
+    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', target.host!, '-U', target.username!, '-d', target.database], {
+      input: sql,
+    });
   } else if (kind === 'mariadb') {
     execFileSync('mariadb', ['-h', target.host!, '-u', target.username!, target.database], { input: sql });
   } else {

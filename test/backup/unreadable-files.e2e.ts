@@ -46,16 +46,20 @@ describe('backup:run with a listed file that cannot be opened', () => {
       fs.utimesSync(path.join(uploads, name), when, when);
     }
 
-    const run = await runCli(['backup:run', '--only-files', '--disable-notifications'], {
-      APP_NAME: 'clinic-saas',
-      DB_URL: `sqlite:${path.join(app.dir, 'unused.sqlite')}`,
-      BACKUP_DISKS: 'local',
-      BACKUP_ARCHIVE_PASSWORD: PASSWORD,
-      BACKUP_INCLUDE: `storage/app,${UNOPENABLE}`,
-      BACKUP_FAILURE_NOTIFICATIONS: '',
-      BACKUP_HEALTH_NOTIFICATIONS: '',
-      BACKUP_SUCCESS_NOTIFICATIONS: '',
-    }, app.dir);
+    const run = await runCli(
+      ['backup:run', '--only-files', '--disable-notifications'],
+      {
+        APP_NAME: 'clinic-saas',
+        DB_URL: `sqlite:${path.join(app.dir, 'unused.sqlite')}`,
+        BACKUP_DISKS: 'local',
+        BACKUP_ARCHIVE_PASSWORD: PASSWORD,
+        BACKUP_INCLUDE: `storage/app,${UNOPENABLE}`,
+        BACKUP_FAILURE_NOTIFICATIONS: '',
+        BACKUP_HEALTH_NOTIFICATIONS: '',
+        BACKUP_SUCCESS_NOTIFICATIONS: '',
+      },
+      app.dir,
+    );
 
     const output = run.stdout + run.stderr;
     expect(run.code).toBe(0);

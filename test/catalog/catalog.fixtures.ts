@@ -59,14 +59,18 @@ export async function writeLocal(root: string, objects: Array<{ key: string; siz
 }
 
 export async function writeS3(s3: TestS3Server, objects: Array<{ key: string; size: number }>): Promise<void> {
-  await pool(objects, 16, (o) => s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: o.key, Body: bytes(o.size) })).then(() => undefined));
+  await pool(objects, 16, (o) =>
+    s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: o.key, Body: bytes(o.size) })).then(() => undefined),
+  );
 }
 
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 /** Full module options from the environment, as a host gets them, for local root and s3rver. */
@@ -105,7 +109,10 @@ export interface Harness {
  * entry point adds them (BackupCommandsModule); every emitted event is recorded.
  */
 export async function harness(options: BackupModuleOptions, providers: any[] = [], imports: any[] = []): Promise<Harness> {
-  const module = await Test.createTestingModule({ imports: [BackupModule.forRoot(options), BackupCommandsModule, ...imports], providers }).compile();
+  const module = await Test.createTestingModule({
+    imports: [BackupModule.forRoot(options), BackupCommandsModule, ...imports],
+    providers,
+  }).compile();
   await module.init();
   const events: Harness['events'] = [];
   module.get(EventEmitter2).onAny((name, payload, meta) => events.push({ name: String(name), payload, meta }));

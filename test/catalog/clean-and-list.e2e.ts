@@ -20,13 +20,30 @@ describe('backup:list and backup:clean over 2,000 backups on the local disk and 
   let h: Harness;
   let backups: SeededBackup[];
 
-  const localKeys = async () => listFiles(root).map((f) => f.split(path.sep).join('/')).filter((k) => !k.startsWith('.'));
+  const localKeys = async () =>
+    listFiles(root)
+      .map((f) => f.split(path.sep).join('/'))
+      .filter((k) => !k.startsWith('.'));
   const s3Keys = () => s3.listKeys();
   const keysOn = (disk: string) => (disk === 'local' ? localKeys() : s3Keys());
   const sum = (items: Array<{ size: number }>) => items.reduce((s, b) => s + b.size, 0);
 
   beforeAll(async () => {
-    jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      now: NOW,
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
     s3 = await startS3Server();
     root = await mkdtemp(path.join(tmpdir(), 'catalog-e2e-'));
     backups = backupSet(2000, NOW);
@@ -48,7 +65,11 @@ describe('backup:list and backup:clean over 2,000 backups on the local disk and 
     const newest = [...backups].sort((a, b) => b.date.getTime() - a.date.getTime())[0];
     for (const disk of ['local', 's3']) {
       expect(rows.find((r: any) => r.disk === disk)).toMatchObject({
-        name: APP, reachable: true, count: 2000, usedBytes: sum(backups), newestBackup: newest.key,
+        name: APP,
+        reachable: true,
+        count: 2000,
+        usedBytes: sum(backups),
+        newestBackup: newest.key,
       });
     }
 

@@ -86,65 +86,79 @@ describe('fault class catalog: strangers in the backup folder, on the local disk
     return { local, s3: await s3.listKeys(prefix) };
   }
 
-  faultCase(tally, 'a 3-byte object named 2099-01-01-00-00-00.zip: monitor unhealthy naming it (never "healthy, 72 years from now"); clean with BACKUP_MAX_COUNT=1 keeps the real backup and leaves the stranger', async () => {
-    const name = 'future-stranger';
-    const real = await realBackup(name);
-    const stranger = `${name}/2099-01-01-00-00-00.zip`;
-    await putOnBothDisks(stranger, Buffer.from('abc'));
+  faultCase(
+    tally,
+    'a 3-byte object named 2099-01-01-00-00-00.zip: monitor unhealthy naming it (never "healthy, 72 years from now"); clean with BACKUP_MAX_COUNT=1 keeps the real backup and leaves the stranger',
+    async () => {
+      const name = 'future-stranger';
+      const real = await realBackup(name);
+      const stranger = `${name}/2099-01-01-00-00-00.zip`;
+      await putOnBothDisks(stranger, Buffer.from('abc'));
 
-    const monitor = await runCli(['backup:monitor'], envFor(name), app.dir);
-    expect(monitor.stdout).not.toContain('years from now');
-    expect(monitor.stdout).not.toContain('healthy (');
-    for (const disk of ['local', 's3']) {
-      expect(monitor.stdout).toContain(`✘ ${disk}: unhealthy`);
-      expect(monitor.stdout).toContain(`- future-dated: 1 object(s) on ${disk} dated in the future: ${stranger} (3 bytes, named for 2099-01-01T00:00:00.000Z`);
-    }
-    expect(occurrences(monitor.stdout, "not written by this app's clock")).toBe(2);
-    expect(monitor.code).toBe(1);
+      const monitor = await runCli(['backup:monitor'], envFor(name), app.dir);
+      expect(monitor.stdout).not.toContain('years from now');
+      expect(monitor.stdout).not.toContain('healthy (');
+      for (const disk of ['local', 's3']) {
+        expect(monitor.stdout).toContain(`✘ ${disk}: unhealthy`);
+        expect(monitor.stdout).toContain(
+          `- future-dated: 1 object(s) on ${disk} dated in the future: ${stranger} (3 bytes, named for 2099-01-01T00:00:00.000Z`,
+        );
+      }
+      expect(occurrences(monitor.stdout, "not written by this app's clock")).toBe(2);
+      expect(monitor.code).toBe(1);
 
-    const list = await runCli(['backup:list', '--json'], envFor(name), app.dir);
-    expect(list.code).toBe(0);
-    const rows = JSON.parse(list.stdout);
-    for (const row of rows) {
-      expect(row).toMatchObject({ reachable: true, healthy: false, count: 1, newestBackup: real });
-      expect(row.strangers).toEqual([expect.objectContaining({ key: stranger, kind: 'future-dated', size: 3 })]);
-    }
+      const list = await runCli(['backup:list', '--json'], envFor(name), app.dir);
+      expect(list.code).toBe(0);
+      const rows = JSON.parse(list.stdout);
+      for (const row of rows) {
+        expect(row).toMatchObject({ reachable: true, healthy: false, count: 1, newestBackup: real });
+        expect(row.strangers).toEqual([expect.objectContaining({ key: stranger, kind: 'future-dated', size: 3 })]);
+      }
 
-    const clean = await runCli(['backup:clean'], envFor(name, { BACKUP_MAX_COUNT: '1' }), app.dir);
-    expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain(`left alone, not a backup: ${stranger} (3 B): future-dated`);
-    expect(clean.stdout).toContain('✔ local: deleted 0 backup(s)');
-    expect(await keysOnBothDisks(`${name}/`)).toEqual({ local: [real, stranger].sort(), s3: [real, stranger].sort() });
-  });
+      const clean = await runCli(['backup:clean'], envFor(name, { BACKUP_MAX_COUNT: '1' }), app.dir);
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toContain(`left alone, not a backup: ${stranger} (3 B): future-dated`);
+      expect(clean.stdout).toContain('✔ local: deleted 0 backup(s)');
+      expect(await keysOnBothDisks(`${name}/`)).toEqual({ local: [real, stranger].sort(), s3: [real, stranger].sort() });
+    },
+  );
 
-  faultCase(tally, 'a 24-byte date-named file that is no ZIP: listed as foreign, not counted, not deleted by BACKUP_MAX_COUNT=1; the disk stays healthy', async () => {
-    const name = 'tiny-stranger';
-    const real = await realBackup(name);
-    const realSize = fs.statSync(path.join(store(), real)).size;
-    // An hour older than the real backup: a max count of 1 would delete it if it were counted.
-    const realDate = new Date(`${real.slice(name.length + 1, name.length + 11)}T${real.slice(name.length + 12, name.length + 20).replace(/-/g, ':')}Z`);
-    const tiny = `${name}/${stamp(new Date(realDate.getTime() - HOUR))}.zip`;
-    await putOnBothDisks(tiny, Buffer.from('this is not a zip file!\n'));
+  faultCase(
+    tally,
+    'a 24-byte date-named file that is no ZIP: listed as foreign, not counted, not deleted by BACKUP_MAX_COUNT=1; the disk stays healthy',
+    async () => {
+      const name = 'tiny-stranger';
+      const real = await realBackup(name);
+      const realSize = fs.statSync(path.join(store(), real)).size;
+      // An hour older than the real backup: a max count of 1 would delete it if it were counted.
+      const realDate = new Date(
+        `${real.slice(name.length + 1, name.length + 11)}T${real.slice(name.length + 12, name.length + 20).replace(/-/g, ':')}Z`,
+      );
+      const tiny = `${name}/${stamp(new Date(realDate.getTime() - HOUR))}.zip`;
+      await putOnBothDisks(tiny, Buffer.from('this is not a zip file!\n'));
 
-    const list = await runCli(['backup:list', '--json'], envFor(name), app.dir);
-    expect(list.code).toBe(0);
-    for (const row of JSON.parse(list.stdout)) {
-      expect(row).toMatchObject({ reachable: true, healthy: true, count: 1, usedBytes: realSize, newestBackup: real });
-      expect(row.strangers).toEqual([expect.objectContaining({ key: tiny, kind: 'foreign', size: 24 })]);
-    }
-    const table = await runCli(['backup:list'], envFor(name), app.dir);
-    expect(table.stdout).toContain(`local: not counted as backups (left alone):\n  ? ${tiny} (24 B): foreign, 24 bytes, smaller than the smallest possible backup (124 bytes)`);
+      const list = await runCli(['backup:list', '--json'], envFor(name), app.dir);
+      expect(list.code).toBe(0);
+      for (const row of JSON.parse(list.stdout)) {
+        expect(row).toMatchObject({ reachable: true, healthy: true, count: 1, usedBytes: realSize, newestBackup: real });
+        expect(row.strangers).toEqual([expect.objectContaining({ key: tiny, kind: 'foreign', size: 24 })]);
+      }
+      const table = await runCli(['backup:list'], envFor(name), app.dir);
+      expect(table.stdout).toContain(
+        `local: not counted as backups (left alone):\n  ? ${tiny} (24 B): foreign, 24 bytes, smaller than the smallest possible backup (124 bytes)`,
+      );
 
-    const monitor = await runCli(['backup:monitor'], envFor(name), app.dir);
-    expect(monitor.stdout).toContain('✔ local: healthy (1 backup(s)');
-    expect(monitor.stdout).toContain(`? ${tiny} (24 B): foreign`);
-    expect(monitor.code).toBe(0);
+      const monitor = await runCli(['backup:monitor'], envFor(name), app.dir);
+      expect(monitor.stdout).toContain('✔ local: healthy (1 backup(s)');
+      expect(monitor.stdout).toContain(`? ${tiny} (24 B): foreign`);
+      expect(monitor.code).toBe(0);
 
-    const clean = await runCli(['backup:clean'], envFor(name, { BACKUP_MAX_COUNT: '1' }), app.dir);
-    expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain(`left alone, not a backup: ${tiny} (24 B): foreign`);
-    expect(await keysOnBothDisks(`${name}/`)).toEqual({ local: [real, tiny].sort(), s3: [real, tiny].sort() });
-  });
+      const clean = await runCli(['backup:clean'], envFor(name, { BACKUP_MAX_COUNT: '1' }), app.dir);
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toContain(`left alone, not a backup: ${tiny} (24 B): foreign`);
+      expect(await keysOnBothDisks(`${name}/`)).toEqual({ local: [real, tiny].sort(), s3: [real, tiny].sort() });
+    },
+  );
 
   faultCase(tally, 'objects under a foreign prefix or in a sub-folder are ignored: not counted, not reported, not deleted', async () => {
     const name = 'shop';
@@ -189,35 +203,43 @@ describe('fault class catalog: strangers in the backup folder, on the local disk
     }
   });
 
-  faultCase(tally, 'a failed backup:run prints its failure once, with its hint (every disk failed; one disk failed; the dump failed)', async () => {
-    const dead = `http://127.0.0.1:${await closedPort()}`;
-    const hint = 'check AWS_ENDPOINT (and AWS_USE_PATH_STYLE_ENDPOINT) and the network';
+  faultCase(
+    tally,
+    'a failed backup:run prints its failure once, with its hint (every disk failed; one disk failed; the dump failed)',
+    async () => {
+      const dead = `http://127.0.0.1:${await closedPort()}`;
+      const hint = 'check AWS_ENDPOINT (and AWS_USE_PATH_STYLE_ENDPOINT) and the network';
 
-    const allFailed = await runCli(['backup:run'], envFor('run-fails', { BACKUP_DISKS: 's3', AWS_ENDPOINT: dead }), app.dir);
-    expect(allFailed.code).toBe(1);
-    const allOut = allFailed.stdout + allFailed.stderr;
-    expect(occurrences(allOut, 'cannot reach S3 endpoint')).toBe(1);
-    expect(occurrences(allOut, hint)).toBe(1);
-    expect(allOut).toContain(`✘ s3: checking the bucket failed: cannot reach S3 endpoint ${dead} (ECONNREFUSED)\n  → ${hint}`);
-    expect(allOut).toContain('Backup FAILED');
+      const allFailed = await runCli(['backup:run'], envFor('run-fails', { BACKUP_DISKS: 's3', AWS_ENDPOINT: dead }), app.dir);
+      expect(allFailed.code).toBe(1);
+      const allOut = allFailed.stdout + allFailed.stderr;
+      expect(occurrences(allOut, 'cannot reach S3 endpoint')).toBe(1);
+      expect(occurrences(allOut, hint)).toBe(1);
+      expect(allOut).toContain(`✘ s3: checking the bucket failed: cannot reach S3 endpoint ${dead} (ECONNREFUSED)\n  → ${hint}`);
+      expect(allOut).toContain('Backup FAILED');
 
-    const oneFailed = await runCli(['backup:run'], envFor('run-half-fails', { AWS_ENDPOINT: dead }), app.dir);
-    expect(oneFailed.code).toBe(1);
-    const oneOut = oneFailed.stdout + oneFailed.stderr;
-    expect(occurrences(oneOut, 'cannot reach S3 endpoint')).toBe(1);
-    expect(occurrences(oneOut, hint)).toBe(1);
-    expect(oneOut).toMatch(/✔ local: run-half-fails\/\S+\.zip/);
+      const oneFailed = await runCli(['backup:run'], envFor('run-half-fails', { AWS_ENDPOINT: dead }), app.dir);
+      expect(oneFailed.code).toBe(1);
+      const oneOut = oneFailed.stdout + oneFailed.stderr;
+      expect(occurrences(oneOut, 'cannot reach S3 endpoint')).toBe(1);
+      expect(occurrences(oneOut, hint)).toBe(1);
+      expect(oneOut).toMatch(/✔ local: run-half-fails\/\S+\.zip/);
 
-    const dumpFailed = await runCli(
-      ['backup:run'],
-      envFor('run-dump-fails', { BACKUP_DISKS: 'local', BACKUP_DATABASES: 'default', DB_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/nowhere` }),
-      app.dir,
-    );
-    expect(dumpFailed.code).toBe(1);
-    const dumpOut = dumpFailed.stdout + dumpFailed.stderr;
-    expect(occurrences(dumpOut, 'pg_dump failed for PostgreSQL database "nowhere"')).toBe(1);
-    expect(occurrences(dumpOut, '→ Is the database server running and reachable')).toBe(1);
-    expect(dumpOut).toContain('✘ local: not stored (the failure above)');
-    expect(listFiles(path.join(store(), 'run-dump-fails'))).toEqual([]);
-  });
+      const dumpFailed = await runCli(
+        ['backup:run'],
+        envFor('run-dump-fails', {
+          BACKUP_DISKS: 'local',
+          BACKUP_DATABASES: 'default',
+          DB_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/nowhere`,
+        }),
+        app.dir,
+      );
+      expect(dumpFailed.code).toBe(1);
+      const dumpOut = dumpFailed.stdout + dumpFailed.stderr;
+      expect(occurrences(dumpOut, 'pg_dump failed for PostgreSQL database "nowhere"')).toBe(1);
+      expect(occurrences(dumpOut, '→ Is the database server running and reachable')).toBe(1);
+      expect(dumpOut).toContain('✘ local: not stored (the failure above)');
+      expect(listFiles(path.join(store(), 'run-dump-fails'))).toEqual([]);
+    },
+  );
 });

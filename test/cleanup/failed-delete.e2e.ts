@@ -14,7 +14,10 @@ import { listFiles } from '../support/cli';
  */
 class RefusingLocalDestination extends LocalDestination {
   readonly attempts: string[] = [];
-  constructor(root: string, private readonly refused: string) {
+  constructor(
+    root: string,
+    private readonly refused: string,
+  ) {
     super({ name: 'refusing', root });
   }
   async delete(key: string): Promise<void> {
@@ -49,7 +52,9 @@ describe('backup:clean when one delete fails', () => {
       expect(out).toContain(`✘ could not delete ${refused}: EACCES: permission denied`);
       expect(out).toContain(`; 1 deletion(s) FAILED;`);
       expect(destination.attempts.sort()).toEqual([...expected.delete].sort());
-      const left = listFiles(root).map((f) => f.split(path.sep).join('/')).filter((k) => k.startsWith(`${APP}/`));
+      const left = listFiles(root)
+        .map((f) => f.split(path.sep).join('/'))
+        .filter((k) => k.startsWith(`${APP}/`));
       expect(left).toEqual([...expected.keep, refused].sort());
 
       const failed = h.events.filter((e) => e.name === BackupEvents.CleanupFailed);

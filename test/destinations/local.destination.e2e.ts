@@ -24,7 +24,12 @@ async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)).split(path.sep).join('/'))
+    .map((e) =>
+      path
+        .relative(dir, path.join(e.parentPath ?? e.path, e.name))
+        .split(path.sep)
+        .join('/'),
+    )
     .sort();
 }
 
@@ -98,10 +103,7 @@ describe('LocalDestination on a real folder', () => {
       { key: 'app/2026-01-02-00-00-00.zip', size: 2 },
       { key: 'app/sub/2026-01-03-00-00-00.zip', size: 3 },
     ]);
-    expect((await list('app/2026-01-0')).map((o) => o.key)).toEqual([
-      'app/2026-01-01-00-00-00.zip',
-      'app/2026-01-02-00-00-00.zip',
-    ]);
+    expect((await list('app/2026-01-0')).map((o) => o.key)).toEqual(['app/2026-01-01-00-00-00.zip', 'app/2026-01-02-00-00-00.zip']);
     expect((await list('app')).map((o) => o.key)).toContain('app-other/2026-01-01-00-00-00.zip');
     expect(await list('nothing/')).toEqual([]);
     await inFlight.abort();
@@ -142,7 +144,12 @@ describe('LocalDestination on a real folder', () => {
     try {
       expect(source.size).toBe(data.length);
       expect(fs.readdirSync('/proc/self/fd').length).toBe(fdsBefore + 1);
-      for (const [start, end] of [[0, 0], [1, 29], [65_530, 200_000], [299_990, 299_999]]) {
+      for (const [start, end] of [
+        [0, 0],
+        [1, 29],
+        [65_530, 200_000],
+        [299_990, 299_999],
+      ]) {
         expect((await readAll(await source.read(start, end))).equals(data.subarray(start, end + 1))).toBe(true);
       }
       // Still the one descriptor after the reads.

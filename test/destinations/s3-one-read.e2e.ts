@@ -38,7 +38,7 @@ describe('a restore from S3 reads the archive once', () => {
     app?.cleanup();
   });
 
-  it('backup:restore --only-files --files-to downloads about the archive\'s size, not twice it, and restores every byte', async () => {
+  it("backup:restore --only-files --files-to downloads about the archive's size, not twice it, and restores every byte", async () => {
     const keys = await s3.listKeys('one-read/');
     expect(keys).toHaveLength(1);
     const archiveBytes = (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: keys[0] }))).ContentLength!;

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CreateMultipartUploadCommand, PutBucketLifecycleConfigurationCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import {
-  DestinationUnreachableError,
-  UploadSizeMismatchError,
-} from '../../libs/backup/src/destinations/destination.errors';
+  CreateMultipartUploadCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { DestinationUnreachableError, UploadSizeMismatchError } from '../../libs/backup/src/destinations/destination.errors';
 import { S3Destination } from '../../libs/backup/src/destinations/s3.destination';
 import { startMotoServer, startS3AuthProxy, startS3Server, TestS3Server } from '../support/s3.server';
 
@@ -116,9 +118,7 @@ describe('S3Destination against s3rver', () => {
     // Seeding goes straight to the bucket, a few at a time.
     const all = [...keys, ...others];
     for (let i = 0; i < all.length; i += 50) {
-      await Promise.all(
-        all.slice(i, i + 50).map((Key) => s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: 'x' }))),
-      );
+      await Promise.all(all.slice(i, i + 50).map((Key) => s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: 'x' }))));
     }
 
     const listed: string[] = [];
@@ -331,7 +331,13 @@ describe('S3Destination against moto_server', () => {
     const { UploadId } = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'dead/2026-01-01-00-00-00.zip' }));
     for (const n of [1, 2]) {
       await s3.client.send(
-        new UploadPartCommand({ Bucket: s3.bucket, Key: 'dead/2026-01-01-00-00-00.zip', UploadId, PartNumber: n, Body: randomBytes(5 * MIB) }),
+        new UploadPartCommand({
+          Bucket: s3.bucket,
+          Key: 'dead/2026-01-01-00-00-00.zip',
+          UploadId,
+          PartNumber: n,
+          Body: randomBytes(5 * MIB),
+        }),
       );
     }
     const [found, ...rest] = await dest.listIncompleteUploads('dead/');
@@ -347,7 +353,9 @@ describe('S3Destination against moto_server', () => {
       new PutBucketLifecycleConfigurationCommand({
         Bucket: s3.bucket,
         LifecycleConfiguration: {
-          Rules: [{ ID: 'other', Status: 'Enabled', Filter: { Prefix: 'logs/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
+          Rules: [
+            { ID: 'other', Status: 'Enabled', Filter: { Prefix: 'logs/' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+          ],
         },
       }),
     );

@@ -34,7 +34,9 @@ describe('fault class bad-input: clear errors, non-zero exit codes, nothing chan
     const out: Record<string, string> = {};
     for (const f of listFiles(app.dir)) {
       if (f.split('/').some((seg) => seg === 'audit' || seg === '.audit')) continue;
-      out[f] = createHash('sha256').update(fs.readFileSync(path.join(app.dir, f))).digest('hex');
+      out[f] = createHash('sha256')
+        .update(fs.readFileSync(path.join(app.dir, f)))
+        .digest('hex');
     }
     return out;
   }
@@ -69,7 +71,8 @@ describe('fault class bad-input: clear errors, non-zero exit codes, nothing chan
       { args: ['backup:run'], env: { BACKUP_ARCHIVE_PASSWORD: '' }, message: /BACKUP_ARCHIVE_PASSWORD is not set/ },
     ]);
     expect(run.code).toBe(1);
-    for (const name of ['BACKUP_COMPRESSION_LEVEL', 'BACKUP_TRIES', 'BACKUP_TIMEOUT', 'BACKUP_S3_PART_SIZE_MB']) expect(run.stderr).toContain(name);
+    for (const name of ['BACKUP_COMPRESSION_LEVEL', 'BACKUP_TRIES', 'BACKUP_TIMEOUT', 'BACKUP_S3_PART_SIZE_MB'])
+      expect(run.stderr).toContain(name);
   });
 
   faultCase(tally, 'unknown disks (BACKUP_DISKS=local,ftp, --only-to-disk nowhere, --disk nowhere): "Unknown disk", exit 1', async () => {
@@ -84,28 +87,44 @@ describe('fault class bad-input: clear errors, non-zero exit codes, nothing chan
 
   faultCase(tally, 'unknown backup names: "No backup ..." with the names that exist, exit 1', async () => {
     const results = await expectRefused([
-      { args: ['backup:restore', '2099-01-01-00-00-00.zip', '--force'], message: new RegExp(`No backup "bad-input/2099-01-01-00-00-00\\.zip" on disk "local"[\\s\\S]*${backupName.replace(/\./g, '\\.')}`) },
+      {
+        args: ['backup:restore', '2099-01-01-00-00-00.zip', '--force'],
+        message: new RegExp(`No backup "bad-input/2099-01-01-00-00-00\\.zip" on disk "local"[\\s\\S]*${backupName.replace(/\./g, '\\.')}`),
+      },
       { args: ['backup:verify', 'nope.zip'], message: /No backup "bad-input\/nope\.zip"/ },
-      { args: ['backup:restore', '../bad-input/x.zip', '--force'], message: /invalid object key "\.\.\/bad-input\/x\.zip"[\s\S]*no empty, "\." or "\.\." segments/ },
+      {
+        args: ['backup:restore', '../bad-input/x.zip', '--force'],
+        message: /invalid object key "\.\.\/bad-input\/x\.zip"[\s\S]*no empty, "\." or "\.\." segments/,
+      },
     ]);
     for (const r of results) expect(r.code).toBe(1);
   });
 
-  faultCase(tally, 'a wrong archive password: verify and a forced restore say "Wrong password", no safety backup, nothing restored', async () => {
-    const wrong = { BACKUP_ARCHIVE_PASSWORD: 'not-the-password-the-backup-was-made-with' };
-    const results = await expectRefused([
-      { args: ['backup:verify', '--latest'], env: wrong, message: /Wrong password for the archive/ },
-      { args: ['backup:restore', '--latest', '--force'], env: wrong, message: /Wrong password for the archive/ },
-    ]);
-    for (const r of results) expect(r.code).toBe(1);
-  });
+  faultCase(
+    tally,
+    'a wrong archive password: verify and a forced restore say "Wrong password", no safety backup, nothing restored',
+    async () => {
+      const wrong = { BACKUP_ARCHIVE_PASSWORD: 'not-the-password-the-backup-was-made-with' };
+      const results = await expectRefused([
+        { args: ['backup:verify', '--latest'], env: wrong, message: /Wrong password for the archive/ },
+        { args: ['backup:restore', '--latest', '--force'], env: wrong, message: /Wrong password for the archive/ },
+      ]);
+      for (const r of results) expect(r.code).toBe(1);
+    },
+  );
 
   faultCase(tally, 'tenant ids crafted as SQL: refused as not a valid id, the tenants table intact', async () => {
     const results = await expectRefused([
-      { args: ['backup:tenant-export', '3; DROP TABLE tenants'], message: /"3; DROP TABLE tenants" is not a valid tenant id[\s\S]*nothing was read or changed/ },
+      {
+        args: ['backup:tenant-export', '3; DROP TABLE tenants'],
+        message: /"3; DROP TABLE tenants" is not a valid tenant id[\s\S]*nothing was read or changed/,
+      },
       { args: ['backup:tenant-export', '1 OR 1=1'], message: /"1 OR 1=1" is not a valid tenant id/ },
       { args: ['backup:tenant-export', "1' OR '1'='1"], message: /is not a valid tenant id/ },
-      { args: ['backup:tenant-restore', '2; DELETE FROM users', '--from-backup', 'latest', '--force'], message: /is not a valid tenant id/ },
+      {
+        args: ['backup:tenant-restore', '2; DELETE FROM users', '--from-backup', 'latest', '--force'],
+        message: /is not a valid tenant id/,
+      },
     ]);
     for (const r of results) expect(r.code).toBe(1);
     expect((await tableContents(sqlite())).tenants).toHaveLength(3);
@@ -113,8 +132,14 @@ describe('fault class bad-input: clear errors, non-zero exit codes, nothing chan
 
   faultCase(tally, 'paths with "..": --files-to ../out and --filename ../x (and a/b) refused before anything is written', async () => {
     const results = await expectRefused([
-      { args: ['backup:restore', '--latest', '--force', '--files-to', '../out-bad-input'], message: /--files-to "\.\.\/out-bad-input" contains a "\.\." segment; nothing was changed/ },
-      { args: ['backup:restore', '--latest', '--force', '--only-files', '--files-to', 'restored/../../out-bad-input'], message: /contains a "\.\." segment/ },
+      {
+        args: ['backup:restore', '--latest', '--force', '--files-to', '../out-bad-input'],
+        message: /--files-to "\.\.\/out-bad-input" contains a "\.\." segment; nothing was changed/,
+      },
+      {
+        args: ['backup:restore', '--latest', '--force', '--only-files', '--files-to', 'restored/../../out-bad-input'],
+        message: /contains a "\.\." segment/,
+      },
       { args: ['backup:run', '--filename', '../x'], message: /--filename "\.\.\/x" must be a plain file name/ },
       { args: ['backup:run', '--filename', 'a/b'], message: /--filename "a\/b" must be a plain file name/ },
     ]);

@@ -42,22 +42,72 @@ const LARGE_UPLOAD = 'large-upload.bin';
 const largeUploadOf = (l: ZipLayout) => l.entries.find((e) => e.name.endsWith(LARGE_UPLOAD))!;
 
 const DAMAGES: Damage[] = [
-  { what: 'local header signature of the dump entry', offset: (l) => dumpOf(l).localHeader + 1, message: /"db-dumps\/[^"]+" is corrupt: the local header is damaged \(invalid local file header signature/ },
-  { what: 'local header file name of the dump entry', offset: (l) => dumpOf(l).localHeader + 30 + 3, message: /"db-dumps\/[^"]+" is corrupt: the local header names another file than the central directory/ },
+  {
+    what: 'local header signature of the dump entry',
+    offset: (l) => dumpOf(l).localHeader + 1,
+    message: /"db-dumps\/[^"]+" is corrupt: the local header is damaged \(invalid local file header signature/,
+  },
+  {
+    what: 'local header file name of the dump entry',
+    offset: (l) => dumpOf(l).localHeader + 30 + 3,
+    message: /"db-dumps\/[^"]+" is corrupt: the local header names another file than the central directory/,
+  },
   // An uploaded file's header is checked as the restore writes it under a temporary name (not
   // in a pass of its own before): still refused before anything is in place.
-  { what: 'local header signature of an uploaded file', offset: (l) => uploadOf(l).localHeader + 1, message: /"files\/[^"]+" is corrupt: the local header is damaged \(invalid local file header signature/ },
-  { what: 'local header file name of an uploaded file', offset: (l) => uploadOf(l).localHeader + 30 + 3, message: /"files\/[^"]+" is corrupt: the local header names another file than the central directory/ },
-  { what: 'local header file name of an upload over 1 MiB (streamed)', offset: (l) => largeUploadOf(l).localHeader + 30 + 3, message: /"files\/[^"]+large-upload\.bin" is corrupt: the local header names another file than the central directory/ },
-  { what: 'encrypted data of the dump entry', offset: (l) => dumpOf(l).data + Math.floor(dumpOf(l).compressedSize / 2), message: /"db-dumps\/[^"]+" is corrupt: the authentication code \(HMAC\) does not match/ },
-  { what: 'HMAC of the dump entry', offset: (l) => dumpOf(l).data + dumpOf(l).compressedSize - 5, message: /"db-dumps\/[^"]+" is corrupt: the authentication code \(HMAC\) does not match/ },
-  { what: 'central directory file name of the dump entry', offset: (l) => dumpOf(l).centralName + 3, message: /local header names another file than the central directory[\s\S]*listed in manifest\.json but missing from the archive/ },
-  { what: 'central directory CRC-32 of the dump entry', offset: (l) => dumpOf(l).centralRecord + 16, message: /"db-dumps\/[^"]+" is corrupt: CRC-32 mismatch/ },
+  {
+    what: 'local header signature of an uploaded file',
+    offset: (l) => uploadOf(l).localHeader + 1,
+    message: /"files\/[^"]+" is corrupt: the local header is damaged \(invalid local file header signature/,
+  },
+  {
+    what: 'local header file name of an uploaded file',
+    offset: (l) => uploadOf(l).localHeader + 30 + 3,
+    message: /"files\/[^"]+" is corrupt: the local header names another file than the central directory/,
+  },
+  {
+    what: 'local header file name of an upload over 1 MiB (streamed)',
+    offset: (l) => largeUploadOf(l).localHeader + 30 + 3,
+    message: /"files\/[^"]+large-upload\.bin" is corrupt: the local header names another file than the central directory/,
+  },
+  {
+    what: 'encrypted data of the dump entry',
+    offset: (l) => dumpOf(l).data + Math.floor(dumpOf(l).compressedSize / 2),
+    message: /"db-dumps\/[^"]+" is corrupt: the authentication code \(HMAC\) does not match/,
+  },
+  {
+    what: 'HMAC of the dump entry',
+    offset: (l) => dumpOf(l).data + dumpOf(l).compressedSize - 5,
+    message: /"db-dumps\/[^"]+" is corrupt: the authentication code \(HMAC\) does not match/,
+  },
+  {
+    what: 'central directory file name of the dump entry',
+    offset: (l) => dumpOf(l).centralName + 3,
+    message: /local header names another file than the central directory[\s\S]*listed in manifest\.json but missing from the archive/,
+  },
+  {
+    what: 'central directory CRC-32 of the dump entry',
+    offset: (l) => dumpOf(l).centralRecord + 16,
+    message: /"db-dumps\/[^"]+" is corrupt: CRC-32 mismatch/,
+  },
   // A count raised reads past the last record (reported as truncation, a known gap in wording);
   // one lowered would hide the last entries, manifest.json among them: refused as corrupt.
-  { what: 'end of central directory record (entry count)', offset: (l) => l.endOfCentralDirectory + 10, message: /The archive is truncated or cut off|the end of central directory record counts \d+ entries, but the central directory holds more/ },
-  { what: 'end of central directory record (entry count, one fewer)', offset: (l) => l.endOfCentralDirectory + 10, flip: (b) => b - 1, message: /The archive is corrupt: the end of central directory record counts \d+ entries, but the central directory holds more/ },
-  { what: 'encrypted data of the manifest entry', offset: (l) => manifestOf(l).data + Math.floor(manifestOf(l).compressedSize / 2), message: /"manifest\.json" is corrupt: the authentication code \(HMAC\) does not match/ },
+  {
+    what: 'end of central directory record (entry count)',
+    offset: (l) => l.endOfCentralDirectory + 10,
+    message:
+      /The archive is truncated or cut off|the end of central directory record counts \d+ entries, but the central directory holds more/,
+  },
+  {
+    what: 'end of central directory record (entry count, one fewer)',
+    offset: (l) => l.endOfCentralDirectory + 10,
+    flip: (b) => b - 1,
+    message: /The archive is corrupt: the end of central directory record counts \d+ entries, but the central directory holds more/,
+  },
+  {
+    what: 'encrypted data of the manifest entry',
+    offset: (l) => manifestOf(l).data + Math.floor(manifestOf(l).compressedSize / 2),
+    message: /"manifest\.json" is corrupt: the authentication code \(HMAC\) does not match/,
+  },
 ];
 
 describe('fault class damaged-archive: one byte flipped per byte class; verify and restore refuse', () => {
@@ -82,7 +132,9 @@ describe('fault class damaged-archive: one byte flipped per byte class; verify a
     folder = path.join(app.dir, 'storage/backups/damaged-app');
     original = fs.readFileSync(path.join(folder, '2020-01-01-00-00-00.zip'));
     layout = zipLayout(original);
-    expect(layout.entries.map((e) => e.name)).toEqual(expect.arrayContaining(['manifest.json', expect.stringMatching(/^db-dumps\//), expect.stringMatching(/^files\//)]));
+    expect(layout.entries.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['manifest.json', expect.stringMatching(/^db-dumps\//), expect.stringMatching(/^files\//)]),
+    );
     before = await tableContents(db.connection);
   });
   afterAll(async () => {
@@ -100,7 +152,11 @@ describe('fault class damaged-archive: one byte flipped per byte class; verify a
     const target = uniqueName('ctl');
     targets.push(target);
     const filesTo = path.join(app.dir, 'restored-control');
-    const restore = await runCli(['backup:restore', '2020-01-01-00-00-00.zip', '--force', '--to-database', target, '--files-to', filesTo], env, app.dir);
+    const restore = await runCli(
+      ['backup:restore', '2020-01-01-00-00-00.zip', '--force', '--to-database', target, '--files-to', filesTo],
+      env,
+      app.dir,
+    );
     expect(restore.code).toBe(0);
     expect(await tableContents({ ...db.connection, database: target })).toEqual(before);
     expect(listFiles(filesTo).length).toBeGreaterThan(0);

@@ -74,6 +74,8 @@ describe('fault class disk-full: the local disk fills up while the archive is wr
     const out = path.join(app.dir, 'from-s3');
     const extracted = await run7z(['x', '-y', '-bd', `-p${PASSWORD}`, `-o${out}`, copy]);
     expect(extracted.code).toBe(0);
-    expect(fs.readFileSync(path.join(out, 'files/storage/app/big.bin')).equals(fs.readFileSync(path.join(app.dir, 'storage/app/big.bin')))).toBe(true);
+    expect(
+      fs.readFileSync(path.join(out, 'files/storage/app/big.bin')).equals(fs.readFileSync(path.join(app.dir, 'storage/app/big.bin'))),
+    ).toBe(true);
   });
 });

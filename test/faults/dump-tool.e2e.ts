@@ -42,9 +42,16 @@ describe('fault class dump-tool: the dump tool dies half-way through the dump', 
   beforeAll(async () => {
     s3 = await startS3Server({ bucket: 'backups' });
     app = tempAppDir('nest-backup-dump-tool-');
-    [dbs.postgres, dbs.mariadb] = await Promise.all([createTestDatabase('postgres', 'fakedump'), createTestDatabase('mariadb', 'fakedump')]);
+    [dbs.postgres, dbs.mariadb] = await Promise.all([
+      createTestDatabase('postgres', 'fakedump'),
+      createTestDatabase('mariadb', 'fakedump'),
+    ]);
     for (const db of [dbs.postgres!, dbs.mariadb!]) {
-      const seeded = await runCli(['demo:seed', '--tenants', '2', '--rows', '3'], baseEnv('seed', { DB_URL: dbUrl(db.connection) }), app.dir);
+      const seeded = await runCli(
+        ['demo:seed', '--tenants', '2', '--rows', '3'],
+        baseEnv('seed', { DB_URL: dbUrl(db.connection) }),
+        app.dir,
+      );
       expect(seeded.code).toBe(0);
     }
   });
@@ -86,7 +93,9 @@ describe('fault class dump-tool: the dump tool dies half-way through the dump', 
     const name = 'dump-pg-exit1';
     const { run, tmpLeft } = await runWithFakeTools(name, dbs.postgres!, { pg_dump: fakeTool('pg_dump (PostgreSQL) 16.4', EXIT_1) });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/pg_dump failed for PostgreSQL database "nbt_fakedump_[^"]+" .*\(exited with code 1\): pg_dump: error: query failed: server closed the connection unexpectedly/);
+    expect(run.stderr).toMatch(
+      /pg_dump failed for PostgreSQL database "nbt_fakedump_[^"]+" .*\(exited with code 1\): pg_dump: error: query failed: server closed the connection unexpectedly/,
+    );
     expect(run.stderr).toMatch(/Backup FAILED/);
     expect(run.stdout).not.toMatch(/✔/);
     await expectNothingKept(name, tmpLeft);
@@ -101,13 +110,19 @@ describe('fault class dump-tool: the dump tool dies half-way through the dump', 
     await expectNothingKept(name, tmpLeft);
   });
 
-  faultCase(tally, 'mariadb-dump exits 2 (lost connection) after 3 MiB of SQL: exit 1, its message in the error, nothing kept', async () => {
-    const name = 'dump-maria-exit2';
-    const script = fakeTool('mariadb-dump from 11.4.2-MariaDB, client 10.19 for debian-linux-gnu (x86_64)', MARIADB_EXIT_2);
-    const { run, tmpLeft } = await runWithFakeTools(name, dbs.mariadb!, { 'mariadb-dump': script, mysqldump: script });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/mariadb-dump failed for .*\(exited with code 2\): mariadb-dump: Error 2013: Lost connection to server during query/);
-    expect(run.stdout).not.toMatch(/✔/);
-    await expectNothingKept(name, tmpLeft);
-  });
+  faultCase(
+    tally,
+    'mariadb-dump exits 2 (lost connection) after 3 MiB of SQL: exit 1, its message in the error, nothing kept',
+    async () => {
+      const name = 'dump-maria-exit2';
+      const script = fakeTool('mariadb-dump from 11.4.2-MariaDB, client 10.19 for debian-linux-gnu (x86_64)', MARIADB_EXIT_2);
+      const { run, tmpLeft } = await runWithFakeTools(name, dbs.mariadb!, { 'mariadb-dump': script, mysqldump: script });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /mariadb-dump failed for .*\(exited with code 2\): mariadb-dump: Error 2013: Lost connection to server during query/,
+      );
+      expect(run.stdout).not.toMatch(/✔/);
+      await expectNothingKept(name, tmpLeft);
+    },
+  );
 });

@@ -67,7 +67,10 @@ export function baseEnv(name: string, extra: Record<string, string> = {}): Recor
 }
 
 /** S3 settings of the demo CLI pointing at `endpoint` (s3rver or a proxy in front of it). */
-export function s3Env(endpoint: string, s3: { accessKeyId: string; secretAccessKey: string; region: string; bucket: string }): Record<string, string> {
+export function s3Env(
+  endpoint: string,
+  s3: { accessKeyId: string; secretAccessKey: string; region: string; bucket: string },
+): Record<string, string> {
   return {
     AWS_ACCESS_KEY_ID: s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,

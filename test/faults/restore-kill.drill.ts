@@ -66,7 +66,14 @@ async function sql(engine: DrillEngine, s: Server, text: string, params: unknown
       await c.end().catch(() => undefined);
     }
   }
-  const c = await createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, multipleStatements: params.length === 0 });
+  const c = await createConnection({
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: s.database,
+    multipleStatements: params.length === 0,
+  });
   try {
     const [rows] = await c.query(text, params);
     return Array.isArray(rows) ? (rows as any[]) : [];
@@ -79,13 +86,30 @@ async function sql(engine: DrillEngine, s: Server, text: string, params: unknown
 async function fingerprint(engine: DrillEngine, live: Server): Promise<string> {
   if (engine === 'postgres') {
     const admin = { ...ADMIN.postgres };
-    const db = await sql(engine, admin, `SELECT pg_get_userbyid(datdba) AS owner, datacl::text AS acl, shobj_description(oid, 'pg_database') AS comment,
+    const db = await sql(
+      engine,
+      admin,
+      `SELECT pg_get_userbyid(datdba) AS owner, datacl::text AS acl, shobj_description(oid, 'pg_database') AS comment,
         (SELECT array_agg(x ORDER BY x) FROM pg_db_role_setting s, unnest(s.setconfig) x WHERE s.setdatabase = d.oid) AS settings
-        FROM pg_database d WHERE datname = $1`, [live.database]);
-    const columns = await sql(engine, live, `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2`);
+        FROM pg_database d WHERE datname = $1`,
+      [live.database],
+    );
+    const columns = await sql(
+      engine,
+      live,
+      `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2`,
+    );
     const views = await sql(engine, live, `SELECT viewname, definition FROM pg_views WHERE schemaname = 'public' ORDER BY 1`);
-    const triggers = await sql(engine, live, `SELECT tgname, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t WHERE NOT tgisinternal ORDER BY 1`);
-    const grants = await sql(engine, live, `SELECT relname, relacl::text AS acl FROM pg_class c JOIN pg_namespace n ON n.oid = relnamespace WHERE nspname = 'public' ORDER BY 1`);
+    const triggers = await sql(
+      engine,
+      live,
+      `SELECT tgname, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t WHERE NOT tgisinternal ORDER BY 1`,
+    );
+    const grants = await sql(
+      engine,
+      live,
+      `SELECT relname, relacl::text AS acl FROM pg_class c JOIN pg_namespace n ON n.oid = relnamespace WHERE nspname = 'public' ORDER BY 1`,
+    );
     const tables = await sql(engine, live, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
     const sums: Record<string, string> = {};
     for (const { tablename } of tables) {
@@ -94,12 +118,42 @@ async function fingerprint(engine: DrillEngine, live: Server): Promise<string> {
     }
     return JSON.stringify({ db, columns, views, triggers, grants, sums });
   }
-  const schema = await sql(engine, live, `SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, [live.database]);
-  const columns = await sql(engine, live, `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY 1, 2`, [live.database]);
-  const views = await sql(engine, live, `SELECT TABLE_NAME, VIEW_DEFINITION, CHARACTER_SET_CLIENT FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1`, [live.database]);
-  const triggers = await sql(engine, live, `SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_STATEMENT, CHARACTER_SET_CLIENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1`, [live.database]);
-  const grants = await sql(engine, live, `SELECT GRANTEE, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ? ORDER BY 1, 2, 3`, [live.database]);
-  const tables = await sql(engine, live, `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1`, [live.database]);
+  const schema = await sql(
+    engine,
+    live,
+    `SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`,
+    [live.database],
+  );
+  const columns = await sql(
+    engine,
+    live,
+    `SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY 1, 2`,
+    [live.database],
+  );
+  const views = await sql(
+    engine,
+    live,
+    `SELECT TABLE_NAME, VIEW_DEFINITION, CHARACTER_SET_CLIENT FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1`,
+    [live.database],
+  );
+  const triggers = await sql(
+    engine,
+    live,
+    `SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_STATEMENT, CHARACTER_SET_CLIENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1`,
+    [live.database],
+  );
+  const grants = await sql(
+    engine,
+    live,
+    `SELECT GRANTEE, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ? ORDER BY 1, 2, 3`,
+    [live.database],
+  );
+  const tables = await sql(
+    engine,
+    live,
+    `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1`,
+    [live.database],
+  );
   const sums: Record<string, string> = {};
   for (const { t } of tables) {
     const [r] = await sql(engine, live, `CHECKSUM TABLE \`${t}\``);
@@ -131,8 +185,17 @@ function filesBelow(dir: string): string[] {
   return out;
 }
 
-function runCli(cli: string, args: string[], env: Record<string, string>, cwd: string): { child: ChildProcess; lines: string[]; done: Promise<number | null> } {
-  const child = spawn(process.execPath, [cli, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runCli(
+  cli: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): { child: ChildProcess; lines: string[]; done: Promise<number | null> } {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let buf = '';
   const take = (d: Buffer) => {
@@ -174,20 +237,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A view, a trigger and a table grant (MariaDB); grants and settings (PostgreSQL) the restore must keep. */
 async function prepare(engine: DrillEngine, live: Server, role: string): Promise<void> {
   if (engine === 'postgres') {
-    await sql(engine, live, `CREATE TABLE audit (id serial PRIMARY KEY, tenant_id int NOT NULL);
+    await sql(
+      engine,
+      live,
+      `CREATE TABLE audit (id serial PRIMARY KEY, tenant_id int NOT NULL);
       CREATE FUNCTION audit_tenant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (tenant_id) VALUES (NEW.id); RETURN NEW; END $$;
       CREATE TRIGGER tenants_audit AFTER INSERT ON tenants FOR EACH ROW EXECUTE FUNCTION audit_tenant();
       CREATE VIEW tenant_names AS SELECT id, name FROM tenants;
-      GRANT SELECT, INSERT ON tenants TO ${role}`);
+      GRANT SELECT, INSERT ON tenants TO ${role}`,
+    );
     await sql(engine, ADMIN.postgres, `REVOKE CONNECT ON DATABASE "${live.database}" FROM PUBLIC`);
     await sql(engine, ADMIN.postgres, `GRANT CONNECT ON DATABASE "${live.database}" TO ${role}`);
     await sql(engine, ADMIN.postgres, `ALTER DATABASE "${live.database}" SET statement_timeout = '7s'`);
     await sql(engine, ADMIN.postgres, `COMMENT ON DATABASE "${live.database}" IS 'kill drill'`);
     return;
   }
-  await sql(engine, live, `CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, tenant_id INT NOT NULL);
+  await sql(
+    engine,
+    live,
+    `CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, tenant_id INT NOT NULL);
     CREATE TRIGGER tenants_audit AFTER INSERT ON tenants FOR EACH ROW INSERT INTO audit (tenant_id) VALUES (NEW.id);
-    CREATE VIEW tenant_names AS SELECT id, name FROM tenants`);
+    CREATE VIEW tenant_names AS SELECT id, name FROM tenants`,
+  );
   await sql(engine, ADMIN.mariadb, `GRANT SELECT, INSERT ON \`${live.database}\`.tenants TO '${role}'@'%'`);
 }
 
@@ -198,7 +269,11 @@ async function change(engine: DrillEngine, live: Server): Promise<void> {
   await sql(engine, live, `INSERT INTO made_after_backup (id) VALUES (1), (2)`);
   await sql(engine, live, `CREATE OR REPLACE VIEW tenant_names AS SELECT id, name FROM tenants WHERE id > 1`);
   if (engine === 'mariadb') {
-    await sql(engine, live, `DROP TRIGGER tenants_audit; CREATE TRIGGER tenants_audit AFTER INSERT ON tenants FOR EACH ROW INSERT INTO audit (tenant_id) VALUES (NEW.id + 1000)`);
+    await sql(
+      engine,
+      live,
+      `DROP TRIGGER tenants_audit; CREATE TRIGGER tenants_audit AFTER INSERT ON tenants FOR EACH ROW INSERT INTO audit (tenant_id) VALUES (NEW.id + 1000)`,
+    );
   }
 }
 
@@ -213,7 +288,15 @@ export async function runRestoreKillDrill(o: DrillOptions): Promise<DrillCounts>
   const live: Server = { ...ADMIN[o.engine], database: name };
   const url = o.engine === 'postgres' ? `postgres://postgres@127.0.0.1:5432/${name}` : `mariadb://root@127.0.0.1:3306/${name}`;
   // TMPDIR of the child: temporary files it leaves are found there and nowhere else.
-  const env: Record<string, string> = { DB_URL: url, BACKUP_NAME: 'kill-drill', BACKUP_DISKS: 'local', BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_FAILURE_NOTIFICATIONS: '', BACKUP_HEALTH_NOTIFICATIONS: '', TMPDIR: childTmp };
+  const env: Record<string, string> = {
+    DB_URL: url,
+    BACKUP_NAME: 'kill-drill',
+    BACKUP_DISKS: 'local',
+    BACKUP_ARCHIVE_PASSWORD: PASSWORD,
+    BACKUP_FAILURE_NOTIFICATIONS: '',
+    BACKUP_HEALTH_NOTIFICATIONS: '',
+    TMPDIR: childTmp,
+  };
   if (o.jobs) env.BACKUP_RESTORE_JOBS = String(o.jobs);
   const counts: DrillCounts = {
     engine: o.engine,
@@ -304,7 +387,18 @@ export async function runRestoreKillDrill(o: DrillOptions): Promise<DrillCounts>
 
       const atKill = classify(await fingerprint(o.engine, live));
       counts.atKill[atKill]++;
-      const recovered = await o.recover({ name: 'default', driver: o.engine, host: live.host, port: live.port, username: live.user, password: live.password, database: name }, name);
+      const recovered = await o.recover(
+        {
+          name: 'default',
+          driver: o.engine,
+          host: live.host,
+          port: live.port,
+          username: live.user,
+          password: live.password,
+          database: name,
+        },
+        name,
+      );
       const afterRecovery = classify(await fingerprint(o.engine, live));
       counts.afterRecovery[afterRecovery]++;
       if (afterRecovery === 'neither') counts.problems.push(`round ${round} (${phase}): the live database is neither state after recovery`);
@@ -313,18 +407,31 @@ export async function runRestoreKillDrill(o: DrillOptions): Promise<DrillCounts>
       const code = await second.done;
       const final = await fingerprint(o.engine, live);
       if (code === 0 && final === fp[target]) counts.secondRestoreOk++;
-      else counts.problems.push(`round ${round}: second restore exit ${code}, state ${classify(final)}: ${second.lines.slice(-4).join(' | ')}`);
-      const left = [...(await scratchDatabases(o.engine, name)), ...filesBelow(childTmp), ...filesBelow(app).filter((f) => /\.tmp$|\.staged-|restore-/.test(f))];
+      else
+        counts.problems.push(
+          `round ${round}: second restore exit ${code}, state ${classify(final)}: ${second.lines.slice(-4).join(' | ')}`,
+        );
+      const left = [
+        ...(await scratchDatabases(o.engine, name)),
+        ...filesBelow(childTmp),
+        ...filesBelow(app).filter((f) => /\.tmp$|\.staged-|restore-/.test(f)),
+      ];
       counts.leftovers += left.length;
       if (left.length) counts.problems.push(`round ${round}: left behind ${left.join(', ')}${await describeLeftovers(o.engine, left)}`);
-      log(`${o.engine} round ${round + 1}/${o.rounds}: killed in ${phase}; at kill ${atKill}, after recovery ${afterRecovery}${recovered.length ? ` (${recovered.join(' ')})` : ''}; second restore ${code === 0 ? 'ok' : `exit ${code}`}; leftovers ${left.length}`);
+      log(
+        `${o.engine} round ${round + 1}/${o.rounds}: killed in ${phase}; at kill ${atKill}, after recovery ${afterRecovery}${recovered.length ? ` (${recovered.join(' ')})` : ''}; second restore ${code === 0 ? 'ok' : `exit ${code}`}; leftovers ${left.length}`,
+      );
       counts.rounds++;
       current = target;
     }
     return counts;
   } finally {
     for (const n of await scratchDatabases(o.engine, name).catch(() => [])) {
-      await sql(o.engine, ADMIN[o.engine], o.engine === 'postgres' ? `DROP DATABASE IF EXISTS "${n}" WITH (FORCE)` : `DROP DATABASE IF EXISTS \`${n}\``).catch(() => undefined);
+      await sql(
+        o.engine,
+        ADMIN[o.engine],
+        o.engine === 'postgres' ? `DROP DATABASE IF EXISTS "${n}" WITH (FORCE)` : `DROP DATABASE IF EXISTS \`${n}\``,
+      ).catch(() => undefined);
     }
     if (o.engine === 'postgres') {
       await sql(o.engine, ADMIN.postgres, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);

@@ -18,7 +18,14 @@ describe.each([
   ['mariadb', 2, 2],
 ] as const)('restore kill drill on %s, %i client session(s)', (engine, jobs, rounds) => {
   it(`${rounds} restores killed with SIGKILL: the live database is whole, old or new; a second restore completes and leaves nothing`, async () => {
-    const counts = await runRestoreKillDrill({ engine, rounds, jobs, cli: CLI, recover: removeDeadStagingDatabases, log: (l) => process.stdout.write(l + '\n') });
+    const counts = await runRestoreKillDrill({
+      engine,
+      rounds,
+      jobs,
+      cli: CLI,
+      recover: removeDeadStagingDatabases,
+      log: (l) => process.stdout.write(l + '\n'),
+    });
     expect(counts.problems).toEqual([]);
     expect(counts.rounds).toBe(rounds);
     expect(counts.afterRecovery.neither).toBe(0);

@@ -77,7 +77,10 @@ describe('fault class s3: a TCP proxy breaks the S3 traffic of backup:run', () =
 
   faultCase(tally, 'connection reset after 1 MiB of part 2: the part is retried, one complete byte-identical object', async () => {
     const name = 's3f-reset-once';
-    const fault = proxy.arm({ fault: { kind: 'reset', afterBytes: 1 << 20 }, match: (r) => isPartUpload(r) && /partNumber=2\b/.test(r.path) });
+    const fault = proxy.arm({
+      fault: { kind: 'reset', afterBytes: 1 << 20 },
+      match: (r) => isPartUpload(r) && /partNumber=2\b/.test(r.path),
+    });
     const run = await runCli(['backup:run'], envFor(name), app.dir);
     expect(fault.hits).toHaveLength(1);
     expect(run.stderr).not.toMatch(/FAILED/);
@@ -96,20 +99,24 @@ describe('fault class s3: a TCP proxy breaks the S3 traffic of backup:run', () =
     await expectOneCompleteObject(name);
   });
 
-  faultCase(tally, 'every upload request reset mid-body: exit 1, the error names the S3 failure, no object, local copy complete', async () => {
-    const name = 's3f-reset-always';
-    const fault = proxy.arm({ fault: { kind: 'reset', afterBytes: 64 * 1024 }, match: isUpload, times: 1000 });
-    const run = await runCli(['backup:run'], envFor(name), app.dir);
-    expect(fault.hits.length).toBeGreaterThanOrEqual(3); // the SDK's attempts, all broken
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/✘ s3: .*(ECONNRESET|socket hang up|EPIPE|reset|network)/i);
-    expect(run.stderr).toMatch(/Backup FAILED .*nothing was kept on the disks marked ✘/);
-    await expectNoObject(name);
-    // The other disk is not hurt by the S3 failure: its archive is complete.
-    const local = backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`));
-    expect(local).toHaveLength(1);
-    expect((await testWith7z(path.join(app.dir, 'storage/backups', local[0]), PASSWORD)).code).toBe(0);
-  });
+  faultCase(
+    tally,
+    'every upload request reset mid-body: exit 1, the error names the S3 failure, no object, local copy complete',
+    async () => {
+      const name = 's3f-reset-always';
+      const fault = proxy.arm({ fault: { kind: 'reset', afterBytes: 64 * 1024 }, match: isUpload, times: 1000 });
+      const run = await runCli(['backup:run'], envFor(name), app.dir);
+      expect(fault.hits.length).toBeGreaterThanOrEqual(3); // the SDK's attempts, all broken
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/✘ s3: .*(ECONNRESET|socket hang up|EPIPE|reset|network)/i);
+      expect(run.stderr).toMatch(/Backup FAILED .*nothing was kept on the disks marked ✘/);
+      await expectNoObject(name);
+      // The other disk is not hurt by the S3 failure: its archive is complete.
+      const local = backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`));
+      expect(local).toHaveLength(1);
+      expect((await testWith7z(path.join(app.dir, 'storage/backups', local[0]), PASSWORD)).code).toBe(0);
+    },
+  );
 
   faultCase(tally, 'HTTP 500 on every part: exit 1, the error names the 500 / InternalError, no object', async () => {
     const name = 's3f-500-always';
@@ -122,17 +129,21 @@ describe('fault class s3: a TCP proxy breaks the S3 traffic of backup:run', () =
     expect(backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`))).toEqual([]);
   });
 
-  faultCase(tally, 'a part upload stalls past BACKUP_TIMEOUT=3: the run is stopped, exit 1, "took longer", no object, no .part', async () => {
-    const name = 's3f-stall';
-    const fault = proxy.arm({ fault: { kind: 'stall' }, match: isPartUpload, times: 1000 });
-    const run = await runCli(['backup:run'], envFor(name, { BACKUP_TIMEOUT: '3' }), app.dir, 60_000);
-    expect(fault.hits.length).toBeGreaterThanOrEqual(1);
-    expect(run.code).toBe(1);
-    expect(run.stdout + run.stderr).toMatch(/took longer than 3 s and was stopped/);
-    await expectNoObject(name);
-    // The timeout stops the whole attempt: the local disk keeps nothing either.
-    expect(backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`))).toEqual([]);
-  });
+  faultCase(
+    tally,
+    'a part upload stalls past BACKUP_TIMEOUT=3: the run is stopped, exit 1, "took longer", no object, no .part',
+    async () => {
+      const name = 's3f-stall';
+      const fault = proxy.arm({ fault: { kind: 'stall' }, match: isPartUpload, times: 1000 });
+      const run = await runCli(['backup:run'], envFor(name, { BACKUP_TIMEOUT: '3' }), app.dir, 60_000);
+      expect(fault.hits.length).toBeGreaterThanOrEqual(1);
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).toMatch(/took longer than 3 s and was stopped/);
+      await expectNoObject(name);
+      // The timeout stops the whole attempt: the local disk keeps nothing either.
+      expect(backupFolderFiles(app.dir).filter((f) => f.startsWith(`${name}/`))).toEqual([]);
+    },
+  );
 
   faultCase(tally, 'a stall on the first attempt, BACKUP_TRIES=2: the second attempt succeeds, exactly one complete object', async () => {
     const name = 's3f-stall-retry';
@@ -184,7 +195,7 @@ describe('fault class s3 (moto_server): what a killed run leaves in the bucket',
 
   faultCase(
     tally,
-    'kill -9 mid-upload, then the next run: it aborts the dead run\'s incomplete upload and says so, nothing stays billed',
+    "kill -9 mid-upload, then the next run: it aborts the dead run's incomplete upload and says so, nothing stays billed",
     async () => {
       const name = 's3f-killed';
       const env = baseEnv(name, {
@@ -210,7 +221,7 @@ describe('fault class s3 (moto_server): what a killed run leaves in the bucket',
       }
       // What the killed run left: an incomplete upload with its parts (billed on AWS), no object.
       // A part it had sent just before it died may still be landing: wait until the listing settles.
-      for (let settled = false; !settled; ) {
+      for (let settled = false; !settled;) {
         await new Promise((r) => setTimeout(r, 750));
         const again = await incompleteUploads(s3, `${name}/`);
         settled = JSON.stringify(again) === JSON.stringify(left);
@@ -227,7 +238,9 @@ describe('fault class s3 (moto_server): what a killed run leaves in the bucket',
       const row = (JSON.parse(listed.stdout) as Array<Record<string, unknown>>).find((r) => r.disk === 's3')!;
       expect(row.incompleteUploadBytes).toBe(dead.bytes);
       expect(row.incompleteUploads).toEqual([expect.objectContaining({ key: dead.key, parts: dead.parts, bytes: dead.bytes })]);
-      expect((await runCli(['backup:list'], env, app.dir)).stdout).toMatch(/s3: 1 incomplete upload\(s\) hold [\d.]+ MB not counted as backups/);
+      expect((await runCli(['backup:list'], env, app.dir)).stdout).toMatch(
+        /s3: 1 incomplete upload\(s\) hold [\d.]+ MB not counted as backups/,
+      );
       const monitored = await runCli(['backup:monitor'], env, app.dir);
       expect(monitored.stdout).toMatch(/s3f-killed\/\S+\.zip: \d+ part\(s\)/);
       expect(monitored.stdout).toMatch(/no lifecycle rule that aborts incomplete multipart uploads \(AbortIncompleteMultipartUpload\)/);
@@ -235,7 +248,14 @@ describe('fault class s3 (moto_server): what a killed run leaves in the bucket',
         new PutBucketLifecycleConfigurationCommand({
           Bucket: s3.bucket,
           LifecycleConfiguration: {
-            Rules: [{ ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
+            Rules: [
+              {
+                ID: 'abort-incomplete-uploads',
+                Status: 'Enabled',
+                Filter: { Prefix: '' },
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+              },
+            ],
           },
         }),
       );
@@ -328,7 +348,9 @@ describe('fault class s3: a frozen server and a non-S3 endpoint', () => {
       s3.resume();
       await proc.stop('SIGKILL');
     }
-    expect(proc.out).toMatch(/uploading part \d+ of s3f-frozen\/\S+\.zip stalled: the S3 server at http:\/\/127\.0\.0\.1:\d+ moved no byte for 2 s, 2 times in a row/);
+    expect(proc.out).toMatch(
+      /uploading part \d+ of s3f-frozen\/\S+\.zip stalled: the S3 server at http:\/\/127\.0\.0\.1:\d+ moved no byte for 2 s, 2 times in a row/,
+    );
     expect(proc.out).toMatch(/raise BACKUP_S3_STALL_SECONDS \(now 2\) or BACKUP_S3_RETRIES \(now 1\)/);
     // The retry is said while it happens, not only the final failure.
     expect(proc.out).toMatch(/uploading part \d+ of s3f-frozen\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/);
@@ -339,60 +361,80 @@ describe('fault class s3: a frozen server and a non-S3 endpoint', () => {
   const isComplete = (r: { method: string; path: string }) => r.method === 'POST' && /[?&]uploadId=/.test(r.path);
   const isStart = (r: { method: string; path: string }) => r.method === 'POST' && /[?&]uploads(=|&|$)/.test(r.path);
 
-  faultCase(tally, 'no answer to CompleteMultipartUpload: the run fails in seconds naming the stall and the setting, no object', async () => {
-    const name = 's3f-complete';
-    const fault = proxy.arm({ fault: { kind: 'stall' }, match: isComplete, times: 1000 });
-    const started = Date.now();
-    const run = await runCli(['backup:run'], envFor(name), app.dir, 60_000);
-    expect(fault.hits).toHaveLength(2); // the first try and BACKUP_S3_RETRIES=1 more
-    expect(run.code).toBe(1);
-    // 2 s per try and 1 s of backoff, not the socket's 60 s idle timeout on each SDK attempt.
-    expect(Date.now() - started).toBeLessThan(45_000);
-    expect(run.stdout + run.stderr).toMatch(/completing the upload of s3f-complete\/\S+\.zip stalled: the S3 server at http:\/\/127\.0\.0\.1:\d+ moved no byte for 2 s, 2 times in a row/);
-    expect(run.stdout + run.stderr).toMatch(/raise BACKUP_S3_STALL_SECONDS \(now 2\)/);
-    expect(await s3.listKeys(`${name}/`)).toEqual([]);
-  });
+  faultCase(
+    tally,
+    'no answer to CompleteMultipartUpload: the run fails in seconds naming the stall and the setting, no object',
+    async () => {
+      const name = 's3f-complete';
+      const fault = proxy.arm({ fault: { kind: 'stall' }, match: isComplete, times: 1000 });
+      const started = Date.now();
+      const run = await runCli(['backup:run'], envFor(name), app.dir, 60_000);
+      expect(fault.hits).toHaveLength(2); // the first try and BACKUP_S3_RETRIES=1 more
+      expect(run.code).toBe(1);
+      // 2 s per try and 1 s of backoff, not the socket's 60 s idle timeout on each SDK attempt.
+      expect(Date.now() - started).toBeLessThan(45_000);
+      expect(run.stdout + run.stderr).toMatch(
+        /completing the upload of s3f-complete\/\S+\.zip stalled: the S3 server at http:\/\/127\.0\.0\.1:\d+ moved no byte for 2 s, 2 times in a row/,
+      );
+      expect(run.stdout + run.stderr).toMatch(/raise BACKUP_S3_STALL_SECONDS \(now 2\)/);
+      expect(await s3.listKeys(`${name}/`)).toEqual([]);
+    },
+  );
 
-  faultCase(tally, 'no answer to the first CreateMultipartUpload and CompleteMultipartUpload: each is tried again, one complete object', async () => {
-    const name = 's3f-control-retry';
-    const start = proxy.arm({ fault: { kind: 'stall' }, match: isStart, times: 1 });
-    const complete = proxy.arm({ fault: { kind: 'stall' }, match: isComplete, times: 1 });
-    const run = await runCli(['backup:run'], envFor(name), app.dir, 60_000);
-    expect([start.hits.length, complete.hits.length]).toEqual([1, 1]);
-    expect(run.code).toBe(0);
-    expect(run.stdout + run.stderr).toMatch(/starting the upload of s3f-control-retry\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/);
-    expect(run.stdout + run.stderr).toMatch(/completing the upload of s3f-control-retry\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/);
-    const keys = await s3.listKeys(`${name}/`);
-    expect(keys).toHaveLength(1);
-    const copy = path.join(app.dir, 'downloaded.zip');
-    fs.writeFileSync(copy, await s3.download(keys[0]));
-    const tested = await testWith7z(copy, PASSWORD);
-    expect(tested.stdout).toMatch(/Everything is Ok/);
-    expect(tested.code).toBe(0);
-  });
+  faultCase(
+    tally,
+    'no answer to the first CreateMultipartUpload and CompleteMultipartUpload: each is tried again, one complete object',
+    async () => {
+      const name = 's3f-control-retry';
+      const start = proxy.arm({ fault: { kind: 'stall' }, match: isStart, times: 1 });
+      const complete = proxy.arm({ fault: { kind: 'stall' }, match: isComplete, times: 1 });
+      const run = await runCli(['backup:run'], envFor(name), app.dir, 60_000);
+      expect([start.hits.length, complete.hits.length]).toEqual([1, 1]);
+      expect(run.code).toBe(0);
+      expect(run.stdout + run.stderr).toMatch(
+        /starting the upload of s3f-control-retry\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/,
+      );
+      expect(run.stdout + run.stderr).toMatch(
+        /completing the upload of s3f-control-retry\/\S+\.zip moved no byte for 2 s; trying again in 1 s \(retry 1 of 1\)/,
+      );
+      const keys = await s3.listKeys(`${name}/`);
+      expect(keys).toHaveLength(1);
+      const copy = path.join(app.dir, 'downloaded.zip');
+      fs.writeFileSync(copy, await s3.download(keys[0]));
+      const tested = await testWith7z(copy, PASSWORD);
+      expect(tested.stdout).toMatch(/Everything is Ok/);
+      expect(tested.code).toBe(0);
+    },
+  );
 
   const isObjectRead = (r: { method: string; path: string }) => r.method === 'GET' && /\.zip(\?|$)/.test(r.path);
 
-  faultCase(tally, 'ranged reads stall during backup:verify: a stall is retried and it passes; stalls every time fail naming the stall', async () => {
-    const name = 's3f-read-stall';
-    const env = envFor(name);
-    const run = await runCli(['backup:run'], env, app.dir);
-    expect(run.code).toBe(0);
+  faultCase(
+    tally,
+    'ranged reads stall during backup:verify: a stall is retried and it passes; stalls every time fail naming the stall',
+    async () => {
+      const name = 's3f-read-stall';
+      const env = envFor(name);
+      const run = await runCli(['backup:run'], env, app.dir);
+      expect(run.code).toBe(0);
 
-    const once = proxy.arm({ fault: { kind: 'stall' }, match: isObjectRead, times: 1 });
-    const recovered = await runCli(['backup:verify', '--latest'], env, app.dir, 60_000);
-    expect(once.hits).toHaveLength(1);
-    expect(recovered.stderr).not.toMatch(/stalled/);
-    expect(recovered.code).toBe(0);
-    proxy.disarm();
+      const once = proxy.arm({ fault: { kind: 'stall' }, match: isObjectRead, times: 1 });
+      const recovered = await runCli(['backup:verify', '--latest'], env, app.dir, 60_000);
+      expect(once.hits).toHaveLength(1);
+      expect(recovered.stderr).not.toMatch(/stalled/);
+      expect(recovered.code).toBe(0);
+      proxy.disarm();
 
-    const always = proxy.arm({ fault: { kind: 'stall' }, match: isObjectRead, times: 1000 });
-    const failed = await runCli(['backup:verify', '--latest'], env, app.dir, 60_000);
-    expect(always.hits.length).toBeGreaterThanOrEqual(2);
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).not.toMatch(/truncated/);
-    expect(failed.stdout + failed.stderr).toMatch(/reading s3f-read-stall\/\S+\.zip stalled: the S3 server at http:\/\/127\.0\.0\.1:\d+ moved no byte for 2 s/);
-  });
+      const always = proxy.arm({ fault: { kind: 'stall' }, match: isObjectRead, times: 1000 });
+      const failed = await runCli(['backup:verify', '--latest'], env, app.dir, 60_000);
+      expect(always.hits.length).toBeGreaterThanOrEqual(2);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).not.toMatch(/truncated/);
+      expect(failed.stdout + failed.stderr).toMatch(
+        /reading s3f-read-stall\/\S+\.zip stalled: the S3 server at http:\/\/127\.0\.0\.1:\d+ moved no byte for 2 s/,
+      );
+    },
+  );
 
   faultCase(tally, 'an endpoint that is a web server: the error says it answered with something that is not S3, and what', async () => {
     const name = 's3f-not-s3';

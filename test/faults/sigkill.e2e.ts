@@ -49,7 +49,11 @@ describe('fault class sigkill: backup:run killed with SIGKILL mid-run, then run 
       const proc = new Proc(spawnCli(['backup:run'], env, app.dir));
       try {
         // Mid-run: the temporary file holds more than 8 MiB (a part or more went to S3 too).
-        await proc.waitFor(() => partFiles(folder).some((f) => fs.statSync(path.join(folder, f)).size > 8 << 20), 'a .part file over 8 MiB', 90_000);
+        await proc.waitFor(
+          () => partFiles(folder).some((f) => fs.statSync(path.join(folder, f)).size > 8 << 20),
+          'a .part file over 8 MiB',
+          90_000,
+        );
         proc.child.kill('SIGKILL');
         const exit = await proc.exited;
         expect(exit.signal).toBe('SIGKILL');
@@ -89,7 +93,9 @@ describe('fault class sigkill: backup:run killed with SIGKILL mid-run, then run 
 
       const partsAfter = partFiles(folder);
       // eslint-disable-next-line no-console
-      console.log(`sigkill: after the next run the local folder holds ${partsAfter.length} .part file(s): ${partsAfter.join(', ') || '(none)'}`);
+      console.log(
+        `sigkill: after the next run the local folder holds ${partsAfter.length} .part file(s): ${partsAfter.join(', ') || '(none)'}`,
+      );
       expect(listFiles(folder).filter((f) => f.endsWith('.zip'))).toEqual([path.basename(key!)]);
       // The next run holds the job lock, so it removes the killed run's temporary file and says so.
       expect(staleParts.length).toBeGreaterThan(0);

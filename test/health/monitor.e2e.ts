@@ -49,7 +49,10 @@ describe('HealthMonitor and backup:monitor against the local disk and s3rver', (
 
   it('an old newest backup is unhealthy with its age; backup:monitor exits 1 and emits the unhealthy event', async () => {
     const app = 'old-app';
-    const old = [{ key: keyAt(app, 80 * HOUR), size: 1000 }, { key: keyAt(app, 100 * HOUR), size: 1000 }];
+    const old = [
+      { key: keyAt(app, 80 * HOUR), size: 1000 },
+      { key: keyAt(app, 100 * HOUR), size: 1000 },
+    ];
     await Promise.all([writeLocal(root, old), writeS3(s3, old)]);
     const h = await start(optionsFor(root, s3, { BACKUP_NAME: app }));
 
@@ -81,14 +84,20 @@ describe('HealthMonitor and backup:monitor against the local disk and s3rver', (
 
   it('storage over BACKUP_MAX_STORAGE_MB is unhealthy; fresh backups under it are healthy', async () => {
     const app = 'big-app';
-    const big = [{ key: keyAt(app, HOUR), size: MIB }, { key: keyAt(app, 2 * HOUR), size: MIB / 2 }];
+    const big = [
+      { key: keyAt(app, HOUR), size: MIB },
+      { key: keyAt(app, 2 * HOUR), size: MIB / 2 },
+    ];
     await Promise.all([writeLocal(root, big), writeS3(s3, big)]);
     const over = await start(optionsFor(root, s3, { BACKUP_NAME: app, BACKUP_MAX_STORAGE_MB: '1' }));
     const overReport = await over.module.get(HealthMonitor).evaluate();
     for (const d of overReport.destinations) {
       expect(d).toMatchObject({ reachable: true, healthy: false, count: 2, usedBytes: 1.5 * MIB });
       expect(d.failures).toEqual([
-        { check: 'max-storage', message: `The backups on ${d.destination} use 1.5 MB (${1.5 * MIB} bytes), more than the allowed 1 MB (BACKUP_MAX_STORAGE_MB=1).` },
+        {
+          check: 'max-storage',
+          message: `The backups on ${d.destination} use 1.5 MB (${1.5 * MIB} bytes), more than the allowed 1 MB (BACKUP_MAX_STORAGE_MB=1).`,
+        },
       ]);
     }
     const under = await start(optionsFor(root, s3, { BACKUP_NAME: app, BACKUP_MAX_STORAGE_MB: '2' }));
@@ -96,7 +105,10 @@ describe('HealthMonitor and backup:monitor against the local disk and s3rver', (
     expect(exitCode).toBe(0);
     const json = JSON.parse(out);
     expect(json.healthy).toBe(true);
-    expect(json.destinations.map((d: any) => [d.destination, d.healthy, d.count])).toEqual([['local', true, 2], ['s3', true, 2]]);
+    expect(json.destinations.map((d: any) => [d.destination, d.healthy, d.count])).toEqual([
+      ['local', true, 2],
+      ['s3', true, 2],
+    ]);
     expect(under.events.map((e) => e.name)).toEqual([BackupEvents.HealthyBackupFound, BackupEvents.HealthyBackupFound]);
   });
 
@@ -109,7 +121,13 @@ describe('HealthMonitor and backup:monitor against the local disk and s3rver', (
     expect(exitCode).toBe(1);
     const [local, remote] = JSON.parse(out).destinations;
     expect(local).toMatchObject({ destination: 'local', healthy: true });
-    expect(remote).toMatchObject({ destination: 's3', reachable: false, healthy: false, count: 0, skipped: ['max-age', 'max-storage', 'future-dated'] });
+    expect(remote).toMatchObject({
+      destination: 's3',
+      reachable: false,
+      healthy: false,
+      count: 0,
+      skipped: ['max-age', 'max-storage', 'future-dated'],
+    });
     expect(remote.failures).toHaveLength(1);
     expect(remote.failures[0].check).toBe('reachable');
     expect(remote.failures[0].message).toContain(`s3 (s3://${s3.bucket}/ (${dead.endpoint})) is not reachable`);

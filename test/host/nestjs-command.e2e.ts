@@ -45,7 +45,14 @@ describe('the library commands through nestjs-command', () => {
   const npxNestjsCommand = (...args: string[]) => start(NESTJS_COMMAND_BIN, args, { CLI_PATH: HOST });
 
   it('the main entry point loads neither nestjs-command nor yargs (a web process does not)', () => {
-    const r = spawnSync(process.execPath, ['-e', "require('nest-backup'); console.log(Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](nestjs-command|yargs)[\\\\/]/.test(f)).length)"], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        "require('nest-backup'); console.log(Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](nestjs-command|yargs)[\\\\/]/.test(f)).length)",
+      ],
+      { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('0');
   });
@@ -90,7 +97,7 @@ describe('the library commands through nestjs-command', () => {
     expect(r.stderr).toContain('→ e.g. --tries 3');
   });
 
-  it('backup:restore --help lists the same options and argument as nest-commander\'s help', () => {
+  it("backup:restore --help lists the same options and argument as nest-commander's help", () => {
     const flags = (help: string) => [...new Set(help.match(/--[a-z][a-z-]+/g))].filter((f) => f !== '--help' && f !== '--version').sort();
     const viaYargs = cli('backup:restore', '--help');
     const viaCommander = start(NEST_COMMANDER_HOST, ['backup:restore', '--help']);

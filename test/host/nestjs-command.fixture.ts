@@ -14,7 +14,11 @@ import { BackupModule, backupOptionsFromEnv, CliLogger } from 'nest-backup';
 import { BackupNestjsCommandModule } from 'nest-backup/nestjs-command';
 
 @Module({
-  imports: [ScheduleModule.forRoot(), BackupModule.forRoot({ ...backupOptionsFromEnv(process.env), schedule: true }), BackupNestjsCommandModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    BackupModule.forRoot({ ...backupOptionsFromEnv(process.env), schedule: true }),
+    BackupNestjsCommandModule,
+  ],
 })
 class HostModule {}
 

@@ -45,17 +45,23 @@ const LOADED_WHEN_USED = [
 ];
 
 describe('importing the library', () => {
-  it('loads no optional or feature-only package, and not the admin API\'s HTTP side', () => {
+  it("loads no optional or feature-only package, and not the admin API's HTTP side", () => {
     const { packages, adminFiles } = loadedBy("require('reflect-metadata'); require('nest-backup'); require('nest-backup/nest-commander')");
     expect(packages.filter((p) => LOADED_WHEN_USED.includes(p))).toEqual([]);
     expect(packages).toEqual(expect.arrayContaining(['@nestjs/common', '@nestjs/core', 'nest-commander']));
     expect(adminFiles.filter((f) => /controller|guard|interceptor|queries|openapi|dashboard|worker/.test(f))).toEqual([]);
   });
 
-  it('loads the admin API\'s HTTP side with BackupAdminModule.register()', () => {
+  it("loads the admin API's HTTP side with BackupAdminModule.register()", () => {
     const { adminFiles } = loadedBy("require('reflect-metadata'); require('nest-backup').BackupAdminModule.register({ path: 'admin' })");
     expect(adminFiles).toEqual(
-      expect.arrayContaining(['admin-api.controller.js', 'admin-access.guard.js', 'admin-response.interceptor.js', 'dashboard/dashboard.controller.js', 'openapi.document.js']),
+      expect.arrayContaining([
+        'admin-api.controller.js',
+        'admin-access.guard.js',
+        'admin-response.interceptor.js',
+        'dashboard/dashboard.controller.js',
+        'openapi.document.js',
+      ]),
     );
   });
 });

@@ -34,8 +34,18 @@ describe('a web process and the CLI packages', () => {
         BACKUP_SUCCESS_NOTIFICATIONS: '',
       },
     });
-    const line = (tag: string) => r.stdout.split('\n').find((l) => l.startsWith(`${tag} `))?.slice(tag.length + 1);
-    return { status: r.status, stderr: r.stderr, run: line('RUN'), loaded: JSON.parse(line('LOADED') ?? 'null') as string[] | null, queue: JSON.parse(line('QUEUE') ?? 'null') as string[] | null };
+    const line = (tag: string) =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`${tag} `))
+        ?.slice(tag.length + 1);
+    return {
+      status: r.status,
+      stderr: r.stderr,
+      run: line('RUN'),
+      loaded: JSON.parse(line('LOADED') ?? 'null') as string[] | null,
+      queue: JSON.parse(line('QUEUE') ?? 'null') as string[] | null,
+    };
   };
 
   it('BackupModule alone: the app boots, backs up, and has loaded neither nest-commander nor nestjs-command', () => {

@@ -5,7 +5,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { BackupService, HealthCheck, HealthMonitor, NotificationChannel, NotificationMessage, Notifier, RetentionPolicy } from 'nest-backup';
+import {
+  BackupService,
+  HealthCheck,
+  HealthMonitor,
+  NotificationChannel,
+  NotificationMessage,
+  Notifier,
+  RetentionPolicy,
+} from 'nest-backup';
 import { MemoryDestination } from '../catalog/memory.destination';
 import { APP, harness, Harness, optionsFor } from '../catalog/catalog.fixtures';
 
@@ -30,7 +38,11 @@ describe('BackupModule providers', () => {
 
   it('RetentionPolicy plans with the module settings (BACKUP_MAX_COUNT=2)', () => {
     const now = new Date('2026-11-30T12:00:00Z');
-    const backups = [1, 2, 3].map((d) => ({ key: `catalog-app/2026-11-2${d}-00-00-00.zip`, date: new Date(`2026-11-2${d}T00:00:00Z`), size: 10 }));
+    const backups = [1, 2, 3].map((d) => ({
+      key: `catalog-app/2026-11-2${d}-00-00-00.zip`,
+      date: new Date(`2026-11-2${d}T00:00:00Z`),
+      size: 10,
+    }));
     const plan = h.module.get(RetentionPolicy, { strict: false }).plan(backups, now);
     expect(plan.keep).toEqual(['catalog-app/2026-11-23-00-00-00.zip', 'catalog-app/2026-11-22-00-00-00.zip']);
     expect(plan.delete).toEqual(['catalog-app/2026-11-21-00-00-00.zip']);
@@ -65,7 +77,7 @@ describe('extension points through the module options', () => {
     expect(received[0].text).toContain('vault');
   });
 
-  it("a route to a channel the host did not give fails at start-up, naming it", async () => {
+  it('a route to a channel the host did not give fails at start-up, naming it', async () => {
     const options = optionsFor(root, undefined, { BACKUP_HEALTH_NOTIFICATIONS: 'pagr' });
     await expect(harness({ ...options, notificationChannels: [pager] })).rejects.toThrow(/'pagr', which is not a notification channel/);
   });

@@ -6,23 +6,13 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
-import {
-  BackupEvents,
-  BackupFailedEvent,
-  UnhealthyBackupFoundEvent,
-} from '../../libs/backup/src/events/backup.events';
+import { BackupEvents, BackupFailedEvent, UnhealthyBackupFoundEvent } from '../../libs/backup/src/events/backup.events';
 import { NotificationListener } from '../../libs/backup/src/notify/notification.listener';
 import { Notifier, NotifierOptions } from '../../libs/backup/src/notify/notifier.service';
 import { NOTIFIER_OPTIONS } from '../../libs/backup/src/notify/notify.constants';
 import { Env, notifierOptionsFromEnv } from '../../libs/backup/src/notify/notify.config';
 import { verifyWebhookSignature } from '../../libs/backup/src/notify/webhook.signature';
-import {
-  HttpReceiver,
-  SmtpReceiver,
-  deadPort,
-  startHttpReceiver,
-  startSmtpReceiver,
-} from '../support/receivers';
+import { HttpReceiver, SmtpReceiver, deadPort, startHttpReceiver, startSmtpReceiver } from '../support/receivers';
 
 const SMTP_PASSWORD = 'smtp-Pa55word-e2e';
 const WEBHOOK_SECRET = 'whsec-e2e-4f1c2b9a7d';
@@ -202,10 +192,10 @@ describe('Notifier end to end', () => {
   it('does not retry what retrying cannot fix: a 404 webhook URL and a refused SMTP login', async () => {
     discord.setMode({ kind: 'fail', status: 404 });
     const wrongPassword = 'wrong-Pa55word-e2e';
-    const report = await notifier(
-      { MAIL_PASSWORD: wrongPassword, BACKUP_FAILURE_NOTIFICATIONS: 'mail,discord' },
-      { retries: 3 },
-    ).notify(BackupEvents.BackupFailed, failed);
+    const report = await notifier({ MAIL_PASSWORD: wrongPassword, BACKUP_FAILURE_NOTIFICATIONS: 'mail,discord' }, { retries: 3 }).notify(
+      BackupEvents.BackupFailed,
+      failed,
+    );
 
     expect(discord.requests).toHaveLength(1);
     expect(report.channels).toEqual([
@@ -242,9 +232,7 @@ describe('Notifier end to end', () => {
 
     const delivered = [
       ...mails.map((m) => m.raw),
-      ...[slack, discord, webhook].flatMap((r) =>
-        r.requests.map((q) => `${q.path}\n${JSON.stringify(q.headers)}\n${q.rawBody}`),
-      ),
+      ...[slack, discord, webhook].flatMap((r) => r.requests.map((q) => `${q.path}\n${JSON.stringify(q.headers)}\n${q.rawBody}`)),
     ].join('\n');
     const everything = `${delivered}\n${logLines.join('\n')}`;
     expect(delivered).toContain('InvalidAccessKeyId'); // the error itself is there, redacted

@@ -20,13 +20,27 @@ describe('the public API of nest-backup', () => {
         m.handled = true;
       },
     });
-    expect({ apiReportChanged: result.apiReportChanged, errors: result.errorCount, messages }).toEqual({ apiReportChanged: false, errors: 0, messages: [] });
+    expect({ apiReportChanged: result.apiReportChanged, errors: result.errorCount, messages }).toEqual({
+      apiReportChanged: false,
+      errors: 0,
+      messages: [],
+    });
   });
 
   it('exports the documented API only, not the internals the index used to carry', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const api = require(path.join(LIB, 'dist/index.js')) as Record<string, unknown>;
-    for (const name of ['BackupModule', 'BackupService', 'RetentionPolicy', 'HealthMonitor', 'Notifier', 'RestoreService', 'VerifyService', 'CliLogger', 'backupOptionsFromConfig']) {
+    for (const name of [
+      'BackupModule',
+      'BackupService',
+      'RetentionPolicy',
+      'HealthMonitor',
+      'Notifier',
+      'RestoreService',
+      'VerifyService',
+      'CliLogger',
+      'backupOptionsFromConfig',
+    ]) {
       expect(api[name]).toBeDefined();
     }
     for (const internal of ['list', 'who', 'secretsOf', 'withRetries', 'mailBody', 'ZipWriter', 'DestinationRegistry', 'audited']) {

@@ -110,6 +110,13 @@ export interface PackCheckResult {
 }
 
 export interface PackCheckModule {
-  packCheck(options?: { majors?: number[]; libDir?: string; tarball?: string; keep?: boolean; secondNode?: string | false; types?: boolean }): Promise<PackCheckResult>;
+  packCheck(options?: {
+    majors?: number[];
+    libDir?: string;
+    tarball?: string;
+    keep?: boolean;
+    secondNode?: string | false;
+    types?: boolean;
+  }): Promise<PackCheckResult>;
   summary(result: PackCheckResult): string;
 }

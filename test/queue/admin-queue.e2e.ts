@@ -29,7 +29,11 @@ describe('admin jobs through the queue, two web instances', () => {
   const finished = (state: string) => state === 'succeeded' || state === 'failed';
 
   beforeAll(async () => {
-    app = await queueApp(APP, 3, { BACKUP_ADMIN_TOKEN: ADMIN_TOKEN, BACKUP_QUEUE_ATTEMPTS: '2', BACKUP_QUEUE_REDIS_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:6379` });
+    app = await queueApp(APP, 3, {
+      BACKUP_ADMIN_TOKEN: ADMIN_TOKEN,
+      BACKUP_QUEUE_ATTEMPTS: '2',
+      BACKUP_QUEUE_REDIS_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:6379`,
+    });
     webs.push(await DemoWeb.start(app.env, app.dir), await DemoWeb.start(app.env, app.dir));
   });
   afterAll(async () => {
@@ -66,12 +70,18 @@ describe('admin jobs through the queue, two web instances', () => {
     expect(listed[0]).toMatchObject({ count: 1, newestBackup: seen.result.key });
     const runs = app.auditRecords().filter((r) => r.operation === 'run');
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ outcome: 'success', backupName: seen.result.key, details: expect.objectContaining({ caller: 'token' }) });
+    expect(runs[0]).toMatchObject({
+      outcome: 'success',
+      backupName: seen.result.key,
+      details: expect.objectContaining({ caller: 'token' }),
+    });
     for (const w of webs) {
       expect(w.output).toContain('takes jobs from redis://:***@127.0.0.1:6379');
       expect(w.output).not.toContain(REDIS_PASSWORD);
     }
-    expect(JSON.stringify(seen) + JSON.stringify((await call(b, 'GET', 'jobs')).body) + JSON.stringify(app.auditRecords())).not.toContain(REDIS_PASSWORD);
+    expect(JSON.stringify(seen) + JSON.stringify((await call(b, 'GET', 'jobs')).body) + JSON.stringify(app.auditRecords())).not.toContain(
+      REDIS_PASSWORD,
+    );
   });
 
   it('runs one backup at a time across instances: of two runs started at once, the second is refused by the cluster lock', async () => {

@@ -35,9 +35,15 @@ describe('the queue without its Redis', () => {
   it('backup:run --each-tenant exits 1 with the place and a hint, never the password', async () => {
     expect((await runCli(['demo:seed', '--tenants', '2', '--rows', '1'], env, app.dir)).code).toBe(0);
     const port = await closedPort();
-    const r = await runCli(['backup:run', '--each-tenant'], { ...env, BACKUP_QUEUE_REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${port}` }, app.dir);
+    const r = await runCli(
+      ['backup:run', '--each-tenant'],
+      { ...env, BACKUP_QUEUE_REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${port}` },
+      app.dir,
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`Could not add a job (each-tenant) on the job queue at redis://:***@127.0.0.1:${port} (prefix nest-backup): no answer within 10 s (connect ECONNREFUSED`);
+    expect(r.stderr).toContain(
+      `Could not add a job (each-tenant) on the job queue at redis://:***@127.0.0.1:${port} (prefix nest-backup): no answer within 10 s (connect ECONNREFUSED`,
+    );
     expect(r.stderr).toContain('→ Check that Redis is running and reachable, and that BACKUP_QUEUE_REDIS_URL is right.');
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
     // Nothing was exported in-process instead.

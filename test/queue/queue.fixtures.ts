@@ -69,7 +69,14 @@ export async function queueApp(appName: string, tenants: number, extra: Record<s
     tenantsDir: path.join(app.dir, 'storage', 'backups', appName, 'tenants'),
     auditRecords: () => {
       const file = path.join(app.dir, 'storage', 'audit', `${appName}.jsonl`);
-      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      return fs.existsSync(file)
+        ? fs
+            .readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
     },
     holdUsers: async () => {
       const client = new Client({ host: c.host, port: c.port, user: c.username, database: c.database });

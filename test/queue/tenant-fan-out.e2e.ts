@@ -68,7 +68,9 @@ describe('backup:run --each-tenant through the queue, three workers', () => {
     const survivors = workers.filter((w) => w !== victim).map((w) => `:${w.pid}`);
     expect(survivors.some((s) => rescued!.processedBy!.endsWith(s))).toBe(true);
     const victimTenant = (victimJob.data as { tenantId: string }).tenantId;
-    expect(lines.find((l) => l.startsWith(`✔ tenant ${victimTenant}:`))).toMatch(new RegExp(`\\[job ${victimJob.id}, .*:(${survivors.map((s) => s.slice(1)).join('|')})\\]$`));
+    expect(lines.find((l) => l.startsWith(`✔ tenant ${victimTenant}:`))).toMatch(
+      new RegExp(`\\[job ${victimJob.id}, .*:(${survivors.map((s) => s.slice(1)).join('|')})\\]$`),
+    );
 
     // Exactly one archive per tenant, nothing else (no half-written file of the killed worker).
     const files = exports();
@@ -77,7 +79,9 @@ describe('backup:run --each-tenant through the queue, three workers', () => {
     // And one successful tenant export per tenant in the audit trail, naming that archive.
     const exported = app.auditRecords().filter((r) => r.operation === 'tenant-export' && r.outcome === 'success');
     expect(exported).toHaveLength(6);
-    expect(exported.map((r) => String(r.backupName)).sort()).toEqual(files.map((f) => `${APP}/tenants/${f.split(path.sep).join('/')}`).sort());
+    expect(exported.map((r) => String(r.backupName)).sort()).toEqual(
+      files.map((f) => `${APP}/tenants/${f.split(path.sep).join('/')}`).sort(),
+    );
   });
 
   it('exits 1 when a tenant fails on every attempt, the others exported; --no-wait returns the job ids', async () => {
@@ -92,7 +96,9 @@ describe('backup:run --each-tenant through the queue, three workers', () => {
     expect(run.stderr).toMatch(/^✘ tenant 4: The export of tenant 4 failed[\s\S]*?\n  → .*\(after 2 attempt\(s\)\)/m);
     expect(run.stderr).toContain('5 of 6 tenant(s) exported to local; 1 FAILED.');
     expect(run.stdout.split('\n').filter((l) => l.startsWith('✔ tenant '))).toHaveLength(5);
-    expect(app.auditRecords().filter((r) => r.operation === 'tenant-export' && r.outcome === 'failure' && String(r.error).includes('tenants/4'))).toHaveLength(2);
+    expect(
+      app.auditRecords().filter((r) => r.operation === 'tenant-export' && r.outcome === 'failure' && String(r.error).includes('tenants/4')),
+    ).toHaveLength(2);
 
     const queued = await runCli(['backup:run', '--each-tenant', '--no-wait'], app.env, app.dir);
     expect(queued.code).toBe(0);

@@ -59,7 +59,14 @@ function afterFirstData(kind: DbKind, lines: string[]): number {
 }
 
 /** Copies archive `key` with `extra` lines put into its dump; the manifest keeps the real facts. */
-async function writeHostileCopy(folder: string, key: string, name: string, kind: DbKind, extra: string[], password = PASSWORD): Promise<void> {
+async function writeHostileCopy(
+  folder: string,
+  key: string,
+  name: string,
+  kind: DbKind,
+  extra: string[],
+  password = PASSWORD,
+): Promise<void> {
   const reader = await ZipReader.open(join(folder, key), { password });
   try {
     const manifest = await reader.readManifest();
@@ -124,7 +131,8 @@ describe.each(DB_KINDS)('a %s dump is loaded as data only', (kind) => {
   });
   afterAll(async () => {
     await h?.close();
-    if (db && db.kind !== 'sqlite') for (const name of await leftovers(db).catch(() => [])) await loaderFor(db.connection.driver).dropDatabase(ADMIN[db.kind], name);
+    if (db && db.kind !== 'sqlite')
+      for (const name of await leftovers(db).catch(() => [])) await loaderFor(db.connection.driver).dropDatabase(ADMIN[db.kind], name);
     await db?.drop();
     if (h) rmSync(h.appRoot, { recursive: true, force: true });
     if (marks) rmSync(marks, { recursive: true, force: true });
@@ -190,7 +198,10 @@ describe('on the command line (SQLite app)', () => {
     expect((await runCli(['backup:run', '--only-db'], env, app.dir)).code).toBe(0);
     const [good] = listFiles(app.dir).filter((f) => f.endsWith('.zip'));
     const folder = join(app.dir, dirname(good));
-    await writeHostileCopy(folder, good.split('/').pop()!, '2099-01-01-00-00-00.zip', 'sqlite', [`ATTACH DATABASE '${mark}' AS x;`, 'CREATE TABLE x.t(a);']);
+    await writeHostileCopy(folder, good.split('/').pop()!, '2099-01-01-00-00-00.zip', 'sqlite', [
+      `ATTACH DATABASE '${mark}' AS x;`,
+      'CREATE TABLE x.t(a);',
+    ]);
     const before = await tableContents({ name: 'default', driver: 'sqlite', database: join(app.dir, 'demo.sqlite') });
 
     const restore = await runCli(['backup:restore', '2099-01-01-00-00-00.zip', '--only-db', '--force'], env, app.dir);

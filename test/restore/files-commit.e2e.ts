@@ -42,7 +42,14 @@ describe('files restore: putting the staged files in place', () => {
   const plan = (root: string): FileToRestore[] =>
     Array.from({ length: COUNT }, (_, i) => {
       const relativePath = `storage/app/d${i % 7}/f-${i}.txt`;
-      return { entry: entry(i), relativePath, target: join(root, relativePath), size: content(i).length, mtime: new Date('2026-01-02T03:04:05Z'), overwrites: false };
+      return {
+        entry: entry(i),
+        relativePath,
+        target: join(root, relativePath),
+        size: content(i).length,
+        mtime: new Date('2026-01-02T03:04:05Z'),
+        overwrites: false,
+      };
     });
 
   it('every file lands with its content; no temporary name is left', async () => {

@@ -61,7 +61,10 @@ describe('a MariaDB restore over two client sessions', () => {
   beforeAll(async () => {
     db = await createTestDatabase('mariadb', 'mpar');
     app = tempAppDir('nbt-mpar-');
-    for (const statement of SCHEMA.split(/;\n/).map((s) => s.trim()).filter(Boolean)) await runSql(db.connection, statement);
+    for (const statement of SCHEMA.split(/;\n/)
+      .map((s) => s.trim())
+      .filter(Boolean))
+      await runSql(db.connection, statement);
     env = baseEnv('mpar-app', { DB_URL: dbUrl(db.connection), BACKUP_INCLUDE: '' });
     const run = await runCli(['backup:run', '--only-db'], env, app.dir);
     expect(run.code).toBe(0);
@@ -82,7 +85,11 @@ describe('a MariaDB restore over two client sessions', () => {
     const [{ zone }] = await runSql(ADMIN.mariadb, 'SELECT @@GLOBAL.time_zone AS zone');
     await runSql(ADMIN.mariadb, "SET GLOBAL time_zone = '+05:00'");
     cleanups.push(async () => void (await runSql(ADMIN.mariadb, `SET GLOBAL time_zone = '${zone}'`)));
-    const restore = await runCli(['backup:restore', '--latest', '--only-db', '--to-database', copy, '--force'], { ...env, BACKUP_RESTORE_JOBS: '2' }, app.dir);
+    const restore = await runCli(
+      ['backup:restore', '--latest', '--only-db', '--to-database', copy, '--force'],
+      { ...env, BACKUP_RESTORE_JOBS: '2' },
+      app.dir,
+    );
     await runSql(ADMIN.mariadb, `SET GLOBAL time_zone = '${zone}'`);
     expect(restore.stdout + restore.stderr).toMatch(/every row count matches the manifest/);
     expect(restore.code).toBe(0);
@@ -96,7 +103,9 @@ describe('a MariaDB restore over two client sessions', () => {
     const [zero] = await runSql({ ...ADMIN.mariadb, database: copy }, zeroRow);
     expect(zero).toEqual({ id: 0, t: 1774747800, body: "row zero, emoji 🦷 and a quote ' and a backslash \\" });
     // The foreign key on the deferred key holds: a code no zone has is refused.
-    const refused = await runSql({ ...ADMIN.mariadb, database: copy }, 'INSERT INTO audit (zone_code) VALUES (999999)').catch((e: Error) => e);
+    const refused = await runSql({ ...ADMIN.mariadb, database: copy }, 'INSERT INTO audit (zone_code) VALUES (999999)').catch(
+      (e: Error) => e,
+    );
     expect(String(refused)).toMatch(/foreign key constraint fails/i);
   }, 180_000);
 
@@ -112,7 +121,11 @@ describe('a MariaDB restore over two client sessions', () => {
     cleanups.push(async () => void (await runSql(ADMIN.mariadb, `DROP DATABASE IF EXISTS \`${copy}\``)));
     const sums = await checksums(db.connection.database);
 
-    const restore = await runCli(['backup:restore', '2000-01-01-00-00-00.zip', '--only-db', '--to-database', copy, '--force'], { ...env, BACKUP_RESTORE_JOBS: '2' }, app.dir);
+    const restore = await runCli(
+      ['backup:restore', '2000-01-01-00-00-00.zip', '--only-db', '--to-database', copy, '--force'],
+      { ...env, BACKUP_RESTORE_JOBS: '2' },
+      app.dir,
+    );
     expect(restore.code).not.toBe(0);
     expect(restore.stdout + restore.stderr).toMatch(/Archive entry "db-dumps\/[^"]+" is corrupt/);
     expect(await runSql(ADMIN.mariadb, 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [copy])).toEqual([]);

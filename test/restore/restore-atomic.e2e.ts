@@ -132,7 +132,9 @@ describe.each<ServerKind>(['postgres', 'mariadb'])('atomic restore over a live %
 
     const err = await h.restores.restore({ name: '2026-02-01-00-00-01.zip', onlyDb: true, force: true }).catch((e) => e);
     expect(err).toBeInstanceOf(RestoreFailedError);
-    expect(err.message).toMatch(kind === 'postgres' ? /psql failed to load .*_restore_[0-9a-f]{8}.*syntax error/s : /failed to load .*_restore_[0-9a-f]{8}.*syntax/s);
+    expect(err.message).toMatch(
+      kind === 'postgres' ? /psql failed to load .*_restore_[0-9a-f]{8}.*syntax error/s : /failed to load .*_restore_[0-9a-f]{8}.*syntax/s,
+    );
     expect(err.message).toMatch(/No database was changed: the dump was loaded into a staging copy/);
     // The safety backup is taken once the dumps are staged: a dump that does not load costs none.
     expect(readdirSync(folder).filter((f) => f.startsWith('pre-restore-'))).toEqual([]);
@@ -166,11 +168,18 @@ describe.each<ServerKind>(['postgres', 'mariadb'])('atomic restore over a live %
   it('a good restore over the live database gives exactly the backup and leaves nothing behind', async () => {
     const steps: string[] = [];
     // An app session on the live database: PostgreSQL ends it (and says so) to rename the database.
-    const session = kind === 'postgres' ? new Client({ host: live.host, port: live.port, user: live.username, database: live.database }) : undefined;
+    const session =
+      kind === 'postgres' ? new Client({ host: live.host, port: live.port, user: live.username, database: live.database }) : undefined;
     session?.on('error', () => undefined);
     await session?.connect();
     try {
-      const report = await h.restores.restore({ name: goodKey, onlyDb: true, force: true, noSafetyBackup: true, onStep: (m) => steps.push(m) });
+      const report = await h.restores.restore({
+        name: goodKey,
+        onlyDb: true,
+        force: true,
+        noSafetyBackup: true,
+        onStep: (m) => steps.push(m),
+      });
       expect(report.ok).toBe(true);
       expect(report.databases[0]).toMatchObject({ targetDatabase: live.database, inPlace: true, created: false });
       expect(report.databases[0].replacedKeptAs).toBeUndefined();
@@ -224,7 +233,9 @@ describe.each<ServerKind>(['postgres', 'mariadb'])('atomic restore over a live %
     cleanups.push(() => beside.drop());
     await runSql(beside.connection, 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(20))');
     await runSql(beside.connection, "INSERT INTO notes (id, body) VALUES (1, 'keep me')");
-    const err2 = await h.restores.restore({ name: '2026-02-01-00-00-01.zip', onlyDb: true, force: true, toDatabase: beside.connection.database }).catch((e) => e);
+    const err2 = await h.restores
+      .restore({ name: '2026-02-01-00-00-01.zip', onlyDb: true, force: true, toDatabase: beside.connection.database })
+      .catch((e) => e);
     expect(err2).toBeInstanceOf(RestoreFailedError);
     expect(await tableContents(beside.connection)).toEqual({ notes: [[1, 'keep me']] });
     expect(await leftovers(kind, beside.connection.database)).toEqual([]);
@@ -238,9 +249,9 @@ describe.each<ServerKind>(['postgres', 'mariadb'])('atomic restore over a live %
     const steps: string[] = [];
     if (kind === 'postgres') {
       // The second rename fails (no such staging database) after the first one ran: rolled back.
-      await expect(new PostgresSwapper().swap(ADMIN.postgres, staging, live.database, { old, keepReplaced: false, onStep: (m) => steps.push(m) })).rejects.toBeInstanceOf(
-        DatabaseSwapError,
-      );
+      await expect(
+        new PostgresSwapper().swap(ADMIN.postgres, staging, live.database, { old, keepReplaced: false, onStep: (m) => steps.push(m) }),
+      ).rejects.toBeInstanceOf(DatabaseSwapError);
     } else {
       // A staging copy whose view points at a table that is gone: creating that view in the live
       // database fails after the RENAME TABLE, so the tables must be moved back.
@@ -251,7 +262,9 @@ describe.each<ServerKind>(['postgres', 'mariadb'])('atomic restore over a live %
       await runSql(stagingDb, 'CREATE TABLE gone (id INT); CREATE VIEW broken_view AS SELECT id FROM gone; DROP TABLE gone');
       await runSql(stagingDb, 'CREATE TRIGGER staging_trigger BEFORE INSERT ON users FOR EACH ROW SET NEW.name = UPPER(NEW.name)');
       const stagingBefore = await tableContents(stagingDb);
-      const err = await new MysqlSwapper().swap(ADMIN.mariadb, staging, live.database, { old, keepReplaced: false, onStep: (m) => steps.push(m) }).catch((e) => e);
+      const err = await new MysqlSwapper()
+        .swap(ADMIN.mariadb, staging, live.database, { old, keepReplaced: false, onStep: (m) => steps.push(m) })
+        .catch((e) => e);
       expect(err).toBeInstanceOf(DatabaseSwapError);
       expect(err.message).toMatch(/broken_view[\s\S]*was left as it was/);
       expect(await tableContents(stagingDb)).toEqual(stagingBefore);

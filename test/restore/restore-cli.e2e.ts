@@ -42,7 +42,9 @@ describe('backup:restore and backup:verify on the command line', () => {
 
       const unknown = await runCli(['backup:restore', '2001-01-01-00-00-00.zip', '--force'], env, app.dir);
       expect(unknown.code).not.toBe(0);
-      expect(unknown.stderr).toMatch(/No backup "cli-restore\/2001-01-01-00-00-00\.zip" on disk "local"[\s\S]*newest backups there are: \d{4}-/);
+      expect(unknown.stderr).toMatch(
+        /No backup "cli-restore\/2001-01-01-00-00-00\.zip" on disk "local"[\s\S]*newest backups there are: \d{4}-/,
+      );
 
       const restored = await runCli(['backup:restore', '--latest', '--only-db', '--force'], env, app.dir);
       expect(restored.code).toBe(0);

@@ -41,7 +41,10 @@ function parts(dir: string): string[] {
 
 function auditRecords(file: string): Array<Record<string, unknown>> {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 describe('stopped restores and verifies: debris removed by the next one, signals, the lock', () => {
@@ -91,7 +94,9 @@ describe('stopped restores and verifies: debris removed by the next one, signals
       }
       await p.stop('SIGKILL');
     }
-    if (db) for (const name of await databasesLike(`${db.connection.database}_%`)) await runSql(ADMIN.postgres, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    if (db)
+      for (const name of await databasesLike(`${db.connection.database}_%`))
+        await runSql(ADMIN.postgres, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await db?.drop();
     app?.cleanup();
   });
@@ -101,7 +106,7 @@ describe('stopped restores and verifies: debris removed by the next one, signals
     // 1. Killed while its safety backup is written: the safety backup's .part stays, and so do
     //    the files it had already written (checked) under hidden temporary names before it.
     const safety = start(['backup:restore', '--latest', '--only-files', '--force']);
-    await safety.waitFor(() => parts(folder).some((f) => f.startsWith('pre-restore-')), 'the safety backup\'s .part file', 120_000);
+    await safety.waitFor(() => parts(folder).some((f) => f.startsWith('pre-restore-')), "the safety backup's .part file", 120_000);
     safety.child.kill('SIGKILL');
     await safety.exited;
     const leftPart = parts(folder);
@@ -153,7 +158,12 @@ describe('stopped restores and verifies: debris removed by the next one, signals
     // server: a backend waiting in COPY FROM STDIN does not answer DROP DATABASE's barrier).
     const alive = `${db.connection.database}_verify_0123abcd`;
     await runSql(ADMIN.postgres, `CREATE DATABASE "${alive}"`);
-    const owner = new Client({ host: db.connection.host, port: db.connection.port, user: db.connection.username, database: db.connection.database });
+    const owner = new Client({
+      host: db.connection.host,
+      port: db.connection.port,
+      user: db.connection.username,
+      database: db.connection.database,
+    });
     owner.on('error', () => undefined);
     await owner.connect();
     try {
@@ -202,12 +212,14 @@ describe('stopped restores and verifies: debris removed by the next one, signals
     expect(exit.code).toBe(143);
     expect(p.out).toMatch(/Verify interrupted by SIGTERM; no live data is changed by a verify/);
     expect(await databasesLike(`${db.connection.database}_verify_%`)).toEqual(known);
-    const last = auditRecords(auditFile).filter((r) => r.operation === 'verify').pop();
+    const last = auditRecords(auditFile)
+      .filter((r) => r.operation === 'verify')
+      .pop();
     expect(last).toMatchObject({ operation: 'verify', outcome: 'failure' });
     expect(String(last?.error)).toMatch(/Interrupted by SIGTERM/);
   }, 300_000);
 
-  it('a restore in place of the PostgreSQL database takes its lock again after the swap ended the lock\'s session, before the files change', async () => {
+  it("a restore in place of the PostgreSQL database takes its lock again after the swap ended the lock's session, before the files change", async () => {
     // The swap ends every session on the live database, the lock's too; the files are put in
     // place after it, so the restore waits for the lock to be held again first.
     const p = start(['backup:restore', '--latest', '--force', '--no-safety-backup']);

@@ -10,12 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as yazl from 'yazl';
-import {
-  CorruptArchiveError,
-  TruncatedArchiveError,
-  UnsafeEntryNameError,
-  WrongPasswordError,
-} from '../../libs/backup/src/archive';
+import { CorruptArchiveError, TruncatedArchiveError, UnsafeEntryNameError, WrongPasswordError } from '../../libs/backup/src/archive';
 import { BackupNotFoundError } from '../../libs/backup/src/restore/restore.errors';
 import { ADMIN, createTestDatabase, runSql, seedDemo, TestDatabase } from '../support/databases';
 import { appFolder, filesBelow, harness, Harness, optionsFor, snapshot } from './restore.fixtures';
@@ -89,7 +84,10 @@ describe('restore refuses bad archives and changes nothing', () => {
     const verified = await h.verifier.verify({ name: '2026-01-01-00-00-01.zip' });
     expect(verified.ok).toBe(false);
     expect(verified.backups[0].faults.length).toBeGreaterThan(0);
-    expect(h.events.at(-1)).toMatchObject({ name: 'backup.verify.failed', payload: { backupName: 'restore-app/2026-01-01-00-00-01.zip', ok: false } });
+    expect(h.events.at(-1)).toMatchObject({
+      name: 'backup.verify.failed',
+      payload: { backupName: 'restore-app/2026-01-01-00-00-01.zip', ok: false },
+    });
   });
 
   it('a flipped byte inside the dump: found while it loads into a staging copy; nothing changed, no copy left', async () => {
@@ -100,10 +98,17 @@ describe('restore refuses bad archives and changes nothing', () => {
     writeFileSync(join(folder, '2025-12-01-00-00-00.zip'), bytes);
     const databasesBefore = await databaseNames();
     // In place over the live database (staging copy + swap) ...
-    await expectRefused(h, '2025-12-01-00-00-00.zip', CorruptArchiveError, /Archive entry "db-dumps\/[^"]+" is corrupt: .*HMAC.*nothing was changed/);
+    await expectRefused(
+      h,
+      '2025-12-01-00-00-00.zip',
+      CorruptArchiveError,
+      /Archive entry "db-dumps\/[^"]+" is corrupt: .*HMAC.*nothing was changed/,
+    );
     // ... and into a database that does not exist yet (created, then dropped again).
     const target = `${db.connection.database}_new`;
-    const err = await h.restores.restore({ name: '2025-12-01-00-00-00.zip', toDatabase: target, onlyDb: true, force: true }).catch((e) => e);
+    const err = await h.restores
+      .restore({ name: '2025-12-01-00-00-00.zip', toDatabase: target, onlyDb: true, force: true })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(CorruptArchiveError);
     expect(await databaseNames()).toEqual(databasesBefore);
     const verified = await h.verifier.verify({ name: '2025-12-01-00-00-00.zip' });
@@ -114,8 +119,15 @@ describe('restore refuses bad archives and changes nothing', () => {
     const parallel = await harness({ ...optionsFor({ appRoot, connection: db.connection }), restore: { lockWaitSeconds: 30, jobs: 2 } });
     try {
       const databasesBefore = await databaseNames();
-      await expectRefused(parallel, '2025-12-01-00-00-00.zip', CorruptArchiveError, /Archive entry "db-dumps\/[^"]+" is corrupt: .*HMAC.*nothing was changed/);
-      const err = await parallel.restores.restore({ name: '2025-12-01-00-00-00.zip', toDatabase: `${db.connection.database}_new2`, onlyDb: true, force: true }).catch((e) => e);
+      await expectRefused(
+        parallel,
+        '2025-12-01-00-00-00.zip',
+        CorruptArchiveError,
+        /Archive entry "db-dumps\/[^"]+" is corrupt: .*HMAC.*nothing was changed/,
+      );
+      const err = await parallel.restores
+        .restore({ name: '2025-12-01-00-00-00.zip', toDatabase: `${db.connection.database}_new2`, onlyDb: true, force: true })
+        .catch((e) => e);
       expect(err).toBeInstanceOf(CorruptArchiveError);
       expect(await databaseNames()).toEqual(databasesBefore);
       // And the good archive loads over two sessions with every row checked.

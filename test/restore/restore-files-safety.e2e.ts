@@ -28,7 +28,8 @@ const env = (dbFile: string) => ({
 async function craftArchive(path: string, entries: Array<[string, string, number?]>): Promise<void> {
   const writer = new ZipWriter({ encryption: 'aes256', password: PASSWORD, appName: NAME });
   const written = pipeline(writer.output, createWriteStream(path));
-  for (const [name, content, mode] of entries) await writer.addEntry(name, Readable.from([Buffer.from(content)]), { kind: 'file', mode, mtime: new Date() });
+  for (const [name, content, mode] of entries)
+    await writer.addEntry(name, Readable.from([Buffer.from(content)]), { kind: 'file', mode, mtime: new Date() });
   await writer.finish({ databases: [], unreadableFiles: [] });
   await written;
 }
@@ -87,7 +88,9 @@ describe('backup:restore of files: plan checked before the first write, overwrit
     ]);
     const r = await runCli(['backup:restore', '2026-01-01-00-00-02.zip', '--only-files', '--force'], env(dbFile), app.dir);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/1 conflict\(s\), nothing was written[\s\S]*blocker is a file where the archive needs a folder[\s\S]*--files-to/);
+    expect(r.stderr).toMatch(
+      /1 conflict\(s\), nothing was written[\s\S]*blocker is a file where the archive needs a folder[\s\S]*--files-to/,
+    );
     expect(readFileSync(join(appFiles, 'a.txt'), 'utf8')).toBe('live a');
     expect(existsSync(join(appFiles, 'sub/ok.txt'))).toBe(false);
     rmSync(join(appFiles, 'blocker'));
@@ -113,7 +116,9 @@ describe('backup:restore of files: plan checked before the first write, overwrit
     try {
       const manifest = await zip.readManifest();
       // The seeded tenant files are overwritten too (with the same bytes), so they are in it as well.
-      expect(manifest.entries.map((e) => e.path)).toEqual(expect.arrayContaining(['db-dumps/sqlite-app.sql', 'files/storage/app/a.txt', 'files/storage/app/sub/b.txt']));
+      expect(manifest.entries.map((e) => e.path)).toEqual(
+        expect.arrayContaining(['db-dumps/sqlite-app.sql', 'files/storage/app/a.txt', 'files/storage/app/sub/b.txt']),
+      );
       expect(await entryText(zip, 'files/storage/app/a.txt')).toBe('version 2, written after the backup');
       expect(await entryText(zip, 'files/storage/app/sub/b.txt')).toBe('b version 2');
     } finally {

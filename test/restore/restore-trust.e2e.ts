@@ -33,7 +33,10 @@ describe('only our own archives are trusted (backup:restore, backup:verify, back
 
   /** The live state differs from every archive: a table and a file the backups do not hold, one user fewer. */
   async function diverge(): Promise<void> {
-    await runSql(pg.connection, 'CREATE TABLE IF NOT EXISTS live_marker (id int); DELETE FROM live_marker; INSERT INTO live_marker VALUES (42)');
+    await runSql(
+      pg.connection,
+      'CREATE TABLE IF NOT EXISTS live_marker (id int); DELETE FROM live_marker; INSERT INTO live_marker VALUES (42)',
+    );
     await runSql(pg.connection, 'DELETE FROM users WHERE id = (SELECT MIN(id) FROM users WHERE tenant_id = 1)');
     writeFileSync(join(app.dir, LIVE_FILE), 'signed live version\n');
   }
@@ -42,7 +45,11 @@ describe('only our own archives are trusted (backup:restore, backup:verify, back
 
   /** Scratch databases a test restore or a tenant restore left on the server (`<db>_verify_<hex>`). */
   const scratchLeft = async () =>
-    (await runSql(ADMIN.postgres, `SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${pg.connection.database.slice(0, 40)}\\_verify\\_%`])).map((r) => r.datname);
+    (
+      await runSql(ADMIN.postgres, `SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+        `${pg.connection.database.slice(0, 40)}\\_verify\\_%`,
+      ])
+    ).map((r) => r.datname);
 
   /** Replaces `entry` of a copy of `from` by a plain (unencrypted) copy of its own bytes, with the real 7-Zip. */
   async function withPlainEntry(from: string, to: string, entry: string): Promise<void> {
@@ -96,27 +103,36 @@ describe('only our own archives are trusted (backup:restore, backup:verify, back
     ['plain.zip', 'written by ZipWriter without the password', /none of its \d+ entries is encrypted with the backup password/],
     ['dump-plain.zip', 'manifest encrypted, dump plain (7-Zip)', /entry "db-dumps\/postgres-.*\.sql" is not encrypted/],
     ['manifest-plain.zip', 'manifest plain, dump encrypted (7-Zip)', /entry "manifest\.json" is not encrypted/],
-  ])('%s (%s) is refused by restore, verify, verify --test-restore and tenant-restore; nothing changes', async (name, _what, names) => {
-    await diverge();
-    const before = await liveState();
-    const runs = {
-      restore: await runCli(['backup:restore', name, '--force'], env, app.dir),
-      verify: await runCli(['backup:verify', name], env, app.dir),
-      testRestore: await runCli(['backup:verify', name, '--test-restore'], env, app.dir),
-      tenantRestore: await runCli(['backup:tenant-restore', '1', '--from-backup', name, '--force'], env, app.dir),
-    };
-    expect(Object.fromEntries(Object.entries(runs).map(([command, r]) => [command, r.code]))).toEqual({ restore: 1, verify: 1, testRestore: 1, tenantRestore: 1 });
-    for (const r of Object.values(runs)) {
-      expect(output(r)).toMatch(/The archive is not authenticated/);
-      expect(output(r)).toMatch(names);
-      expect(output(r)).toMatch(/anyone with write access to the storage could have written it/);
-      expect(output(r)).toMatch(/--allow-unencrypted/);
-      expect(output(r)).not.toContain(PASSWORD);
-    }
-    expect(runs.testRestore.stdout).not.toMatch(/test restore postgres/);
-    expect(await liveState()).toEqual(before);
-    expect(await scratchLeft()).toEqual([]);
-  }, 600_000);
+  ])(
+    '%s (%s) is refused by restore, verify, verify --test-restore and tenant-restore; nothing changes',
+    async (name, _what, names) => {
+      await diverge();
+      const before = await liveState();
+      const runs = {
+        restore: await runCli(['backup:restore', name, '--force'], env, app.dir),
+        verify: await runCli(['backup:verify', name], env, app.dir),
+        testRestore: await runCli(['backup:verify', name, '--test-restore'], env, app.dir),
+        tenantRestore: await runCli(['backup:tenant-restore', '1', '--from-backup', name, '--force'], env, app.dir),
+      };
+      expect(Object.fromEntries(Object.entries(runs).map(([command, r]) => [command, r.code]))).toEqual({
+        restore: 1,
+        verify: 1,
+        testRestore: 1,
+        tenantRestore: 1,
+      });
+      for (const r of Object.values(runs)) {
+        expect(output(r)).toMatch(/The archive is not authenticated/);
+        expect(output(r)).toMatch(names);
+        expect(output(r)).toMatch(/anyone with write access to the storage could have written it/);
+        expect(output(r)).toMatch(/--allow-unencrypted/);
+        expect(output(r)).not.toContain(PASSWORD);
+      }
+      expect(runs.testRestore.stdout).not.toMatch(/test restore postgres/);
+      expect(await liveState()).toEqual(before);
+      expect(await scratchLeft()).toEqual([]);
+    },
+    600_000,
+  );
 
   it('with BACKUP_ENCRYPTION=none a plain archive verifies as before', async () => {
     const r = await runCli(['backup:verify', 'plain.zip'], { ...env, BACKUP_ENCRYPTION: 'none' }, app.dir);
@@ -131,12 +147,18 @@ describe('only our own archives are trusted (backup:restore, backup:verify, back
     const tenantRefused = await runCli(['backup:tenant-restore', '1', '--from-backup', 'other-app.zip', '--force'], env, app.dir);
     expect([refused.code, tenantRefused.code]).toEqual([1, 1]);
     for (const r of [refused, tenantRefused]) {
-      expect(r.stderr).toMatch(/made by the app "other-app", not by this app "trust-app" \(BACKUP_NAME\); nothing was changed[\s\S]*--allow-other-app/);
+      expect(r.stderr).toMatch(
+        /made by the app "other-app", not by this app "trust-app" \(BACKUP_NAME\); nothing was changed[\s\S]*--allow-other-app/,
+      );
     }
     expect(await liveState()).toEqual(before);
     expect(await scratchLeft()).toEqual([]);
 
-    const tenantAllowed = await runCli(['backup:tenant-restore', '1', '--from-backup', 'other-app.zip', '--force', '--allow-other-app'], env, app.dir);
+    const tenantAllowed = await runCli(
+      ['backup:tenant-restore', '1', '--from-backup', 'other-app.zip', '--force', '--allow-other-app'],
+      env,
+      app.dir,
+    );
     expect(tenantAllowed.code).toBe(0);
     expect(tenantAllowed.stderr).toMatch(/WARNING: --allow-other-app/);
 
@@ -157,7 +179,9 @@ describe('only our own archives are trusted (backup:restore, backup:verify, back
 
     const refused = await runCli(['backup:restore', 'good.zip', '--force'], mariaEnv, app.dir);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/holds a dump of PostgreSQL ".*", but this app restores into MySQL\/MariaDB "default": another database engine; nothing was changed[\s\S]*--allow-other-engine/);
+    expect(refused.stderr).toMatch(
+      /holds a dump of PostgreSQL ".*", but this app restores into MySQL\/MariaDB "default": another database engine; nothing was changed[\s\S]*--allow-other-engine/,
+    );
     expect(refused.stdout).not.toMatch(/Restore completed/);
     expect(filesBelow(join(app.dir, 'storage', 'app'))).toEqual(files);
     expect(await tableContents(maria.connection)).toEqual(rows);
@@ -180,7 +204,11 @@ describe('only our own archives are trusted (backup:restore, backup:verify, back
 
     const usersOfTenant1 = async () => Number((await runSql(pg.connection, 'SELECT COUNT(*) AS n FROM users WHERE tenant_id = 1'))[0].n);
     const tenantBefore = await usersOfTenant1();
-    const tenant = await runCli(['backup:tenant-restore', '1', '--from-backup', 'plain.zip', '--force', '--allow-unencrypted'], env, app.dir);
+    const tenant = await runCli(
+      ['backup:tenant-restore', '1', '--from-backup', 'plain.zip', '--force', '--allow-unencrypted'],
+      env,
+      app.dir,
+    );
     expect(tenant.code).toBe(0);
     expect(tenant.stderr).toMatch(/WARNING: --allow-unencrypted/);
     expect(await usersOfTenant1()).toBe(tenantBefore + 1);

@@ -55,7 +55,10 @@ describe.each(DB_KINDS)('restore and verify with %s', (kind) => {
     const before = await snapshot(source);
     const files = filesBelow(join(appRoot, 'uploads'));
     const backup = await h.backups.run({ now: new Date(Date.UTC(2026, 10, 21, 2, 0, 0)) });
-    expect(backup.destinations.map((d) => [d.disk, d.ok])).toEqual([['local', true], ['s3', true]]);
+    expect(backup.destinations.map((d) => [d.disk, d.ok])).toEqual([
+      ['local', true],
+      ['s3', true],
+    ]);
     expect(backup.key).toBe('restore-app/2026-11-21-02-00-00.zip');
 
     // Dry run from S3: what the manifest says, and nothing changes.
@@ -73,7 +76,11 @@ describe.each(DB_KINDS)('restore and verify with %s', (kind) => {
     // Beside production, from S3, by full key: the copy equals the source, the source is untouched.
     const copyName = kind === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'nbt-copy-')), 'copy.db') : `${source.database}_copy`;
     const copy: ConnectionInfo = { ...source, database: copyName };
-    extra.push(async () => (kind === 'sqlite' ? rmSync(join(copyName, '..'), { recursive: true, force: true }) : loaderFor(source.driver).dropDatabase(source, copyName)));
+    extra.push(async () =>
+      kind === 'sqlite'
+        ? rmSync(join(copyName, '..'), { recursive: true, force: true })
+        : loaderFor(source.driver).dropDatabase(source, copyName),
+    );
     const beside = await h.restores.restore({ name: backup.key, disk: 's3', onlyDb: true, toDatabase: copyName });
     expect(beside.ok).toBe(true);
     expect(beside.safetyBackup).toBeUndefined();

@@ -20,7 +20,9 @@ async function dropDatabaseAndCopies(kind: 'postgres' | 'mariadb', name: string)
       await runSql(ADMIN.postgres, `DROP DATABASE IF EXISTS "${r.n}" WITH (FORCE)`);
     }
   } else {
-    for (const r of await runSql(ADMIN.mariadb, 'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [like])) {
+    for (const r of await runSql(ADMIN.mariadb, 'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [
+      like,
+    ])) {
       await runSql(ADMIN.mariadb, `DROP DATABASE IF EXISTS \`${r.n}\``);
     }
   }
@@ -63,7 +65,11 @@ describe.each(['postgres', 'mariadb'] as const)('a rich %s schema through backup
 
     // Beside production, into a new database; PostgreSQL over three sessions (BACKUP_RESTORE_JOBS).
     const copy = { ...db.connection, database: copyName };
-    const beside = await runCli(['backup:restore', '--latest', '--only-db', '--to-database', copyName, '--force'], { ...env, BACKUP_RESTORE_JOBS: '3' }, app.dir);
+    const beside = await runCli(
+      ['backup:restore', '--latest', '--only-db', '--to-database', copyName, '--force'],
+      { ...env, BACKUP_RESTORE_JOBS: '3' },
+      app.dir,
+    );
     expect(beside.code).toBe(0);
     expect(beside.stdout + beside.stderr).toMatch(/every row count matches the manifest/);
     expect(await schemaOf(copy)).toEqual(expectedSchema);
@@ -74,7 +80,11 @@ describe.each(['postgres', 'mariadb'] as const)('a rich %s schema through backup
     expect(await loaderFor(db.connection.driver).countRows(copy)).toEqual(manifest);
 
     // In place, over the live database; PostgreSQL over two sessions.
-    const inPlace = await runCli(['backup:restore', '--latest', '--only-db', '--force', '--no-safety-backup'], { ...env, BACKUP_RESTORE_JOBS: '2' }, app.dir);
+    const inPlace = await runCli(
+      ['backup:restore', '--latest', '--only-db', '--force', '--no-safety-backup'],
+      { ...env, BACKUP_RESTORE_JOBS: '2' },
+      app.dir,
+    );
     expect(inPlace.code).toBe(0);
     expect(inPlace.stdout + inPlace.stderr).toMatch(/every row count matches the manifest/);
     expect(await schemaOf(db.connection)).toEqual(expectedSchema);

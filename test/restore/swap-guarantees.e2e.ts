@@ -83,7 +83,13 @@ describe('MariaDB swap', () => {
     const staging = `${live.database}_restore_0badf00d`;
     const stagingDb: ConnectionInfo = { ...live, database: staging };
     await runSql(ADMIN.mariadb, `CREATE DATABASE \`${staging}\``);
-    const app = await createConnection({ host: live.host, port: live.port, user: live.username, password: live.password, database: live.database });
+    const app = await createConnection({
+      host: live.host,
+      port: live.port,
+      user: live.username,
+      password: live.password,
+      database: live.database,
+    });
     try {
       await seedDemo(stagingDb, { tenants: 1, rowsPerTenant: 1 });
       const objects = async () =>
@@ -104,7 +110,12 @@ describe('MariaDB swap', () => {
       const [[{ id: appId }]] = (await app.query('SELECT CONNECTION_ID() AS id')) as any;
 
       const swapping = new MysqlSwapper()
-        .swap(ADMIN.mariadb, staging, live.database, { old: `${live.database}_replaced_0badf00d`, keepReplaced: false, onStep: () => undefined, lockWaitSeconds: 3 })
+        .swap(ADMIN.mariadb, staging, live.database, {
+          old: `${live.database}_replaced_0badf00d`,
+          keepReplaced: false,
+          onStep: () => undefined,
+          lockWaitSeconds: 3,
+        })
         .catch((e) => e);
       // While the swap waits, a reader finds every view and trigger.
       await new Promise((r) => setTimeout(r, 1500));
@@ -117,7 +128,9 @@ describe('MariaDB swap', () => {
       expect(err.hint).toMatch(/was left as it was/);
       expect(await objects()).toEqual(before);
       expect(await tableContents(live)).toEqual(rows);
-      const left = await runSql(ADMIN.mariadb, 'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [`${live.database}\\_replaced\\_%`]);
+      const left = await runSql(ADMIN.mariadb, 'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [
+        `${live.database}\\_replaced\\_%`,
+      ]);
       expect(left).toEqual([]);
     } finally {
       await app.end().catch(() => undefined);
@@ -179,7 +192,15 @@ describe('PostgreSQL swap', () => {
 
   it("keeps the owner, database grants, settings, comment and table grants: the app's role still connects and reads", async () => {
     const before = await facts();
-    expect(before).toMatchObject({ owner: ownerRole, app_connect: true, other_connect: false, sel: true, ins: true, upd: false, users_sel: false });
+    expect(before).toMatchObject({
+      owner: ownerRole,
+      app_connect: true,
+      other_connect: false,
+      sel: true,
+      ins: true,
+      upd: false,
+      users_sel: false,
+    });
     expect(before.settings).toEqual(['search_path=public, "$user"', 'statement_timeout=5s']);
 
     const report = await h.restores.restore({ name: key, onlyDb: true, force: true, noSafetyBackup: true });
@@ -246,7 +267,9 @@ describe('SQLite swap', () => {
     } finally {
       await reader.close();
     }
-    const result = await h.restores.restore({ name: '2026-02-01-00-00-09.zip', onlyDb: true, force: true, noSafetyBackup: true }).catch((e) => e);
+    const result = await h.restores
+      .restore({ name: '2026-02-01-00-00-09.zip', onlyDb: true, force: true, noSafetyBackup: true })
+      .catch((e) => e);
     expect(result).toBeInstanceOf(Error);
     expect(String(result.message)).toMatch(/tenants \(2 restored, 3 expected\)/);
     expect(readFileSync(live.database).equals(bytes)).toBe(true);

@@ -62,7 +62,9 @@ describe.each<DbKind>(['postgres', 'mariadb'])('%s: four app instances, one sche
     await Promise.race(instances.map((p) => p.waitFor(() => p.count(STORED) >= 1, 'a stored backup', 20_000)));
     const winner = instances.find((p) => p.count(STORED) >= 1)!;
     const others = instances.filter((p) => p !== winner);
-    await Promise.all(others.map((p, i) => p.waitFor(() => p.count(SKIPPED) > skippedBefore[instances.indexOf(p)], `instance ${i} to skip`, 10_000)));
+    await Promise.all(
+      others.map((p, i) => p.waitFor(() => p.count(SKIPPED) > skippedBefore[instances.indexOf(p)], `instance ${i} to skip`, 10_000)),
+    );
     await Promise.all(instances.map((p) => p.stop('SIGTERM')));
 
     const started = instances.map((p) => p.count(STARTED));

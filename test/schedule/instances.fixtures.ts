@@ -39,7 +39,8 @@ export class Proc {
   async waitFor(test: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (!test()) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`process ${this.pid} exited while waiting for ${what}:\n${this.out}`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null)
+        throw new Error(`process ${this.pid} exited while waiting for ${what}:\n${this.out}`);
       if (Date.now() > until) throw new Error(`timed out waiting for ${what}; output so far:\n${this.out}`);
       await new Promise((r) => setTimeout(r, 100));
     }

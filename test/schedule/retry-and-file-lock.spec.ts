@@ -28,8 +28,10 @@ describe('withRetries', () => {
 
   it('aborts an attempt that exceeds its time limit with a BackupTimeoutError', async () => {
     const reasons: unknown[] = [];
-    const result = await withRetries({ tries: 2, retryDelayMs: 0, timeoutMs: 50 }, undefined, (a) =>
-      new Promise<boolean>((resolve) => a.signal.addEventListener('abort', () => (reasons.push(a.signal.reason), resolve(false)))),
+    const result = await withRetries(
+      { tries: 2, retryDelayMs: 0, timeoutMs: 50 },
+      undefined,
+      (a) => new Promise<boolean>((resolve) => a.signal.addEventListener('abort', () => (reasons.push(a.signal.reason), resolve(false)))),
       { succeeded: (ok) => ok, sleep: noSleep },
     );
     expect(result).toBe(false);
@@ -42,11 +44,16 @@ describe('withRetries', () => {
     const outer = new AbortController();
     let attempts = 0;
     const lines: string[] = [];
-    await withRetries({ tries: 5, retryDelayMs: 0 }, outer.signal, async () => {
-      attempts++;
-      outer.abort(new Error('SIGTERM received'));
-      return false;
-    }, { succeeded: (ok) => ok, log: (l) => lines.push(l), describeFailure: () => 'cancelled' });
+    await withRetries(
+      { tries: 5, retryDelayMs: 0 },
+      outer.signal,
+      async () => {
+        attempts++;
+        outer.abort(new Error('SIGTERM received'));
+        return false;
+      },
+      { succeeded: (ok) => ok, log: (l) => lines.push(l), describeFailure: () => 'cancelled' },
+    );
     expect(attempts).toBe(1);
     expect(lines).toEqual(['Attempt 1/5 failed: cancelled (stopped, no retry)']);
   });

@@ -115,7 +115,12 @@ describe('BackupScheduler on a fake clock', () => {
 
   it('registers nothing for "off" and fires verify when it is scheduled', async () => {
     jest.useFakeTimers({ now: new Date('2026-03-10T00:00:00Z') });
-    h = harness({ BACKUP_SCHEDULE_RUN: 'off', BACKUP_SCHEDULE_CLEAN: 'off', BACKUP_SCHEDULE_MONITOR: 'off', BACKUP_SCHEDULE_VERIFY: '15 4 * * 0' });
+    h = harness({
+      BACKUP_SCHEDULE_RUN: 'off',
+      BACKUP_SCHEDULE_CLEAN: 'off',
+      BACKUP_SCHEDULE_MONITOR: 'off',
+      BACKUP_SCHEDULE_VERIFY: '15 4 * * 0',
+    });
     h.scheduler.onApplicationBootstrap();
     expect(Object.keys(h.scheduler.nextFirings())).toEqual(['nest-backup:verify']);
     await advanceTo('2026-03-16T00:00:00Z');
@@ -139,7 +144,9 @@ describe('BackupScheduler on a fake clock', () => {
     expect(() => backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', BACKUP_SCHEDULE_CLEAN: '61 2 * * *' })).toThrow(
       /BACKUP_SCHEDULE_CLEAN must be a cron expression/,
     );
-    expect(() => backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', BACKUP_TIMEZONE: 'Mars/Olympus' })).toThrow(/BACKUP_TIMEZONE must be an IANA time zone/);
+    expect(() => backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', BACKUP_TIMEZONE: 'Mars/Olympus' })).toThrow(
+      /BACKUP_TIMEZONE must be an IANA time zone/,
+    );
     // Options built by hand are checked by the scheduler itself.
     h = harness({});
     const schedules = h.scheduler['options'].schedules as ScheduleSettings;

@@ -106,13 +106,23 @@ describe('SIGTERM during a large backup to local disk and s3rver', () => {
   });
 
   /** Waits until pg_dump runs under `proc` and archive bytes reach the local disk, then SIGTERMs. */
-  async function interrupt(proc: Proc, dir: string, appName: string): Promise<{ dumpPids: number[]; exit: { code: number | null; signal: string | null }; ms: number }> {
+  async function interrupt(
+    proc: Proc,
+    dir: string,
+    appName: string,
+  ): Promise<{ dumpPids: number[]; exit: { code: number | null; signal: string | null }; ms: number }> {
     let dumpPids: number[] = [];
-    await proc.waitFor(() => {
-      dumpPids = descendants(proc.pid).filter((d) => d.comm.startsWith('pg_dump')).map((d) => d.pid);
-      const part = listFiles(dir).find((f) => f.startsWith(`storage/backups/${appName}/`) && f.endsWith('.part'));
-      return dumpPids.length > 0 && !!part;
-    }, 'pg_dump running and a .part file on the local disk', 60_000);
+    await proc.waitFor(
+      () => {
+        dumpPids = descendants(proc.pid)
+          .filter((d) => d.comm.startsWith('pg_dump'))
+          .map((d) => d.pid);
+        const part = listFiles(dir).find((f) => f.startsWith(`storage/backups/${appName}/`) && f.endsWith('.part'));
+        return dumpPids.length > 0 && !!part;
+      },
+      'pg_dump running and a .part file on the local disk',
+      60_000,
+    );
     const started = Date.now();
     proc.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
@@ -189,7 +199,9 @@ describe('SIGTERM during a large backup to local disk and s3rver', () => {
         for (const pid of seen) expect(alive(pid)).toBe(false);
         expect(listFiles(app.dir).filter((f) => f.startsWith('storage/backups/'))).toEqual([]);
         expect(await s3.listKeys(`${appName}/`)).toEqual([]);
-        const failed = (await webhook.waitForRequests(before + 1, 10_000)).slice(before).filter((r) => r.headers['x-backup-event'] === 'backup.failed');
+        const failed = (await webhook.waitForRequests(before + 1, 10_000))
+          .slice(before)
+          .filter((r) => r.headers['x-backup-event'] === 'backup.failed');
         expect(failed.length).toBeGreaterThanOrEqual(1);
         for (const r of failed) expect(JSON.stringify(r.body)).toMatch(/took longer than 2 s/);
       } finally {

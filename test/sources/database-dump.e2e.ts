@@ -5,7 +5,17 @@
  */
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +29,17 @@ import { dumperFor, loaderFor } from '../../libs/backup/src/sources/dumper.regis
 import { MysqlDumper } from '../../libs/backup/src/sources/mysql.dumper';
 import { PostgresDumper } from '../../libs/backup/src/sources/postgres.dumper';
 import { DumpFailedError, LoadFailedError, ToolMissingError } from '../../libs/backup/src/sources/source.errors';
-import { createPasswordUser, createTestDatabase, DbKind, DB_KINDS, rowCounts, runSql, seedDemo, tableContents, TestDatabase } from '../support/databases';
+import {
+  createPasswordUser,
+  createTestDatabase,
+  DbKind,
+  DB_KINDS,
+  rowCounts,
+  runSql,
+  seedDemo,
+  tableContents,
+  TestDatabase,
+} from '../support/databases';
 
 const run = promisify(execFile);
 let work: string;
@@ -83,7 +103,13 @@ describe.each(DB_KINDS)('%s dump', (kind) => {
     expect(await tableContents(target.connection)).toEqual(expected);
     expect(facts).toMatchObject({ driver: src.connection.driver, database: src.connection.database });
     expect(facts.tables).toEqual({ tenants: 5, users: 100, clinics: 100, queues: 100, sub_queues: 200 });
-    expect(facts.tool).toMatch(kind === 'postgres' ? /^pg_dump \(PostgreSQL\) \d+/ : kind === 'mariadb' ? /(mariadb-dump|mysqldump).*Ver/ : /^better-sqlite3 \d+.*\(SQLite 3\./);
+    expect(facts.tool).toMatch(
+      kind === 'postgres'
+        ? /^pg_dump \(PostgreSQL\) \d+/
+        : kind === 'mariadb'
+          ? /(mariadb-dump|mysqldump).*Ver/
+          : /^better-sqlite3 \d+.*\(SQLite 3\./,
+    );
   });
 
   it('restores through its loader: create, load, count, drop', async () => {
@@ -165,7 +191,10 @@ describe.each(DB_KINDS)('%s dump', (kind) => {
     // Each writer transaction adds one tenant and one user: a consistent dump has them in pairs.
     expect(loaded.tenants - 5).toBe(loaded.users - 3000);
     expect(loaded.tenants).toBeGreaterThanOrEqual(5 + before);
-    const orphans = await runSql(target.connection, 'SELECT COUNT(*) AS n FROM users u LEFT JOIN tenants t ON t.id = u.tenant_id WHERE t.id IS NULL');
+    const orphans = await runSql(
+      target.connection,
+      'SELECT COUNT(*) AS n FROM users u LEFT JOIN tenants t ON t.id = u.tenant_id WHERE t.id IS NULL',
+    );
     expect(Number(orphans[0].n)).toBe(0);
   });
 });
@@ -254,7 +283,9 @@ describe('SQLite dump values', () => {
     const read = (path: string) => {
       const d = new Database(path, { readonly: true });
       d.defaultSafeIntegers(true);
-      const rows = d.prepare('SELECT id, r, typeof(r) AS tr, b, typeof(b) AS tb, t, typeof(t) AS tt, i, typeof(i) AS ti FROM v ORDER BY id').all();
+      const rows = d
+        .prepare('SELECT id, r, typeof(r) AS tr, b, typeof(b) AS tb, t, typeof(t) AS tt, i, typeof(i) AS ti FROM v ORDER BY id')
+        .all();
       const extra = d.prepare(`SELECT name, type FROM sqlite_master ORDER BY name`).all();
       const log = d.prepare('SELECT * FROM log ORDER BY id').all();
       const seq = d.prepare('SELECT * FROM sqlite_sequence').all();
@@ -282,8 +313,12 @@ describe.each(['postgres', 'mariadb'] as const)('%s dump failures and secrets', 
     handle.stream.resume();
     const err = await handle.facts.catch((e) => e);
     expect(err).toBeInstanceOf(DumpFailedError);
-    expect(err.message).toMatch(kind === 'postgres' ? /pg_dump failed .*Connection refused/s : /(mariadb-dump|mysqldump) failed .*Can't connect/s);
-    expect(err.stderr).toMatch(kind === 'postgres' ? /connection to server at "127\.0\.0\.1", port \d+ failed/ : /Can't connect to server|Can't connect to MySQL/);
+    expect(err.message).toMatch(
+      kind === 'postgres' ? /pg_dump failed .*Connection refused/s : /(mariadb-dump|mysqldump) failed .*Can't connect/s,
+    );
+    expect(err.stderr).toMatch(
+      kind === 'postgres' ? /connection to server at "127\.0\.0\.1", port \d+ failed/ : /Can't connect to server|Can't connect to MySQL/,
+    );
     expect(err.hint).toMatch(/running and reachable/);
     expect(`${err.message} ${err.stderr} ${err.hint}`).not.toContain(password);
     expect(await streamError).toBe(err);
@@ -335,7 +370,8 @@ describe.each(['postgres', 'mariadb'] as const)('%s dump failures and secrets', 
 
   it('names the tool and the Debian package when the binary is missing', async () => {
     const src = await database(kind, 'missing');
-    const dumper = kind === 'postgres' ? new PostgresDumper({ bin: '/nonexistent/pg_dump' }) : new MysqlDumper({ bin: '/nonexistent/mariadb-dump' });
+    const dumper =
+      kind === 'postgres' ? new PostgresDumper({ bin: '/nonexistent/pg_dump' }) : new MysqlDumper({ bin: '/nonexistent/mariadb-dump' });
     const handle = dumper.dump(src.connection);
     handle.stream.on('error', () => undefined);
     const err = await handle.facts.catch((e) => e);
@@ -375,4 +411,3 @@ describe('SQLite dump failures', () => {
     expect(existsSync(join(work, 'nope.db'))).toBe(false);
   });
 });
-

@@ -57,7 +57,10 @@ describe('selectFiles', () => {
   });
 
   it('includes by glob, relative to the root or by name at any depth', async () => {
-    expect((await collect({ include: ['storage/**/*.png', '*.md'] })).paths).toEqual(['files/storage/app/uploads/a.png', 'files/README.md']);
+    expect((await collect({ include: ['storage/**/*.png', '*.md'] })).paths).toEqual([
+      'files/storage/app/uploads/a.png',
+      'files/README.md',
+    ]);
     expect((await collect({ include: ['**/*.ts'] })).paths).toEqual(['files/src/deep/nested/file.ts']);
   });
 
@@ -77,7 +80,10 @@ describe('selectFiles', () => {
   });
 
   it('yields a file once even when two includes cover it', async () => {
-    const { paths } = await collect({ include: ['storage/app', 'storage/app/uploads', 'storage/**/*.png'], exclude: ['storage/app/cache'] });
+    const { paths } = await collect({
+      include: ['storage/app', 'storage/app/uploads', 'storage/**/*.png'],
+      exclude: ['storage/app/cache'],
+    });
     expect(paths).toEqual(['files/storage/app/uploads/a.png', 'files/storage/app/uploads/b.tmp']);
   });
 
@@ -89,7 +95,12 @@ describe('selectFiles', () => {
     const plain = await collect({ include: ['link-to-shared', 'link-to-backups', 'src'], alwaysExclude });
     expect(plain.paths).toEqual(['files/src/deep/nested/file.ts']);
 
-    const followed = await collect({ include: ['link-to-shared', 'link-to-backups', 'src'], alwaysExclude, followSymlinks: true, exclude: ['node_modules'] });
+    const followed = await collect({
+      include: ['link-to-shared', 'link-to-backups', 'src'],
+      alwaysExclude,
+      followSymlinks: true,
+      exclude: ['node_modules'],
+    });
     expect(followed.paths).toContain('files/link-to-shared/contracts/contract.pdf');
     expect(followed.paths.some((p) => p.includes('2024.zip'))).toBe(false);
     // src/loop -> root is followed, and cut where it comes back to src (a folder already open).
@@ -116,7 +127,7 @@ describe('selectFiles', () => {
     expect((unreadable[0].error as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 
-  it('statFiles false (the backup\'s walk): the same selection in the same order, regular files listed without a stat', async () => {
+  it("statFiles false (the backup's walk): the same selection in the same order, regular files listed without a stat", async () => {
     symlinkSync(outside, join(root, 'link-to-shared'));
     symlinkSync(join(root, 'storage/backups'), join(root, 'link-to-backups'));
     symlinkSync(root, join(root, 'src/loop'));
@@ -139,7 +150,8 @@ describe('selectFiles', () => {
       for await (const f of statFiles ? selectFiles(all) : selectFiles({ ...all, statFiles: false })) out.push(f);
       return out;
     };
-    const summary = (fs: Array<SelectedFile | ListedFile | UnreadableFile>) => fs.map((f) => ('unreadable' in f ? `unreadable ${f.absolutePath}: ${f.error.message}` : `${f.archivePath} <- ${f.absolutePath}`));
+    const summary = (fs: Array<SelectedFile | ListedFile | UnreadableFile>) =>
+      fs.map((f) => ('unreadable' in f ? `unreadable ${f.absolutePath}: ${f.error.message}` : `${f.archivePath} <- ${f.absolutePath}`));
     for (const options of cases) {
       const stated = await walk(options, true);
       const listed = await walk(options, false);
@@ -149,7 +161,15 @@ describe('selectFiles', () => {
     // What a folder's listing says is a regular file comes without a stat; an include naming a
     // file is stat-ed (it is not in a listing), and so is what is not a regular file.
     const listed = await walk({ include: ['storage/app/uploads', 'README.md'], followSymlinks: true }, false);
-    expect(listed.map((f) => ('unreadable' in f ? ['unreadable', f.absolutePath] : 'listedOnly' in f ? ['listed', f.archivePath] : ['stat', f.archivePath, f.size]))).toEqual([
+    expect(
+      listed.map((f) =>
+        'unreadable' in f
+          ? ['unreadable', f.absolutePath]
+          : 'listedOnly' in f
+            ? ['listed', f.archivePath]
+            : ['stat', f.archivePath, f.size],
+      ),
+    ).toEqual([
       ['listed', 'files/storage/app/uploads/a.png'],
       ['listed', 'files/storage/app/uploads/b.tmp'],
       ['unreadable', join(root, 'storage/app/uploads/dangling')],

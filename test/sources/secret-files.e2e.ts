@@ -25,7 +25,7 @@ describe('password files left by a killed run', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('are removed by the next command (backup:list), which says so; a live owner\'s and foreign folders stay', async () => {
+  it("are removed by the next command (backup:list), which says so; a live owner's and foreign folders stay", async () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     const gone = leftover(tmp, `nest-backup-secret-${dead}-AbC123`);
     const live = leftover(tmp, `nest-backup-secret-${process.pid}-XyZ789`);

@@ -52,7 +52,13 @@ async function childNamed(tool: string): Promise<number> {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
         const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
         const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-        if (ppid === process.pid && argv.some((a) => a.endsWith(`/${tool}`) || a === tool) && !argv.includes('--help') && !argv.includes('--version')) return Number(entry);
+        if (
+          ppid === process.pid &&
+          argv.some((a) => a.endsWith(`/${tool}`) || a === tool) &&
+          !argv.includes('--help') &&
+          !argv.includes('--version')
+        )
+          return Number(entry);
       } catch {
         /* gone meanwhile */
       }
@@ -157,7 +163,7 @@ describe("the user's start-up files", () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('the mariadb client reads no ~/.my.cnf (only the library\'s own options file)', async () => {
+  it("the mariadb client reads no ~/.my.cnf (only the library's own options file)", async () => {
     db = await createTestDatabase('mariadb', 'mycnf');
     await new MysqlLoader().load(db.connection, Readable.from(['CREATE TABLE t (a INT);\n']));
     const rows = await runSql(ADMIN.mariadb, `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${marker}'`);

@@ -23,7 +23,12 @@ import { filesBelow } from '../restore/restore.fixtures';
 
 /** Every file below `dir` as its SHA-256 (a failed byte-for-byte comparison then diffs fast). */
 const filesIn = (dir: string) =>
-  Object.fromEntries(Object.entries(filesBelow(dir)).map(([path, bytes]) => [path, `${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}`]));
+  Object.fromEntries(
+    Object.entries(filesBelow(dir)).map(([path, bytes]) => [
+      path,
+      `${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}`,
+    ]),
+  );
 
 const PASSWORD = 'laravel-backup-password-0123456789-abcdef';
 const APP = 'laravel-shop';
@@ -40,7 +45,22 @@ const output = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
 function dumpLikeSpatie(c: ConnectionInfo): Buffer {
   return c.driver === 'postgres'
     ? execFileSync('pg_dump', ['-h', c.host!, '-p', String(c.port), '-U', c.username!, c.database], { maxBuffer: 64 << 20 })
-    : execFileSync('mariadb-dump', ['-h', c.host!, '-P', String(c.port), '-u', c.username!, '--skip-comments', '--extended-insert', '--single-transaction', c.database], { maxBuffer: 64 << 20 });
+    : execFileSync(
+        'mariadb-dump',
+        [
+          '-h',
+          c.host!,
+          '-P',
+          String(c.port),
+          '-u',
+          c.username!,
+          '--skip-comments',
+          '--extended-insert',
+          '--single-transaction',
+          c.database,
+        ],
+        { maxBuffer: 64 << 20 },
+      );
 }
 
 /** spatie's temporary folder as it zips it: db-dumps/ and the app's files under var/www/app/. */
@@ -58,7 +78,9 @@ function spatieTree(dumpName: string, dump: Buffer): string {
 
 /** PHP's ZipArchive, as spatie's Zip class uses it (see spatie-zip.php). */
 function zipWithPhp(root: string, out: string, password?: string): void {
-  execFileSync('php', [join(__dirname, 'spatie-zip.php'), out, root], { env: { PATH: process.env.PATH ?? '', SPATIE_PASSWORD: password ?? '' } });
+  execFileSync('php', [join(__dirname, 'spatie-zip.php'), out, root], {
+    env: { PATH: process.env.PATH ?? '', SPATIE_PASSWORD: password ?? '' },
+  });
 }
 
 /** 7-Zip, WinZip AES-256, folders included (its default). */
@@ -135,10 +157,15 @@ describe('spatie/laravel-backup archives on PostgreSQL', () => {
     expect(list.stdout).toMatch(new RegExp(`\\| ${APP} +\\| local +\\| ✅ +\\| [^|]+\\| +3 \\|`));
     // Retention and monitoring count them too: the newest is 2026-10-03, as old as that.
     const clean = await runCli(['backup:clean', '--dry-run'], app.env, app.dir);
-    expect({ code: clean.code, out: clean.stdout }).toMatchObject({ code: 0, out: expect.stringMatching(/local \([^)]*\): 3 backup\(s\)/) });
+    expect({ code: clean.code, out: clean.stdout }).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/local \([^)]*\): 3 backup\(s\)/),
+    });
     const monitor = await runCli(['backup:monitor'], { ...app.env, BACKUP_MAX_AGE_DAYS: '3650' }, app.dir);
     expect({ code: monitor.code, out: output(monitor) }).toMatchObject({ code: 0 });
-    expect(output(await runCli(['backup:monitor'], app.env, app.dir))).toMatch(/newest backup on local is too old: laravel-shop\/2026-10-03-02-00-00\.zip/);
+    expect(output(await runCli(['backup:monitor'], app.env, app.dir))).toMatch(
+      /newest backup on local is too old: laravel-shop\/2026-10-03-02-00-00\.zip/,
+    );
 
     for (const name of ['2026-10-01-02-00-00.zip', '2026-10-03-02-00-00.zip']) {
       const r = await runCli(['backup:verify', name], app.env, app.dir);
@@ -167,7 +194,9 @@ describe('spatie/laravel-backup archives on PostgreSQL', () => {
     expect(backup.unchecked).toHaveLength(2);
     const [test] = backup.testRestore;
     expect(test).toMatchObject({ driver: 'postgres', database: source.connection.database, ok: true, scratchDropped: true });
-    const loaded = Object.fromEntries(test.tables.map((t: { table: string; actual: number }) => [t.table.replace(/^public\./, ''), t.actual]));
+    const loaded = Object.fromEntries(
+      test.tables.map((t: { table: string; actual: number }) => [t.table.replace(/^public\./, ''), t.actual]),
+    );
     expect(loaded).toEqual(await rowCounts(source.connection));
     expect(test.tables.every((t: { expected: unknown }) => t.expected === null)).toBe(true);
     expect(await scratchesLeft(target.connection)).toEqual([]);
@@ -181,7 +210,10 @@ describe('spatie/laravel-backup archives on PostgreSQL', () => {
     await seedDemo(target.connection, { tenants: 1, rowsPerTenant: 2 }).catch(() => undefined);
     const before = await tableContents(target.connection);
     const wrong = { ...app.env, BACKUP_ARCHIVE_PASSWORD: 'not-the-laravel-password-0123456789-xyz' };
-    for (const args of [['backup:verify', '2026-10-01-02-00-00.zip'], ['backup:restore', '2026-10-01-02-00-00.zip', '--force', '--strip-prefix', OLD_ROOT]]) {
+    for (const args of [
+      ['backup:verify', '2026-10-01-02-00-00.zip'],
+      ['backup:restore', '2026-10-01-02-00-00.zip', '--force', '--strip-prefix', OLD_ROOT],
+    ]) {
       const r = await runCli(args, wrong, app.dir);
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
       expect(output(r)).toMatch(/Wrong password for the archive/);
@@ -252,7 +284,9 @@ describe('spatie/laravel-backup archives on MariaDB', () => {
     expect({ code: r.code, err: r.stderr }).toMatchObject({ code: 0 });
     const [test] = JSON.parse(r.stdout).backups[0].testRestore;
     expect(test).toMatchObject({ driver: 'mysql', ok: true, scratchDropped: true });
-    expect(Object.fromEntries(test.tables.map((t: { table: string; actual: number }) => [t.table, t.actual]))).toEqual(await rowCounts(source.connection));
+    expect(Object.fromEntries(test.tables.map((t: { table: string; actual: number }) => [t.table, t.actual]))).toEqual(
+      await rowCounts(source.connection),
+    );
     expect(await scratchesLeft(target.connection)).toEqual([]);
   });
 
@@ -269,7 +303,9 @@ describe('spatie/laravel-backup archives on MariaDB', () => {
     const before = await tableContents(target.connection);
     const r = await runCli(['backup:restore', '2026-09-30-02-00-00.zip', '--force', '--files-to', 'other'], app.env, app.dir);
     expect(r.code).toBe(1);
-    expect(output(r)).toMatch(/holds a dump of PostgreSQL "shop", but this app restores into MySQL\/MariaDB "default": another database engine; nothing was changed/);
+    expect(output(r)).toMatch(
+      /holds a dump of PostgreSQL "shop", but this app restores into MySQL\/MariaDB "default": another database engine; nothing was changed/,
+    );
     expect(await tableContents(target.connection)).toEqual(before);
     expect(filesIn(join(app.dir, 'other'))).toEqual({});
   });
@@ -289,7 +325,9 @@ describe('our own archive re-packed by 7-Zip, folder entries included', () => {
     const work = mkdtempSync(join(tmpdir(), 'nbt-spatie-repack-'));
     try {
       expect((await run7z(['x', '-y', '-bd', `-p${PASSWORD}`, `-o${work}`, join(app.backups, 'own.zip')])).code).toBe(0);
-      expect((await run7z(['a', '-tzip', '-bd', '-mem=AES256', `-p${PASSWORD}`, join(app.backups, 'repacked.zip'), '.'], work)).code).toBe(0);
+      expect((await run7z(['a', '-tzip', '-bd', '-mem=AES256', `-p${PASSWORD}`, join(app.backups, 'repacked.zip'), '.'], work)).code).toBe(
+        0,
+      );
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -21,10 +21,7 @@ export interface ProxiedRequest {
   path: string;
 }
 
-export type FaultKind =
-  | { kind: 'reset'; afterBytes: number }
-  | { kind: 'status'; status: number; code?: string }
-  | { kind: 'stall' };
+export type FaultKind = { kind: 'reset'; afterBytes: number } | { kind: 'status'; status: number; code?: string } | { kind: 'stall' };
 
 export interface FaultRule {
   fault: FaultKind;
@@ -71,7 +68,7 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 
 export async function startFaultyProxy(target: { host?: string; port: number } | string): Promise<FaultyProxy> {
   const to = typeof target === 'string' ? new URL(target) : undefined;
-  const targetHost = to ? to.hostname : (target as { host?: string }).host ?? '127.0.0.1';
+  const targetHost = to ? to.hostname : ((target as { host?: string }).host ?? '127.0.0.1');
   const targetPort = to ? Number(to.port) : (target as { port: number }).port;
   const requests: ProxiedRequest[] = [];
   let armed: Armed[] = [];

@@ -95,9 +95,12 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
     port,
     mails,
     waitForMails: (count, timeoutMs = 5000) =>
-      waitUntil(() => mails.length >= count, waiters, timeoutMs, () => `${count} mail(s), got ${mails.length}`).then(
-        () => mails,
-      ),
+      waitUntil(
+        () => mails.length >= count,
+        waiters,
+        timeoutMs,
+        () => `${count} mail(s), got ${mails.length}`,
+      ).then(() => mails),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -218,12 +221,7 @@ export async function deadPort(): Promise<number> {
 
 // ---------------------------------------------------------------- helpers
 
-function waitUntil(
-  done: () => boolean,
-  waiters: Set<() => void>,
-  timeoutMs: number,
-  describe: () => string,
-): Promise<void> {
+function waitUntil(done: () => boolean, waiters: Set<() => void>, timeoutMs: number, describe: () => string): Promise<void> {
   if (done()) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const check = () => {

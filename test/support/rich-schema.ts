@@ -161,8 +161,14 @@ INSERT INTO invoice (id, customer_id, total) SELECT seq, 1 + seq % 200, 10 + seq
 /** The tables a backup's manifest lists for the rich schema (partitions and inheritance children by name). */
 export const RICH_SCHEMA_TABLES: Record<'postgres' | 'mariadb', string[]> = {
   postgres: [
-    'audit_event_log', 'billing.invoice', 'customer', 'event_log',
-    'payment_default', 'payment_p2026_01', 'payment_p2026_02', 'payment_p2026_03',
+    'audit_event_log',
+    'billing.invoice',
+    'customer',
+    'event_log',
+    'payment_default',
+    'payment_p2026_01',
+    'payment_p2026_02',
+    'payment_p2026_03',
   ],
   mariadb: ['customer', 'event_log', 'invoice', 'payment'],
 };
@@ -209,12 +215,32 @@ export async function schemaOf(c: ConnectionInfo): Promise<string> {
     );
     return stdout
       .split('\n')
-      .filter((l) => l.trim() !== '' && !l.startsWith('--') && !/^\\(un)?restrict /.test(l) && !l.startsWith('SET ') && !l.startsWith('SELECT pg_catalog.set_config'))
+      .filter(
+        (l) =>
+          l.trim() !== '' &&
+          !l.startsWith('--') &&
+          !/^\\(un)?restrict /.test(l) &&
+          !l.startsWith('SET ') &&
+          !l.startsWith('SELECT pg_catalog.set_config'),
+      )
       .join('\n');
   }
   const { stdout } = await run(
     'mariadb-dump',
-    ['-h', c.host!, '-P', String(c.port), '-u', c.username!, '--no-data', '--routines', '--triggers', '--skip-comments', '--skip-dump-date', c.database],
+    [
+      '-h',
+      c.host!,
+      '-P',
+      String(c.port),
+      '-u',
+      c.username!,
+      '--no-data',
+      '--routines',
+      '--triggers',
+      '--skip-comments',
+      '--skip-dump-date',
+      c.database,
+    ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return stdout

@@ -94,7 +94,15 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
   const endpoint = `http://127.0.0.1:${port}`;
   const accessKeyId = 'S3RVER';
   const secretAccessKey = 'S3RVER';
-  return serverHandle({ endpoint, bucket, accessKeyId, secretAccessKey, child, exited, cleanup: () => rm(directory, { recursive: true, force: true }) });
+  return serverHandle({
+    endpoint,
+    bucket,
+    accessKeyId,
+    secretAccessKey,
+    child,
+    exited,
+    cleanup: () => rm(directory, { recursive: true, force: true }),
+  });
 }
 
 /** Where moto's S3 server is, or undefined when it is not installed. */
@@ -124,7 +132,15 @@ export async function startMotoServer(options: { bucket?: string } = {}): Promis
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
-  const handle = serverHandle({ endpoint, bucket, accessKeyId: 'moto-test-key', secretAccessKey: 'moto-test-secret', child, exited, cleanup: async () => undefined });
+  const handle = serverHandle({
+    endpoint,
+    bucket,
+    accessKeyId: 'moto-test-key',
+    secretAccessKey: 'moto-test-secret',
+    child,
+    exited,
+    cleanup: async () => undefined,
+  });
   try {
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -184,9 +200,7 @@ function serverHandle(p: {
       const keys: string[] = [];
       let token: string | undefined;
       do {
-        const page = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-        );
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
         for (const o of page.Contents ?? []) keys.push(o.Key!);
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -317,11 +331,7 @@ function refuse(res: http.ServerResponse, code: string, message: string, req: ht
 }
 
 /** Verifies an `Authorization: AWS4-HMAC-SHA256 ...` header; returns the S3 error or null. */
-function checkSignature(
-  req: http.IncomingMessage,
-  accessKeyId: string,
-  secret: string,
-): { code: string; message: string } | null {
+function checkSignature(req: http.IncomingMessage, accessKeyId: string, secret: string): { code: string; message: string } | null {
   const match = /^AWS4-HMAC-SHA256 Credential=([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
     req.headers.authorization ?? '',
   );
@@ -345,7 +355,12 @@ function checkSignature(
     .join('&');
   const headers = signedHeaders
     .split(';')
-    .map((h) => `${h}:${String(req.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .map(
+      (h) =>
+        `${h}:${String(req.headers[h] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
     .join('');
   const canonical = [
     req.method,

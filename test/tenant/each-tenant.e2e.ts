@@ -86,7 +86,10 @@ describe.each(['postgres', 'sqlite'] as DbKind[])('backup:run --each-tenant with
     const second = await keepOne.get(TenantExportService).exportAll({ now: at(4, 1) });
     expect(second.ok).toBe(true);
     for (const t of second.tenants) {
-      expect(t.deleted.sort()).toEqual([`${APP}/tenants/${t.tenantId}/${stamp(at(2, 1))}`, `${APP}/tenants/${t.tenantId}/${stamp(at(3, 1))}`]);
+      expect(t.deleted.sort()).toEqual([
+        `${APP}/tenants/${t.tenantId}/${stamp(at(2, 1))}`,
+        `${APP}/tenants/${t.tenantId}/${stamp(at(3, 1))}`,
+      ]);
     }
 
     const after = files();
@@ -115,7 +118,9 @@ describe.each(['postgres', 'sqlite'] as DbKind[])('backup:run --each-tenant with
     expect(report.tenants.filter((t) => t.ok).map((t) => t.tenantId)).toEqual(['1', '2', '3', '4', '6']);
     const after = files();
     for (const t of ['1', '2', '3', '4', '6']) {
-      expect(after.filter((f) => f.startsWith(`tenants/${t}/`) && /^\d{4}-.*\.zip$/.test(f.split('/')[2]))).toEqual([`tenants/${t}/${stamp(at(5, 1))}`]);
+      expect(after.filter((f) => f.startsWith(`tenants/${t}/`) && /^\d{4}-.*\.zip$/.test(f.split('/')[2]))).toEqual([
+        `tenants/${t}/${stamp(at(5, 1))}`,
+      ]);
     }
     expect(after.filter((f) => f.startsWith('tenants/5/'))).toEqual([]);
   });

@@ -12,14 +12,46 @@ import { AWKWARD, createTestDatabase, runSql, TestDatabase } from '../support/da
 
 const models: TableModel[] = [
   { name: 'tenants', entityName: 'Tenant', columns: [{ name: 'id', type: 'integer', primary: true }], foreignKeys: [] },
-  { name: 'things', columns: [{ name: 'id', type: 'integer', primary: true }, { name: 'tenant_id', type: 'integer' }], foreignKeys: [{ columns: ['tenant_id'], table: 'tenants', referencedColumns: ['id'] }] },
-  { name: 'parts', columns: [{ name: 'id', type: 'integer', primary: true }, { name: 'thing_id', type: 'integer' }], foreignKeys: [{ columns: ['thing_id'], table: 'things', referencedColumns: ['id'] }] },
-  { name: 'bulk', columns: [{ name: 'id', type: 'integer', primary: true }, { name: 'tenant_id', type: 'integer' }], foreignKeys: [{ columns: ['tenant_id'], table: 'tenants', referencedColumns: ['id'] }] },
-  { name: 'tagged', columns: [{ name: 'id', type: 'integer', primary: true }, { name: 'tenant_id', type: 'integer' }], foreignKeys: [{ columns: ['tenant_id'], table: 'tenants', referencedColumns: ['id'] }] },
+  {
+    name: 'things',
+    columns: [
+      { name: 'id', type: 'integer', primary: true },
+      { name: 'tenant_id', type: 'integer' },
+    ],
+    foreignKeys: [{ columns: ['tenant_id'], table: 'tenants', referencedColumns: ['id'] }],
+  },
+  {
+    name: 'parts',
+    columns: [
+      { name: 'id', type: 'integer', primary: true },
+      { name: 'thing_id', type: 'integer' },
+    ],
+    foreignKeys: [{ columns: ['thing_id'], table: 'things', referencedColumns: ['id'] }],
+  },
+  {
+    name: 'bulk',
+    columns: [
+      { name: 'id', type: 'integer', primary: true },
+      { name: 'tenant_id', type: 'integer' },
+    ],
+    foreignKeys: [{ columns: ['tenant_id'], table: 'tenants', referencedColumns: ['id'] }],
+  },
+  {
+    name: 'tagged',
+    columns: [
+      { name: 'id', type: 'integer', primary: true },
+      { name: 'tenant_id', type: 'integer' },
+    ],
+    foreignKeys: [{ columns: ['tenant_id'], table: 'tenants', referencedColumns: ['id'] }],
+  },
 ];
 
 /** The tenant's rows of `table` through tenantJsonLines, by the server's COPY or (serverSide false) row by row. */
-async function lines(session: PostgresSession, table: string, serverSide: boolean): Promise<{ rows: unknown[]; counted: number; copied: boolean }> {
+async function lines(
+  session: PostgresSession,
+  table: string,
+  serverSide: boolean,
+): Promise<{ rows: unknown[]; counted: number; copied: boolean }> {
   const scope = buildTenantScope(models);
   const columns = (await liveColumns(session, scope)).get(table)!;
   const counter = { rows: 0 };
@@ -36,7 +68,14 @@ async function lines(session: PostgresSession, table: string, serverSide: boolea
   const parts: Buffer[] = [];
   for await (const chunk of tenantJsonLines(via, scope, table, columns, 1, counter)) parts.push(chunk);
   const text = Buffer.concat(parts).toString('utf8');
-  return { rows: text.split('\n').filter(Boolean).map((l) => JSON.parse(l)), counted: counter.rows, copied };
+  return {
+    rows: text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+    counted: counter.rows,
+    copied,
+  };
 }
 
 describe('PostgreSQL tenant rows as JSON Lines written by the server', () => {
@@ -61,19 +100,44 @@ describe('PostgreSQL tenant rows as JSON Lines written by the server', () => {
        INSERT INTO tenants VALUES (1), (2);`,
     );
     const values = (id: number, tenant: number, text: string) => [
-      id, tenant, -32768, 2147483647, '9007199254740993', '123456789012345678901234567890.000000001', 1.5, 0.1, id % 2 === 0,
-      text, text.slice(0, 40), 'ab', '6f1c3f4e-8d2a-4b1e-9c3d-2a1b0c9d8e7f', 'sad',
-      '2026-02-28', '2026-02-28 13:14:15.123456', '2026-02-28 13:14:15+02', '23:59:59', '10:00:00+05:30',
-      JSON.stringify({ text, n: [1, 2, { deep: null }] }), JSON.stringify({ text, z: 1, a: 'x' }), Buffer.from([0, 1, 2, 255, 10, 13, ...Buffer.from(text)]),
+      id,
+      tenant,
+      -32768,
+      2147483647,
+      '9007199254740993',
+      '123456789012345678901234567890.000000001',
+      1.5,
+      0.1,
+      id % 2 === 0,
+      text,
+      text.slice(0, 40),
+      'ab',
+      '6f1c3f4e-8d2a-4b1e-9c3d-2a1b0c9d8e7f',
+      'sad',
+      '2026-02-28',
+      '2026-02-28 13:14:15.123456',
+      '2026-02-28 13:14:15+02',
+      '23:59:59',
+      '10:00:00+05:30',
+      JSON.stringify({ text, n: [1, 2, { deep: null }] }),
+      JSON.stringify({ text, z: 1, a: 'x' }),
+      Buffer.from([0, 1, 2, 255, 10, 13, ...Buffer.from(text)]),
     ];
     let id = 1;
     for (const text of AWKWARD) {
       for (const tenant of [1, 2]) {
-        await runSql(db.connection, `INSERT INTO things VALUES (${Array.from({ length: 22 }, (_, i) => `$${i + 1}`).join(', ')})`, values(id++, tenant, text));
+        await runSql(
+          db.connection,
+          `INSERT INTO things VALUES (${Array.from({ length: 22 }, (_, i) => `$${i + 1}`).join(', ')})`,
+          values(id++, tenant, text),
+        );
       }
     }
     await runSql(db.connection, `INSERT INTO things (id, tenant_id) VALUES (1000, 1)`); // every other column NULL
-    await runSql(db.connection, `INSERT INTO things (id, tenant_id, r, d, big) VALUES (1001, 1, 'NaN', '-Infinity', '-9223372036854775808')`);
+    await runSql(
+      db.connection,
+      `INSERT INTO things (id, tenant_id, r, d, big) VALUES (1001, 1, 'NaN', '-Infinity', '-9223372036854775808')`,
+    );
     await runSql(db.connection, `INSERT INTO parts SELECT t.id * 10, t.id, t.t FROM things t`);
     await runSql(db.connection, `INSERT INTO tagged VALUES (1, 1, ARRAY['a', 'b']), (2, 2, ARRAY['c'])`);
     session = await PostgresSession.open(db.connection);
@@ -127,11 +191,13 @@ describe('PostgreSQL tenant rows as JSON Lines written by the server', () => {
   it('serves tables queued at once one after the other on its one connection, never a query while another runs (pg 9 refuses that)', async () => {
     const own = await PostgresSession.open(db.connection);
     // What pg 8 warns about and pg 9 refuses: a query submitted while the connection is busy.
-    const client = (own as unknown as { client: { query: (...args: unknown[]) => unknown; _activeQuery: unknown; _queryQueue: unknown[] } }).client;
+    const client = (own as unknown as { client: { query: (...args: unknown[]) => unknown; _activeQuery: unknown; _queryQueue: unknown[] } })
+      .client;
     const submit = client.query.bind(client);
     const overlapping: string[] = [];
     client.query = (...args: unknown[]) => {
-      if (client._activeQuery || client._queryQueue.length > 0) overlapping.push(String((args[0] as { text?: string }).text ?? args[0]).slice(0, 40));
+      if (client._activeQuery || client._queryQueue.length > 0)
+        overlapping.push(String((args[0] as { text?: string }).text ?? args[0]).slice(0, 40));
       return submit(...args);
     };
     try {
@@ -141,7 +207,8 @@ describe('PostgreSQL tenant rows as JSON Lines written by the server', () => {
       // As the export does: every table's rows asked for at once, each read as it comes.
       const read = async (table: string) => {
         const counter = { rows: 0 };
-        for await (const chunk of tenantJsonLines(own, scope, table, columns.get(table)!, 1, counter)) expect(chunk.length).toBeGreaterThan(0);
+        for await (const chunk of tenantJsonLines(own, scope, table, columns.get(table)!, 1, counter))
+          expect(chunk.length).toBeGreaterThan(0);
         return counter.rows;
       };
       expect(await Promise.all([read('bulk'), read('things'), read('parts')])).toEqual([200000, AWKWARD.length + 2, AWKWARD.length + 2]);
@@ -165,7 +232,10 @@ describe('PostgreSQL tenant rows as JSON Lines written by the server', () => {
     expect(read).toBeGreaterThan(0);
     await expect(own.query('SELECT 1')).rejects.toThrow(/middle of a COPY/);
     const settled = await Promise.race([
-      own.rollback().then(() => own.close()).then(() => 'closed'),
+      own
+        .rollback()
+        .then(() => own.close())
+        .then(() => 'closed'),
       new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000)),
     ]);
     expect(settled).toBe('closed');

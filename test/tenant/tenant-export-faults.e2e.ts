@@ -29,7 +29,10 @@ describe('tenant export to a destination that fails half-way (PostgreSQL, server
     h = await tenantHarness(db);
     // Tenant 3 gets a million more users: ~90 MB of JSON Lines, far more than the archive writer
     // holds ahead (8 MiB), so the server is still sending rows when the destination fails.
-    await runSql(db.connection, `INSERT INTO users (tenant_id, email, name) SELECT 3, 'bulk' || g || '@example.com', md5(g::text) FROM generate_series(1, 1000000) g`);
+    await runSql(
+      db.connection,
+      `INSERT INTO users (tenant_id, email, name) SELECT 3, 'bulk' || g || '@example.com', md5(g::text) FROM generate_series(1, 1000000) g`,
+    );
   });
 
   afterAll(async () => {
@@ -56,11 +59,25 @@ describe('tenant export to a destination that fails half-way (PostgreSQL, server
     // The export's own session, by its application_name: the app's TypeORM pool (the audit trail
     // checks its table through it) opens and closes connections on its own schedule.
     const connections = async () =>
-      Number((await runSql(db.connection, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${TENANT_SESSION_NAME}'`))[0].n);
+      Number(
+        (
+          await runSql(
+            db.connection,
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${TENANT_SESSION_NAME}'`,
+          )
+        )[0].n,
+      );
     const before = await connections();
     // Seen while the export runs: the count below is of the session that really did the work.
     let seen = 0;
-    const watch = setInterval(() => void connections().then((n) => (seen = Math.max(seen, n)), () => undefined), 25);
+    const watch = setInterval(
+      () =>
+        void connections().then(
+          (n) => (seen = Math.max(seen, n)),
+          () => undefined,
+        ),
+      25,
+    );
     try {
       const started = Date.now();
       const outcome = await Promise.race([

@@ -39,7 +39,11 @@ describe('backup:tenant-export of a tenant with many files', () => {
     // More files than the export queues at once; text (deflated) and random (stored) alike.
     for (let i = 0; i < 70; i++) {
       const size = 1 + ((i * 7919) % 40_000);
-      put(3, `uploads/${i % 5}/file-${i}.${i % 2 ? 'bin' : 'txt'}`, i % 2 ? randomBytes(size) : Buffer.from(`line ${i} of tenant 3\n`.repeat(Math.ceil(size / 20)).slice(0, size)));
+      put(
+        3,
+        `uploads/${i % 5}/file-${i}.${i % 2 ? 'bin' : 'txt'}`,
+        i % 2 ? randomBytes(size) : Buffer.from(`line ${i} of tenant 3\n`.repeat(Math.ceil(size / 20)).slice(0, size)),
+      );
     }
     put(3, 'empty.txt', Buffer.alloc(0));
     put(3, 'scans/large-1.bin', randomBytes(1024 * 1024 + 1));

@@ -52,7 +52,12 @@ describe.each(DB_KINDS)('tenant export and restore with %s', (kind) => {
     const scope = await h.scopes.scope();
     expect(scope.key).toMatchObject({ table: 'tenants', column: 'id', type: 'integer' });
     expect(scope.tables.map((t) => t.table)).toEqual(['tenants', 'clinics', 'queues', 'sub_queues', 'users']);
-    expect(scope.tables.find((t) => t.table === 'sub_queues')!.placement).toEqual({ kind: 'parent', columns: ['queue_id'], parent: 'queues', parentColumns: ['id'] });
+    expect(scope.tables.find((t) => t.table === 'sub_queues')!.placement).toEqual({
+      kind: 'parent',
+      columns: ['queue_id'],
+      parent: 'queues',
+      parentColumns: ['id'],
+    });
     expect(scope.unplaced).toEqual([]);
   });
 
@@ -79,9 +84,20 @@ describe.each(DB_KINDS)('tenant export and restore with %s', (kind) => {
     const zip = await ZipReader.open(join(h.appRoot, 'storage', 'backups', exported.key), { password: PASSWORD });
     try {
       expect((await zip.verify()).ok).toBe(true);
-      expect(zip.entries().map((e) => e.name).sort()).toEqual([
-        'files/storage/app/tenants/3/report.txt', 'files/storage/app/tenants/3/scans/scan-3.bin', 'manifest.json',
-        'tenant-data/clinics.jsonl', 'tenant-data/queues.jsonl', 'tenant-data/sub_queues.jsonl', 'tenant-data/tenants.jsonl', 'tenant-data/users.jsonl',
+      expect(
+        zip
+          .entries()
+          .map((e) => e.name)
+          .sort(),
+      ).toEqual([
+        'files/storage/app/tenants/3/report.txt',
+        'files/storage/app/tenants/3/scans/scan-3.bin',
+        'manifest.json',
+        'tenant-data/clinics.jsonl',
+        'tenant-data/queues.jsonl',
+        'tenant-data/sub_queues.jsonl',
+        'tenant-data/tenants.jsonl',
+        'tenant-data/users.jsonl',
       ]);
       const manifest = await zip.readManifest();
       expect(manifest.tenant).toMatchObject({ tenantId: '3', tenantTable: 'tenants' });
@@ -96,7 +112,11 @@ describe.each(DB_KINDS)('tenant export and restore with %s', (kind) => {
 
     // Dry run: per table what would happen, nothing changed.
     const dry = await h.restores.restore({ tenantId: '3', fromExport: 'latest', dryRun: true });
-    expect(dry.tables).toEqual(Object.entries(expectedCounts).map(([table, insert]) => ({ table, delete: 0, insert })).sort((a, b) => order(a.table) - order(b.table)));
+    expect(dry.tables).toEqual(
+      Object.entries(expectedCounts)
+        .map(([table, insert]) => ({ table, delete: 0, insert }))
+        .sort((a, b) => order(a.table) - order(b.table)),
+    );
     expect(await tableContents(db.connection)).toEqual(lost);
 
     const fromExport = await h.restores.restore({ tenantId: '3', fromExport: '2026-01-02-04-00-00.zip' });
@@ -137,12 +157,16 @@ describe.each(DB_KINDS)('tenant export and restore with %s', (kind) => {
     await expect(h.exports.export({ tenantId: 'abc' })).rejects.toBeInstanceOf(InvalidTenantIdError);
     for (const crafted of ['3; DROP TABLE tenants; --', "3' OR '1'='1", '3 OR 1=1', '1e3', '99999999999']) {
       await expect(h.exports.export({ tenantId: crafted })).rejects.toBeInstanceOf(InvalidTenantIdError);
-      await expect(h.restores.restore({ tenantId: crafted, fromExport: 'latest', force: true })).rejects.toBeInstanceOf(InvalidTenantIdError);
+      await expect(h.restores.restore({ tenantId: crafted, fromExport: 'latest', force: true })).rejects.toBeInstanceOf(
+        InvalidTenantIdError,
+      );
     }
     await unchanged();
 
     // An export of tenant 3 given for tenant 4.
-    await expect(h.restores.restore({ tenantId: '4', fromExport: 'tenant-app/tenants/3/2026-01-02-04-00-00.zip', force: true })).rejects.toBeInstanceOf(TenantExportMismatchError);
+    await expect(
+      h.restores.restore({ tenantId: '4', fromExport: 'tenant-app/tenants/3/2026-01-02-04-00-00.zip', force: true }),
+    ).rejects.toBeInstanceOf(TenantExportMismatchError);
     // A tenant the backup does not hold.
     await expect(h.restores.restore({ tenantId: '77', fromBackup: 'latest', force: true })).rejects.toBeInstanceOf(UnknownTenantError);
     await unchanged();

@@ -36,8 +36,18 @@ export function typeOrmOptions(db: TestDatabase): DataSourceOptions {
   const c = db.connection;
   const common = { entities: DEMO_ENTITIES, synchronize: true, logging: false } as const;
   if (db.kind === 'sqlite') return { ...common, type: 'better-sqlite3', database: c.database };
-  if (db.kind === 'postgres') return { ...common, type: 'postgres', host: c.host, port: c.port, username: c.username, password: c.password, database: c.database };
-  return { ...common, type: 'mariadb', host: c.host, port: c.port, username: c.username, password: c.password, database: c.database, charset: 'utf8mb4' };
+  if (db.kind === 'postgres')
+    return { ...common, type: 'postgres', host: c.host, port: c.port, username: c.username, password: c.password, database: c.database };
+  return {
+    ...common,
+    type: 'mariadb',
+    host: c.host,
+    port: c.port,
+    username: c.username,
+    password: c.password,
+    database: c.database,
+    charset: 'utf8mb4',
+  };
 }
 
 export async function tenantHarness(
@@ -85,7 +95,13 @@ export async function seed(ds: DataSource, tenants: number, perTenant: number): 
     [SubQueue, rows.sub_queues.map(({ queue_id, ...s }) => ({ ...s, queueId: queue_id }))],
   ];
   for (const [entity, list] of inserts) {
-    for (let i = 0; i < list.length; i += 200) await ds.createQueryBuilder().insert().into(entity).values(list.slice(i, i + 200)).execute();
+    for (let i = 0; i < list.length; i += 200)
+      await ds
+        .createQueryBuilder()
+        .insert()
+        .into(entity)
+        .values(list.slice(i, i + 200))
+        .execute();
   }
 }
 

@@ -62,7 +62,16 @@ export { AuditTrail } from './audit/audit.trail';
 export type { RecordResult } from './audit/audit.trail';
 export { ComplianceReporter } from './audit/compliance.reporter';
 export type { ComplianceReport, DestinationCompliance, ReportedFailure, Verdict } from './audit/compliance.report';
-export type { AuditEntry, AuditFacts, AuditMode, AuditOperation, AuditOutcome, AuditRecord, AuditSettings, ReportedOperation } from './audit/audit.types';
+export type {
+  AuditEntry,
+  AuditFacts,
+  AuditMode,
+  AuditOperation,
+  AuditOutcome,
+  AuditRecord,
+  AuditSettings,
+  ReportedOperation,
+} from './audit/audit.types';
 export { ADMIN_REQUEST_OPERATION } from './audit/audit.types';
 export { BackupScheduler } from './schedule/backup.scheduler';
 export type { LockedJob } from './lock/job.lock';
@@ -128,7 +137,13 @@ export { FutureDatedCheck } from './health/checks/future-dated.check';
 export { MaxAgeCheck } from './health/checks/max-age.check';
 export { MaxStorageCheck } from './health/checks/max-storage.check';
 export { ReachableCheck } from './health/checks/reachable.check';
-export type { NotificationChannel, NotificationField, NotificationLevel, NotificationMessage, SendOptions } from './notify/notification-channel.interface';
+export type {
+  NotificationChannel,
+  NotificationField,
+  NotificationLevel,
+  NotificationMessage,
+  SendOptions,
+} from './notify/notification-channel.interface';
 export { MailChannel } from './notify/channels/mail.channel';
 export type { MailChannelOptions } from './notify/channels/mail.channel';
 export { SlackChannel } from './notify/channels/slack.channel';
@@ -181,7 +196,14 @@ export {
 } from './restore/restore.errors';
 export { ArchiveBindingError } from './restore/archive.binding';
 export { FileConflictError } from './restore/files.plan';
-export { DumpCancelledError, DumpFailedError, DumpRefusedError, InvalidConnectionError, LoadFailedError, ToolMissingError } from './sources/source.errors';
+export {
+  DumpCancelledError,
+  DumpFailedError,
+  DumpRefusedError,
+  InvalidConnectionError,
+  LoadFailedError,
+  ToolMissingError,
+} from './sources/source.errors';
 export {
   AllDestinationsFailedError,
   DestinationUnreachableError,

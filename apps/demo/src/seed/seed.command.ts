@@ -35,12 +35,19 @@ export class SeedCommand extends CommandRunner {
       ];
       for (const [entity, list] of inserts) {
         for (let i = 0; i < list.length; i += 200) {
-          await this.dataSource.createQueryBuilder().insert().into(entity).values(list.slice(i, i + 200)).execute();
+          await this.dataSource
+            .createQueryBuilder()
+            .insert()
+            .into(entity)
+            .values(list.slice(i, i + 200))
+            .execute();
         }
       }
       const filesRoot = path.resolve(flags.filesRoot ?? 'storage/app');
       writeTenantFiles(filesRoot, tenants);
-      const counts = Object.entries(rows).map(([t, l]) => `${t}=${l.length}`).join(' ');
+      const counts = Object.entries(rows)
+        .map(([t, l]) => `${t}=${l.length}`)
+        .join(' ');
       process.stdout.write(`Seeded ${DEMO_ENTITIES.length} tables (${counts}) and files under ${filesRoot}\n`);
     } finally {
       await this.dataSource.destroy();

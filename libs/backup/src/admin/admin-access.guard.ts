@@ -36,7 +36,10 @@ export class AdminAccessGuard implements CanActivate {
           statusCode: status,
           error: status === 401 ? 'Unauthorized' : 'Forbidden',
           message: `Backup admin API: ${decision.reason}`,
-          hint: this.access.kind === 'token' ? 'Send the token of BACKUP_ADMIN_TOKEN as "Authorization: Bearer <token>".' : 'Your app\'s guard refused this request.',
+          hint:
+            this.access.kind === 'token'
+              ? 'Send the token of BACKUP_ADMIN_TOKEN as "Authorization: Bearer <token>".'
+              : "Your app's guard refused this request.",
         },
         status,
       );

@@ -46,7 +46,13 @@ export class AdminApiController {
   @Get('jobs/:id')
   async job(@Param('id') id: string) {
     const job = await this.jobs.get(id);
-    if (!job) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `No job ${id}`, hint: 'Finished jobs are kept for a while: in memory for the life of the process (the last 100), or in Redis with BACKUP_QUEUE_REDIS_URL (the last 1000).' });
+    if (!job)
+      throw new NotFoundException({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `No job ${id}`,
+        hint: 'Finished jobs are kept for a while: in memory for the life of the process (the last 100), or in Redis with BACKUP_QUEUE_REDIS_URL (the last 1000).',
+      });
     return job;
   }
 

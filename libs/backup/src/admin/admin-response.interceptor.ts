@@ -38,7 +38,10 @@ export class AdminResponseInterceptor implements NestInterceptor {
         from(
           (async () => {
             const safe = this.safe(body);
-            const jobId = safe && typeof safe === 'object' && typeof (safe as { id?: unknown }).id === 'string' && request.method === 'POST' ? (safe as { id: string }).id : undefined;
+            const jobId =
+              safe && typeof safe === 'object' && typeof (safe as { id?: unknown }).id === 'string' && request.method === 'POST'
+                ? (safe as { id: string }).id
+                : undefined;
             await recordAdminRequest(this.trail, { request, startedAt, caller, status, jobId });
             return safe;
           })(),
@@ -49,7 +52,10 @@ export class AdminResponseInterceptor implements NestInterceptor {
           (async () => {
             const http = this.toHttp(err);
             const response = http.getResponse();
-            const message = typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : String(response);
+            const message =
+              typeof response === 'object' && response && 'message' in response
+                ? String((response as { message: unknown }).message)
+                : String(response);
             await recordAdminRequest(this.trail, { request, startedAt, caller, status: http.getStatus(), error: message.slice(0, 500) });
             throw http;
           })(),
@@ -70,7 +76,12 @@ export class AdminResponseInterceptor implements NestInterceptor {
       // BackupError's message ends with "→ hint"; the JSON carries them apart.
       const message = err.hint ? err.message.slice(0, err.message.lastIndexOf('\n  → ')) : err.message;
       return new HttpException(
-        { statusCode: HttpStatus.BAD_REQUEST, error: 'Bad Request', message: this.redactor.redact(message), hint: err.hint ? this.redactor.redact(err.hint) : undefined },
+        {
+          statusCode: HttpStatus.BAD_REQUEST,
+          error: 'Bad Request',
+          message: this.redactor.redact(message),
+          hint: err.hint ? this.redactor.redact(err.hint) : undefined,
+        },
         HttpStatus.BAD_REQUEST,
       );
     }

@@ -10,7 +10,10 @@ export function requireAdminToken(token: string | undefined): string {
   const hint = `Set ${ADMIN_TOKEN_ENV} to a random string of at least ${ADMIN_TOKEN_MIN_LENGTH} characters (for example: openssl rand -base64 36), or pass your own guard to BackupAdminModule.register({ guard }).`;
   if (!token) throw new AdminTokenError(`The backup admin API needs ${ADMIN_TOKEN_ENV}, which is not set`, hint);
   if (token.length < ADMIN_TOKEN_MIN_LENGTH) {
-    throw new AdminTokenError(`${ADMIN_TOKEN_ENV} is ${token.length} characters long; the backup admin API needs at least ${ADMIN_TOKEN_MIN_LENGTH}`, hint);
+    throw new AdminTokenError(
+      `${ADMIN_TOKEN_ENV} is ${token.length} characters long; the backup admin API needs at least ${ADMIN_TOKEN_MIN_LENGTH}`,
+      hint,
+    );
   }
   return token;
 }

@@ -30,10 +30,34 @@ export interface AuditPage {
 }
 
 /** What a dry-run restore plan may be asked for: everything but the switches that change data. */
-export type RestorePlanRequest = Pick<RestoreRequest, 'name' | 'latest' | 'disk' | 'onlyDb' | 'onlyFiles' | 'dbName' | 'toDatabase' | 'filesTo' | 'stripPrefix' | 'allowUnencrypted' | 'allowOtherApp' | 'allowOtherEngine'>;
+export type RestorePlanRequest = Pick<
+  RestoreRequest,
+  | 'name'
+  | 'latest'
+  | 'disk'
+  | 'onlyDb'
+  | 'onlyFiles'
+  | 'dbName'
+  | 'toDatabase'
+  | 'filesTo'
+  | 'stripPrefix'
+  | 'allowUnencrypted'
+  | 'allowOtherApp'
+  | 'allowOtherEngine'
+>;
 const PLAN_FIELDS: Record<keyof RestorePlanRequest, 'string' | 'boolean'> = {
-  name: 'string', latest: 'boolean', disk: 'string', onlyDb: 'boolean', onlyFiles: 'boolean', dbName: 'string', toDatabase: 'string',
-  filesTo: 'string', stripPrefix: 'string', allowUnencrypted: 'boolean', allowOtherApp: 'boolean', allowOtherEngine: 'boolean',
+  name: 'string',
+  latest: 'boolean',
+  disk: 'string',
+  onlyDb: 'boolean',
+  onlyFiles: 'boolean',
+  dbName: 'string',
+  toDatabase: 'string',
+  filesTo: 'string',
+  stripPrefix: 'string',
+  allowUnencrypted: 'boolean',
+  allowOtherApp: 'boolean',
+  allowOtherEngine: 'boolean',
 };
 const OUTCOMES: AuditOutcome[] = ['success', 'partial', 'failure'];
 const MAX_PAGE_SIZE = 500;
@@ -68,8 +92,10 @@ export class AdminQueries {
 
   async audit(query: AuditQuery): Promise<AuditPage> {
     const operations: readonly string[] = [...AUDIT_OPERATIONS, ADMIN_REQUEST_OPERATION];
-    if (query.operation && !operations.includes(query.operation)) throw new AdminRequestError(`No audit operation "${query.operation}"`, `Use one of: ${operations.join(', ')}.`);
-    if (query.outcome && !OUTCOMES.includes(query.outcome as AuditOutcome)) throw new AdminRequestError(`No outcome "${query.outcome}"`, `Use one of: ${OUTCOMES.join(', ')}.`);
+    if (query.operation && !operations.includes(query.operation))
+      throw new AdminRequestError(`No audit operation "${query.operation}"`, `Use one of: ${operations.join(', ')}.`);
+    if (query.outcome && !OUTCOMES.includes(query.outcome as AuditOutcome))
+      throw new AdminRequestError(`No outcome "${query.outcome}"`, `Use one of: ${OUTCOMES.join(', ')}.`);
     const page = positive('page', query.page, 1);
     const pageSize = Math.min(positive('pageSize', query.pageSize, 50), MAX_PAGE_SIZE);
     const { records, sources, problems } = await this.trail.read(query.since ? parseSince(query.since) : undefined);
@@ -84,7 +110,8 @@ export class AdminQueries {
     const request: Record<string, unknown> = {};
     for (const [key, raw] of Object.entries(input ?? {})) {
       const type = PLAN_FIELDS[key as keyof RestorePlanRequest];
-      if (!type) throw new AdminRequestError(`"${key}" is not a field of a restore plan`, `Known fields: ${Object.keys(PLAN_FIELDS).join(', ')}.`);
+      if (!type)
+        throw new AdminRequestError(`"${key}" is not a field of a restore plan`, `Known fields: ${Object.keys(PLAN_FIELDS).join(', ')}.`);
       // Query strings carry text: "true"/"false" stand for booleans there.
       const value = type === 'boolean' && typeof raw === 'string' ? raw === 'true' || raw === '' : raw;
       if (typeof value !== type) throw new AdminRequestError(`"${key}" must be a ${type}`, `Send "${key}" as a ${type}.`);
@@ -97,6 +124,7 @@ export class AdminQueries {
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new AdminRequestError(`${name} "${value}" is not a whole number above 0`, `Send ${name}=1 or more.`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new AdminRequestError(`${name} "${value}" is not a whole number above 0`, `Send ${name}=1 or more.`);
   return n;
 }

@@ -49,7 +49,11 @@ export class BackupAdminModule {
         { provide: ADMIN_OPTIONS, useValue: { ...options, path } },
         { provide: ADMIN_ACCESS, inject: [ADMIN_OPTIONS, ModuleRef], useFactory: adminAccessFactory },
         // BACKUP_QUEUE_REDIS_URL set: jobs through BullMQ, and this instance runs a worker.
-        { provide: ADMIN_JOB_QUEUE, inject: [BackupQueue, InProcessJobQueue], useFactory: (queue: BackupQueue, inProcess: InProcessJobQueue) => (queue.configured ? new BullMqJobQueue(queue) : inProcess) },
+        {
+          provide: ADMIN_JOB_QUEUE,
+          inject: [BackupQueue, InProcessJobQueue],
+          useFactory: (queue: BackupQueue, inProcess: InProcessJobQueue) => (queue.configured ? new BullMqJobQueue(queue) : inProcess),
+        },
         QueueWorkerStarter,
         QueueJobProcessor,
         InProcessJobQueue,

@@ -83,7 +83,11 @@ export class UnauthenticatedArchiveError extends BackupError {
     /** How many entries the archive has. */
     readonly total = entries.length,
   ) {
-    const shown = entries.slice(0, 5).map((e) => `"${e}"`).join(', ') + (entries.length > 5 ? ` and ${entries.length - 5} more` : '');
+    const shown =
+      entries
+        .slice(0, 5)
+        .map((e) => `"${e}"`)
+        .join(', ') + (entries.length > 5 ? ` and ${entries.length - 5} more` : '');
     const which =
       entries.length === total && total > 1
         ? `none of its ${total} entries is encrypted`

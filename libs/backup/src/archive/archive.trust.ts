@@ -31,7 +31,8 @@ export function plainEntries(entries: ZipEntryInfo[]): string[] {
 export function requireAuthenticated(entries: ZipEntryInfo[], policy: TrustPolicy): string[] {
   if (!policy.password) return [];
   const plain = plainEntries(entries);
-  if (plain.length && !policy.allowUnencrypted) throw new UnauthenticatedArchiveError(plain, entries.filter((e) => !isEmptyFolder(e)).length);
+  if (plain.length && !policy.allowUnencrypted)
+    throw new UnauthenticatedArchiveError(plain, entries.filter((e) => !isEmptyFolder(e)).length);
   return plain;
 }
 

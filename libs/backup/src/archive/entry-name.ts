@@ -24,5 +24,8 @@ export function assertSafeEntryName(name: string): void {
  * `files//x` and `files/x` compare equal (they land on the same file when extracted).
  */
 export function normalEntryName(name: string): string {
-  return name.split('/').filter((s) => s !== '' && s !== '.').join('/');
+  return name
+    .split('/')
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
 }

@@ -7,7 +7,8 @@ function turn(): { promise: Promise<void>; give: () => void } {
   return { promise, give };
 }
 
-const settledSoon = async <T>(p: Promise<T>): Promise<T | 'pending'> => Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), 20))]);
+const settledSoon = async <T>(p: Promise<T>): Promise<T | 'pending'> =>
+  Promise.race([p, new Promise<'pending'>((r) => setTimeout(() => r('pending'), 20))]);
 
 describe('StreamsAhead (files found large when opened, streaming before their turn)', () => {
   it('lets `max` start ahead at once; the next starts when one leaves, or at its own turn', async () => {

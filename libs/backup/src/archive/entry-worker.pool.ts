@@ -167,14 +167,22 @@ export class EntryWorkerPool {
    * the file's facts (fstat); 'large': the file holds more than WHOLE_FILE_BYTES (the caller
    * streams it); UnreadableSourceError: it cannot be opened, or is not a regular file.
    */
-  encodeFile(file: SmallFileSource, level: number, kind: EntryKind): Promise<{ encoded: EncodedEntry; facts: SmallFileFacts } | 'large'> | undefined {
+  encodeFile(
+    file: SmallFileSource,
+    level: number,
+    kind: EntryKind,
+  ): Promise<{ encoded: EncodedEntry; facts: SmallFileFacts } | 'large'> | undefined {
     if (this.encodersFull()) return undefined;
-    return this.send({ type: 'encode-file', id: 0, path: file.path, followSymlinks: file.followSymlinks, level, kind }, undefined, (reply) => {
-      if ('large' in reply) return 'large';
-      if ('unreadable' in reply) throw new UnreadableSourceError(file.path, reply.unreadable);
-      if (!('file' in reply) || !reply.file) throw new Error('unexpected reply');
-      return { encoded: encodedEntry(reply), facts: reply.file };
-    });
+    return this.send(
+      { type: 'encode-file', id: 0, path: file.path, followSymlinks: file.followSymlinks, level, kind },
+      undefined,
+      (reply) => {
+        if ('large' in reply) return 'large';
+        if ('unreadable' in reply) throw new UnreadableSourceError(file.path, reply.unreadable);
+        if (!('file' in reply) || !reply.file) throw new Error('unexpected reply');
+        return { encoded: encodedEntry(reply), facts: reply.file };
+      },
+    );
   }
 
   /** Every started worker is not ready, stopped, or has ENCODE_QUEUE_LIMIT entries waiting. */
@@ -187,7 +195,13 @@ export class EntryWorkerPool {
    * Bytes in a SharedArrayBuffer (the reader's batch spans) are shared, not copied, and are
    * decrypted in place: the caller must not reuse that range before the result is in.
    */
-  decode(stored: Buffer, entry: DecodeFacts, sha256: string | undefined, wantData: boolean, writeTo?: ExtractTarget): Promise<DecodeOutcome> | undefined {
+  decode(
+    stored: Buffer,
+    entry: DecodeFacts,
+    sha256: string | undefined,
+    wantData: boolean,
+    writeTo?: ExtractTarget,
+  ): Promise<DecodeOutcome> | undefined {
     const shared = stored.buffer instanceof SharedArrayBuffer;
     const bytes = shared ? new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength) : movable(stored);
     return this.send({ type: 'decode', id: 0, stored: bytes, entry, sha256, wantData, writeTo }, shared ? undefined : bytes, (reply) => {
@@ -207,7 +221,11 @@ export class EntryWorkerPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private send<T>(job: EncodeJob | EncodeFileJob | DecodeJob, moved: Uint8Array | undefined, take: (reply: WorkerReply) => T): Promise<T> | undefined {
+  private send<T>(
+    job: EncodeJob | EncodeFileJob | DecodeJob,
+    moved: Uint8Array | undefined,
+    take: (reply: WorkerReply) => T,
+  ): Promise<T> | undefined {
     if (this.closed || this.size < 1) return undefined;
     this.slots ??= Array.from({ length: this.size }, () => this.spawn());
     let slot: Slot | undefined;
@@ -227,7 +245,12 @@ export class EntryWorkerPool {
     const workerData = { password: this.password, simdModule: simdModule() ?? undefined };
     const worker = new Worker(this.script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     let started!: { resolve: () => void; reject: (e: Error) => void };
-    const slot: Slot = { worker, ready: false, pending: new Map(), started: new Promise<void>((resolve, reject) => (started = { resolve, reject })) };
+    const slot: Slot = {
+      worker,
+      ready: false,
+      pending: new Map(),
+      started: new Promise<void>((resolve, reject) => (started = { resolve, reject })),
+    };
     slot.started.catch(() => undefined);
     worker.unref();
     worker.on('message', (reply: WorkerReply | { ready: true }) => {
@@ -280,7 +303,9 @@ function encodedEntry(reply: WorkerReply): EncodedEntry {
  * pools that small Buffers are cut from (moving one would empty every Buffer cut from it).
  */
 function ownsBlock(data: Buffer): boolean {
-  return !(data.buffer instanceof SharedArrayBuffer) && data.buffer.byteLength !== Buffer.poolSize && data.byteLength > Buffer.poolSize >>> 1;
+  return (
+    !(data.buffer instanceof SharedArrayBuffer) && data.buffer.byteLength !== Buffer.poolSize && data.byteLength > Buffer.poolSize >>> 1
+  );
 }
 
 /** A copy of just these bytes in a memory block of its own, which can be moved to a worker. */

@@ -15,7 +15,7 @@ export interface ExtractTarget {
 export function writeExtractedSync(target: ExtractTarget, data: Buffer): void {
   const fd = openSync(target.path, 'wx', 0o600);
   try {
-    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
     fchmodSync(fd, target.mode);
     futimesSync(fd, target.mtime, target.mtime);
   } finally {

@@ -9,10 +9,18 @@ function parseInPieces(text: string, size: number, onEntry?: (e: unknown) => unk
 }
 
 const entries = (n: number): EntryRecord[] =>
-  Array.from({ length: n }, (_, i) => ({ path: `files/{a} "b" [c],\\\n\u00e9/${i}`, kind: 'file', size: i, sha256: 'ab'.repeat(32), compressedSize: i + 1 }));
+  Array.from({ length: n }, (_, i) => ({
+    path: `files/{a} "b" [c],\\\n\u00e9/${i}`,
+    kind: 'file',
+    size: i,
+    sha256: 'ab'.repeat(32),
+    compressedSize: i + 1,
+  }));
 
 describe('ManifestParser', () => {
-  const written = Buffer.concat([...manifestText(buildManifest('shop', 'aes256', entries(500), new Date(0), { databases: [{ tables: { entries: [1, 2] } }] }), 4096)]).toString('utf8');
+  const written = Buffer.concat([
+    ...manifestText(buildManifest('shop', 'aes256', entries(500), new Date(0), { databases: [{ tables: { entries: [1, 2] } }] }), 4096),
+  ]).toString('utf8');
 
   // Texts JSON.parse reads; the parser must give the same value for each, in pieces of any size.
   const valid: Array<[string, string]> = [

@@ -7,7 +7,15 @@ describe('pbkdf2Sha1 (WebAssembly SIMD, 1000 iterations)', () => {
   });
 
   it('gives the bytes OpenSSL gives, for every salt length WinZip AES uses and passwords of any length', () => {
-    const passwords = [Buffer.alloc(0), Buffer.from('p'), Buffer.from('correct horse battery staple'), Buffer.from('pässwörd ✓ 密码'), randomBytes(64), randomBytes(65), randomBytes(200)];
+    const passwords = [
+      Buffer.alloc(0),
+      Buffer.from('p'),
+      Buffer.from('correct horse battery staple'),
+      Buffer.from('pässwörd ✓ 密码'),
+      randomBytes(64),
+      randomBytes(65),
+      randomBytes(200),
+    ];
     for (const password of passwords) {
       for (const [saltLength, length] of [
         [8, 34],
@@ -22,9 +30,11 @@ describe('pbkdf2Sha1 (WebAssembly SIMD, 1000 iterations)', () => {
     }
   });
 
-  it('gives OpenSSL\'s bytes for outputs over four blocks too (those are derived by OpenSSL)', () => {
+  it("gives OpenSSL's bytes for outputs over four blocks too (those are derived by OpenSSL)", () => {
     const salt = Buffer.from('saltSALTsaltSALTsaltSALTsaltSALTsalt');
-    expect(pbkdf2Sha1(Buffer.from('passwordPASSWORDpassword'), salt, 100)).toEqual(pbkdf2Sync('passwordPASSWORDpassword', salt, 1000, 100, 'sha1'));
+    expect(pbkdf2Sha1(Buffer.from('passwordPASSWORDpassword'), salt, 100)).toEqual(
+      pbkdf2Sync('passwordPASSWORDpassword', salt, 1000, 100, 'sha1'),
+    );
   });
 
   it('leaves no pad state or chain in the engine memory after a derivation', () => {

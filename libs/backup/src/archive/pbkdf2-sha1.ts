@@ -132,7 +132,7 @@ function sha1Block(block: Buffer): number[] {
   let [a, b, c, d, e] = H0;
   for (let t = 0; t < 80; t++) {
     const f = t < 20 ? (b & c) | (~b & d) : t < 40 || t >= 60 ? b ^ c ^ d : (b & c) | (b & d) | (c & d);
-    const temp = (((a << 5) | (a >>> 27)) + f + e + K[t / 20 | 0] + w[t]) | 0;
+    const temp = (((a << 5) | (a >>> 27)) + f + e + K[(t / 20) | 0] + w[t]) | 0;
     e = d;
     d = c;
     c = (b << 30) | (b >>> 2);
@@ -236,7 +236,24 @@ function body(): number[] {
    */
   const compress = (from: number[], message: number[], into: number[]) => {
     // Each schedule word is a known constant (a number) or held in its local (undefined).
-    const known: Array<number | undefined> = [undefined, undefined, undefined, undefined, undefined, 0x80000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, (64 + 20) * 8];
+    const known: Array<number | undefined> = [
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      0x80000000,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      (64 + 20) * 8,
+    ];
     message.forEach((m, i) => {
       get(m);
       set(w[i]);
@@ -283,11 +300,11 @@ function body(): number[] {
       get(e);
       code.push(...simd.add);
       if (round < 20) {
-        get(c), get(d), get(b), code.push(...simd.bitselect); // (b & c) | (~b & d)
+        (get(c), get(d), get(b), code.push(...simd.bitselect)); // (b & c) | (~b & d)
       } else if (round >= 40 && round < 60) {
-        get(d), get(b), get(b), get(c), code.push(...simd.xor, ...simd.bitselect); // majority: d where b != c, else b
+        (get(d), get(b), get(b), get(c), code.push(...simd.xor, ...simd.bitselect)); // majority: d where b != c, else b
       } else {
-        get(b), get(c), code.push(...simd.xor), get(d), code.push(...simd.xor);
+        (get(b), get(c), code.push(...simd.xor), get(d), code.push(...simd.xor));
       }
       code.push(...simd.add);
       rotl(a, 5);
@@ -339,7 +356,14 @@ function moduleBytes(): Uint8Array {
   const name = (s: string) => [...uleb(s.length), ...Buffer.from(s)];
   const fn = body();
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [1, 0x60, 1, 0x7f, 0]), // type: (i32) -> ()
     ...section(3, [1, 0]), // one function of type 0
     ...section(5, [1, 0x00, 1]), // one memory, one page

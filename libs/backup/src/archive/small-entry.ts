@@ -48,12 +48,19 @@ export interface Span {
 }
 
 /** Entries cut into runs of neighbours whose bytes fit one range read each. */
-export function planBatches<T extends SmallEntry>(entries: T[], archiveSize: number, spanBytes = BATCH_SPAN_BYTES): Array<{ entries: T[]; start: number; end: number }> {
+export function planBatches<T extends SmallEntry>(
+  entries: T[],
+  archiveSize: number,
+  spanBytes = BATCH_SPAN_BYTES,
+): Array<{ entries: T[]; start: number; end: number }> {
   const sorted = [...entries].sort((a, b) => a.localOffset - b.localOffset);
   const batches: Array<{ entries: T[]; start: number; end: number }> = [];
   for (const entry of sorted) {
     // An estimate: the local extra field may differ from the central one; a short span falls back to streaming.
-    const end = Math.min(archiveSize, entry.localOffset + LOCAL_HEADER_BYTES + (entry.nameLength ?? entry.rawName.length) + 256 + entry.compressedSize);
+    const end = Math.min(
+      archiveSize,
+      entry.localOffset + LOCAL_HEADER_BYTES + (entry.nameLength ?? entry.rawName.length) + 256 + entry.compressedSize,
+    );
     const last = batches[batches.length - 1];
     if (last && end - last.start <= spanBytes && entry.localOffset >= last.start && entry.localOffset - last.end <= MAX_GAP_BYTES) {
       last.entries.push(entry);
@@ -74,7 +81,10 @@ export function storedBytes(entry: SmallEntry, span: Span): Buffer | undefined {
   if (at < 0 || at + LOCAL_HEADER_BYTES > span.data.length) return undefined;
   const header = span.data;
   if (header.readUInt32LE(at) !== LOCAL_HEADER_SIGNATURE) {
-    throw new CorruptArchiveError(entry.name, `the local header is damaged (invalid local file header signature: 0x${header.readUInt32LE(at).toString(16)})`);
+    throw new CorruptArchiveError(
+      entry.name,
+      `the local header is damaged (invalid local file header signature: 0x${header.readUInt32LE(at).toString(16)})`,
+    );
   }
   const nameLength = header.readUInt16LE(at + 26);
   const extraLength = header.readUInt16LE(at + 28);
@@ -115,7 +125,10 @@ export function decodeStored(entry: SmallEntry, stored: Buffer, keys: WinZipAesK
       // One byte over the recorded size is enough to tell "more data" from "exactly right"; an
       // output chunk of that size is one allocation (zlib's 16 KiB chunks would be joined in a
       // copy: twice the garbage per entry, which a worker's arena kept as RSS).
-      plain = inflateRawSync(compressed, { maxOutputLength: entry.size + 1, chunkSize: Math.max(64, Math.min(entry.size + 1, SMALL_ENTRY_BYTES + 1)) });
+      plain = inflateRawSync(compressed, {
+        maxOutputLength: entry.size + 1,
+        chunkSize: Math.max(64, Math.min(entry.size + 1, SMALL_ENTRY_BYTES + 1)),
+      });
     } catch (err) {
       if (err.code === 'ERR_BUFFER_TOO_LARGE') throw new CorruptArchiveError(entry.name, `more data than the recorded size ${entry.size}`);
       throw new CorruptArchiveError(entry.name, err.message);

@@ -2,7 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openListedFile, readSmallFile, readSmallFileSync, SmallFileContent, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES } from './small-file.source';
+import {
+  openListedFile,
+  readSmallFile,
+  readSmallFileSync,
+  SmallFileContent,
+  SmallFileSource,
+  UnreadableSourceError,
+  WHOLE_FILE_BYTES,
+} from './small-file.source';
 
 const text = (c: SmallFileContent) => (c === 'large' ? 'large' : c.data.toString());
 
@@ -67,7 +75,7 @@ describe('reading a SmallFileSource, on the event loop and synchronously (a work
     await followed.close();
   });
 
-  it('reads into the caller\'s buffer when it is large enough, else into one of its own', async () => {
+  it("reads into the caller's buffer when it is large enough, else into one of its own", async () => {
     await writeFile(join(dir, 'into'), 'hello');
     const into = Buffer.alloc(64);
     const content = readSmallFileSync(new SmallFileSource(join(dir, 'into')), into);

@@ -41,13 +41,19 @@ export interface EncodedEntry {
 export function encodeWholeEntry(data: Buffer, options: WholeEntryOptions): EncodedEntry {
   const { level, password, kind } = options;
   // One output chunk big enough for all of it: zlib's 16 KiB chunks would be joined in a copy.
-  const deflate = (input: Buffer, at: number): Buffer => deflateRawSync(input, { level: at, chunkSize: Math.max(16 * 1024, input.length + 1024) });
+  const deflate = (input: Buffer, at: number): Buffer =>
+    deflateRawSync(input, { level: at, chunkSize: Math.max(16 * 1024, input.length + 1024) });
   const sample = Math.min(data.length, WHOLE_SAMPLE_BYTES);
   const skip = kind === 'file' && level > 0 && sample >= 1024 && deflate(data.subarray(0, sample), 1).length > sample * (1 - MIN_SAVING);
   const deflated = level > 0 && data.length > 0 && !skip ? deflate(data, level) : undefined;
   const stored = deflated === undefined || (kind === 'file' && deflated.length > data.length * (1 - MIN_SAVING));
   const payload = stored ? data : (deflated as Buffer);
-  const facts = { method: stored ? METHOD_STORED : METHOD_DEFLATE, size: data.length, crc32: crc32(data), sha256: createHash('sha256').update(data).digest('hex') };
+  const facts = {
+    method: stored ? METHOD_STORED : METHOD_DEFLATE,
+    size: data.length,
+    crc32: crc32(data),
+    sha256: createHash('sha256').update(data).digest('hex'),
+  };
   // The body is one memory block of its own (so a worker can hand it over without a copy); with
   // AES it starts 2 bytes in, so the ciphertext after salt and verifier is word-aligned (the XOR
   // goes by words).

@@ -192,12 +192,7 @@ export class CentralDirectory {
 }
 
 /** ZIP64 end record + locator (when needed) and the classic end of central directory record. */
-export function endOfCentralDirectory(
-  entryCount: number,
-  cdOffset: number,
-  cdSize: number,
-  forceZip64: boolean,
-): Buffer {
+export function endOfCentralDirectory(entryCount: number, cdOffset: number, cdSize: number, forceZip64: boolean): Buffer {
   const zip64 = forceZip64 || entryCount >= MAX16 || cdOffset >= MAX32 || cdSize >= MAX32;
   const parts: Buffer[] = [];
   if (zip64) {

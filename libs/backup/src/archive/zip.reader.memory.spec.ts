@@ -19,7 +19,15 @@ describe('ZipReader per-entry state', () => {
     const chunks: Buffer[] = [];
     writer.output.on('data', (c: Buffer) => chunks.push(c));
     const names = Array.from({ length: 300 }, (_, i) => `files/t-${i % 7}/é-${i}.txt`);
-    await Promise.all(names.map((n, i) => writer.addEntry(n, Readable.from([Buffer.from(`file ${i} `.repeat(i + 1))]), { kind: 'file', mtime: new Date(1_700_000_000_000), mode: i % 2 ? 0o100755 : 0o600 })));
+    await Promise.all(
+      names.map((n, i) =>
+        writer.addEntry(n, Readable.from([Buffer.from(`file ${i} `.repeat(i + 1))]), {
+          kind: 'file',
+          mtime: new Date(1_700_000_000_000),
+          mode: i % 2 ? 0o100755 : 0o600,
+        }),
+      ),
+    );
     await writer.finish();
     const file = join(dir, 'a.zip');
     writeFileSync(file, Buffer.concat(chunks));
@@ -37,7 +45,13 @@ describe('ZipReader per-entry state', () => {
         }
       }
       const info = zip.entry(names[5])!;
-      expect(info).toMatchObject({ name: names[5], size: Buffer.byteLength('file 5 '.repeat(6)), encrypted: true, winZipAes: true, method: 8 });
+      expect(info).toMatchObject({
+        name: names[5],
+        size: Buffer.byteLength('file 5 '.repeat(6)),
+        encrypted: true,
+        winZipAes: true,
+        method: 8,
+      });
       expect(info.mtime.getTime()).toBe(1_700_000_000_000);
       expect(info.mode).toBe(0o100755);
       expect(zip.entry(names[4])!.mode).toBe(0o100600);

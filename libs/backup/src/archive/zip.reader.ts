@@ -88,7 +88,16 @@ class DirectoryEntry implements SmallEntry {
 
   constructor(
     readonly name: string,
-    fields: { flags: number; centralMethod: number; method: number; crc32: number; mtimeMs: number; mode: number; aesVendorVersion: number; aesStrength: number },
+    fields: {
+      flags: number;
+      centralMethod: number;
+      method: number;
+      crc32: number;
+      mtimeMs: number;
+      mode: number;
+      aesVendorVersion: number;
+      aesStrength: number;
+    },
     readonly size: number,
     readonly compressedSize: number,
     readonly localOffset: number,
@@ -230,7 +239,10 @@ export class ZipReader {
    * (readSmallEntries, verify); default one per core (at most 4); 0 does it on the calling thread.
    * `closeSource`: close() (or a failed open) also closes the given source.
    */
-  static async open(source: string | RandomAccessSource, options: { password?: string; threads?: number; closeSource?: boolean } = {}): Promise<ZipReader> {
+  static async open(
+    source: string | RandomAccessSource,
+    options: { password?: string; threads?: number; closeSource?: boolean } = {},
+  ): Promise<ZipReader> {
     const src = typeof source === 'string' ? await fileSource(source) : source;
     // A path is opened here and closed by close(); a given source only with `closeSource`.
     const owned = typeof source === 'string' || options.closeSource ? src : undefined;
@@ -312,7 +324,11 @@ export class ZipReader {
         this.readRaw(state, 0, headerLen),
         this.readRaw(state, info.compressedSize - AES_MAC_LENGTH, info.compressedSize),
       ]);
-      const keys = await this.keysFor(state, header.subarray(0, headerLen - AES_VERIFIER_LENGTH), header.subarray(headerLen - AES_VERIFIER_LENGTH));
+      const keys = await this.keysFor(
+        state,
+        header.subarray(0, headerLen - AES_VERIFIER_LENGTH),
+        header.subarray(headerLen - AES_VERIFIER_LENGTH),
+      );
       stages.push(await this.rawStream(state, headerLen, info.compressedSize - AES_MAC_LENGTH));
       stages.push(decryptStage(name, new WinZipAesDecryptor(keys), mac));
     } else {
@@ -336,10 +352,15 @@ export class ZipReader {
     visit: (name: string, result: { data: Buffer } | { written: ExtractTarget } | { error: Error }) => void | Promise<void>,
     options: { writeTo?: (name: string) => ExtractTarget } = {},
   ): Promise<string[]> {
-    return this.readSmall(names, true, (name, result) => {
-      if ('error' in result) return visit(name, result);
-      return visit(name, result.written ? { written: result.written } : { data: result.data! });
-    }, options.writeTo);
+    return this.readSmall(
+      names,
+      true,
+      (name, result) => {
+        if ('error' in result) return visit(name, result);
+        return visit(name, result.written ? { written: result.written } : { data: result.data! });
+      },
+      options.writeTo,
+    );
   }
 
   /**
@@ -367,7 +388,10 @@ export class ZipReader {
     const spanBytes = this.source.batchBytes ?? BATCH_SPAN_BYTES;
     const batches = planBatches(small, this.source.size, spanBytes);
     // Workers pay off over many entries (each costs a key derivation when encrypted); a few are done here.
-    const workers = small.length >= WORKERS_FROM_ENTRIES && this.threads !== 0 && EntryWorkerPool.available() ? new EntryWorkerPool(this.password, this.threads ?? defaultEntryThreads('read')) : undefined;
+    const workers =
+      small.length >= WORKERS_FROM_ENTRIES && this.threads !== 0 && EntryWorkerPool.available()
+        ? new EntryWorkerPool(this.password, this.threads ?? defaultEntryThreads('read'))
+        : undefined;
     // Two buffers, one being read while the other is decoded, reused batch after batch: a new
     // 8 MiB span per batch outlived the young generation and piled up until a full collection.
     // With workers they are shared memory, so an entry goes to a worker without a copy (a copy
@@ -398,7 +422,14 @@ export class ZipReader {
             if (!stored) return void leftovers.push(entry.name);
             if (entry.encrypted) this.aesHeaderLength(entry);
             const sha256 = await this.expectedSha(entry.name);
-            const facts = { name: entry.name, size: entry.size, method: entry.method, crc: entry.crc, aesStrength: entry.aesStrength, encrypted: entry.encrypted };
+            const facts = {
+              name: entry.name,
+              size: entry.size,
+              method: entry.method,
+              crc: entry.crc,
+              aesStrength: entry.aesStrength,
+              encrypted: entry.encrypted,
+            };
             const target = workers?.ready && writeTo ? writeTo(entry.name) : undefined;
             const outcome = await workers?.decode(stored, facts, sha256, wantData, target);
             if (outcome && 'problem' in outcome) throw new CorruptArchiveError(entry.name, outcome.problem);
@@ -452,7 +483,9 @@ export class ZipReader {
     const notRead = readData ? [...this.byName.keys()].filter((n) => n !== MANIFEST_NAME && !readData(n)) : [];
     const headerOnly = readLater ? notRead.filter((n) => !readLater(n)) : notRead;
     const headerFaults = new Map<string, Error>();
-    await forEachConcurrently(headerOnly, HEADER_CHECKS_AT_ONCE, (name) => this.checkLocalHeader(name).catch((err: Error) => void headerFaults.set(name, err)));
+    await forEachConcurrently(headerOnly, HEADER_CHECKS_AT_ONCE, (name) =>
+      this.checkLocalHeader(name).catch((err: Error) => void headerFaults.set(name, err)),
+    );
     const skip = new Set(notRead);
     // Only the entries that failed: 70,000 entries that passed need no record each.
     const outcome = new Map<string, Error>();
@@ -497,7 +530,8 @@ export class ZipReader {
       this.indexManifest(manifest);
       for (const [name, state] of this.byName) {
         // An empty folder entry (an archive re-packed by 7-Zip) holds nothing the manifest could list.
-        if (name !== MANIFEST_NAME && state.manifestIndex < 0 && !(name.endsWith('/') && state.size === 0 && state.compressedSize === 0)) faults.push({ entry: name, message: 'not listed in manifest.json' });
+        if (name !== MANIFEST_NAME && state.manifestIndex < 0 && !(name.endsWith('/') && state.size === 0 && state.compressedSize === 0))
+          faults.push({ entry: name, message: 'not listed in manifest.json' });
       }
     }
     return { ok: faults.length === 0, entriesChecked: checked, bytes, faults };
@@ -708,7 +742,10 @@ async function assertDirectoryEnds(zip: yauzl.ZipFile, src: RandomAccessSource):
   const cursor = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
   const next = cursor + 4 <= src.size ? await readRange(src, cursor, cursor + 3) : Buffer.alloc(0);
   if (next.length === 4 && !AFTER_DIRECTORY.has(next.readUInt32LE(0))) {
-    throw new CorruptArchiveError(undefined, `the end of central directory record counts ${zip.entryCount} entries, but the central directory holds more`);
+    throw new CorruptArchiveError(
+      undefined,
+      `the end of central directory record counts ${zip.entryCount} entries, but the central directory holds more`,
+    );
   }
 }
 

@@ -14,7 +14,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** Several small chunks, so the writer's look at the first 64 KiB spans chunk boundaries. */
-const chunked = (data: Buffer, piece = 10_000) => Readable.from(Array.from({ length: Math.ceil(data.length / piece) }, (_, i) => data.subarray(i * piece, (i + 1) * piece)));
+const chunked = (data: Buffer, piece = 10_000) =>
+  Readable.from(Array.from({ length: Math.ceil(data.length / piece) }, (_, i) => data.subarray(i * piece, (i + 1) * piece)));
 
 describe('ZipWriter: deflate or stored per entry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nb-zip-method-'));

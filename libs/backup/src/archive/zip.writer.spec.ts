@@ -91,7 +91,11 @@ describe('ZipWriter', () => {
   it('a failing source fails the whole archive (its half-written entry cannot be taken back)', async () => {
     const writer = new ZipWriter({ encryption: 'none', appName: 't' });
     const done = pipeline(writer.output, sink());
-    const broken = new Readable({ read() { this.destroy(new Error('pg_dump exited with 1')); } });
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('pg_dump exited with 1'));
+      },
+    });
     await expect(writer.addEntry('db.sql', broken, { kind: 'database-dump' })).rejects.toThrow('pg_dump exited with 1');
     await expect(done).rejects.toThrow('pg_dump exited with 1');
   });

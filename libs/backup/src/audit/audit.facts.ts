@@ -12,4 +12,5 @@ export function outcomeOf(results: boolean[]): AuditOutcome {
 }
 
 export const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
-export const joinOrNull = (values: Array<string | undefined>): string | null => [...new Set(values.filter((v): v is string => !!v))].join(',') || null;
+export const joinOrNull = (values: Array<string | undefined>): string | null =>
+  [...new Set(values.filter((v): v is string => !!v))].join(',') || null;

@@ -14,7 +14,9 @@ export function auditSettingsOf(options: BackupModuleOptions): AuditSettings {
   const given = (options as { audit?: Partial<AuditSettings> }).audit ?? {};
   return {
     mode: given.mode ?? 'auto',
-    file: given.file ? path.resolve(options.appRoot, given.file) : path.resolve(options.appRoot, 'storage', 'audit', `${options.appName}.jsonl`),
+    file: given.file
+      ? path.resolve(options.appRoot, given.file)
+      : path.resolve(options.appRoot, 'storage', 'audit', `${options.appName}.jsonl`),
     dataSource: given.dataSource ?? options.databases[0] ?? 'default',
     rpoHours: given.rpoHours ?? DEFAULT_RPO_HOURS,
     rtoHours: given.rtoHours ?? DEFAULT_RTO_HOURS,

@@ -13,8 +13,15 @@ const WEBHOOK_SECRET = 'webhook-secret-0123456789';
 function optionsIn(dir: string, extra: Record<string, string> = {}) {
   return backupOptionsFromEnv(
     {
-      APP_NAME: 'unit', BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_DISKS: 'local,s3', AWS_BUCKET: 'backups', AWS_ACCESS_KEY_ID: 'AKIAUNITTEST',
-      AWS_SECRET_ACCESS_KEY: S3_SECRET, BACKUP_WEBHOOK_URL: 'https://hooks.example/x', BACKUP_WEBHOOK_SECRET: WEBHOOK_SECRET, ...extra,
+      APP_NAME: 'unit',
+      BACKUP_ARCHIVE_PASSWORD: PASSWORD,
+      BACKUP_DISKS: 'local,s3',
+      AWS_BUCKET: 'backups',
+      AWS_ACCESS_KEY_ID: 'AKIAUNITTEST',
+      AWS_SECRET_ACCESS_KEY: S3_SECRET,
+      BACKUP_WEBHOOK_URL: 'https://hooks.example/x',
+      BACKUP_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ...extra,
     },
     { cwd: dir },
   );
@@ -28,15 +35,41 @@ describe('AuditTrail (file store)', () => {
   it('appends one redacted JSON line per operation to storage/audit/<app>.jsonl, mode 0600', async () => {
     const trail = new AuditTrail(optionsIn(dir));
     const leak = `wrong key ${S3_SECRET} for ${PASSWORD}, webhook ${WEBHOOK_SECRET}, extra own-export-password-123, postgres://u:dbpass@h/x`;
-    await expect(audited(trail, 'tenant-export', async () => { throw new Error(leak); }, () => ({ outcome: 'success' }), { destination: 'local', secrets: ['own-export-password-123'] })).rejects.toThrow(leak);
-    await audited(trail, 'monitor', async () => 42, (n) => ({ outcome: 'success', destination: 'local', rowCount: n }));
+    await expect(
+      audited(
+        trail,
+        'tenant-export',
+        async () => {
+          throw new Error(leak);
+        },
+        () => ({ outcome: 'success' }),
+        { destination: 'local', secrets: ['own-export-password-123'] },
+      ),
+    ).rejects.toThrow(leak);
+    await audited(
+      trail,
+      'monitor',
+      async () => 42,
+      (n) => ({ outcome: 'success', destination: 'local', rowCount: n }),
+    );
 
     const file = path.join(dir, 'storage', 'audit', 'unit.jsonl');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     const text = fs.readFileSync(file, 'utf8');
-    for (const secret of [PASSWORD, S3_SECRET, WEBHOOK_SECRET, 'own-export-password-123', 'dbpass', 'AKIAUNITTEST']) expect(text).not.toContain(secret);
-    const [failed, ok] = text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(failed).toMatchObject({ operation: 'tenant-export', outcome: 'failure', destination: 'local', appName: 'unit', user: os.userInfo().username, host: os.hostname() });
+    for (const secret of [PASSWORD, S3_SECRET, WEBHOOK_SECRET, 'own-export-password-123', 'dbpass', 'AKIAUNITTEST'])
+      expect(text).not.toContain(secret);
+    const [failed, ok] = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(failed).toMatchObject({
+      operation: 'tenant-export',
+      outcome: 'failure',
+      destination: 'local',
+      appName: 'unit',
+      user: os.userInfo().username,
+      host: os.hostname(),
+    });
     expect(failed.error).toBe('wrong key *** for ***, webhook ***, extra ***, postgres://u:***@h/x');
     expect(Date.parse(failed.finishedAt)).toBeGreaterThanOrEqual(Date.parse(failed.startedAt));
     expect(ok).toMatchObject({ operation: 'monitor', outcome: 'success', rowCount: 42, error: null });
@@ -61,7 +94,8 @@ describe('AuditTrail (file store)', () => {
   });
 
   it('validates the audit variables with messages that say what is expected', () => {
-    const bad = () => optionsIn(dir, { BACKUP_AUDIT: 'database', BACKUP_RPO_HOURS: '0', BACKUP_RTO_HOURS: 'four', BACKUP_AUDIT_DATABASE: 'a b' });
+    const bad = () =>
+      optionsIn(dir, { BACKUP_AUDIT: 'database', BACKUP_RPO_HOURS: '0', BACKUP_RTO_HOURS: 'four', BACKUP_AUDIT_DATABASE: 'a b' });
     expect(bad).toThrow(BackupConfigError);
     try {
       bad();
@@ -72,6 +106,10 @@ describe('AuditTrail (file store)', () => {
       expect(msg).toMatch(/BACKUP_RTO_HOURS must be a positive number of hours/);
       expect(msg).toMatch(/BACKUP_AUDIT_DATABASE must be a TypeORM DataSource name/);
     }
-    expect(optionsIn(dir, { BACKUP_RPO_HOURS: '1', BACKUP_RTO_HOURS: '0.5' }).audit).toMatchObject({ mode: 'auto', rpoHours: 1, rtoHours: 0.5 });
+    expect(optionsIn(dir, { BACKUP_RPO_HOURS: '1', BACKUP_RTO_HOURS: '0.5' }).audit).toMatchObject({
+      mode: 'auto',
+      rpoHours: 1,
+      rtoHours: 0.5,
+    });
   });
 });

@@ -63,14 +63,20 @@ export class AuditTrail implements AuditRecorder {
         return { stored: true, store: db.description, record };
       } catch (err) {
         // auto: a host that never added the table simply keeps its trail in the file.
-        if (!(err instanceof AuditTableMissingError && this.settings.mode === 'auto')) this.warnOnce(`db:${err instanceof Error ? err.name : ''}`, `Audit record not written to the ${db.description}: ${this.redact(String(err instanceof Error ? err.message : err))}; writing it to ${this.file.file} instead`);
+        if (!(err instanceof AuditTableMissingError && this.settings.mode === 'auto'))
+          this.warnOnce(
+            `db:${err instanceof Error ? err.name : ''}`,
+            `Audit record not written to the ${db.description}: ${this.redact(String(err instanceof Error ? err.message : err))}; writing it to ${this.file.file} instead`,
+          );
       }
     }
     try {
       await this.file.append(record);
       return { stored: true, store: this.file.description, record };
     } catch (err) {
-      this.logger.error(`Audit record could not be stored (${this.redact(String(err instanceof Error ? err.message : err))}): ${JSON.stringify(record)}`);
+      this.logger.error(
+        `Audit record could not be stored (${this.redact(String(err instanceof Error ? err.message : err))}): ${JSON.stringify(record)}`,
+      );
       return { stored: false, record };
     }
   }
@@ -131,7 +137,10 @@ export class AuditTrail implements AuditRecorder {
       const ds = this.auditDataSource();
       if (ds) this.database = new TypeOrmAuditStore(ds, this.settings.dataSource);
       else if (this.settings.mode === 'db') {
-        this.warnOnce('no-ds', `BACKUP_AUDIT=db but there is no TypeORM DataSource "${this.settings.dataSource}"; audit records go to ${this.file.file}`);
+        this.warnOnce(
+          'no-ds',
+          `BACKUP_AUDIT=db but there is no TypeORM DataSource "${this.settings.dataSource}"; audit records go to ${this.file.file}`,
+        );
       }
     }
     return this.database;

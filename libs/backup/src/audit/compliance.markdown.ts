@@ -1,7 +1,8 @@
 import { ComplianceReport, DestinationCompliance } from './compliance.report';
 
 const hours = (h: number | null): string => (h === null ? '—' : h < 48 ? `${h.toFixed(2)} h` : `${(h / 24).toFixed(2)} days`);
-const duration = (ms: number | null): string => (ms === null ? '—' : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`);
+const duration = (ms: number | null): string =>
+  ms === null ? '—' : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
 const cell = (s: string | null | undefined): string => (s ?? '—').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const mark = (v: string): string => (v === 'met' ? '✔ met' : v === 'missed' ? '✘ MISSED' : '– not measured');
 
@@ -12,11 +13,17 @@ export function renderComplianceMarkdown(r: ComplianceReport): string {
   out.push(`Period: ${r.period.since} to ${r.period.until}. Generated ${r.generatedAt}.`, '');
 
   out.push('## Summary', '');
-  out.push(`- Recovery point objective (RPO): ${r.objectives.rpoHours} h: ${r.objectives.rpoMet ? '✔ met on every destination' : '✘ MISSED on at least one destination'}`);
-  out.push(`- Recovery time objective (RTO): ${r.objectives.rtoHours} h: ${r.objectives.rtoMet ? '✔ met (measured)' : '✘ not shown to be met (missed or never measured)'}`);
+  out.push(
+    `- Recovery point objective (RPO): ${r.objectives.rpoHours} h: ${r.objectives.rpoMet ? '✔ met on every destination' : '✘ MISSED on at least one destination'}`,
+  );
+  out.push(
+    `- Recovery time objective (RTO): ${r.objectives.rtoHours} h: ${r.objectives.rtoMet ? '✔ met (measured)' : '✘ not shown to be met (missed or never measured)'}`,
+  );
   out.push(`- Failures in the period: ${r.failures.length}`);
   out.push(`- Audit records in the period: ${r.auditTrail.recordsInPeriod}`, '');
-  out.push('| Destination | Backups made | Failed | Newest backup age | RPO | Last verification | Last test restore | Measured restore time | RTO |');
+  out.push(
+    '| Destination | Backups made | Failed | Newest backup age | RPO | Last verification | Last test restore | Measured restore time | RTO |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|');
   for (const d of r.destinations) {
     out.push(
@@ -35,7 +42,8 @@ export function renderComplianceMarkdown(r: ComplianceReport): string {
 
   out.push('## Retention in force', '', r.retention.description, '');
   out.push('## Encryption in force', '', r.encryption.description + '.');
-  if (r.encryption.unencryptedBackupsInPeriod) out.push('', `Backups made unencrypted in the period: ${r.encryption.unencryptedBackupsInPeriod}.`);
+  if (r.encryption.unencryptedBackupsInPeriod)
+    out.push('', `Backups made unencrypted in the period: ${r.encryption.unencryptedBackupsInPeriod}.`);
   out.push('');
 
   out.push('## Failures in the period', '');
@@ -43,7 +51,9 @@ export function renderComplianceMarkdown(r: ComplianceReport): string {
   else {
     out.push('| When | Operation | Outcome | Destination | Backup | Error | Who |', '|---|---|---|---|---|---|---|');
     for (const f of r.failures) {
-      out.push(`| ${f.at} | ${f.operation} | ${f.outcome} | ${cell(f.destination)} | ${cell(f.backupName)} | ${cell(f.error)} | ${cell(`${f.user}@${f.host}`)} |`);
+      out.push(
+        `| ${f.at} | ${f.operation} | ${f.outcome} | ${cell(f.destination)} | ${cell(f.backupName)} | ${cell(f.error)} | ${cell(`${f.user}@${f.host}`)} |`,
+      );
     }
   }
   out.push('');

@@ -11,7 +11,15 @@ const input: ComplianceInput = {
   disks: ['local', 's3'],
   rpoHours: 24,
   rtoHours: 4,
-  retention: { keepAllDays: 7, keepDailyDays: 30, keepWeeklyWeeks: 12, keepMonthlyMonths: 12, keepYearlyYears: 7, deleteOldestWhenUsingMoreMb: null, maxCount: 10 },
+  retention: {
+    keepAllDays: 7,
+    keepDailyDays: 30,
+    keepWeeklyWeeks: 12,
+    keepMonthlyMonths: 12,
+    keepYearlyYears: 7,
+    deleteOldestWhenUsingMoreMb: null,
+    maxCount: 10,
+  },
   encryption: 'aes256',
   sources: ['file x'],
   problems: [],
@@ -20,20 +28,76 @@ const input: ComplianceInput = {
 let n = 0;
 function rec(partial: Partial<AuditRecord> & Pick<AuditRecord, 'operation' | 'startedAt'>): AuditRecord {
   return {
-    id: String(++n), appName: 'shop', finishedAt: partial.startedAt, durationMs: 1000, outcome: 'success', destination: 'local',
-    backupName: null, sizeBytes: null, rowCount: null, user: 'ops', host: 'db1', error: null, details: {}, ...partial,
+    id: String(++n),
+    appName: 'shop',
+    finishedAt: partial.startedAt,
+    durationMs: 1000,
+    outcome: 'success',
+    destination: 'local',
+    backupName: null,
+    sizeBytes: null,
+    rowCount: null,
+    user: 'ops',
+    host: 'db1',
+    error: null,
+    details: {},
+    ...partial,
   };
 }
 
 describe('buildComplianceReport', () => {
   const records = [
     // Before the period: counts for "newest backup" and "last verification", not for the period's tallies.
-    rec({ operation: 'run', startedAt: '2026-05-20T02:00:00.000Z', details: { destinations: [{ disk: 'local', ok: true, key: 'shop/old.zip' }, { disk: 's3', ok: true, key: 'shop/old.zip' }] } }),
-    rec({ operation: 'run', startedAt: '2026-06-10T02:00:00.000Z', outcome: 'partial', error: 's3: refused', details: { destinations: [{ disk: 'local', ok: true, key: 'shop/new.zip' }, { disk: 's3', ok: false, key: 'shop/new.zip', error: 'refused' }] } }),
-    rec({ operation: 'run', startedAt: '2026-06-09T02:00:00.000Z', outcome: 'failure', destination: 'local', error: 'disk full', details: { destinations: [{ disk: 'local', ok: false, key: 'shop/mid.zip' }] } }),
-    rec({ operation: 'verify', startedAt: '2026-06-10T03:00:00.000Z', backupName: 'shop/new.zip', details: { backups: [{ backupName: 'shop/new.zip', ok: true, testRestore: true, testRestoreOk: true, testRestoreMs: 5000 }] } }),
-    rec({ operation: 'restore', startedAt: '2026-06-05T03:00:00.000Z', backupName: 'shop/x.zip', durationMs: 5 * 3_600_000, details: { dryRun: false } }),
-    rec({ operation: 'restore', startedAt: '2026-06-06T03:00:00.000Z', backupName: 'shop/y.zip', durationMs: 1, details: { dryRun: true } }),
+    rec({
+      operation: 'run',
+      startedAt: '2026-05-20T02:00:00.000Z',
+      details: {
+        destinations: [
+          { disk: 'local', ok: true, key: 'shop/old.zip' },
+          { disk: 's3', ok: true, key: 'shop/old.zip' },
+        ],
+      },
+    }),
+    rec({
+      operation: 'run',
+      startedAt: '2026-06-10T02:00:00.000Z',
+      outcome: 'partial',
+      error: 's3: refused',
+      details: {
+        destinations: [
+          { disk: 'local', ok: true, key: 'shop/new.zip' },
+          { disk: 's3', ok: false, key: 'shop/new.zip', error: 'refused' },
+        ],
+      },
+    }),
+    rec({
+      operation: 'run',
+      startedAt: '2026-06-09T02:00:00.000Z',
+      outcome: 'failure',
+      destination: 'local',
+      error: 'disk full',
+      details: { destinations: [{ disk: 'local', ok: false, key: 'shop/mid.zip' }] },
+    }),
+    rec({
+      operation: 'verify',
+      startedAt: '2026-06-10T03:00:00.000Z',
+      backupName: 'shop/new.zip',
+      details: { backups: [{ backupName: 'shop/new.zip', ok: true, testRestore: true, testRestoreOk: true, testRestoreMs: 5000 }] },
+    }),
+    rec({
+      operation: 'restore',
+      startedAt: '2026-06-05T03:00:00.000Z',
+      backupName: 'shop/x.zip',
+      durationMs: 5 * 3_600_000,
+      details: { dryRun: false },
+    }),
+    rec({
+      operation: 'restore',
+      startedAt: '2026-06-06T03:00:00.000Z',
+      backupName: 'shop/y.zip',
+      durationMs: 1,
+      details: { dryRun: true },
+    }),
   ];
   const report = buildComplianceReport(records, input);
   const local = report.destinations.find((d) => d.destination === 'local')!;
@@ -57,7 +121,10 @@ describe('buildComplianceReport', () => {
     expect(local.rto).toMatchObject({ measuredBy: 'restore', verdict: 'missed' });
     expect(local.lastTestRestore).toMatchObject({ backupName: 'shop/new.zip', durationMs: 5000 });
     expect(s3.rto.verdict).toBe('not measured');
-    const withoutRestores = buildComplianceReport(records.filter((r) => r.operation !== 'restore'), input);
+    const withoutRestores = buildComplianceReport(
+      records.filter((r) => r.operation !== 'restore'),
+      input,
+    );
     expect(withoutRestores.destinations[0].rto).toMatchObject({ measuredBy: 'test restore', measuredMs: 5000, verdict: 'met' });
   });
 
@@ -72,7 +139,17 @@ describe('buildComplianceReport', () => {
     expect(report.retention.description).toMatch(/all backups for 7 day\(s\).*at most 10 backups per disk/);
     expect(report.encryption.mode).toBe('aes256');
     const md = renderComplianceMarkdown(report);
-    for (const h of ['# Backup compliance report: shop', '## Summary', '## Destinations', '### local', '### s3', '## Retention in force', '## Encryption in force', '## Failures in the period', '## Audit trail']) {
+    for (const h of [
+      '# Backup compliance report: shop',
+      '## Summary',
+      '## Destinations',
+      '### local',
+      '### s3',
+      '## Retention in force',
+      '## Encryption in force',
+      '## Failures in the period',
+      '## Audit trail',
+    ]) {
       expect(md).toContain(h);
     }
     expect(md).toMatch(/\| local \| 1 \| 1 \| 10\.00 h \| ✔ met \|/);

@@ -68,14 +68,20 @@ const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 
 /** Builds the report from audit records (all of them: the newest backup may predate the period). */
 export function buildComplianceReport(allRecords: AuditRecord[], input: ComplianceInput): ComplianceReport {
   // Admin API requests are access records, not backup operations: the report leaves them out.
-  const records = allRecords.filter((r): r is AuditRecord & { operation: ReportedOperation } => (AUDIT_OPERATIONS as readonly string[]).includes(r.operation));
+  const records = allRecords.filter((r): r is AuditRecord & { operation: ReportedOperation } =>
+    (AUDIT_OPERATIONS as readonly string[]).includes(r.operation),
+  );
   const since = input.since.toISOString();
   const until = input.now.toISOString();
-  const inPeriod = records.filter((r) => r.startedAt >= since && r.startedAt <= until).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const inPeriod = records
+    .filter((r) => r.startedAt >= since && r.startedAt <= until)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const disks = [...new Set([...input.disks, ...inPeriod.flatMap((r) => destinationsOf(r))])];
   const destinations = disks.map((disk) => destinationCompliance(disk, records, inPeriod, input));
 
-  const operations = Object.fromEntries(AUDIT_OPERATIONS.map((op) => [op, { success: 0, partial: 0, failure: 0 }])) as ComplianceReport['operations'];
+  const operations = Object.fromEntries(
+    AUDIT_OPERATIONS.map((op) => [op, { success: 0, partial: 0, failure: 0 }]),
+  ) as ComplianceReport['operations'];
   for (const r of inPeriod) operations[r.operation][r.outcome]++;
 
   return {
@@ -97,18 +103,35 @@ export function buildComplianceReport(allRecords: AuditRecord[], input: Complian
         input.encryption === 'aes256'
           ? 'WinZip AES-256 (AE-2) per entry: PBKDF2-HMAC-SHA1 key, AES-256-CTR, HMAC-SHA1 authentication; the password is never stored'
           : 'NONE: archives are written unencrypted (BACKUP_ENCRYPTION=none)',
-      unencryptedBackupsInPeriod: inPeriod.filter((r) => r.operation === 'run' && r.outcome !== 'failure' && r.details?.encryption === 'none').length,
+      unencryptedBackupsInPeriod: inPeriod.filter(
+        (r) => r.operation === 'run' && r.outcome !== 'failure' && r.details?.encryption === 'none',
+      ).length,
     },
     failures: inPeriod
       .filter((r): r is AuditRecord & { operation: ReportedOperation; outcome: 'failure' | 'partial' } => r.outcome !== 'success')
-      .map((r) => ({ at: r.startedAt, operation: r.operation, outcome: r.outcome, destination: r.destination, backupName: r.backupName, error: r.error, user: r.user, host: r.host })),
+      .map((r) => ({
+        at: r.startedAt,
+        operation: r.operation,
+        outcome: r.outcome,
+        destination: r.destination,
+        backupName: r.backupName,
+        error: r.error,
+        user: r.user,
+        host: r.host,
+      })),
     auditTrail: { sources: input.sources, problems: input.problems, recordsInPeriod: inPeriod.length },
   };
 }
 
 function destinationCompliance(disk: string, all: AuditRecord[], inPeriod: AuditRecord[], input: ComplianceInput): DestinationCompliance {
   const runsHere = (records: AuditRecord[]) =>
-    records.filter((r) => r.operation === 'run').flatMap((r) => runDestinations(r).filter((d) => d.disk === disk).map((d) => ({ record: r, d })));
+    records
+      .filter((r) => r.operation === 'run')
+      .flatMap((r) =>
+        runDestinations(r)
+          .filter((d) => d.disk === disk)
+          .map((d) => ({ record: r, d })),
+      );
   const periodRuns = runsHere(inPeriod);
   const newest = runsHere(all)
     .filter((x) => x.d.ok)
@@ -121,7 +144,11 @@ function destinationCompliance(disk: string, all: AuditRecord[], inPeriod: Audit
   const verification = newestFirst.find((r) => r.operation === 'verify' && r.outcome === 'success');
   const testRestore = newestFirst
     .filter((r) => r.operation === 'verify')
-    .flatMap((r) => verifiedBackups(r).filter((b) => b.testRestore && b.testRestoreOk).map((b) => ({ r, b })))[0];
+    .flatMap((r) =>
+      verifiedBackups(r)
+        .filter((b) => b.testRestore && b.testRestoreOk)
+        .map((b) => ({ r, b })),
+    )[0];
   const restore = newestFirst.find((r) => r.operation === 'restore' && r.outcome === 'success' && r.details?.dryRun !== true);
 
   const measured = restore
@@ -136,12 +163,24 @@ function destinationCompliance(disk: string, all: AuditRecord[], inPeriod: Audit
   return {
     destination: disk,
     backups: { made: periodRuns.filter((x) => x.d.ok).length, failed: periodRuns.filter((x) => !x.d.ok).length },
-    newestBackup: newest ? { name: newest.d.key ?? newest.record.backupName ?? '', at: newest.record.finishedAt, ageHours: ageHours! } : null,
-    rpo: { objectiveHours: input.rpoHours, ageHours, verdict: exactAge === null ? 'missed' : exactAge <= input.rpoHours ? 'met' : 'missed' },
-    lastVerification: verification
-      ? { at: verification.finishedAt, backupName: verification.backupName ?? '', testRestore: verifiedBackups(verification).some((b) => b.testRestore) }
+    newestBackup: newest
+      ? { name: newest.d.key ?? newest.record.backupName ?? '', at: newest.record.finishedAt, ageHours: ageHours! }
       : null,
-    lastTestRestore: testRestore ? { at: testRestore.r.finishedAt, backupName: String(testRestore.b.backupName), durationMs: Number(testRestore.b.testRestoreMs ?? 0) } : null,
+    rpo: {
+      objectiveHours: input.rpoHours,
+      ageHours,
+      verdict: exactAge === null ? 'missed' : exactAge <= input.rpoHours ? 'met' : 'missed',
+    },
+    lastVerification: verification
+      ? {
+          at: verification.finishedAt,
+          backupName: verification.backupName ?? '',
+          testRestore: verifiedBackups(verification).some((b) => b.testRestore),
+        }
+      : null,
+    lastTestRestore: testRestore
+      ? { at: testRestore.r.finishedAt, backupName: String(testRestore.b.backupName), durationMs: Number(testRestore.b.testRestoreMs ?? 0) }
+      : null,
     lastRestore: restore ? { at: restore.finishedAt, backupName: restore.backupName ?? '', durationMs: restore.durationMs } : null,
     rto: {
       objectiveHours: input.rtoHours,
@@ -152,18 +191,25 @@ function destinationCompliance(disk: string, all: AuditRecord[], inPeriod: Audit
     cleanups: {
       runs: cleanups.length,
       failed: cleanups.filter((r) => r.outcome !== 'success').length,
-      deleted: cleanups.reduce((n, r) => n + perDisk(r, disk).reduce((m, d) => m + (Array.isArray(d.deleted) ? d.deleted.length : 0), 0), 0),
+      deleted: cleanups.reduce(
+        (n, r) => n + perDisk(r, disk).reduce((m, d) => m + (Array.isArray(d.deleted) ? d.deleted.length : 0), 0),
+        0,
+      ),
     },
     monitoring: {
       runs: monitors.length,
-      unhealthy: monitors.filter((r) => perDisk(r, disk).some((d) => d.healthy === false) || (r.outcome === 'failure' && perDisk(r, disk).length === 0)).length,
+      unhealthy: monitors.filter(
+        (r) => perDisk(r, disk).some((d) => d.healthy === false) || (r.outcome === 'failure' && perDisk(r, disk).length === 0),
+      ).length,
     },
   };
 }
 
 /** The disks a record concerns: its per-destination details, else its destination column. */
 function destinationsOf(r: AuditRecord): string[] {
-  const fromDetails = (Array.isArray(r.details?.destinations) ? (r.details.destinations as Array<{ disk?: string }>) : []).map((d) => d.disk).filter((d): d is string => !!d);
+  const fromDetails = (Array.isArray(r.details?.destinations) ? (r.details.destinations as Array<{ disk?: string }>) : [])
+    .map((d) => d.disk)
+    .filter((d): d is string => !!d);
   return fromDetails.length ? fromDetails : (r.destination ?? '').split(',').filter(Boolean);
 }
 
@@ -174,10 +220,14 @@ function runDestinations(r: AuditRecord): RunDestination[] {
 }
 
 function perDisk(r: AuditRecord, disk: string): Array<Record<string, unknown>> {
-  return (Array.isArray(r.details?.destinations) ? (r.details.destinations as Array<Record<string, unknown>>) : []).filter((d) => d.disk === disk);
+  return (Array.isArray(r.details?.destinations) ? (r.details.destinations as Array<Record<string, unknown>>) : []).filter(
+    (d) => d.disk === disk,
+  );
 }
 
-function verifiedBackups(r: AuditRecord): Array<{ backupName?: string; testRestore?: boolean; testRestoreOk?: boolean | null; testRestoreMs?: number | null }> {
+function verifiedBackups(
+  r: AuditRecord,
+): Array<{ backupName?: string; testRestore?: boolean; testRestoreOk?: boolean | null; testRestoreMs?: number | null }> {
   return Array.isArray(r.details?.backups) ? (r.details.backups as never) : [];
 }
 

@@ -26,7 +26,10 @@ export class ComplianceReporter {
     const now = request.now ?? new Date();
     const since = request.since ?? new Date(now.getTime() - DEFAULT_REPORT_DAYS * 86_400_000);
     if (since.getTime() > now.getTime()) {
-      throw new ReportRequestError(`--since ${since.toISOString()} is in the future`, 'Give a date in the past, e.g. --since 2026-01-01 or --since 30d.');
+      throw new ReportRequestError(
+        `--since ${since.toISOString()} is in the future`,
+        'Give a date in the past, e.g. --since 2026-01-01 or --since 30d.',
+      );
     }
     const { records, sources, problems } = await this.trail.read();
     return buildComplianceReport(records, {
@@ -50,7 +53,10 @@ export function parseSince(value: string, now = new Date()): Date {
   if (age) return new Date(now.getTime() - Number(age[1]) * (age[2] === 'd' ? 86_400_000 : 3_600_000));
   const date = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()) ? new Date(value.trim()) : new Date(NaN);
   if (Number.isNaN(date.getTime())) {
-    throw new ReportRequestError(`--since "${value}" is not a date`, 'Use an ISO date such as 2026-01-01 or 2026-01-01T00:00:00Z, or an age such as 30d or 12h.');
+    throw new ReportRequestError(
+      `--since "${value}" is not a date`,
+      'Use an ISO date such as 2026-01-01 or 2026-01-01T00:00:00Z, or an age such as 30d or 12h.',
+    );
   }
   return date;
 }

@@ -63,7 +63,10 @@ export class TypeOrmAuditStore implements AuditStore {
   private async withConnection<T>(fn: (ds: AuditDataSource) => Promise<T>): Promise<T> {
     const type = this.dataSource.options.type;
     if (!SUPPORTED.has(type)) {
-      throw new AuditStoreError(`The audit trail cannot write to a "${type}" database`, 'Set BACKUP_AUDIT=file to keep the audit trail in a JSON Lines file.');
+      throw new AuditStoreError(
+        `The audit trail cannot write to a "${type}" database`,
+        'Set BACKUP_AUDIT=file to keep the audit trail in a JSON Lines file.',
+      );
     }
     if (this.tableMissing) throw this.tableMissing;
     if (this.dataSource.isInitialized) return fn(this.dataSource);

@@ -54,7 +54,13 @@ export class BackupService {
    */
   async run(request: RunRequest = {}): Promise<RunReport> {
     const disks = request.onlyToDisk ? [request.onlyToDisk] : this.options.disks;
-    return audited(this.audit, 'run', () => this.runWithRetries(request), (r) => runFacts(r, request, disks), { destination: disks.join(',') });
+    return audited(
+      this.audit,
+      'run',
+      () => this.runWithRetries(request),
+      (r) => runFacts(r, request, disks),
+      { destination: disks.join(',') },
+    );
   }
 
   /** `run` without the audit record. */
@@ -65,16 +71,26 @@ export class BackupService {
       retryDelayMs: request.retryDelayMs ?? defaults?.retryDelayMs ?? 60_000,
       timeoutMs: request.timeoutMs !== undefined ? request.timeoutMs : (defaults?.timeoutMs ?? null),
     };
-    const report = await withRetries(policy, request.signal, (a) => this.runOnce({ ...request, signal: a.signal }).then((r) => ({ ...r, attempts: a.number })), {
-      succeeded: (r) => r.ok,
-      describeFailure: (r) => r.error ?? r.destinations.filter((d) => !d.ok).map((d) => `${d.disk}: ${d.error}`).join('; '),
-      log: (line, { ok, last }) => {
-        if (ok && policy.tries === 1) return;
-        // backup:run prints the final failure itself, with its hint: logging it too printed it twice.
-        if (!ok && last && request.callerReportsOutcome) return;
-        this.logger.log(`Backup ${line.charAt(0).toLowerCase()}${line.slice(1)}`);
+    const report = await withRetries(
+      policy,
+      request.signal,
+      (a) => this.runOnce({ ...request, signal: a.signal }).then((r) => ({ ...r, attempts: a.number })),
+      {
+        succeeded: (r) => r.ok,
+        describeFailure: (r) =>
+          r.error ??
+          r.destinations
+            .filter((d) => !d.ok)
+            .map((d) => `${d.disk}: ${d.error}`)
+            .join('; '),
+        log: (line, { ok, last }) => {
+          if (ok && policy.tries === 1) return;
+          // backup:run prints the final failure itself, with its hint: logging it too printed it twice.
+          if (!ok && last && request.callerReportsOutcome) return;
+          this.logger.log(`Backup ${line.charAt(0).toLowerCase()}${line.slice(1)}`);
+        },
       },
-    });
+    );
     if (request.emitEvents !== false) await this.emitOutcome(report, request);
     return report;
   }
@@ -84,17 +100,29 @@ export class BackupService {
     const started = Date.now();
     const now = request.now ?? new Date();
     const fileName = request.filename
-      ? request.filename.endsWith('.zip') ? request.filename : `${request.filename}.zip`
+      ? request.filename.endsWith('.zip')
+        ? request.filename
+        : `${request.filename}.zip`
       : backupFileName(now, this.options.archive.filenamePrefix);
     const key = backupKey(this.options.appName, fileName);
     const report: RunReport = {
-      ok: false, key, archiveBytes: 0, durationMs: 0, databases: [], files: 0, unreadableFiles: [], destinations: [],
+      ok: false,
+      key,
+      archiveBytes: 0,
+      durationMs: 0,
+      databases: [],
+      files: 0,
+      unreadableFiles: [],
+      destinations: [],
     };
     try {
       // --filename is one file name: a "/" or ".." would write outside the app's folder or into
       // a subfolder that backup:list and retention never look at.
       if (request.filename !== undefined && (/[\\/]/.test(request.filename) || request.filename === '.' || request.filename === '..')) {
-        throw new BackupError(`--filename "${request.filename}" must be a plain file name, without "/", "\\" or ".."`, 'Pass a name such as "before-migration"; the archive is stored under BACKUP_NAME on every disk.');
+        throw new BackupError(
+          `--filename "${request.filename}" must be a plain file name, without "/", "\\" or ".."`,
+          'Pass a name such as "before-migration"; the archive is stored under BACKUP_NAME on every disk.',
+        );
       }
       // A newline or NUL would end up in a file or object name (and in every listing and log).
       if (request.filename !== undefined && /[\u0000-\u001f\u007f]/.test(request.filename)) {
@@ -160,7 +188,8 @@ export class BackupService {
       await Promise.all(uploads.map((u) => u.abort(stopReason(request.signal!)).catch(() => undefined)));
       throwIfStopped(request.signal);
     }
-    if (uploads.length === 0) throw new BackupError(`No destination could be written (${report.destinations.map((d) => `${d.disk}: ${d.error}`).join('; ')})`);
+    if (uploads.length === 0)
+      throw new BackupError(`No destination could be written (${report.destinations.map((d) => `${d.disk}: ${d.error}`).join('; ')})`);
 
     const writer = new ZipWriter({
       encryption: this.options.archive.encryption,
@@ -365,11 +394,22 @@ export class BackupService {
     for (const d of report.destinations) {
       if (d.ok) {
         const ev: BackupSucceededEvent = {
-          appName: this.options.appName, destination: d.disk, at, backupName: d.key, sizeBytes: d.sizeBytes ?? 0, durationMs: report.durationMs,
+          appName: this.options.appName,
+          destination: d.disk,
+          at,
+          backupName: d.key,
+          sizeBytes: d.sizeBytes ?? 0,
+          durationMs: report.durationMs,
         };
         await this.events.emitAsync(BackupEvents.BackupSucceeded, ev, meta);
       } else {
-        const ev: BackupFailedEvent = { appName: this.options.appName, destination: d.disk, at, backupName: d.key, error: d.error ?? 'unknown error' };
+        const ev: BackupFailedEvent = {
+          appName: this.options.appName,
+          destination: d.disk,
+          at,
+          backupName: d.key,
+          error: d.error ?? 'unknown error',
+        };
         await this.events.emitAsync(BackupEvents.BackupFailed, ev, meta);
       }
     }
@@ -412,7 +452,10 @@ function throwIfStopped(signal: AbortSignal | undefined): void {
 
 /** `db-dumps/<driver>-<database>.sql`; SQLite databases are named by their file's base name. */
 export function dumpEntryName(driver: string, database: string): string {
-  const base = database.split(/[\\/]/).pop()!.replace(/\.(sqlite3?|db)$/i, '');
+  const base = database
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\.(sqlite3?|db)$/i, '');
   return `db-dumps/${driver}-${base.replace(/[^A-Za-z0-9._-]+/g, '_')}.sql`;
 }
 

@@ -31,13 +31,17 @@ export async function abortDeadUploads(target: BackupDestination, prefix: string
       await target.abortIncompleteUpload(upload);
       aborted.push(upload);
     } catch (err) {
-      logger.warn(`Could not abort the incomplete upload of ${upload.key} on ${target.name}: ${err instanceof Error ? err.message : String(err)}`);
+      logger.warn(
+        `Could not abort the incomplete upload of ${upload.key} on ${target.name}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   if (aborted.length > 0) {
     const what = aborted.map((u) => `${u.key} (${u.parts} part${u.parts === 1 ? '' : 's'}, ${formatBytes(u.bytes)})`).join(', ');
     const one = aborted.length === 1;
-    logger.warn(`Aborted ${aborted.length} incomplete upload${one ? '' : 's'} left by ${one ? 'a dead run' : 'dead runs'} on ${target.name}: ${what}`);
+    logger.warn(
+      `Aborted ${aborted.length} incomplete upload${one ? '' : 's'} left by ${one ? 'a dead run' : 'dead runs'} on ${target.name}: ${what}`,
+    );
   }
   return aborted;
 }

@@ -11,7 +11,10 @@ export interface RetryPolicy {
 
 /** An attempt that ran out of time: its signal is aborted with this reason. */
 export class BackupTimeoutError extends BackupError {
-  constructor(readonly timeoutMs: number, what = 'The backup') {
+  constructor(
+    readonly timeoutMs: number,
+    what = 'The backup',
+  ) {
     super(
       `${what} took longer than ${formatSeconds(timeoutMs)} and was stopped`,
       'Raise BACKUP_TIMEOUT (or --timeout), or back up less at once (--only-db / --only-files).',
@@ -22,7 +25,7 @@ export class BackupTimeoutError extends BackupError {
 /** The run was stopped from outside (SIGTERM, SIGINT, the host shutting down). */
 export class BackupCancelledError extends BackupError {
   constructor(reason?: unknown) {
-    super(`The backup was cancelled${describeReason(reason)}`, 'Nothing was kept under the backup\'s name; run it again.');
+    super(`The backup was cancelled${describeReason(reason)}`, "Nothing was kept under the backup's name; run it again.");
   }
 }
 
@@ -146,7 +149,10 @@ export function abortOnSignals(controller: AbortController, onSignal?: (signal: 
 /** Parses --tries / --retry-delay / --timeout: a whole number of at least `min`. */
 export function parseAttemptOption(flag: string, value: string, min = 1): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < min) {
-    throw new BackupError(`${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''} (got "${value}")`, flag === '--tries' ? 'e.g. --tries 3' : `e.g. ${flag} 60 (seconds)`);
+    throw new BackupError(
+      `${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''} (got "${value}")`,
+      flag === '--tries' ? 'e.g. --tries 3' : `e.g. ${flag} 60 (seconds)`,
+    );
   }
   return Number(value);
 }

@@ -24,11 +24,7 @@ describe('BackupCatalog', () => {
       .put('other/2024-01-03-00-00-00.zip', 1000)
       .put('app/2024-01-04-00-00-00.zip.bak', 1000);
     const list = await catalogWith(dest).list('memory');
-    expect(list.map((b) => b.key)).toEqual([
-      'app/2025-06-01-12-00-00.zip',
-      'app/2024-01-01-00-00-00.zip',
-      'app/2023-12-31-23-59-59.zip',
-    ]);
+    expect(list.map((b) => b.key)).toEqual(['app/2025-06-01-12-00-00.zip', 'app/2024-01-01-00-00-00.zip', 'app/2023-12-31-23-59-59.zip']);
     expect(list[1].date.toISOString()).toBe('2024-01-01T00:00:00.000Z');
     expect(list.map((b) => b.size)).toEqual([1020, 1010, 1030]);
   });

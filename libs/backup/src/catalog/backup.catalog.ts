@@ -44,7 +44,7 @@ export class BackupCatalog {
   async survey(destination: BackupDestination | string, where?: CatalogFolder, now = new Date()): Promise<CatalogListing> {
     const target = this.resolve(destination);
     const folder = (where?.folder ?? this.options.appName).replace(/\/+$/, '');
-    const filenamePrefix = where ? where.filenamePrefix ?? '' : this.options.archive?.filenamePrefix ?? '';
+    const filenamePrefix = where ? (where.filenamePrefix ?? '') : (this.options.archive?.filenamePrefix ?? '');
     const backups: BackupEntry[] = [];
     const strangers: StrangerEntry[] = [];
     for await (const object of target.list(`${folder}/`)) {

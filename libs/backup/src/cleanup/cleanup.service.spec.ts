@@ -11,8 +11,13 @@ import { CleanupService } from './cleanup.service';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 const retention = {
-  keepAllDays: 2, keepDailyDays: 5, keepWeeklyWeeks: 2, keepMonthlyMonths: 2, keepYearlyYears: 1,
-  deleteOldestWhenUsingMoreMb: null, maxCount: null,
+  keepAllDays: 2,
+  keepDailyDays: 5,
+  keepWeeklyWeeks: 2,
+  keepMonthlyMonths: 2,
+  keepYearlyYears: 1,
+  deleteOldestWhenUsingMoreMb: null,
+  maxCount: null,
 };
 
 /** One backup a day at 02:00 for `days` days before NOW, plus an unrelated file. */
@@ -27,8 +32,12 @@ function seeded(name: string, days = 120): MemoryDestination {
 
 function setup(dests: MemoryDestination[], extra: Partial<BackupModuleOptions> = {}) {
   const options = {
-    appName: 'app', disks: dests.map((d) => d.name), archive: { filenamePrefix: '' }, retention,
-    destinations: dests, ...extra,
+    appName: 'app',
+    disks: dests.map((d) => d.name),
+    archive: { filenamePrefix: '' },
+    retention,
+    destinations: dests,
+    ...extra,
   } as unknown as BackupModuleOptions;
   const events = new EventEmitter2();
   const seen: Array<{ name: string; payload: any; meta: any }> = [];
@@ -38,8 +47,13 @@ function setup(dests: MemoryDestination[], extra: Partial<BackupModuleOptions> =
 }
 
 const backupsOf = (d: MemoryDestination) =>
-  [...d.objects].filter(([k]) => k.endsWith('.zip')).map(([key, o]) => ({ key, size: o.size, date: new Date(
-    key.replace(/^app\/(\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)\.zip$/, '$1-$2-$3T$4:$5:$6Z')) }));
+  [...d.objects]
+    .filter(([k]) => k.endsWith('.zip'))
+    .map(([key, o]) => ({
+      key,
+      size: o.size,
+      date: new Date(key.replace(/^app\/(\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)\.zip$/, '$1-$2-$3T$4:$5:$6Z')),
+    }));
 
 describe('CleanupService', () => {
   it('deletes exactly what planRetention plans, with reasons, and leaves unrelated files', async () => {
@@ -60,7 +74,12 @@ describe('CleanupService', () => {
     expect(seen).toEqual([
       {
         name: BackupEvents.CleanupSucceeded,
-        payload: expect.objectContaining({ appName: 'app', destination: 'memory', usedBytesAfter: keptBytes, deleted: d.deleted.map((x) => x.key) }),
+        payload: expect.objectContaining({
+          appName: 'app',
+          destination: 'memory',
+          usedBytesAfter: keptBytes,
+          deleted: d.deleted.map((x) => x.key),
+        }),
         meta: { disableNotifications: false },
       },
     ]);
@@ -107,7 +126,11 @@ describe('CleanupService', () => {
     const { service, seen } = setup([broken, fine]);
     const report = await service.clean({ now: NOW });
     expect(report.ok).toBe(false);
-    expect(report.destinations[0]).toMatchObject({ destination: 'broken', ok: false, error: expect.stringContaining('bucket does not exist') });
+    expect(report.destinations[0]).toMatchObject({
+      destination: 'broken',
+      ok: false,
+      error: expect.stringContaining('bucket does not exist'),
+    });
     expect(report.destinations[1]).toMatchObject({ destination: 'fine', ok: true });
     expect(report.destinations[1].deleted.length).toBeGreaterThan(0);
     expect(seen.map((e) => e.name)).toEqual([BackupEvents.CleanupFailed, BackupEvents.CleanupSucceeded]);
@@ -132,9 +155,15 @@ describe('CleanupService', () => {
     const { service } = setup([dest], { retention: { ...retention, maxCount: 1 } } as never);
     const report = await service.clean({ now: NOW, folder: { folder: 'app/tenants/3' } });
 
-    expect(report.destinations[0].deleted.map((x) => x.key)).toEqual([`app/tenants/3/${backupFileName(day(2))}`, `app/tenants/3/${backupFileName(day(1))}`]);
+    expect(report.destinations[0].deleted.map((x) => x.key)).toEqual([
+      `app/tenants/3/${backupFileName(day(2))}`,
+      `app/tenants/3/${backupFileName(day(1))}`,
+    ]);
     const left = [...dest.objects.keys()];
-    expect(left.filter((k) => k.startsWith('app/tenants/3/')).sort()).toEqual([`app/tenants/3/${backupFileName(day(0))}`, `app/tenants/3/${backupFileName(day(5), 'pre-restore-')}`]);
+    expect(left.filter((k) => k.startsWith('app/tenants/3/')).sort()).toEqual([
+      `app/tenants/3/${backupFileName(day(0))}`,
+      `app/tenants/3/${backupFileName(day(5), 'pre-restore-')}`,
+    ]);
     expect(left.filter((k) => k.startsWith('app/tenants/4/'))).toHaveLength(3);
     expect(left.filter((k) => !k.includes('tenants'))).toHaveLength(3);
   });
@@ -150,9 +179,16 @@ describe('CleanupService', () => {
     const d = report.destinations[0];
     expect(d.deleted.map((x) => x.key)).toEqual(['app/2026-06-14-02-00-00.zip']);
     expect(d).toMatchObject({ ok: true, countBefore: 2, countAfter: 1, usedBytesBefore: 10000, usedBytesAfter: 5000 });
-    expect(d.leftAlone.map((x) => [x.key, x.kind])).toEqual([['app/2099-01-01-00-00-00.zip', 'future-dated'], ['app/2026-06-13-02-00-00.zip', 'foreign']]);
+    expect(d.leftAlone.map((x) => [x.key, x.kind])).toEqual([
+      ['app/2099-01-01-00-00-00.zip', 'future-dated'],
+      ['app/2026-06-13-02-00-00.zip', 'foreign'],
+    ]);
     expect(dest.deleteCalls).toEqual(['app/2026-06-14-02-00-00.zip']);
-    expect([...dest.objects.keys()].sort()).toEqual(['app/2026-06-13-02-00-00.zip', 'app/2026-06-15-02-00-00.zip', 'app/2099-01-01-00-00-00.zip']);
+    expect([...dest.objects.keys()].sort()).toEqual([
+      'app/2026-06-13-02-00-00.zip',
+      'app/2026-06-15-02-00-00.zip',
+      'app/2099-01-01-00-00-00.zip',
+    ]);
     expect(seen[0].payload.deleted).toEqual(['app/2026-06-14-02-00-00.zip']);
   });
 });

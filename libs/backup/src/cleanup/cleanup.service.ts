@@ -44,7 +44,9 @@ export class CleanupService {
   }
 
   async clean(request: CleanupRequest = {}): Promise<CleanupReport> {
-    return audited(this.audit, 'clean', () => this.cleanAll(request), cleanFacts, { destination: (request.disks ?? this.options.disks).join(',') });
+    return audited(this.audit, 'clean', () => this.cleanAll(request), cleanFacts, {
+      destination: (request.disks ?? this.options.disks).join(','),
+    });
   }
 
   private async cleanAll(request: CleanupRequest): Promise<CleanupReport> {
@@ -96,7 +98,9 @@ export class CleanupService {
 
     const outcomes = dryRun ? doomed.map(() => undefined) : await this.deleteAll(destination, doomed);
     const deleted = doomed.filter((_, i) => outcomes[i] === undefined);
-    const failed: CleanupDeleteFailure[] = doomed.flatMap((item, i) => (outcomes[i] === undefined ? [] : [{ ...item, error: outcomes[i]! }]));
+    const failed: CleanupDeleteFailure[] = doomed.flatMap((item, i) =>
+      outcomes[i] === undefined ? [] : [{ ...item, error: outcomes[i]! }],
+    );
 
     const usedBytesBefore = backups.reduce((sum, b) => sum + b.size, 0);
     const freed = deleted.reduce((sum, d) => sum + d.size, 0);

@@ -32,7 +32,10 @@ export class CleanCommand extends CommandRunner {
   async run(_params: string[], flags: CleanFlags = {}): Promise<void> {
     // Retries (--tries/--retry-delay) and the same lock as the scheduled cleanup (--isolated).
     const defaults = this.options.attempts;
-    const policy = { tries: flags.tries ?? defaults?.tries ?? 1, retryDelayMs: flags.retryDelay !== undefined ? flags.retryDelay * 1000 : (defaults?.retryDelayMs ?? 60_000) };
+    const policy = {
+      tries: flags.tries ?? defaults?.tries ?? 1,
+      retryDelayMs: flags.retryDelay !== undefined ? flags.retryDelay * 1000 : (defaults?.retryDelayMs ?? 60_000),
+    };
     const request = { dryRun: flags.dryRun, disableNotifications: flags.disableNotifications };
     const outcome = await this.jobLock.exclusive('clean', () =>
       cleanWithRetries(this.cleanup, request, policy, (line) => process.stderr.write(line + '\n')),

@@ -30,12 +30,16 @@ export async function exportPassword(
   let password: string | undefined;
   if (flags.password) {
     if (!process.stdin.isTTY) {
-      throw new BackupError('--password asks on the terminal, but there is none', `Set ${EXPORT_PASSWORD_ENV} (or --password-env VAR) instead.`);
+      throw new BackupError(
+        '--password asks on the terminal, but there is none',
+        `Set ${EXPORT_PASSWORD_ENV} (or --password-env VAR) instead.`,
+      );
     }
     password = await ask('Export password: ');
   } else if (flags.passwordEnv) {
     password = env[flags.passwordEnv];
-    if (!password) throw new BackupError(`The environment variable ${flags.passwordEnv} named by --password-env is empty or unset`, 'Export it first.');
+    if (!password)
+      throw new BackupError(`The environment variable ${flags.passwordEnv} named by --password-env is empty or unset`, 'Export it first.');
   } else password = env[EXPORT_PASSWORD_ENV] || undefined;
   if (password !== undefined && password.length < 32) {
     throw new BackupError('The export password is shorter than 32 characters', 'Use a longer one (a random 32+ character string).');

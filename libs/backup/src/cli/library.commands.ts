@@ -19,7 +19,19 @@ import { QueueJobProcessor } from '../admin/jobs/queue-job.processor';
  * points (`nest-backup/nest-commander`, `nest-backup/nestjs-command`) provide these; BackupModule
  * does not, so a web process never loads a CLI package.
  */
-export const LIBRARY_COMMANDS: Type[] = [RunCommand, ListCommand, CleanCommand, MonitorCommand, RestoreCommand, VerifyCommand, TenantsCommand, TenantExportCommand, TenantRestoreCommand, ReportCommand, WorkerCommand];
+export const LIBRARY_COMMANDS: Type[] = [
+  RunCommand,
+  ListCommand,
+  CleanCommand,
+  MonitorCommand,
+  RestoreCommand,
+  VerifyCommand,
+  TenantsCommand,
+  TenantExportCommand,
+  TenantRestoreCommand,
+  ReportCommand,
+  WorkerCommand,
+];
 LIBRARY_COMMANDS.forEach(exitNonZeroOnError);
 
 /** What the commands need beyond BackupModule's services: the work of queued jobs (backup:worker). */

@@ -32,7 +32,9 @@ export class ListCommand extends CommandRunner {
     );
     const unlisted = report.destinations.filter((d) => !d.reachable);
     if (unlisted.length) {
-      process.stderr.write(`${unlisted.length} of ${report.destinations.length} disk(s) could not be listed: ${unlisted.map((d) => d.destination).join(', ')}.\n`);
+      process.stderr.write(
+        `${unlisted.length} of ${report.destinations.length} disk(s) could not be listed: ${unlisted.map((d) => d.destination).join(', ')}.\n`,
+      );
       process.exitCode = 1;
     }
   }
@@ -85,7 +87,12 @@ export function listingJson(appName: string, report: HealthReport, now: Date) {
     strangers: strangersJson(d.strangers ?? []),
     ...(d.incompleteUploads
       ? {
-          incompleteUploads: d.incompleteUploads.map((u) => ({ key: u.key, parts: u.parts, bytes: u.bytes, initiated: u.initiated.toISOString() })),
+          incompleteUploads: d.incompleteUploads.map((u) => ({
+            key: u.key,
+            parts: u.parts,
+            bytes: u.bytes,
+            initiated: u.initiated.toISOString(),
+          })),
           incompleteUploadBytes: d.incompleteUploads.reduce((n, u) => n + u.bytes, 0),
         }
       : {}),

@@ -46,7 +46,9 @@ export class Progress {
 
   private describe(): string {
     const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
-    const uploads = this.uploaded.map((u) => `, ${u.disk} ${(u.bytes / MB).toFixed(1)} MB uploaded at ${((this.rates.get(u.disk)?.rate ?? 0) / MB).toFixed(1)} MB/s`);
+    const uploads = this.uploaded.map(
+      (u) => `, ${u.disk} ${(u.bytes / MB).toFixed(1)} MB uploaded at ${((this.rates.get(u.disk)?.rate ?? 0) / MB).toFixed(1)} MB/s`,
+    );
     return `${(this.bytes / MB).toFixed(1)} MB written, ${(this.bytes / MB / seconds).toFixed(1)} MB/s${uploads.join('')}`;
   }
 }

@@ -27,14 +27,18 @@ export class ReportCommand extends CommandRunner {
     process.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderComplianceMarkdown(report));
   }
 
-  @Option({ flags: '--since <date>', description: 'Start of the period: an ISO date (2026-01-01) or an age (30d, 12h); default 30 days ago' })
+  @Option({
+    flags: '--since <date>',
+    description: 'Start of the period: an ISO date (2026-01-01) or an age (30d, 12h); default 30 days ago',
+  })
   parseSince(value: string): Date {
     return parseSince(value);
   }
 
   @Option({ flags: '--format <format>', description: 'md (default) or json' })
   parseFormat(value: string): 'md' | 'json' {
-    if (value !== 'md' && value !== 'json') throw new ReportRequestError(`--format "${value}" is not known`, 'Use --format md or --format json.');
+    if (value !== 'md' && value !== 'json')
+      throw new ReportRequestError(`--format "${value}" is not known`, 'Use --format md or --format json.');
     return value;
   }
 }

@@ -88,7 +88,9 @@ export class RestoreCommand extends CommandRunner {
             return this.restores.restore({ ...request, removeDebris: held, afterSwap });
           });
       if (!outcome.ran) {
-        process.stderr.write(`Restore not started: another backup or restore is running (${outcome.reason}). Try again when it has finished.\n`);
+        process.stderr.write(
+          `Restore not started: another backup or restore is running (${outcome.reason}). Try again when it has finished.\n`,
+        );
         process.exitCode = EXIT_LOCKED;
         return;
       }
@@ -107,7 +109,13 @@ export class RestoreCommand extends CommandRunner {
   }
 
   /** SIGTERM/SIGINT: say what is live, stop before the next live change, clean up, audit. */
-  private async interrupted(sig: StopSignal, startedAt: Date, locked: boolean, backupName: string | null, disk: string | null): Promise<void> {
+  private async interrupted(
+    sig: StopSignal,
+    startedAt: Date,
+    locked: boolean,
+    backupName: string | null,
+    disk: string | null,
+  ): Promise<void> {
     const progress = this.restores.progress;
     progress.stopped = sig;
     const state = progress.describe();
@@ -118,10 +126,17 @@ export class RestoreCommand extends CommandRunner {
       const removed = await removeRestoreDebris(progress.debris, { databases: ['checking', 'staging'].includes(progress.phase) });
       for (const line of removed) process.stderr.write(`Removed ${line}.\n`);
     }
-    await this.audit?.record({
-      operation: 'restore', startedAt, finishedAt: new Date(), outcome: 'failure', destination: disk, backupName,
-      error: `Interrupted by ${sig}; ${state}`,
-    }).catch(() => undefined);
+    await this.audit
+      ?.record({
+        operation: 'restore',
+        startedAt,
+        finishedAt: new Date(),
+        outcome: 'failure',
+        destination: disk,
+        backupName,
+        error: `Interrupted by ${sig}; ${state}`,
+      })
+      .catch(() => undefined);
   }
 
   @Option({ flags: '--latest', description: 'Restore the newest backup' })
@@ -161,7 +176,8 @@ export class RestoreCommand extends CommandRunner {
 
   @Option({
     flags: '--strip-prefix <path>',
-    description: 'Archive without manifest.json (spatie/laravel-backup): the path prefix to cut off its files, e.g. var/www/app/ (default: detected)',
+    description:
+      'Archive without manifest.json (spatie/laravel-backup): the path prefix to cut off its files, e.g. var/www/app/ (default: detected)',
   })
   parseStripPrefix(value: string): string {
     return value;
@@ -187,17 +203,23 @@ export class RestoreCommand extends CommandRunner {
     return true;
   }
 
-  @Option({ flags: '--allow-unencrypted', description: 'Also read an archive not encrypted with the backup password (a warning is printed)' })
+  @Option({
+    flags: '--allow-unencrypted',
+    description: 'Also read an archive not encrypted with the backup password (a warning is printed)',
+  })
   parseAllowUnencrypted(): boolean {
     return true;
   }
 
-  @Option({ flags: '--allow-other-app', description: "Restore an archive whose manifest names another app than BACKUP_NAME" })
+  @Option({ flags: '--allow-other-app', description: 'Restore an archive whose manifest names another app than BACKUP_NAME' })
   parseAllowOtherApp(): boolean {
     return true;
   }
 
-  @Option({ flags: '--allow-other-engine', description: "Go on when a dump's database engine has no connection here (that dump is skipped)" })
+  @Option({
+    flags: '--allow-other-engine',
+    description: "Go on when a dump's database engine has no connection here (that dump is skipped)",
+  })
   parseAllowOtherEngine(): boolean {
     return true;
   }
@@ -222,7 +244,9 @@ async function askToConfirm(q: ConfirmationQuestion): Promise<boolean> {
 }
 
 function printable(r: RestoreReport): string {
-  const lines = [`Backup ${r.backup} on ${r.disk} (made ${r.backupCreatedAt}) verified: ${r.verified.entries} entries, ${r.verified.bytes} bytes.`];
+  const lines = [
+    `Backup ${r.backup} on ${r.disk} (made ${r.backupCreatedAt}) verified: ${r.verified.entries} entries, ${r.verified.bytes} bytes.`,
+  ];
   for (const u of r.unchecked ?? []) lines.push(`Not checked: ${u}.`);
   if (r.dryRun) lines.push('Dry run: nothing was changed. Would restore:');
   for (const d of r.databases) {

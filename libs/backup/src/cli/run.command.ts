@@ -43,7 +43,10 @@ export class RunCommand extends CommandRunner {
 
   async run(_params: string[], flags: RunFlags = {}): Promise<void> {
     if (flags.wait === false && !(flags.eachTenant && this.queue.configured)) {
-      throw new BackupError('--no-wait only applies to backup:run --each-tenant with the shared queue', `Set ${QUEUE_URL_ENV} and add --each-tenant, or leave out --no-wait.`);
+      throw new BackupError(
+        '--no-wait only applies to backup:run --each-tenant with the shared queue',
+        `Set ${QUEUE_URL_ENV} and add --each-tenant, or leave out --no-wait.`,
+      );
     }
     if (flags.eachTenant) return this.runEachTenant(flags);
     const progress = new Progress();
@@ -51,23 +54,27 @@ export class RunCommand extends CommandRunner {
     const controller = new AbortController();
     const signals = abortOnSignals(controller, (sig) => process.stderr.write(`\n${sig} received: stopping the backup…\n`));
     // The same lock as the scheduled run (spatie's --isolated): never two backups at once.
-    const outcome = await this.jobLock.exclusive('run', (locked) => this.backups.run({
-      signal: controller.signal,
-      sweepTemporaryFiles: locked,
-      tries: flags.tries,
-      retryDelayMs: flags.retryDelay === undefined ? undefined : flags.retryDelay * 1000,
-      timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
-      onlyDb: flags.onlyDb,
-      onlyFiles: flags.onlyFiles,
-      dbNames: flags.dbName,
-      onlyToDisk: flags.onlyToDisk,
-      filename: flags.filename,
-      overwrite: flags.overwrite,
-      exclude: flags.exclude,
-      disableNotifications: flags.disableNotifications,
-      callerReportsOutcome: true,
-      onProgress: (bytes, uploaded) => progress.update(bytes, uploaded),
-    })).finally(() => signals.dispose());
+    const outcome = await this.jobLock
+      .exclusive('run', (locked) =>
+        this.backups.run({
+          signal: controller.signal,
+          sweepTemporaryFiles: locked,
+          tries: flags.tries,
+          retryDelayMs: flags.retryDelay === undefined ? undefined : flags.retryDelay * 1000,
+          timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
+          onlyDb: flags.onlyDb,
+          onlyFiles: flags.onlyFiles,
+          dbNames: flags.dbName,
+          onlyToDisk: flags.onlyToDisk,
+          filename: flags.filename,
+          overwrite: flags.overwrite,
+          exclude: flags.exclude,
+          disableNotifications: flags.disableNotifications,
+          callerReportsOutcome: true,
+          onProgress: (bytes, uploaded) => progress.update(bytes, uploaded),
+        }),
+      )
+      .finally(() => signals.dispose());
     progress.done();
     if (!outcome.ran) {
       process.stderr.write(`Backup not started: ${outcome.reason}. It is running elsewhere; try again when it has finished.\n`);
@@ -80,16 +87,23 @@ export class RunCommand extends CommandRunner {
 
   /** `--each-tenant`: one export per tenant, retention per tenant folder; one line per tenant. */
   private async runEachTenant(flags: RunFlags): Promise<void> {
-    const clashing = (['onlyDb', 'onlyFiles', 'dbName', 'filename', 'overwrite', 'exclude', 'tries', 'retryDelay', 'timeout'] as const).filter((f) => flags[f] !== undefined);
+    const clashing = (
+      ['onlyDb', 'onlyFiles', 'dbName', 'filename', 'overwrite', 'exclude', 'tries', 'retryDelay', 'timeout'] as const
+    ).filter((f) => flags[f] !== undefined);
     if (clashing.length) {
-      throw new BackupError(`--each-tenant cannot be combined with ${clashing.map((f) => '--' + f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`, 'Run the full backup and the tenant exports as two commands.');
+      throw new BackupError(
+        `--each-tenant cannot be combined with ${clashing.map((f) => '--' + f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`,
+        'Run the full backup and the tenant exports as two commands.',
+      );
     }
     if (this.queue.configured) return this.queueEachTenant(flags);
-    const outcome = await this.jobLock.exclusive('run', () => this.tenantExports.exportAll({
-      disk: flags.onlyToDisk,
-      disableNotifications: flags.disableNotifications,
-      onTenant: (r) => (r.ok ? process.stdout : process.stderr).write(tenantRunLine(r) + '\n'),
-    }));
+    const outcome = await this.jobLock.exclusive('run', () =>
+      this.tenantExports.exportAll({
+        disk: flags.onlyToDisk,
+        disableNotifications: flags.disableNotifications,
+        onTenant: (r) => (r.ok ? process.stdout : process.stderr).write(tenantRunLine(r) + '\n'),
+      }),
+    );
     if (!outcome.ran) {
       process.stderr.write(`Tenant exports not started: ${outcome.reason}. It is running elsewhere; try again when it has finished.\n`);
       process.exitCode = EXIT_LOCKED;
@@ -97,7 +111,9 @@ export class RunCommand extends CommandRunner {
     }
     const { tenants, ok, disk } = outcome.value;
     const failed = tenants.filter((t) => !t.ok).length;
-    (ok ? process.stdout : process.stderr).write(`${tenants.length - failed} of ${tenants.length} tenant(s) exported to ${disk}${failed ? `; ${failed} FAILED` : ''}.\n`);
+    (ok ? process.stdout : process.stderr).write(
+      `${tenants.length - failed} of ${tenants.length} tenant(s) exported to ${disk}${failed ? `; ${failed} FAILED` : ''}.\n`,
+    );
     if (!ok) process.exitCode = 1;
   }
 
@@ -117,18 +133,25 @@ export class RunCommand extends CommandRunner {
     }
     process.stdout.write(`${jobs.length} tenant export job(s) queued on ${this.queue.describe()}.\n`);
     if ((await this.queue.workerCount()) === 0) {
-      process.stderr.write('No worker is connected to the queue yet: the jobs wait until one starts (backup:worker, or an app instance with BackupAdminModule and the same BACKUP_QUEUE_REDIS_URL).\n');
+      process.stderr.write(
+        'No worker is connected to the queue yet: the jobs wait until one starts (backup:worker, or an app instance with BackupAdminModule and the same BACKUP_QUEUE_REDIS_URL).\n',
+      );
     }
     if (flags.wait === false) {
       for (const j of jobs) process.stdout.write(`tenant ${j.tenantId}: job ${j.id}\n`);
       return;
     }
-    const finished = await this.queue.waitForAll(jobs.map((j) => j.id), (job) => {
-      const r = queuedTenantResult(job);
-      (r.ok ? process.stdout : process.stderr).write(`${tenantRunLine(r)} [job ${job.id}, ${job.processedBy ?? 'unknown worker'}]\n`);
-    });
+    const finished = await this.queue.waitForAll(
+      jobs.map((j) => j.id),
+      (job) => {
+        const r = queuedTenantResult(job);
+        (r.ok ? process.stdout : process.stderr).write(`${tenantRunLine(r)} [job ${job.id}, ${job.processedBy ?? 'unknown worker'}]\n`);
+      },
+    );
     const failed = finished.map(queuedTenantResult).filter((r) => !r.ok).length;
-    (failed ? process.stderr : process.stdout).write(`${jobs.length - failed} of ${jobs.length} tenant(s) exported to ${disk}${failed ? `; ${failed} FAILED` : ''}.\n`);
+    (failed ? process.stderr : process.stdout).write(
+      `${jobs.length - failed} of ${jobs.length} tenant(s) exported to ${disk}${failed ? `; ${failed} FAILED` : ''}.\n`,
+    );
     if (failed) process.exitCode = 1;
   }
 
@@ -208,7 +231,8 @@ function queuedTenantResult(job: QueuedJob): TenantRunResult {
 
 /** The flag's value within the range of the variable it stands in for (timers hold 2^31 - 1 ms). */
 function withinRange(flag: string, value: number, range: NumericRange): number {
-  if (value < range.min || value > range.max) throw new BackupError(`${flag} ${value} is out of range`, `Use a value ${describeRange(range)}.`);
+  if (value < range.min || value > range.max)
+    throw new BackupError(`${flag} ${value} is out of range`, `Use a value ${describeRange(range)}.`);
   return value;
 }
 

@@ -14,7 +14,11 @@ interface TenantExportFlags extends ExportPasswordFlags {
  * BACKUP_TENANT_EXPORT_PASSWORD, `--password-env <VAR>` or a hidden prompt (`--password`
  * alone); never from the command line, where `ps` and the shell history would show it.
  */
-@Command({ name: 'backup:tenant-export', arguments: '<tenantId>', description: "Export one tenant's rows and files to an encrypted archive" })
+@Command({
+  name: 'backup:tenant-export',
+  arguments: '<tenantId>',
+  description: "Export one tenant's rows and files to an encrypted archive",
+})
 export class TenantExportCommand extends CommandRunner {
   constructor(private readonly exports: TenantExportService) {
     super();
@@ -29,8 +33,12 @@ export class TenantExportCommand extends CommandRunner {
     });
     if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
-      const rows = Object.entries(report.tables).map(([t, n]) => `  ${t}: ${n} row(s)`).join('\n');
-      process.stdout.write(`Tenant ${report.tenantId} exported to ${report.disk}: ${report.key} (${report.bytes} bytes${report.encrypted ? ', AES-256' : ''})\n${rows}\n  files: ${report.files}\n`);
+      const rows = Object.entries(report.tables)
+        .map(([t, n]) => `  ${t}: ${n} row(s)`)
+        .join('\n');
+      process.stdout.write(
+        `Tenant ${report.tenantId} exported to ${report.disk}: ${report.key} (${report.bytes} bytes${report.encrypted ? ', AES-256' : ''})\n${rows}\n  files: ${report.files}\n`,
+      );
     }
   }
 
@@ -39,7 +47,10 @@ export class TenantExportCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--password [refused]', description: `Ask on the terminal for the export's own password (a value here is refused: set ${EXPORT_PASSWORD_ENV} instead)` })
+  @Option({
+    flags: '--password [refused]',
+    description: `Ask on the terminal for the export's own password (a value here is refused: set ${EXPORT_PASSWORD_ENV} instead)`,
+  })
   parsePassword(value: string): string {
     return value;
   }

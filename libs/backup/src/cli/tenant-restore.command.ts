@@ -19,7 +19,11 @@ interface TenantRestoreFlags {
 }
 
 /** `backup:tenant-restore <tenantId> (--from-export <name> | --from-backup <name>)`: parse, confirm, restore, print. */
-@Command({ name: 'backup:tenant-restore', arguments: '<tenantId>', description: "Replace one tenant's rows and files with those of an export or a full backup" })
+@Command({
+  name: 'backup:tenant-restore',
+  arguments: '<tenantId>',
+  description: "Replace one tenant's rows and files with those of an export or a full backup",
+})
 export class TenantRestoreCommand extends CommandRunner {
   constructor(private readonly restores: TenantRestoreService) {
     super();
@@ -58,7 +62,10 @@ export class TenantRestoreCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--password [refused]', description: `Ask on the terminal for the export's own password (a value here is refused: set ${EXPORT_PASSWORD_ENV} instead)` })
+  @Option({
+    flags: '--password [refused]',
+    description: `Ask on the terminal for the export's own password (a value here is refused: set ${EXPORT_PASSWORD_ENV} instead)`,
+  })
   parsePassword(value: string): string {
     return value;
   }
@@ -102,7 +109,9 @@ export class TenantRestoreCommand extends CommandRunner {
 async function ask(q: { tenantId: string; rows: number }): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`This replaces the ${q.rows} current row(s) of tenant ${q.tenantId}. Type "${q.tenantId}" to continue: `);
+    const answer = await rl.question(
+      `This replaces the ${q.rows} current row(s) of tenant ${q.tenantId}. Type "${q.tenantId}" to continue: `,
+    );
     return answer.trim() === q.tenantId;
   } finally {
     rl.close();
@@ -110,8 +119,11 @@ async function ask(q: { tenantId: string; rows: number }): Promise<boolean> {
 }
 
 function printable(r: TenantRestoreReport): string {
-  const lines = [`Tenant ${r.tenantId} from the ${r.source.kind} ${r.source.key} on ${r.source.disk}${r.dryRun ? ' (dry run: nothing was changed)' : ''}:`];
-  for (const t of r.tables) lines.push(`  ${t.table}: ${r.dryRun ? 'would delete' : 'deleted'} ${t.delete}, ${r.dryRun ? 'insert' : 'inserted'} ${t.insert}`);
+  const lines = [
+    `Tenant ${r.tenantId} from the ${r.source.kind} ${r.source.key} on ${r.source.disk}${r.dryRun ? ' (dry run: nothing was changed)' : ''}:`,
+  ];
+  for (const t of r.tables)
+    lines.push(`  ${t.table}: ${r.dryRun ? 'would delete' : 'deleted'} ${t.delete}, ${r.dryRun ? 'insert' : 'inserted'} ${t.insert}`);
   lines.push(`  files: ${r.files.write} written, ${r.files.delete} removed`);
   if (r.safetyExport) lines.push(`Safety export of the previous state: ${r.safetyExport}`);
   if (!r.dryRun) lines.push(`Done in ${(r.durationMs / 1000).toFixed(1)} s.`);

@@ -64,12 +64,23 @@ export class VerifyCommand extends CommandRunner {
     process.stderr.write(`\nVerify interrupted by ${sig}; ${state}\n`);
     for (const scratch of scratches) {
       const dropped = await scratch.drop().catch(() => false);
-      process.stderr.write(dropped ? `Dropped ${scratch.connection.database}.\n` : `Could not drop ${scratch.connection.database}: the next backup:verify --test-restore removes it.\n`);
+      process.stderr.write(
+        dropped
+          ? `Dropped ${scratch.connection.database}.\n`
+          : `Could not drop ${scratch.connection.database}: the next backup:verify --test-restore removes it.\n`,
+      );
     }
-    await this.audit?.record({
-      operation: 'verify', startedAt, finishedAt: new Date(), outcome: 'failure', destination: disk, backupName,
-      error: `Interrupted by ${sig}; ${state}`,
-    }).catch(() => undefined);
+    await this.audit
+      ?.record({
+        operation: 'verify',
+        startedAt,
+        finishedAt: new Date(),
+        outcome: 'failure',
+        destination: disk,
+        backupName,
+        error: `Interrupted by ${sig}; ${state}`,
+      })
+      .catch(() => undefined);
   }
 
   @Option({ flags: '--latest', description: 'Verify the newest backup (the default)' })
@@ -106,19 +117,28 @@ export class VerifyCommand extends CommandRunner {
 function printable(r: VerifyResult): string {
   const lines: string[] = [];
   for (const b of r.backups) {
-    lines.push(`${b.ok ? '✔' : '✘'} ${b.backupName} on ${b.destination}: ${b.entriesChecked} entries, ${b.bytesChecked} bytes checked in ${b.integrityMs} ms`);
+    lines.push(
+      `${b.ok ? '✔' : '✘'} ${b.backupName} on ${b.destination}: ${b.entriesChecked} entries, ${b.bytesChecked} bytes checked in ${b.integrityMs} ms`,
+    );
     if (b.warning) lines.push(`    ${b.warning}`);
     for (const u of b.unchecked ?? []) lines.push(`    not checked: ${u}`);
     if (b.error) lines.push(`    ${b.error.split('\n').join('\n    ')}`);
     for (const f of b.faults) lines.push(`    fault: ${f.message}`);
     for (const t of b.testRestore ?? []) {
-      lines.push(`    test restore ${t.driver} "${t.database}" into ${t.scratchDatabase} (${t.scratchDropped ? 'dropped' : 'NOT dropped'}) in ${t.durationMs} ms: ${!t.ok ? 'FAILED' : t.tables.some((x) => x.expected === null) ? 'loaded, no recorded row counts to compare' : 'rows match'}`);
+      lines.push(
+        `    test restore ${t.driver} "${t.database}" into ${t.scratchDatabase} (${t.scratchDropped ? 'dropped' : 'NOT dropped'}) in ${t.durationMs} ms: ${!t.ok ? 'FAILED' : t.tables.some((x) => x.expected === null) ? 'loaded, no recorded row counts to compare' : 'rows match'}`,
+      );
       if (t.error) lines.push(`        ${t.error}`);
-      for (const c of t.tables.filter((x) => !x.ok)) lines.push(`        ✘ ${c.table}: ${c.actual ?? 'missing'} row(s), manifest ${c.expected ?? 'none'}`);
+      for (const c of t.tables.filter((x) => !x.ok))
+        lines.push(`        ✘ ${c.table}: ${c.actual ?? 'missing'} row(s), manifest ${c.expected ?? 'none'}`);
       // Nothing recorded to compare with (spatie/laravel-backup): what was loaded is the finding.
       for (const c of t.tables.filter((x) => x.ok && x.expected === null)) lines.push(`        · ${c.table}: ${c.actual} row(s) loaded`);
     }
   }
-  lines.push(r.ok ? `All ${r.backups.length} backup(s) verified.` : `Verification FAILED (${r.backups.filter((b) => !b.ok).length} of ${r.backups.length}).`);
+  lines.push(
+    r.ok
+      ? `All ${r.backups.length} backup(s) verified.`
+      : `Verification FAILED (${r.backups.filter((b) => !b.ok).length} of ${r.backups.length}).`,
+  );
   return lines.join('\n') + '\n';
 }

@@ -19,7 +19,9 @@ export class WorkerCommand extends CommandRunner {
   async run(): Promise<void> {
     const controller = new AbortController();
     const stopped = new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()));
-    const signals = abortOnSignals(controller, (sig) => process.stderr.write(`${sig} received: stopping the worker (running jobs are retried elsewhere)…\n`));
+    const signals = abortOnSignals(controller, (sig) =>
+      process.stderr.write(`${sig} received: stopping the worker (running jobs are retried elsewhere)…\n`),
+    );
     try {
       this.queue.startWorker((work) => this.processor.process(work));
       process.stdout.write(`Worker started on ${this.queue.describe()}; stop it with SIGTERM or Ctrl-C.\n`);

@@ -4,7 +4,11 @@
  * settle, then the call rejects with that first error (so a caller that cleans up afterwards
  * never races a task still running). Tasks that handle their own errors run every item.
  */
-export async function forEachConcurrently<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {

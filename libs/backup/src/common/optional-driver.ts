@@ -14,7 +14,10 @@ export function optionalDriver<T>(name: string, purpose: string): T {
     return require(name) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(`'${name}'`)) {
-      throw new BackupError(`${purpose} needs the "${name}" package, which is not installed`, `Install it in the app: npm install ${packageOf(name)}`);
+      throw new BackupError(
+        `${purpose} needs the "${name}" package, which is not installed`,
+        `Install it in the app: npm install ${packageOf(name)}`,
+      );
     }
     throw err;
   }

@@ -8,8 +8,6 @@ describe('Redactor', () => {
 
   it('masks passwords inside connection URLs even when not configured', () => {
     const r = new Redactor([]);
-    expect(r.redact('connect postgres://app:hunter22@db:5432/x failed')).toBe(
-      'connect postgres://app:***@db:5432/x failed',
-    );
+    expect(r.redact('connect postgres://app:hunter22@db:5432/x failed')).toBe('connect postgres://app:***@db:5432/x failed');
   });
 });

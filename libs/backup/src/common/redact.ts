@@ -7,9 +7,7 @@ export class Redactor {
 
   constructor(secrets: Array<string | undefined | null>) {
     // Longest first so a secret that contains another is replaced whole.
-    this.secrets = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 4))].sort(
-      (a, b) => b.length - a.length,
-    );
+    this.secrets = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 4))].sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {

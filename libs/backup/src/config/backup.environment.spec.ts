@@ -28,21 +28,29 @@ describe('environmentProblems', () => {
     expect(environmentProblems({ BACKUP_ENCRYPTION: 'none', BACKUP_ARCHIVE_PASSWORD: 'short' }, ['local']).problems).toEqual([]);
   });
 
-  it('counts a password\'s characters as before (a surrogate pair is one), while the message gives its UTF-16 length', () => {
+  it("counts a password's characters as before (a surrogate pair is one), while the message gives its UTF-16 length", () => {
     expect(environmentProblems({ BACKUP_ARCHIVE_PASSWORD: '🔑'.repeat(32) }, ['local']).problems).toEqual([]);
     expect(environmentProblems({ BACKUP_ARCHIVE_PASSWORD: '🔑'.repeat(31) }, ['local']).problems).toEqual([
       'BACKUP_ARCHIVE_PASSWORD is too short (62 characters): use at least 32 characters',
     ]);
   });
 
-  it('reports the problems in the order of the table, with the cron parser\'s reason', () => {
-    const r = environmentProblems({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_TIMEZONE: 'Mars/Base', BACKUP_SCHEDULE_RUN: '61 * * * *', BACKUP_NAME: '..' }, ['local']);
+  it("reports the problems in the order of the table, with the cron parser's reason", () => {
+    const r = environmentProblems(
+      { BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_TIMEZONE: 'Mars/Base', BACKUP_SCHEDULE_RUN: '61 * * * *', BACKUP_NAME: '..' },
+      ['local'],
+    );
     expect(r.problems).toEqual([
       expect.stringMatching(/^BACKUP_NAME must use only letters/),
-      expect.stringMatching(/^BACKUP_SCHEDULE_RUN must be a cron expression such as "0 2 \* \* \*" \(minute hour day month weekday\) or "off" \(got "61 \* \* \* \*": .+\)$/),
+      expect.stringMatching(
+        /^BACKUP_SCHEDULE_RUN must be a cron expression such as "0 2 \* \* \*" \(minute hour day month weekday\) or "off" \(got "61 \* \* \* \*": .+\)$/,
+      ),
       'BACKUP_TIMEZONE must be an IANA time zone such as "UTC" or "Europe/Berlin" (got "Mars/Base")',
     ]);
-    expect(environmentProblems({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_SCHEDULE_RUN: 'off', BACKUP_TIMEZONE: 'Europe/Berlin' }, ['local']).problems).toEqual([]);
+    expect(
+      environmentProblems({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_SCHEDULE_RUN: 'off', BACKUP_TIMEZONE: 'Europe/Berlin' }, ['local'])
+        .problems,
+    ).toEqual([]);
   });
 
   it('has one rule per variable, each one backupOptionsFromEnv reads', () => {

@@ -12,13 +12,22 @@ describe('backupOptionsFromEnv', () => {
     expect(o.local?.root).toBe('/srv/app/storage/backups');
     expect(o.archive).toEqual({ encryption: 'aes256', password: PASSWORD, compressionLevel: 6, filenamePrefix: '' });
     expect(o.databases).toEqual(['default']);
-    expect(o.retention).toMatchObject({ keepAllDays: 7, keepDailyDays: 30, keepWeeklyWeeks: 12, keepMonthlyMonths: 12, keepYearlyYears: 7 });
+    expect(o.retention).toMatchObject({
+      keepAllDays: 7,
+      keepDailyDays: 30,
+      keepWeeklyWeeks: 12,
+      keepMonthlyMonths: 12,
+      keepYearlyYears: 7,
+    });
     expect(o.monitor).toEqual({ disks: ['local'], maxAgeDays: 1, maxStorageMb: 10240 });
   });
 
   it('reads BACKUP_RESTORE_LOCK_WAIT_SECONDS (default 30) and refuses values outside 1-86400', () => {
     expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD }).restore).toEqual({ lockWaitSeconds: 30, jobs: 1 });
-    expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_RESTORE_LOCK_WAIT_SECONDS: '86400' }).restore).toEqual({ lockWaitSeconds: 86400, jobs: 1 });
+    expect(backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_RESTORE_LOCK_WAIT_SECONDS: '86400' }).restore).toEqual({
+      lockWaitSeconds: 86400,
+      jobs: 1,
+    });
     for (const bad of ['0', '86401', '-5', '1.5', 'soon']) {
       expect(() => backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_RESTORE_LOCK_WAIT_SECONDS: bad })).toThrow(
         /BACKUP_RESTORE_LOCK_WAIT_SECONDS must be a whole number of seconds from 1 to 86400/,
@@ -27,13 +36,16 @@ describe('backupOptionsFromEnv', () => {
   });
 
   it('reads BACKUP_ARCHIVE_THREADS: auto (the default) leaves the choice to the writer, 0 keeps the work on the main thread', () => {
-    const threads = (value?: string) => backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_ARCHIVE_THREADS: value }).archive.threads;
+    const threads = (value?: string) =>
+      backupOptionsFromEnv({ BACKUP_ARCHIVE_PASSWORD: PASSWORD, BACKUP_ARCHIVE_THREADS: value }).archive.threads;
     expect(threads()).toBeUndefined();
     expect(threads('auto')).toBeUndefined();
     expect(threads('0')).toBe(0);
     expect(threads('16')).toBe(16);
     for (const bad of ['17', '-1', '1.5', 'many']) {
-      expect(() => threads(bad)).toThrow(/BACKUP_ARCHIVE_THREADS must be auto or a whole number from 0 \(none: the main thread encodes\) to 16/);
+      expect(() => threads(bad)).toThrow(
+        /BACKUP_ARCHIVE_THREADS must be auto or a whole number from 0 \(none: the main thread encodes\) to 16/,
+      );
     }
   });
 
@@ -105,9 +117,13 @@ describe('numeric variables', () => {
   };
 
   it("refuses a timeout past Node's timer limit, naming the variable, the value and the range", () => {
-    expect(problemsOf({ BACKUP_TIMEOUT: '2147484' })).toEqual(['BACKUP_TIMEOUT=2147484 is out of range: use a value from 1 to 2147483 seconds']);
+    expect(problemsOf({ BACKUP_TIMEOUT: '2147484' })).toEqual([
+      'BACKUP_TIMEOUT=2147484 is out of range: use a value from 1 to 2147483 seconds',
+    ]);
     expect(backupOptionsFromEnv({ ...base, BACKUP_TIMEOUT: '2147483' }).attempts?.timeoutMs).toBe(2147483000);
-    expect(problemsOf({ BACKUP_RETRY_DELAY: '2147484' })).toEqual(['BACKUP_RETRY_DELAY=2147484 is out of range: use a value from 0 to 2147483 seconds']);
+    expect(problemsOf({ BACKUP_RETRY_DELAY: '2147484' })).toEqual([
+      'BACKUP_RETRY_DELAY=2147484 is out of range: use a value from 0 to 2147483 seconds',
+    ]);
   });
 
   it('refuses day counts that would take dates out of range', () => {
@@ -124,7 +140,9 @@ describe('numeric variables', () => {
     for (const [name, range] of Object.entries(NUMERIC_RANGES)) {
       expect(problemsOf({ [name]: String(range.max) })).toEqual([]);
       expect(problemsOf({ [name]: String(range.min) })).toEqual([]);
-      expect(problemsOf({ [name]: String(range.max + 1) })).toEqual([`${name}=${range.max + 1} is out of range: use a value ${describeRange(range)}`]);
+      expect(problemsOf({ [name]: String(range.max + 1) })).toEqual([
+        `${name}=${range.max + 1} is out of range: use a value ${describeRange(range)}`,
+      ]);
     }
     expect(problemsOf({ BACKUP_TIMEOUT: 'off', BACKUP_MAX_COUNT: 'off' })).toEqual([]);
     expect(problemsOf({ BACKUP_TIMEOUT: 'soon' })).toEqual(['BACKUP_TIMEOUT must be a positive whole number of seconds or "off"']);
@@ -134,7 +152,9 @@ describe('numeric variables', () => {
 describe('BACKUP_NAME', () => {
   it('refuses "." and ".." (the folder above the backups) and "/"', () => {
     for (const name of ['.', '..', 'a/b']) {
-      expect(() => backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', BACKUP_NAME: name })).toThrow(/BACKUP_NAME must use only letters.*not be "\." or "\.\."/);
+      expect(() => backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', BACKUP_NAME: name })).toThrow(
+        /BACKUP_NAME must use only letters.*not be "\." or "\.\."/,
+      );
     }
     expect(backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', BACKUP_NAME: '.hidden..app' }).appName).toBe('.hidden..app');
     expect(backupOptionsFromEnv({ BACKUP_ENCRYPTION: 'none', APP_NAME: '..' }).appName).toBe('app');

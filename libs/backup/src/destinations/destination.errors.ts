@@ -28,9 +28,6 @@ export function assertSafeKey(key: string): void {
     key.includes('\0') ||
     segments.some((s) => s === '' || s === '.' || s === '..');
   if (bad) {
-    throw new InvalidKeyError(
-      `invalid object key "${key}"`,
-      'use a relative key with "/" separators and no empty, "." or ".." segments',
-    );
+    throw new InvalidKeyError(`invalid object key "${key}"`, 'use a relative key with "/" separators and no empty, "." or ".." segments');
   }
 }

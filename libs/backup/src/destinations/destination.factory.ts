@@ -4,9 +4,7 @@ import { LocalDestination, LocalDestinationOptions } from './local.destination';
 import { S3Destination, S3DestinationOptions } from './s3.destination';
 
 /** Configuration of one built-in destination, as the module builds it from the environment. */
-export type DestinationConfig =
-  | ({ kind: 'local' } & LocalDestinationOptions)
-  | ({ kind: 's3' } & S3DestinationOptions);
+export type DestinationConfig = ({ kind: 'local' } & LocalDestinationOptions) | ({ kind: 's3' } & S3DestinationOptions);
 
 /** Builds a built-in destination; a host registers its own kinds by implementing BackupDestination. */
 export function createDestination(config: DestinationConfig): BackupDestination {

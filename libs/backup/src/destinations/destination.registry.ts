@@ -41,6 +41,9 @@ export class DestinationRegistry {
       throw new BackupError('The "s3" disk is not configured', 'Set AWS_BUCKET (and AWS_* credentials) and add s3 to BACKUP_DISKS.');
     }
     const known = ['local', ...(this.options.s3 ? ['s3'] : []), ...(this.options.destinations ?? []).map((d) => d.name)];
-    throw new BackupError(`Unknown disk "${name}"`, `Known disks: ${[...new Set(known)].join(', ')}. Check BACKUP_DISKS or --only-to-disk.`);
+    throw new BackupError(
+      `Unknown disk "${name}"`,
+      `Known disks: ${[...new Set(known)].join(', ')}. Check BACKUP_DISKS or --only-to-disk.`,
+    );
   }
 }

@@ -48,7 +48,8 @@ describe('parallelRangedRead', () => {
       return Readable.from(Array.from({ length: Math.ceil(data.length / 16384) }, (_, i) => data.subarray(i * 16384, (i + 1) * 16384)));
     };
     const sizes: number[] = [];
-    for await (const c of await parallelRangedRead(0, big.length - 1, { pieceBytes: 1024 * 1024, concurrency: 2 }, smallChunks)) sizes.push((c as Buffer).length);
+    for await (const c of await parallelRangedRead(0, big.length - 1, { pieceBytes: 1024 * 1024, concurrency: 2 }, smallChunks))
+      sizes.push((c as Buffer).length);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(big.length);
     expect(sizes.every((n) => n === 256 * 1024)).toBe(true);
   });
@@ -63,7 +64,9 @@ describe('parallelRangedRead', () => {
       if (start === 3000) throw new Error('connection reset after retries');
       return Readable.from([object.subarray(start, end + 1)]);
     };
-    await expect(readAll(await parallelRangedRead(0, 9_999, { pieceBytes: 1000, concurrency: 2 }, failing))).rejects.toThrow('connection reset');
+    await expect(readAll(await parallelRangedRead(0, 9_999, { pieceBytes: 1000, concurrency: 2 }, failing))).rejects.toThrow(
+      'connection reset',
+    );
     const short = async (start: number, end: number) => Readable.from([object.subarray(start, start === 5000 ? end - 9 : end + 1)]);
     await expect(readAll(await parallelRangedRead(0, 9_999, { pieceBytes: 1000, concurrency: 2 }, short))).rejects.toThrow(
       'returned 990 bytes for bytes 5000-5999',

@@ -44,7 +44,8 @@ export async function parallelRangedRead(
     try {
       for await (const chunk of await opened) {
         const c = chunk as Buffer;
-        if (length + c.length > wanted) throw new Error(`a ranged read returned more than ${wanted} bytes for bytes ${piece.start}-${piece.end}`);
+        if (length + c.length > wanted)
+          throw new Error(`a ranged read returned more than ${wanted} bytes for bytes ${piece.start}-${piece.end}`);
         c.copy(into, length);
         length += c.length;
       }

@@ -15,8 +15,8 @@ const OBJECT_READS = new Set(['GetObjectCommand', 'HeadObjectCommand']);
  * says which endpoint answered what. S3 answers API calls with XML or nothing, never HTML.
  */
 export function refuseNonS3Answers(client: S3Client, endpoint: string): void {
-  const middleware = (next: (args: unknown) => Promise<{ response: unknown }>, context: { commandName?: string }) =>
-    async (args: unknown) => {
+  const middleware =
+    (next: (args: unknown) => Promise<{ response: unknown }>, context: { commandName?: string }) => async (args: unknown) => {
       const result = await next(args);
       const response = result.response as { statusCode?: number; headers?: Record<string, string>; body?: unknown };
       const type = response?.headers?.['content-type'] ?? '';

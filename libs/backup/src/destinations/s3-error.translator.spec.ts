@@ -22,11 +22,14 @@ describe('translateS3Error', () => {
   });
 
   it('an answer that is not XML (a web page) is named as not S3, not as the SDK parse error', () => {
-    const parseError = Object.assign(new Error('@aws-sdk XML parse error: mismatched tags <br> and </body>.\n  Deserialization error: ...'), {
-      $metadata: { httpStatusCode: 200 },
-      $response: { statusCode: 200, headers: { 'content-type': 'text/plain' } },
-      $responseBodyText: '<html><body><p>hello<br></body></html>',
-    });
+    const parseError = Object.assign(
+      new Error('@aws-sdk XML parse error: mismatched tags <br> and </body>.\n  Deserialization error: ...'),
+      {
+        $metadata: { httpStatusCode: 200 },
+        $response: { statusCode: 200, headers: { 'content-type': 'text/plain' } },
+        $responseBodyText: '<html><body><p>hello<br></body></html>',
+      },
+    );
     const err = translateS3Error(parseError, ctx);
     expect(err.message).toContain(
       "checking the bucket failed: the endpoint at http://127.0.0.1:4569 answered with something that is not S3 (text/plain, HTTP 200, starts with '<html><body><p>hello<br></body></html>')",

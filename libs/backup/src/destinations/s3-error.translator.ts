@@ -30,7 +30,7 @@ const NETWORK_CODES = new Set([
 export function translateS3Error(err: unknown, ctx: S3ErrorContext): BackupError {
   if (err instanceof BackupError) return err;
   const e = (err ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const code = e.name && e.name !== 'Error' ? e.name : e.code ?? '';
+  const code = e.name && e.name !== 'Error' ? e.name : (e.code ?? '');
   const status = e.$metadata?.httpStatusCode;
   const clean = (s: string) => ctx.redactor.redact(s);
   const where = `s3://${ctx.bucket} at ${ctx.endpoint}`;

@@ -4,7 +4,9 @@ const MIB = 1024 * 1024;
 
 describe('S3 part sizes', () => {
   it('keeps the base size for 2,000 parts, then doubles every 2,000 parts', () => {
-    expect([1, 2000, 2001, 4000, 4001, 6001, 8001, 10000].map((n) => partSizeAt(n, 8 * MIB) / MIB)).toEqual([8, 8, 16, 16, 32, 64, 128, 128]);
+    expect([1, 2000, 2001, 4000, 4001, 6001, 8001, 10000].map((n) => partSizeAt(n, 8 * MIB) / MIB)).toEqual([
+      8, 8, 16, 16, 32, 64, 128, 128,
+    ]);
   });
 
   it('never asks for a part above S3 limit of 5 GiB', () => {

@@ -156,7 +156,9 @@ export class S3MultipartUpload implements DestinationUpload {
     // A stalled server must not hold the failure up: what is left, the next run's sweep aborts.
     const limit = () => ({ abortSignal: AbortSignal.timeout(this.p.stall.stallMs) });
     if (uploadId) {
-      await client.send(new (s3().AbortMultipartUploadCommand)({ Bucket: bucket, Key: objectKey, UploadId: uploadId }), limit()).catch(() => undefined);
+      await client
+        .send(new (s3().AbortMultipartUploadCommand)({ Bucket: bucket, Key: objectKey, UploadId: uploadId }), limit())
+        .catch(() => undefined);
     }
     if (this.mayHaveCreatedObject) {
       await client.send(new (s3().DeleteObjectCommand)({ Bucket: bucket, Key: objectKey }), limit()).catch(() => undefined);
@@ -267,14 +269,16 @@ export class S3MultipartUpload implements DestinationUpload {
     if (this.partNumber === 0) {
       this.mayHaveCreatedObject = true;
       const body = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0);
-      await this.control(`uploading ${this.key}`, (watchdog) =>
-        new (s3().PutObjectCommand)({
-          Bucket: this.p.bucket,
-          Key: this.p.objectKey,
-          Body: progressBody(body, watchdog),
-          ContentLength: body.length,
-          ContentType: 'application/zip',
-        }),
+      await this.control(
+        `uploading ${this.key}`,
+        (watchdog) =>
+          new (s3().PutObjectCommand)({
+            Bucket: this.p.bucket,
+            Key: this.p.objectKey,
+            Body: progressBody(body, watchdog),
+            ContentLength: body.length,
+            ContentType: 'application/zip',
+          }),
       );
       this.sent += body.length;
       return;
@@ -287,7 +291,13 @@ export class S3MultipartUpload implements DestinationUpload {
     const parts = [...this.parts].sort((a, b) => a.PartNumber - b.PartNumber);
     await this.control(
       `completing the upload of ${this.key}`,
-      () => new (s3().CompleteMultipartUploadCommand)({ Bucket: this.p.bucket, Key: this.p.objectKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      () =>
+        new (s3().CompleteMultipartUploadCommand)({
+          Bucket: this.p.bucket,
+          Key: this.p.objectKey,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
     );
   }
 

@@ -180,9 +180,7 @@ export class S3Destination implements BackupDestination {
     let token: string | undefined;
     do {
       const page = await this.guard(
-        this.sdk.send(
-          new (s3().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
-        ),
+        this.sdk.send(new (s3().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token })),
         `listing "${prefix}"`,
       );
       for (const o of page.Contents ?? []) {
@@ -248,7 +246,7 @@ export class S3Destination implements BackupDestination {
     const errorContext = () => this.errorContext(action);
     return Readable.from(
       (async function* () {
-        for (let tries = 0; ; ) {
+        for (let tries = 0; ;) {
           const { body, watchdog } = current;
           try {
             for await (const chunk of body) {
@@ -265,7 +263,9 @@ export class S3Destination implements BackupDestination {
               throw translateS3Error(err, errorContext());
             }
             const wait = (stall.backoffMs ?? 1000) * 2 ** tries++;
-            stall.onRetry?.(`${action} ${watchdog.fired ? `moved no byte for ${stall.stallMs / 1000} s` : 'was cut off'}; resuming at byte ${position} in ${wait / 1000} s (retry ${tries} of ${stall.retries})`);
+            stall.onRetry?.(
+              `${action} ${watchdog.fired ? `moved no byte for ${stall.stallMs / 1000} s` : 'was cut off'}; resuming at byte ${position} in ${wait / 1000} s (retry ${tries} of ${stall.retries})`,
+            );
             await new Promise((resolve) => setTimeout(resolve, wait));
             current = await open();
           } finally {
@@ -281,10 +281,7 @@ export class S3Destination implements BackupDestination {
 
   async delete(key: string): Promise<void> {
     assertSafeKey(key);
-    await this.guard(
-      this.sdk.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key })),
-      `deleting ${key}`,
-    );
+    await this.guard(this.sdk.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: this.prefix + key })), `deleting ${key}`);
   }
 
   /**

@@ -3,7 +3,8 @@ import { isTransient, TransferStalledError, withStallRetries } from './stall.wat
 const policy = { stallMs: 50, retries: 2, backoffMs: 5, endpoint: 'http://s3.test:9000' };
 
 /** An attempt that never moves a byte: it only ends when its watchdog aborts it. */
-const hang = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+const hang = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
 
 describe('withStallRetries', () => {
   it('aborts an attempt that makes no progress and tries again; a later success is returned', async () => {
@@ -17,10 +18,16 @@ describe('withStallRetries', () => {
 
   it('after the last try a stall fails naming the stall, the endpoint and both settings', async () => {
     let tries = 0;
-    const err = await withStallRetries(policy, 'uploading part 1 of app/x.zip', (watchdog) => (tries++, hang(watchdog.controller.signal))).catch((e) => e);
+    const err = await withStallRetries(
+      policy,
+      'uploading part 1 of app/x.zip',
+      (watchdog) => (tries++, hang(watchdog.controller.signal)),
+    ).catch((e) => e);
     expect(tries).toBe(3);
     expect(err).toBeInstanceOf(TransferStalledError);
-    expect(err.message).toMatch(/uploading part 1 of app\/x\.zip stalled: the S3 server at http:\/\/s3\.test:9000 moved no byte for 0\.05 s, 3 times in a row/);
+    expect(err.message).toMatch(
+      /uploading part 1 of app\/x\.zip stalled: the S3 server at http:\/\/s3\.test:9000 moved no byte for 0\.05 s, 3 times in a row/,
+    );
     expect(err.message).toMatch(/BACKUP_S3_STALL_SECONDS \(now 0\.05\) or BACKUP_S3_RETRIES \(now 2\)/);
   });
 

@@ -65,7 +65,10 @@ export function isTransient(err: unknown, depth = 0): boolean {
   if (status >= 500 || status === 429) return true;
   if (['TimeoutError', 'RequestTimeout', 'SlowDown', 'Throttling', 'ThrottlingException'].includes(e.name ?? '')) return true;
   const text = `${e.code ?? ''} ${e.message ?? ''}`;
-  return /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up|aborted/i.test(text) || (e.cause !== undefined && e.cause !== err && isTransient(e.cause, depth + 1));
+  return (
+    /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up|aborted/i.test(text) ||
+    (e.cause !== undefined && e.cause !== err && isTransient(e.cause, depth + 1))
+  );
 }
 
 /**
@@ -127,7 +130,9 @@ export function progressBody(buffer: Buffer, watchdog: Watchdog, onBytes?: (n: n
 
 /** What watchAnswer needs of an SDK command: its own middleware stack. */
 interface WithMiddleware {
-  middlewareStack: { addRelativeTo(middleware: never, options: { relation: 'after'; toMiddleware: string; name: string; override: boolean }): void };
+  middlewareStack: {
+    addRelativeTo(middleware: never, options: { relation: 'after'; toMiddleware: string; name: string; override: boolean }): void;
+  };
 }
 
 /**

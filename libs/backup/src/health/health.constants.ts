@@ -21,4 +21,9 @@
 export const BACKUP_HEALTH_CHECKS = Symbol('BACKUP_HEALTH_CHECKS');
 
 /** Names of the built-in checks, as they appear in failures and in `backup:monitor`. */
-export const BUILT_IN_CHECKS = { reachable: 'reachable', maxAge: 'max-age', maxStorage: 'max-storage', futureDated: 'future-dated' } as const;
+export const BUILT_IN_CHECKS = {
+  reachable: 'reachable',
+  maxAge: 'max-age',
+  maxStorage: 'max-storage',
+  futureDated: 'future-dated',
+} as const;

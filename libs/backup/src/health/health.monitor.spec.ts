@@ -15,9 +15,12 @@ const MIB = 1024 * 1024;
 
 function setup(dests: MemoryDestination[], extra: Record<string, unknown> = {}, provided?: unknown) {
   const options = {
-    appName: 'app', disks: dests.map((d) => d.name), archive: { filenamePrefix: '' },
+    appName: 'app',
+    disks: dests.map((d) => d.name),
+    archive: { filenamePrefix: '' },
     monitor: { disks: dests.map((d) => d.name), maxAgeDays: 1, maxStorageMb: 1 },
-    destinations: dests, ...extra,
+    destinations: dests,
+    ...extra,
   } as unknown as BackupModuleOptions;
   const moduleRef = {
     get: (token: unknown) => {
@@ -38,11 +41,23 @@ describe('HealthMonitor', () => {
     const { monitor, seen } = setup([dest]);
     const report = await monitor.monitor({ now: NOW });
     expect(report.healthy).toBe(true);
-    expect(report.destinations[0]).toMatchObject({ destination: 'local', reachable: true, healthy: true, count: 2, usedBytes: 2000, failures: [] });
+    expect(report.destinations[0]).toMatchObject({
+      destination: 'local',
+      reachable: true,
+      healthy: true,
+      count: 2,
+      usedBytes: 2000,
+      failures: [],
+    });
     expect(seen).toEqual([
       {
         name: BackupEvents.HealthyBackupFound,
-        payload: expect.objectContaining({ appName: 'app', destination: 'local', newestBackup: 'app/2026-06-15-02-00-00.zip', newestBackupAt: '2026-06-15T02:00:00.000Z' }),
+        payload: expect.objectContaining({
+          appName: 'app',
+          destination: 'local',
+          newestBackup: 'app/2026-06-15-02-00-00.zip',
+          newestBackupAt: '2026-06-15T02:00:00.000Z',
+        }),
         meta: { disableNotifications: false },
       },
     ]);
@@ -92,7 +107,12 @@ describe('HealthMonitor', () => {
   it('runs host checks from the options and from the BACKUP_HEALTH_CHECKS provider beside the built-ins', async () => {
     const dest = new MemoryDestination('local').put('app/2026-06-10-00-00-00.zip', 1000);
     const fromOptions: HealthCheck = { name: 'restore-drill', check: async ({ backups }) => `no drill for ${backups.length} backup(s)` };
-    const fromProvider: HealthCheck = { name: 'offsite', check: async () => { throw new Error('offsite API down'); } };
+    const fromProvider: HealthCheck = {
+      name: 'offsite',
+      check: async () => {
+        throw new Error('offsite API down');
+      },
+    };
     const quiet: HealthCheck = { name: 'quiet', check: async () => undefined };
     const { monitor } = setup([dest], { healthChecks: [fromOptions] }, [fromProvider, quiet]);
     const failures = (await monitor.evaluate({ now: NOW })).destinations[0].failures;
@@ -126,7 +146,14 @@ describe('HealthMonitor', () => {
     const report = await monitor.monitor({ now: NOW });
     const d = report.destinations[0];
     expect(d).toMatchObject({ healthy: false, count: 1, usedBytes: 1000, newest: { key: 'app/2026-06-15-02-00-00.zip' } });
-    expect(d.failures).toEqual([{ check: 'future-dated', message: expect.stringContaining('1 object(s) on local dated in the future: app/2099-01-01-00-00-00.zip (3 bytes, named for 2099-01-01T00:00:00.000Z') }]);
+    expect(d.failures).toEqual([
+      {
+        check: 'future-dated',
+        message: expect.stringContaining(
+          '1 object(s) on local dated in the future: app/2099-01-01-00-00-00.zip (3 bytes, named for 2099-01-01T00:00:00.000Z',
+        ),
+      },
+    ]);
     expect(d.failures[0].message).toContain("not written by this app's clock");
     expect(d.strangers.map((x) => x.kind)).toEqual(['future-dated', 'foreign']);
     expect(seen[0]).toMatchObject({ name: BackupEvents.UnhealthyBackupFound, payload: { newestBackup: 'app/2026-06-15-02-00-00.zip' } });

@@ -7,12 +7,7 @@ import { BackupCatalog, errorText, summarize } from '../catalog/backup.catalog';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
 import { BackupDestination } from '../destinations/destination.interface';
-import {
-  BackupEvents,
-  HealthCheckFailure,
-  HealthyBackupFoundEvent,
-  UnhealthyBackupFoundEvent,
-} from '../events/backup.events';
+import { BackupEvents, HealthCheckFailure, HealthyBackupFoundEvent, UnhealthyBackupFoundEvent } from '../events/backup.events';
 import { FutureDatedCheck } from './checks/future-dated.check';
 import { MaxAgeCheck } from './checks/max-age.check';
 import { MaxStorageCheck } from './checks/max-storage.check';

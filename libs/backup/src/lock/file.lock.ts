@@ -48,11 +48,19 @@ export class FileLock implements BackupLock {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (err) {
-      throw new LockUnavailableError(`Cannot create the lock folder ${this.dir}: ${(err as Error).message}`, 'Make it writable for the app\'s user.');
+      throw new LockUnavailableError(
+        `Cannot create the lock folder ${this.dir}: ${(err as Error).message}`,
+        "Make it writable for the app's user.",
+      );
     }
     // Two rounds: the second after removing a stale lock.
     for (let round = 0; round < 2; round++) {
-      const record: LockRecord = { pid: process.pid, host: hostname(), expiresAt: this.clock() + ttlMs, token: randomBytes(8).toString('hex') };
+      const record: LockRecord = {
+        pid: process.pid,
+        host: hostname(),
+        expiresAt: this.clock() + ttlMs,
+        token: randomBytes(8).toString('hex'),
+      };
       try {
         await fs.writeFile(file, JSON.stringify(record), { flag: 'wx', mode: 0o600 });
         // Whoever removed a stale file at the same moment may have removed ours: check.
@@ -62,7 +70,10 @@ export class FileLock implements BackupLock {
         return true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new LockUnavailableError(`Cannot write the lock file ${file}: ${(err as Error).message}`, 'Make its folder writable for the app\'s user.');
+          throw new LockUnavailableError(
+            `Cannot write the lock file ${file}: ${(err as Error).message}`,
+            "Make its folder writable for the app's user.",
+          );
         }
       }
       const holder = await this.read(file);

@@ -56,7 +56,11 @@ export class JobLock {
   }
 
   /** Runs `work` unless another instance holds the lock (never waits for it). */
-  async exclusive<T>(job: LockedJob, work: (locked: boolean, stillHeld: () => Promise<boolean>) => Promise<T>, ttlMs = this.ttlMs()): Promise<Exclusive<T>> {
+  async exclusive<T>(
+    job: LockedJob,
+    work: (locked: boolean, stillHeld: () => Promise<boolean>) => Promise<T>,
+    ttlMs = this.ttlMs(),
+  ): Promise<Exclusive<T>> {
     const lock = this.lock();
     const key = this.key(job);
     let acquired: boolean;

@@ -19,7 +19,12 @@ export class MysqlNamedLock extends SessionLock<MysqlLockSession> {
   protected async open(): Promise<MysqlLockSession> {
     const c = this.connection;
     const conn = await loadMysql('The MySQL/MariaDB backup lock').createConnection({
-      host: c.host, port: c.port, user: c.username, password: c.password, database: c.database, connectTimeout: 10_000,
+      host: c.host,
+      port: c.port,
+      user: c.username,
+      password: c.password,
+      database: c.database,
+      connectTimeout: 10_000,
     });
     conn.on('error', this.lost);
     return conn;

@@ -19,8 +19,13 @@ export class PostgresAdvisoryLock extends SessionLock<PgLockSession> {
   protected async open(): Promise<PgLockSession> {
     const c = this.connection;
     const client = new (loadPg('The PostgreSQL backup lock').Client)({
-      host: c.host, port: c.port, user: c.username, password: c.password, database: c.database,
-      application_name: 'nest-backup lock', connectionTimeoutMillis: 10_000,
+      host: c.host,
+      port: c.port,
+      user: c.username,
+      password: c.password,
+      database: c.database,
+      application_name: 'nest-backup lock',
+      connectionTimeoutMillis: 10_000,
     });
     client.on('error', this.lost);
     try {

@@ -86,7 +86,14 @@ export abstract class SessionLock<C extends { end(): Promise<void>; once?(event:
    */
   async whenHeld(key: string): Promise<boolean> {
     const session = this.held.get(key);
-    if (session && (await this.ping(session).then(() => true, () => false))) return true;
+    if (
+      session &&
+      (await this.ping(session).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return true;
     // The failed query ends the session; its 'end' event starts the retake.
     for (let waited = 0; !this.retakes.has(key) && this.held.get(key) === session && waited < 2_000; waited += 50) {
       await new Promise((r) => setTimeout(r, 50));
@@ -119,7 +126,8 @@ export abstract class SessionLock<C extends { end(): Promise<void>; once?(event:
       await session.end().catch(() => undefined);
       if (!got) break;
     }
-    if (this.wanted.has(key)) this.logger.warn(`The ${this.describe()} for "${key}" was lost with its connection and could not be taken again`);
+    if (this.wanted.has(key))
+      this.logger.warn(`The ${this.describe()} for "${key}" was lost with its connection and could not be taken again`);
     return false;
   }
 

@@ -47,7 +47,11 @@ const notifierOptions: Provider = {
 };
 
 /** RetentionPolicy plans with the module's own retention settings (BACKUP_KEEP_* and the caps). */
-const retentionOptions: Provider = { provide: RETENTION_OPTIONS, inject: [BACKUP_OPTIONS], useFactory: (options: BackupModuleOptions) => options.retention };
+const retentionOptions: Provider = {
+  provide: RETENTION_OPTIONS,
+  inject: [BACKUP_OPTIONS],
+  useFactory: (options: BackupModuleOptions) => options.retention,
+};
 
 /** Services reach the audit trail by token, so none of them imports it (no import cycle). */
 const auditTrailToken: Provider = { provide: AUDIT_TRAIL, useExisting: AuditTrail };
@@ -55,7 +59,26 @@ const auditTrailToken: Provider = { provide: AUDIT_TRAIL, useExisting: AuditTrai
 /** The shared queue's settings (null: no BACKUP_QUEUE_REDIS_URL, jobs run in-process). bullmq is loaded on first use only. */
 const queueSettings: Provider = { provide: QUEUE_SETTINGS, useFactory: () => queueSettingsFromEnv(process.env) ?? null };
 
-const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifier, NotificationListener, BackupCatalog, CleanupService, HealthMonitor, RestoreService, VerifyService, JobLock, TenantScopeService, TenantExportService, TenantRestoreService, AuditTrail, ComplianceReporter, RetentionPolicy, BackupQueue];
+const services = [
+  BackupService,
+  DestinationRegistry,
+  ConnectionResolver,
+  Notifier,
+  NotificationListener,
+  BackupCatalog,
+  CleanupService,
+  HealthMonitor,
+  RestoreService,
+  VerifyService,
+  JobLock,
+  TenantScopeService,
+  TenantExportService,
+  TenantRestoreService,
+  AuditTrail,
+  ComplianceReporter,
+  RetentionPolicy,
+  BackupQueue,
+];
 
 /**
  * Encrypted backups for a NestJS app in one import. It provides no CLI command, so it loads no
@@ -70,7 +93,15 @@ const services = [BackupService, DestinationRegistry, ConnectionResolver, Notifi
  * })
  */
 @Module({
-  providers: [{ provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN }, notifierOptions, auditTrailToken, retentionOptions, queueSettings, SecretFileSweeper, ...services],
+  providers: [
+    { provide: BACKUP_OPTIONS, useExisting: MODULE_OPTIONS_TOKEN },
+    notifierOptions,
+    auditTrailToken,
+    retentionOptions,
+    queueSettings,
+    SecretFileSweeper,
+    ...services,
+  ],
   exports: [BACKUP_OPTIONS, AUDIT_TRAIL, ...services],
 })
 export class BackupModule extends ConfigurableModuleClass {}

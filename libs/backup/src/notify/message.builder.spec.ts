@@ -35,11 +35,7 @@ describe('buildMessage', () => {
   });
 
   it('backup.cleanup.failed says storage keeps growing and how to retry', () => {
-    const m = buildMessage(
-      BackupEvents.CleanupFailed,
-      { appName: 'shop', destination: 'local', at: 't', error: 'EACCES' },
-      opts,
-    );
+    const m = buildMessage(BackupEvents.CleanupFailed, { appName: 'shop', destination: 'local', at: 't', error: 'EACCES' }, opts);
     expect(m.subject).toBe('Cleanup of old backups of shop failed on local');
     expect(m.text).toContain('EACCES');
     expect(m.text).toContain('`npx shop-cli backup:clean`');

@@ -231,4 +231,3 @@ export function age(fromIso: string, toIso: string): string {
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
 }
-

@@ -53,7 +53,12 @@ describe('Notifier', () => {
     expect(n.channelsFor(BackupEvents.BackupSucceeded)).toEqual([]);
 
     const report = await n.notify(BackupEvents.BackupSucceeded, {
-      appName: 'shop', destination: 's3', at: 't', backupName: 'b.zip', sizeBytes: 1, durationMs: 1,
+      appName: 'shop',
+      destination: 's3',
+      at: 't',
+      backupName: 'b.zip',
+      sizeBytes: 1,
+      durationMs: 1,
     });
     expect(report).toMatchObject({ eventClass: 'success', skipped: 'no-route', channels: [] });
     expect(mail.calls + slack.calls).toBe(0);
@@ -166,10 +171,7 @@ describe('Notifier', () => {
         await new Promise((r) => setTimeout(r, 30));
         order.push(`end ${name}`);
       });
-    await make([slow('mail'), slow('slack')], { routes: { failure: ['mail', 'slack'] } }).notify(
-      BackupEvents.BackupFailed,
-      failed,
-    );
+    await make([slow('mail'), slow('slack')], { routes: { failure: ['mail', 'slack'] } }).notify(BackupEvents.BackupFailed, failed);
     expect(order.slice(0, 2)).toEqual(['start mail', 'start slack']);
   });
 });

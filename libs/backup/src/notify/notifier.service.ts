@@ -122,9 +122,7 @@ export class Notifier {
 
     let message: NotificationMessage;
     try {
-      message = this.redactMessage(
-        buildMessage(event, payload, { appName: this.options.appName, cliCommand: this.options.cliCommand }),
-      );
+      message = this.redactMessage(buildMessage(event, payload, { appName: this.options.appName, cliCommand: this.options.cliCommand }));
     } catch (err) {
       // A malformed payload must not throw into the code that emitted the event.
       const error = this.redactor.redact(`could not build the ${event} message: ${err?.message ?? err}`);
@@ -174,7 +172,9 @@ export class Notifier {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const err = Object.assign(new Error(`${channel.name}: no answer within ${this.timeoutMs} ms, gave up on this attempt`), { name: 'TimeoutError' });
+        const err = Object.assign(new Error(`${channel.name}: no answer within ${this.timeoutMs} ms, gave up on this attempt`), {
+          name: 'TimeoutError',
+        });
         controller.abort(err);
         reject(err);
       }, this.timeoutMs);

@@ -116,8 +116,14 @@ describe('notifierOptionsFromEnv', () => {
 });
 
 describe('MAIL_ENCRYPTION', () => {
-  const base = { BACKUP_FAILURE_NOTIFICATIONS: 'mail', MAIL_HOST: 'smtp.example.com', MAIL_FROM_ADDRESS: 'b@example.com', BACKUP_NOTIFICATION_EMAIL: 'ops@example.com' };
-  const mailOptions = (env: Record<string, string>) => (channelsFromEnv({ ...base, ...env }).channels[0] as unknown as { options: Record<string, unknown> }).options;
+  const base = {
+    BACKUP_FAILURE_NOTIFICATIONS: 'mail',
+    MAIL_HOST: 'smtp.example.com',
+    MAIL_FROM_ADDRESS: 'b@example.com',
+    BACKUP_NOTIFICATION_EMAIL: 'ops@example.com',
+  };
+  const mailOptions = (env: Record<string, string>) =>
+    (channelsFromEnv({ ...base, ...env }).channels[0] as unknown as { options: Record<string, unknown> }).options;
 
   it('ssl: TLS from the first byte; tls: STARTTLS required; unset: decided by the port', () => {
     expect(mailOptions({ MAIL_ENCRYPTION: 'ssl' })).toMatchObject({ secure: true });
@@ -126,6 +132,8 @@ describe('MAIL_ENCRYPTION', () => {
   });
 
   it('anything else is a configuration error naming the variable', () => {
-    expect(channelsFromEnv({ ...base, MAIL_ENCRYPTION: 'starttls' }).errors).toEqual(["MAIL_ENCRYPTION must be ssl, tls or none, got 'starttls'"]);
+    expect(channelsFromEnv({ ...base, MAIL_ENCRYPTION: 'starttls' }).errors).toEqual([
+      "MAIL_ENCRYPTION must be ssl, tls or none, got 'starttls'",
+    ]);
   });
 });

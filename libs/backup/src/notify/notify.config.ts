@@ -34,7 +34,9 @@ export interface ChannelsFromEnvOptions {
  * starts (as custom disk names are).
  */
 export function hostChannelNamesIn(env: Env): string[] {
-  const names = (Object.values(ROUTE_VARS) as string[]).flatMap((v) => (env[v] === undefined ? [] : splitList(env[v] as string).map((n) => n.toLowerCase())));
+  const names = (Object.values(ROUTE_VARS) as string[]).flatMap((v) =>
+    env[v] === undefined ? [] : splitList(env[v] as string).map((n) => n.toLowerCase()),
+  );
   return [...new Set(names.filter((n) => !(SHIPPED_CHANNELS as readonly string[]).includes(n) && /^[a-z0-9_-]+$/.test(n)))];
 }
 

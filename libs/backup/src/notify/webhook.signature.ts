@@ -27,11 +27,7 @@ export function signWebhookBody(rawBody: string | Buffer, secret: string): strin
  *     ...
  *   });
  */
-export function verifyWebhookSignature(
-  rawBody: string | Buffer,
-  header: string | string[] | undefined | null,
-  secret: string,
-): boolean {
+export function verifyWebhookSignature(rawBody: string | Buffer, header: string | string[] | undefined | null, secret: string): boolean {
   if (typeof header !== 'string' || !secret) return false;
   const expected = Buffer.from(signWebhookBody(rawBody, secret), 'utf8');
   const given = Buffer.from(header.trim(), 'utf8');

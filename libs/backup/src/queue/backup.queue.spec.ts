@@ -17,7 +17,15 @@ interface Moment {
 function movingQueue(moments: Moment[]): Queue {
   let at = 0;
   const read = (): Moment => moments[Math.min(at++, moments.length - 1)];
-  const job = (m: Moment) => ({ id: '7', name: 'tenant', data: { tenantId: '4' }, timestamp: 1, attemptsMade: m.attemptsMade, failedReason: m.failedReason, getState: async () => read().state });
+  const job = (m: Moment) => ({
+    id: '7',
+    name: 'tenant',
+    data: { tenantId: '4' },
+    timestamp: 1,
+    attemptsMade: m.attemptsMade,
+    failedReason: m.failedReason,
+    getState: async () => read().state,
+  });
   return { getJobState: async () => read().state, getJob: async () => job(read()) } as unknown as Queue;
 }
 
@@ -33,13 +41,13 @@ describe('BackupQueue job reads', () => {
     return queue;
   }
 
-  it('never reports a job failed for good with an earlier attempt\'s count and reason', async () => {
+  it("never reports a job failed for good with an earlier attempt's count and reason", async () => {
     const queue = queueOn(movingQueue(moments));
     const seen = await queue.waitForAll(['7'], () => undefined, 1);
     expect(seen[0]).toMatchObject({ state: 'failed', attemptsMade: 2, failedReason: 'attempt 2 broke' });
   });
 
-  it('maps BullMQ\'s states to the four a reader sees, and a job Redis does not know to undefined', async () => {
+  it("maps BullMQ's states to the four a reader sees, and a job Redis does not know to undefined", async () => {
     const one = (state: string) => queueOn(movingQueue([{ state, attemptsMade: 0 }])).get('7');
     expect((await one('active'))?.state).toBe('running');
     expect((await one('waiting'))?.state).toBe('queued');

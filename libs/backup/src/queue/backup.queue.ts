@@ -102,7 +102,9 @@ export class BackupQueue implements BeforeApplicationShutdown {
 
   /** The newest jobs (any state), newest first. */
   async recent(limit = 100): Promise<QueuedJob[]> {
-    const jobs = await this.guard('list jobs', () => this.bullQueue().getJobs(['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'], 0, limit - 1));
+    const jobs = await this.guard('list jobs', () =>
+      this.bullQueue().getJobs(['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'], 0, limit - 1),
+    );
     const views = await Promise.all(jobs.filter((j): j is Job => !!j).map((j) => this.view(j)));
     return views.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
   }
@@ -122,7 +124,11 @@ export class BackupQueue implements BeforeApplicationShutdown {
       for (const id of ids) {
         if (done.has(id)) continue;
         const job = await this.get(id);
-        if (!job) throw new BackupError(`Job ${id} is gone from the queue`, 'It was removed from Redis (by hand, or Redis lost its data); run the command again.');
+        if (!job)
+          throw new BackupError(
+            `Job ${id} is gone from the queue`,
+            'It was removed from Redis (by hand, or Redis lost its data); run the command again.',
+          );
         if (job.state === 'completed' || job.state === 'failed') {
           done.set(id, job);
           onFinished(job);
@@ -145,7 +151,11 @@ export class BackupQueue implements BeforeApplicationShutdown {
         const controller = new AbortController();
         this.running.set(String(job.id), controller);
         try {
-          return await work({ job: await this.view(job, 'active'), progress: (value) => job.updateProgress(value), signal: controller.signal });
+          return await work({
+            job: await this.view(job, 'active'),
+            progress: (value) => job.updateProgress(value),
+            signal: controller.signal,
+          });
         } finally {
           this.running.delete(String(job.id));
         }
@@ -160,7 +170,11 @@ export class BackupQueue implements BeforeApplicationShutdown {
       },
     );
     this.worker.on('error', (err) => this.redisError(err));
-    this.worker.on('failed', (job, err) => job && this.logger.warn(`Job ${job.id} (${job.name}) attempt ${job.attemptsMade} failed: ${this.redactor.redact(err.message)}`));
+    this.worker.on(
+      'failed',
+      (job, err) =>
+        job && this.logger.warn(`Job ${job.id} (${job.name}) attempt ${job.attemptsMade} failed: ${this.redactor.redact(err.message)}`),
+    );
     this.logger.log(`Worker ${name} takes jobs from ${this.describe()}, ${s.concurrency} at a time`);
   }
 
@@ -196,7 +210,8 @@ export class BackupQueue implements BeforeApplicationShutdown {
   }
 
   private required(): QueueSettings {
-    if (!this.settings) throw new BackupError('No shared job queue is configured', `Set ${QUEUE_URL_ENV} (redis://host:6379) in every instance.`);
+    if (!this.settings)
+      throw new BackupError('No shared job queue is configured', `Set ${QUEUE_URL_ENV} (redis://host:6379) in every instance.`);
     return this.settings;
   }
 
@@ -215,12 +230,18 @@ export class BackupQueue implements BeforeApplicationShutdown {
   private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const silent = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_ANSWER_MS / 1000} s${this.lastError ? ` (${this.lastError})` : ''}`)), REDIS_ANSWER_MS);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${REDIS_ANSWER_MS / 1000} s${this.lastError ? ` (${this.lastError})` : ''}`)),
+        REDIS_ANSWER_MS,
+      );
     });
     try {
       return await Promise.race([fn(), silent]);
     } catch (err) {
-      throw new BackupError(`Could not ${what} on the job queue at ${this.describe()}: ${this.redactor.redact((err as Error).message)}`, `Check that Redis is running and reachable, and that ${QUEUE_URL_ENV} is right.`);
+      throw new BackupError(
+        `Could not ${what} on the job queue at ${this.describe()}: ${this.redactor.redact((err as Error).message)}`,
+        `Check that Redis is running and reachable, and that ${QUEUE_URL_ENV} is right.`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -229,7 +250,8 @@ export class BackupQueue implements BeforeApplicationShutdown {
   /** `known` is BullMQ's own state name when the caller has read it already. */
   private async view(job: Job, known?: JobState | 'unknown'): Promise<QueuedJob> {
     const raw = known ?? (await job.getState());
-    const state: QueuedJob['state'] = raw === 'active' ? 'running' : raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : 'queued';
+    const state: QueuedJob['state'] =
+      raw === 'active' ? 'running' : raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : 'queued';
     return {
       id: String(job.id),
       name: job.name,
@@ -250,7 +272,13 @@ export class BackupQueue implements BeforeApplicationShutdown {
 /** True when `promise` settled within `ms` (its failure ignored), false when it did not. */
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([promise.then(() => true, () => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
   clearTimeout(timer);
   return settled;
 }

@@ -14,7 +14,9 @@ describe('queue settings from the environment', () => {
       stalledIntervalMs: 30_000,
       lockDurationMs: 30_000,
     });
-    expect(queueSettingsFromEnv({ BACKUP_QUEUE_REDIS_URL: 'rediss://h:6380/2', BACKUP_QUEUE_CONCURRENCY: '4', BACKUP_QUEUE_PREFIX: 'shop' })).toMatchObject({ concurrency: 4, prefix: 'shop' });
+    expect(
+      queueSettingsFromEnv({ BACKUP_QUEUE_REDIS_URL: 'rediss://h:6380/2', BACKUP_QUEUE_CONCURRENCY: '4', BACKUP_QUEUE_PREFIX: 'shop' }),
+    ).toMatchObject({ concurrency: 4, prefix: 'shop' });
   });
 
   it('refuses malformed values with a hint, and never shows the password', () => {
@@ -26,7 +28,9 @@ describe('queue settings from the environment', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain(secret);
     }
-    expect(() => queueSettingsFromEnv({ BACKUP_QUEUE_REDIS_URL: 'redis://h', BACKUP_QUEUE_CONCURRENCY: '0' })).toThrow(/BACKUP_QUEUE_CONCURRENCY must be a whole number from 1 to 64[\s\S]*default \(1\)/);
+    expect(() => queueSettingsFromEnv({ BACKUP_QUEUE_REDIS_URL: 'redis://h', BACKUP_QUEUE_CONCURRENCY: '0' })).toThrow(
+      /BACKUP_QUEUE_CONCURRENCY must be a whole number from 1 to 64[\s\S]*default \(1\)/,
+    );
     expect(() => queueSettingsFromEnv({ BACKUP_QUEUE_REDIS_URL: 'redis://h', BACKUP_QUEUE_PREFIX: 'a:b' })).toThrow(/BACKUP_QUEUE_PREFIX/);
     expect(describeRedisUrl(`redis://:${secret}@h:6379/0`)).toBe('redis://:***@h:6379/0');
     expect(describeRedisUrl(`redis://user:${secret}@h:6379`)).toBe('redis://user:***@h:6379');

@@ -56,20 +56,34 @@ export function queueSettingsFromEnv(env: Record<string, string | undefined>): Q
   try {
     parsed = new URL(url);
   } catch {
-    throw new BackupError(`${QUEUE_URL_ENV} is not a URL (${describeRedisUrl(url)})`, 'Set it to redis://[:password@]host:6379[/db], or rediss:// for TLS.');
+    throw new BackupError(
+      `${QUEUE_URL_ENV} is not a URL (${describeRedisUrl(url)})`,
+      'Set it to redis://[:password@]host:6379[/db], or rediss:// for TLS.',
+    );
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new BackupError(`${QUEUE_URL_ENV} must start with redis:// or rediss:// (got ${parsed.protocol}//)`, 'Set it to redis://[:password@]host:6379[/db].');
+    throw new BackupError(
+      `${QUEUE_URL_ENV} must start with redis:// or rediss:// (got ${parsed.protocol}//)`,
+      'Set it to redis://[:password@]host:6379[/db].',
+    );
   }
   const int = (s: IntSetting): number => {
     const raw = env[s.env]?.trim();
     if (!raw) return s.def;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < s.min || n > s.max) throw new BackupError(`${s.env} must be a whole number from ${s.min} to ${s.max} (got "${raw}")`, `Unset it for the default (${s.def}).`);
+    if (!Number.isInteger(n) || n < s.min || n > s.max)
+      throw new BackupError(
+        `${s.env} must be a whole number from ${s.min} to ${s.max} (got "${raw}")`,
+        `Unset it for the default (${s.def}).`,
+      );
     return n;
   };
   const prefix = env.BACKUP_QUEUE_PREFIX?.trim() || 'nest-backup';
-  if (/[\s{}:]/.test(prefix)) throw new BackupError(`BACKUP_QUEUE_PREFIX must not contain spaces, braces or colons (got "${prefix}")`, 'Use letters, digits, - and _.');
+  if (/[\s{}:]/.test(prefix))
+    throw new BackupError(
+      `BACKUP_QUEUE_PREFIX must not contain spaces, braces or colons (got "${prefix}")`,
+      'Use letters, digits, - and _.',
+    );
   return {
     url,
     prefix,

@@ -19,7 +19,8 @@ export interface RestoreBinding {
 }
 
 const family = (d: DatabaseDriver) => (d === 'mariadb' ? 'mysql' : d);
-const engineName = (d: DatabaseDriver) => ({ postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB', mariadb: 'MySQL/MariaDB', sqlite: 'SQLite' })[d] ?? d;
+const engineName = (d: DatabaseDriver) =>
+  ({ postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB', mariadb: 'MySQL/MariaDB', sqlite: 'SQLite' })[d] ?? d;
 
 /**
  * Refuses, before anything is changed, an archive made for someone else: its manifest names
@@ -27,7 +28,11 @@ const engineName = (d: DatabaseDriver) => ({ postgres: 'PostgreSQL', mysql: 'MyS
  * (a PostgreSQL dump would otherwise be skipped silently while the files are overwritten).
  * Returns the warnings for what the allow flags let through.
  */
-export function checkBinding(manifest: Pick<Manifest, 'appName'> | { appName?: undefined }, dumps: ArchivedDump[], binding: RestoreBinding): string[] {
+export function checkBinding(
+  manifest: Pick<Manifest, 'appName'> | { appName?: undefined },
+  dumps: ArchivedDump[],
+  binding: RestoreBinding,
+): string[] {
   const warnings: string[] = [];
   // An archive that names no app (spatie/laravel-backup's) is this app's by where it is stored.
   if (manifest.appName !== undefined && manifest.appName !== binding.appName) {
@@ -35,7 +40,7 @@ export function checkBinding(manifest: Pick<Manifest, 'appName'> | { appName?: u
     if (!binding.allowOtherApp) {
       throw new ArchiveBindingError(
         `${what}; nothing was changed`,
-        'Pick a backup of this app, or pass --allow-other-app if you mean to restore that app\'s backup here.',
+        "Pick a backup of this app, or pass --allow-other-app if you mean to restore that app's backup here.",
       );
     }
     warnings.push(`WARNING: --allow-other-app: ${what}.`);
@@ -50,7 +55,7 @@ export function checkBinding(manifest: Pick<Manifest, 'appName'> | { appName?: u
       if (!binding.allowOtherEngine) {
         throw new ArchiveBindingError(
           `${what}; nothing was changed`,
-          'Pick a backup of this app\'s database, configure a connection of that engine, or pass --allow-other-engine to skip that dump and restore the rest.',
+          "Pick a backup of this app's database, configure a connection of that engine, or pass --allow-other-engine to skip that dump and restore the rest.",
         );
       }
       warnings.push(`WARNING: --allow-other-engine: ${what}; that dump is skipped.`);

@@ -43,7 +43,7 @@ export function manifestFiles(manifest: Manifest): ArchivedFile[] {
 
 /** What a verify or restore of a manifest-less archive cannot check, said instead of a bare ✔. */
 export const SPATIE_UNCHECKED = [
-  'no manifest.json (a spatie/laravel-backup archive): no SHA-256 per entry to compare, only each entry\'s HMAC (when encrypted), CRC-32 and size',
+  "no manifest.json (a spatie/laravel-backup archive): no SHA-256 per entry to compare, only each entry's HMAC (when encrypted), CRC-32 and size",
   'no row counts recorded: a test restore or restore reports the rows it loaded but cannot compare them',
 ];
 

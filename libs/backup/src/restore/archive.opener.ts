@@ -26,7 +26,11 @@ export function firstLine(message: string): string {
  * directory (plain entries with a password configured: UnauthenticatedArchiveError) before any
  * entry data is read. The one door restore, tenant restore and verify come in by.
  */
-export async function openTrusted(destination: BackupDestination, backup: LocatedBackup, policy: ReadPolicy): Promise<{ zip: ZipReader; unencrypted: string[] }> {
+export async function openTrusted(
+  destination: BackupDestination,
+  backup: LocatedBackup,
+  policy: ReadPolicy,
+): Promise<{ zip: ZipReader; unencrypted: string[] }> {
   // A local archive is read through one descriptor; any other through the destination's reads.
   const local = await destination.openSource?.(backup.key);
   const source = local ?? destinationSource(destination, backup.key, backup.size);
@@ -65,7 +69,11 @@ export async function openArchive(
  * (see ZipReader.verify); the others still get every check that needs no data, except those
  * `readLater` names, which the caller reads (and so checks) itself before relying on them.
  */
-export async function checkArchive(zip: ZipReader, readData?: (entry: string) => boolean, readLater?: (entry: string) => boolean): Promise<VerifyReport> {
+export async function checkArchive(
+  zip: ZipReader,
+  readData?: (entry: string) => boolean,
+  readLater?: (entry: string) => boolean,
+): Promise<VerifyReport> {
   const report = await zip.verify({ readData, readLater });
   if (!report.ok) {
     const all = report.faults.map((f) => {

@@ -113,7 +113,9 @@ export async function stageDatabase(
   const swapper = swapperFor(plan.driver);
   const names = stagingNames(plan.targetDatabase);
   const guard = await holdStagingGuard(connection, names.hex);
-  step(`Loading into the staging database "${names.staging}"; "${plan.targetDatabase}" stays as it is until the load and its row counts check out...`);
+  step(
+    `Loading into the staging database "${names.staging}"; "${plan.targetDatabase}" stays as it is until the load and its row counts check out...`,
+  );
   const dropStaging = () => loader.dropDatabase(connection, names.staging).finally(() => guard.release());
   try {
     await loader.createDatabase(connection, names.staging);
@@ -173,7 +175,13 @@ async function loadChecked(
  * temp file is removed), and the archive's own error is the one thrown, so a damaged archive is
  * reported as such and not as a database error.
  */
-async function loadEntry(zip: ZipReader, plan: DatabaseRestorePlan, loader: DatabaseLoader, into: ConnectionInfo, jobs?: number): Promise<Record<string, number> | void> {
+async function loadEntry(
+  zip: ZipReader,
+  plan: DatabaseRestorePlan,
+  loader: DatabaseLoader,
+  into: ConnectionInfo,
+  jobs?: number,
+): Promise<Record<string, number> | void> {
   const source = await openDump(zip, plan.entry, plan.compression);
   let archiveFault: Error | undefined;
   source.once('error', (err) => {

@@ -69,7 +69,10 @@ export async function removeRestoreDebris(scope: RestoreDebrisScope, options: { 
   await forEachConcurrently(tempFiles, 8, (file) => rm(file, { force: true }));
   for (const file of tempFiles.slice(0, NAMED_TEMP_FILES)) removed.push(`temporary file ${file}`);
   const more = tempFiles.length - NAMED_TEMP_FILES;
-  if (more > 0) removed.push(`${more} more temporary files (.<name>.restore-<id>.tmp) in ${tempFolders.size} folder${tempFolders.size === 1 ? '' : 's'}`);
+  if (more > 0)
+    removed.push(
+      `${more} more temporary files (.<name>.restore-<id>.tmp) in ${tempFolders.size} folder${tempFolders.size === 1 ? '' : 's'}`,
+    );
   return removed;
 }
 
@@ -78,8 +81,12 @@ export async function listDatabases(connection: ConnectionInfo, prefix: string):
   const like = prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
   if (connection.driver === 'postgres') {
     const client = new (loadPg('Looking for staging databases').Client)({
-      host: connection.host, port: connection.port, user: connection.username, password: connection.password,
-      database: connection.database, connectionTimeoutMillis: 15_000,
+      host: connection.host,
+      port: connection.port,
+      user: connection.username,
+      password: connection.password,
+      database: connection.database,
+      connectionTimeoutMillis: 15_000,
     });
     client.on('error', () => undefined);
     try {
@@ -91,7 +98,11 @@ export async function listDatabases(connection: ConnectionInfo, prefix: string):
     }
   }
   const c = await loadMysql('Looking for staging databases').createConnection({
-    host: connection.host, port: connection.port, user: connection.username, password: connection.password, connectTimeout: 15_000,
+    host: connection.host,
+    port: connection.port,
+    user: connection.username,
+    password: connection.password,
+    connectTimeout: 15_000,
   });
   try {
     const [rows] = await c.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [like]);

@@ -22,7 +22,11 @@ describe('pairDumps', () => {
 
   it('finds each dump by driver and database (SQLite by file name)', () => {
     expect(dumps.map((d) => d.entry)).toEqual(['db-dumps/postgres-shop.sql', 'db-dumps/sqlite-app.sql']);
-    const { pairs, skipped } = pairDumps([pg('shop'), { name: 'lite', driver: 'sqlite', database: '/other/place/app.sqlite' }], dumps, false);
+    const { pairs, skipped } = pairDumps(
+      [pg('shop'), { name: 'lite', driver: 'sqlite', database: '/other/place/app.sqlite' }],
+      dumps,
+      false,
+    );
     expect(pairs.map((p) => [p.connection.name, p.dump.entry])).toEqual([
       ['default', 'db-dumps/postgres-shop.sql'],
       ['lite', 'db-dumps/sqlite-app.sql'],

@@ -20,9 +20,7 @@ const family = (d: DatabaseDriver) => (d === 'mariadb' ? 'mysql' : d);
 export function archivedDumps(manifest: Manifest): ArchivedDump[] {
   const facts = Array.isArray(manifest.databases) ? (manifest.databases as DumpFacts[]) : [];
   const entries = new Set(manifest.entries.filter((e) => e.kind === 'database-dump').map((e) => e.path));
-  return facts
-    .map((f) => ({ entry: dumpEntryName(f.driver, f.database), facts: f }))
-    .filter((d) => entries.has(d.entry));
+  return facts.map((f) => ({ entry: dumpEntryName(f.driver, f.database), facts: f })).filter((d) => entries.has(d.entry));
 }
 
 /** The dump of `connection`: same driver family and same database (SQLite: same file name). */

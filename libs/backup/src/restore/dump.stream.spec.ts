@@ -43,7 +43,10 @@ describe('openDump: a .sql.gz dump (spatie GzipCompressor) is unpacked as it str
 
   it('fails a damaged or non-gzip stream as a corrupt archive entry, naming it', async () => {
     for (const entry of ['db-dumps/pgsql-cut.sql.gz', 'db-dumps/pgsql-plain.sql.gz']) {
-      const err = await read(entry, 'gzip').then(() => undefined, (e: Error) => e);
+      const err = await read(entry, 'gzip').then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err).toBeInstanceOf(CorruptArchiveError);
       expect(err!.message).toMatch(new RegExp(`"${entry}" is corrupt: the gzip-compressed dump cannot be unpacked`));
     }

@@ -59,7 +59,10 @@ export class FileConflictError extends BackupError {
     readonly root: string,
     readonly conflicts: FileConflict[],
   ) {
-    const shown = conflicts.slice(0, 20).map((c) => `\n  - ${c.entry}: ${c.problem}`).join('');
+    const shown = conflicts
+      .slice(0, 20)
+      .map((c) => `\n  - ${c.entry}: ${c.problem}`)
+      .join('');
     const more = conflicts.length > 20 ? `\n  … and ${conflicts.length - 20} more` : '';
     super(
       `The files cannot be restored under ${root}: ${conflicts.length} conflict(s), nothing was written:${shown}${more}`,
@@ -115,7 +118,11 @@ export async function planFiles(zip: ZipReader, files: ArchivedFile[], root: str
     const segments = file.relativePath.split('/');
     for (let i = 1; i < segments.length; i++) {
       const parent = byPath.get(segments.slice(0, i).join('/'));
-      if (parent) conflicts.push({ entry: file.entry, problem: `its folder ${segments.slice(0, i).join('/')} is a file in the archive too ("${parent}")` });
+      if (parent)
+        conflicts.push({
+          entry: file.entry,
+          problem: `its folder ${segments.slice(0, i).join('/')} is a file in the archive too ("${parent}")`,
+        });
     }
   }
   // Folders are looked at once (many files share them); each file's own path is looked at once anyway.

@@ -143,7 +143,11 @@ export async function stageFiles(zip: ZipReader, files: FileToRestore[], progres
 }
 
 /** Stages the files (every check passed) and renames them into place. */
-export async function restoreFiles(zip: ZipReader, files: FileToRestore[], progress?: { throwIfStopped(): void }): Promise<{ count: number; bytes: number }> {
+export async function restoreFiles(
+  zip: ZipReader,
+  files: FileToRestore[],
+  progress?: { throwIfStopped(): void },
+): Promise<{ count: number; bytes: number }> {
   return (await stageFiles(zip, files, progress)).commit();
 }
 

@@ -109,7 +109,7 @@ export async function createObjects(c: Connection, database: string, objects: Sc
       pending = failed.map((f) => f.o);
     }
   } finally {
-    await c.query("SET SESSION character_set_client = utf8mb4, collation_connection = utf8mb4_unicode_ci, sql_mode = DEFAULT");
+    await c.query('SET SESSION character_set_client = utf8mb4, collation_connection = utf8mb4_unicode_ci, sql_mode = DEFAULT');
   }
 }
 

@@ -73,18 +73,23 @@ export class MysqlSwapper implements DatabaseSwapper {
       try {
         const before = await readObjects(c, live);
         const restored = await readObjects(c, staging);
-        options.onStep(`Swapping the restored tables into "${live}" with one RENAME TABLE (${before.tables.length} replaced, ${restored.tables.length} restored)...`);
+        options.onStep(
+          `Swapping the restored tables into "${live}" with one RENAME TABLE (${before.tables.length} replaced, ${restored.tables.length} restored)...`,
+        );
         const [charset] = await rows<{ cs: string; co: string }>(
           c,
           'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
           [live],
         );
-        await c.query(`CREATE DATABASE ${quote(options.old)} CHARACTER SET ${charset?.cs ?? 'utf8mb4'} COLLATE ${charset?.co ?? 'utf8mb4_unicode_ci'}`);
+        await c.query(
+          `CREATE DATABASE ${quote(options.old)} CHARACTER SET ${charset?.cs ?? 'utf8mb4'} COLLATE ${charset?.co ?? 'utf8mb4_unicode_ci'}`,
+        );
         journal = { live, staging, old: options.old, keepReplaced: options.keepReplaced, before, restored };
         // One statement: a journal table is never there without its row.
-        await c.query(`CREATE TABLE ${quote(options.old)}.${quote(MYSQL_SWAP_JOURNAL)} ENGINE=InnoDB AS SELECT CAST(? AS CHAR CHARACTER SET utf8mb4) AS doc`, [
-          JSON.stringify(journal),
-        ]);
+        await c.query(
+          `CREATE TABLE ${quote(options.old)}.${quote(MYSQL_SWAP_JOURNAL)} ENGINE=InnoDB AS SELECT CAST(? AS CHAR CHARACTER SET utf8mb4) AS doc`,
+          [JSON.stringify(journal)],
+        );
         // Staging is not live: its triggers can go now (they come back on the live tables).
         for (const t of restored.triggers) await dropObject(c, staging, t);
       } catch (err) {
@@ -106,7 +111,9 @@ export class MysqlSwapper implements DatabaseSwapper {
         if (isLockWait(err)) {
           throw new LockWaitTimeoutError(
             `The swap into "${live}" on ${mysqlWhere(server)} waited ${options.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS} s for locks other connections hold and gave up` +
-              (blockers.length ? `; in the way: ${blockers.map((b) => redactor.redact(b)).join('; ')}` : ' (no blocking connection could be named)'),
+              (blockers.length
+                ? `; in the way: ${blockers.map((b) => redactor.redact(b)).join('; ')}`
+                : ' (no blocking connection could be named)'),
             `${undone} End those transactions (or stop the app) and run again, or raise BACKUP_RESTORE_LOCK_WAIT_SECONDS.`,
           );
         }
@@ -116,15 +123,22 @@ export class MysqlSwapper implements DatabaseSwapper {
       const result: SwapResult = { warnings: [] };
       if (options.keepReplaced) {
         result.keptAs = options.old;
-        await createObjects(c, options.old, [...journal.before.routines, ...journal.before.views, ...journal.before.triggers]).catch((err: Error) =>
-          result.warnings.push(`Some views, triggers or routines of the replaced data could not be recreated in "${options.old}": ${redactor.redact(err.message)}`),
+        await createObjects(c, options.old, [...journal.before.routines, ...journal.before.views, ...journal.before.triggers]).catch(
+          (err: Error) =>
+            result.warnings.push(
+              `Some views, triggers or routines of the replaced data could not be recreated in "${options.old}": ${redactor.redact(err.message)}`,
+            ),
         );
         await c.query(`DROP TABLE IF EXISTS ${quote(options.old)}.${quote(MYSQL_SWAP_JOURNAL)}`).catch(() => undefined);
         options.onStep(`The replaced tables are kept in "${options.old}"; drop it when no longer needed.`);
       } else {
-        await c.query(`DROP DATABASE IF EXISTS ${quote(options.old)}`).catch((err: Error) =>
-          result.warnings.push(`The replaced tables in "${options.old}" could not be dropped (${redactor.redact(err.message)}); drop that database by hand.`),
-        );
+        await c
+          .query(`DROP DATABASE IF EXISTS ${quote(options.old)}`)
+          .catch((err: Error) =>
+            result.warnings.push(
+              `The replaced tables in "${options.old}" could not be dropped (${redactor.redact(err.message)}); drop that database by hand.`,
+            ),
+          );
       }
       return result;
     } finally {
@@ -191,12 +205,17 @@ async function settle(c: Connection, live: string, wanted: DatabaseObjects): Pro
   const now = await readObjects(c, live);
   const same = new Set([...now.routines, ...now.views, ...now.triggers].map(fingerprint));
   const all = [...wanted.routines, ...wanted.views, ...wanted.triggers];
-  await createObjects(c, live, all.filter((o) => !same.has(fingerprint(o))));
+  await createObjects(
+    c,
+    live,
+    all.filter((o) => !same.has(fingerprint(o))),
+  );
   const keep = new Set(all.map((o) => `${o.kind} ${o.name}`));
   for (const o of await currentObjectNames(c, live)) if (!keep.has(`${o.kind} ${o.name}`)) await dropObject(c, live, o);
 }
 
-const fingerprint = (o: SchemaObject): string => JSON.stringify([o.kind, o.name, o.sql, o.sqlMode, o.characterSetClient, o.collationConnection]);
+const fingerprint = (o: SchemaObject): string =>
+  JSON.stringify([o.kind, o.name, o.sql, o.sqlMode, o.characterSetClient, o.collationConnection]);
 
 /** After the RENAME: the restored views, triggers and routines in place of the live ones. */
 export async function finishSwap(c: Connection, j: MysqlSwapJournal): Promise<void> {
@@ -268,7 +287,10 @@ function isLockWait(err: unknown): boolean {
  */
 export async function blockingConnections(c: Connection, live: string): Promise<string[]> {
   const hasMdlInfo = (
-    await rows<{ n: number }>(c, "SELECT COUNT(*) AS n FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'")
+    await rows<{ n: number }>(
+      c,
+      "SELECT COUNT(*) AS n FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'",
+    )
   )[0]?.n;
   const who = hasMdlInfo
     ? `SELECT DISTINCT THREAD_ID AS id FROM information_schema.METADATA_LOCK_INFO WHERE TABLE_SCHEMA = ? AND THREAD_ID <> CONNECTION_ID()`

@@ -25,7 +25,13 @@ interface DatabaseFacts {
  * databases. Returns the statements that failed (as warnings), and throws if the database-level
  * ones fail, which the app depends on to connect.
  */
-export async function carryHostSettings(admin: Client, liveClient: Client, stagingClient: Client, live: string, staging: string): Promise<string[]> {
+export async function carryHostSettings(
+  admin: Client,
+  liveClient: Client,
+  stagingClient: Client,
+  live: string,
+  staging: string,
+): Promise<string[]> {
   const db = await databaseFacts(admin, live);
   const run = async (sql: string, params: unknown[] = []) => {
     const { rows } = await admin.query<{ s: string }>(`SELECT ${sql} AS s`, params);
@@ -55,7 +61,13 @@ export async function carryHostSettings(admin: Client, liveClient: Client, stagi
     const name = s.setting.slice(0, eq);
     const value = settingValue(name, s.setting.slice(eq + 1));
     if (s.role === null) await run("format('ALTER DATABASE %I SET %I TO %s', $1::text, $2::text, $3::text)", [staging, name, value]);
-    else await run("format('ALTER ROLE %I IN DATABASE %I SET %I TO %s', $1::text, $2::text, $3::text, $4::text)", [s.role, staging, name, value]);
+    else
+      await run("format('ALTER ROLE %I IN DATABASE %I SET %I TO %s', $1::text, $2::text, $3::text, $4::text)", [
+        s.role,
+        staging,
+        name,
+        value,
+      ]);
   }
   return carryObjectSettings(liveClient, stagingClient);
 }
@@ -172,10 +184,12 @@ async function carryObjectSettings(liveClient: Client, stagingClient: Client): P
       for (const o of liveObjects) {
         const s = byKey.get(o.key);
         if (!s) continue;
-        if (pass === 'owner' && s.owner !== o.owner) await exec(`ALTER ${o.alterKind} ${o.target.replace(/^\S+ /, '')} OWNER TO ${o.owner}`);
+        if (pass === 'owner' && s.owner !== o.owner)
+          await exec(`ALTER ${o.alterKind} ${o.target.replace(/^\S+ /, '')} OWNER TO ${o.owner}`);
         if (pass === 'grants' && !same(s.grants, o.grants)) {
           for (const grantee of new Set(s.grants.map((g) => g.grantee))) await exec(`REVOKE ALL ON ${o.target} FROM ${grantee}`);
-          for (const g of o.grants) await exec(`GRANT ${g.privilege} ON ${o.target} TO ${g.grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}`);
+          for (const g of o.grants)
+            await exec(`GRANT ${g.privilege} ON ${o.target} TO ${g.grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}`);
         }
       }
     }

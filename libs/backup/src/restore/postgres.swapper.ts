@@ -46,7 +46,9 @@ export class PostgresSwapper implements DatabaseSwapper {
       );
       for (let attempt = 1; ; attempt++) {
         try {
-          await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [live]);
+          await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+            live,
+          ]);
           await client.query('BEGIN');
           await client.query(`ALTER DATABASE ${quote(live)} RENAME TO ${quote(options.old)}`);
           await client.query(`ALTER DATABASE ${quote(staging)} RENAME TO ${quote(live)}`);
@@ -67,7 +69,9 @@ export class PostgresSwapper implements DatabaseSwapper {
         options.onStep(`The replaced database is kept as "${options.old}"; drop it when no longer needed.`);
       } else {
         await client.query(`DROP DATABASE IF EXISTS ${quote(options.old)} WITH (FORCE)`).catch((err: Error) => {
-          result.warnings.push(`The replaced database "${options.old}" could not be dropped (${redactor.redact(err.message)}); drop it by hand.`);
+          result.warnings.push(
+            `The replaced database "${options.old}" could not be dropped (${redactor.redact(err.message)}); drop it by hand.`,
+          );
         });
       }
       return result;
@@ -79,7 +83,14 @@ export class PostgresSwapper implements DatabaseSwapper {
   /** carryHostSettings with a connection to each of the two databases, closed before the renames. */
   private async carry(server: ConnectionInfo, admin: Client, live: string, staging: string): Promise<string[]> {
     const open = async (database: string) => {
-      const c = new (loadPg('Restoring a PostgreSQL database').Client)({ host: server.host, port: server.port, user: server.username, password: server.password, database, connectionTimeoutMillis: 15000 });
+      const c = new (loadPg('Restoring a PostgreSQL database').Client)({
+        host: server.host,
+        port: server.port,
+        user: server.username,
+        password: server.password,
+        database,
+        connectionTimeoutMillis: 15000,
+      });
       c.on('error', () => undefined);
       await c.connect();
       return c;

@@ -16,7 +16,13 @@ export function restoreFacts(report: RestoreReport): AuditFacts {
       dryRun: report.dryRun,
       backupCreatedAt: report.backupCreatedAt,
       safetyBackup: report.safetyBackup ?? null,
-      databases: report.databases.map((d) => ({ connection: d.connection, driver: d.driver, target: d.targetDatabase, inPlace: d.inPlace, ok: d.ok })),
+      databases: report.databases.map((d) => ({
+        connection: d.connection,
+        driver: d.driver,
+        target: d.targetDatabase,
+        inPlace: d.inPlace,
+        ok: d.ok,
+      })),
       files: report.files ? { count: report.files.count, target: report.files.target, inPlace: report.files.inPlace } : null,
     },
   };

@@ -35,9 +35,15 @@ export class RestoreProgress {
       case 'staging':
         return 'nothing live was changed (staging copies and temporary files are removed).' + safety;
       case 'swapping':
-        return `${replaced}"${this.swapping}" was being swapped in (one transaction or one rename: it is either the restored copy or as it was); every other database is as it was.` + safety;
+        return (
+          `${replaced}"${this.swapping}" was being swapped in (one transaction or one rename: it is either the restored copy or as it was); every other database is as it was.` +
+          safety
+        );
       case 'files':
-        return `${replaced}files were being written: each file is either its old or its restored version, some files may not be restored yet.` + safety;
+        return (
+          `${replaced}files were being written: each file is either its old or its restored version, some files may not be restored yet.` +
+          safety
+        );
       case 'done':
         return `${replaced}the restore had finished.` + safety;
     }

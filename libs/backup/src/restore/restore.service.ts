@@ -66,8 +66,12 @@ export class RestoreService {
 
   async restore(request: RestoreRequest): Promise<RestoreReport> {
     // Once a signal handler took over (it reports, audits and exits), the failure it causes here is only its echo.
-    const run = () => this.restoreNow(request).catch((err) => (this.progress.stopped ? new Promise<never>(() => undefined) : Promise.reject(err)));
-    return audited(this.audit, 'restore', run, restoreFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
+    const run = () =>
+      this.restoreNow(request).catch((err) => (this.progress.stopped ? new Promise<never>(() => undefined) : Promise.reject(err)));
+    return audited(this.audit, 'restore', run, restoreFacts, {
+      destination: request.disk ?? this.options.disks[0],
+      backupName: request.name,
+    });
   }
 
   private async restoreNow(request: RestoreRequest): Promise<RestoreReport> {
@@ -89,7 +93,11 @@ export class RestoreService {
     const disk = this.disk(request.disk);
     const backup = await this.locator().resolve(disk, request);
     step(`Opening ${backup.key} on ${disk.name} (${backup.size} bytes)...`);
-    const { zip, layout, unencrypted } = await openArchive(disk, backup, { password: this.options.archive.password, allowUnencrypted: request.allowUnencrypted, threads: this.options.archive.threads });
+    const { zip, layout, unencrypted } = await openArchive(disk, backup, {
+      password: this.options.archive.password,
+      allowUnencrypted: request.allowUnencrypted,
+      threads: this.options.archive.threads,
+    });
     try {
       const plan = await this.plan({ zip, layout }, request);
       const archivedFiles = layout.files.length;
@@ -98,9 +106,12 @@ export class RestoreService {
       layout.files = [];
       if (unencrypted.length) plan.warnings.unshift(unencryptedWarning(unencrypted));
       if (layout.kind === 'spatie') {
-        step(`${backup.key} has no manifest.json: read as a spatie/laravel-backup archive (${layout.dumps.length} dump(s), ${archivedFiles} file(s)).`);
+        step(
+          `${backup.key} has no manifest.json: read as a spatie/laravel-backup archive (${layout.dumps.length} dump(s), ${archivedFiles} file(s)).`,
+        );
         const stripped = plan.files?.strippedPrefix;
-        if (stripped?.prefix) step(`Its files lose the prefix "${stripped.prefix}" (${PREFIX_HOW[stripped.how]}) and go below ${plan.files!.target}.`);
+        if (stripped?.prefix)
+          step(`Its files lose the prefix "${stripped.prefix}" (${PREFIX_HOW[stripped.how]}) and go below ${plan.files!.target}.`);
       }
       for (const warning of plan.warnings) step(warning);
       // A dump loaded into a staging copy or a new database is verified as it loads (its stream
@@ -109,7 +120,9 @@ export class RestoreService {
       // Everything else the restore uses is verified before anything is touched; entries it does
       // not use (the files of an --only-db restore) are not read. A dry run reads every entry.
       // Sets of the dumps only: the files (70,000 of them, maybe) are all streamed unless a dry run.
-      const streamedDumps = new Set(request.dryRun ? [] : plan.databases.filter(({ plan: p }) => p.driver !== 'sqlite').map(({ plan: p }) => p.entry));
+      const streamedDumps = new Set(
+        request.dryRun ? [] : plan.databases.filter(({ plan: p }) => p.driver !== 'sqlite').map(({ plan: p }) => p.entry),
+      );
       const verifyStarted = Date.now();
       const { checked, streamedFiles } = await this.verifyBeforeRestore(zip, plan, request, streamedDumps, backup.key, step);
       const verified = { entries: checked.entriesChecked, bytes: checked.bytes, durationMs: Date.now() - verifyStarted };
@@ -163,7 +176,10 @@ export class RestoreService {
             stagedFiles = await stageFiles(zip, plan.files.list, progress);
           } catch (err) {
             if (err instanceof CorruptArchiveError) {
-              throw new CorruptArchiveError(err.entry, `${err.problem} (found while writing the files under temporary names, which were removed; nothing was changed)`);
+              throw new CorruptArchiveError(
+                err.entry,
+                `${err.problem} (found while writing the files under temporary names, which were removed; nothing was changed)`,
+              );
             }
             throw err;
           }
@@ -189,7 +205,10 @@ export class RestoreService {
         if (nothingChanged && err instanceof SafetyBackupFailedError) throw err;
         if (nothingChanged && err instanceof CorruptArchiveError) {
           if (err.problem.includes('nothing was changed')) throw err;
-          throw new CorruptArchiveError(err.entry, `${err.problem} (found while loading it into a staging copy, which was dropped; nothing was changed)`);
+          throw new CorruptArchiveError(
+            err.entry,
+            `${err.problem} (found while loading it into a staging copy, which was dropped; nothing was changed)`,
+          );
         }
         if (nothingChanged && err instanceof TruncatedArchiveError) {
           throw new TruncatedArchiveError(`${err.detail} (found while loading; the staging copy was dropped, nothing was changed)`);
@@ -233,7 +252,10 @@ export class RestoreService {
     beforeLiveChange: () => Promise<void>,
   ): Promise<void> {
     const staged: StagedDatabase[] = [];
-    const order = [...plan.databases.filter((d) => d.plan.driver !== 'sqlite'), ...plan.databases.filter((d) => d.plan.driver === 'sqlite')];
+    const order = [
+      ...plan.databases.filter((d) => d.plan.driver !== 'sqlite'),
+      ...plan.databases.filter((d) => d.plan.driver === 'sqlite'),
+    ];
     let safe = false;
     try {
       for (const { plan: p, connection } of order) {
@@ -244,7 +266,14 @@ export class RestoreService {
         // A SQLite file is replaced by its staging itself.
         if (p.driver === 'sqlite') Object.assign(this.progress, { phase: 'swapping', swapping: p.targetDatabase });
         step(`Loading ${p.entry} into ${p.driver} "${p.targetDatabase}"...`);
-        staged.push(await stageDatabase(zip, p, connection, { keepReplaced: request.keepReplaced, onStep: step, lockWaitSeconds: this.options.restore?.lockWaitSeconds, loadJobs: this.options.restore?.jobs }));
+        staged.push(
+          await stageDatabase(zip, p, connection, {
+            keepReplaced: request.keepReplaced,
+            onStep: step,
+            lockWaitSeconds: this.options.restore?.lockWaitSeconds,
+            loadJobs: this.options.restore?.jobs,
+          }),
+        );
       }
       if (!safe) await beforeLiveChange();
     } catch (err) {
@@ -289,9 +318,16 @@ export class RestoreService {
         streamedFiles.bytes += zip.entry(e)?.size ?? 0;
       }
     }
-    const streamed = { size: streamedDumps.size + streamedFiles.entries, has: (e: string) => streamedDumps.has(e) || (!request.dryRun && fileEntries.has(e)) };
+    const streamed = {
+      size: streamedDumps.size + streamedFiles.entries,
+      has: (e: string) => streamedDumps.has(e) || (!request.dryRun && fileEntries.has(e)),
+    };
     const used = { has: (e: string) => usedDumps.has(e) || fileEntries.has(e) };
-    step(request.dryRun ? `Verifying every entry of ${key}...` : `Verifying ${key}${streamed.size ? ' (database dumps are verified as they load)' : ''}...`);
+    step(
+      request.dryRun
+        ? `Verifying every entry of ${key}...`
+        : `Verifying ${key}${streamed.size ? ' (database dumps are verified as they load)' : ''}...`,
+    );
     // The streamed entries' local headers are checked as they are read (before anything is
     // changed), not here as well: 70,000 files took 70,000 small reads first (~10 s).
     const checked = await checkArchive(
@@ -306,7 +342,9 @@ export class RestoreService {
     const { layout } = archive;
     const dumps = layout.dumps;
     // Bound to this app and its engines before anything is planned, let alone changed.
-    const configured = request.onlyFiles ? undefined : [...new Set([...this.options.databases, ...(request.dbName ? [request.dbName] : [])])];
+    const configured = request.onlyFiles
+      ? undefined
+      : [...new Set([...this.options.databases, ...(request.dbName ? [request.dbName] : [])])];
     const warnings = checkBinding({ appName: layout.appName }, dumps, {
       appName: this.options.appName,
       connections: configured?.map((n) => this.connections.resolveOne(n)),
@@ -333,7 +371,8 @@ export class RestoreService {
       }
       for (const { connection, dump } of pairs) {
         const configured = connection.driver === 'sqlite' ? resolve(connection.database) : connection.database;
-        const asked = request.toDatabase && (connection.driver === 'sqlite' ? resolve(this.options.appRoot, request.toDatabase) : request.toDatabase);
+        const asked =
+          request.toDatabase && (connection.driver === 'sqlite' ? resolve(this.options.appRoot, request.toDatabase) : request.toDatabase);
         const targetDatabase = asked || configured;
         plan.databases.push({
           connection,
@@ -359,7 +398,10 @@ export class RestoreService {
       else if (request.onlyFiles) throw new RestoreRequestError('The backup holds no files', 'Drop --only-files or pick another backup.');
     }
     if (plan.databases.length === 0 && !plan.files) {
-      throw new RestoreRequestError('Nothing to restore from this backup', 'Check --db-name, --only-db / --only-files and BACKUP_DATABASES.');
+      throw new RestoreRequestError(
+        'Nothing to restore from this backup',
+        'Check --db-name, --only-db / --only-files and BACKUP_DATABASES.',
+      );
     }
     return plan;
   }
@@ -371,7 +413,10 @@ export class RestoreService {
   private filesOf(layout: ArchiveLayout, request: RestoreRequest): { files: ArchivedFile[]; strippedPrefix?: FilesPrefix } {
     if (layout.kind !== 'spatie') {
       if (request.stripPrefix !== undefined) {
-        throw new RestoreRequestError('--strip-prefix applies to archives without manifest.json (spatie/laravel-backup) only', 'Drop --strip-prefix: this archive\'s files are restored below the app root as they were archived.');
+        throw new RestoreRequestError(
+          '--strip-prefix applies to archives without manifest.json (spatie/laravel-backup) only',
+          "Drop --strip-prefix: this archive's files are restored below the app root as they were archived.",
+        );
       }
       return { files: layout.files };
     }
@@ -425,9 +470,16 @@ export class RestoreService {
   }
 
   /** A backup of the live databases about to be replaced, on the disk the restore reads from. */
-  private async safetyBackup(names: string[], files: string[], disk: BackupDestination, step: (m: string) => void): Promise<string | undefined> {
+  private async safetyBackup(
+    names: string[],
+    files: string[],
+    disk: BackupDestination,
+    step: (m: string) => void,
+  ): Promise<string | undefined> {
     if (names.length === 0 && files.length === 0) return undefined;
-    step(`Taking a safety backup of ${[...names, ...(files.length ? [`${files.length} file(s) the restore overwrites`] : [])].join(', ')} first...`);
+    step(
+      `Taking a safety backup of ${[...names, ...(files.length ? [`${files.length} file(s) the restore overwrites`] : [])].join(', ')} first...`,
+    );
     const filename = await this.freeSafetyName(disk);
     const report = await this.backups.run({
       onlyDb: files.length === 0,
@@ -441,7 +493,13 @@ export class RestoreService {
     // A file that could not be read is not in the safety backup: overwriting it would lose it.
     const unsaved = report.unreadableFiles.map((f) => `${f.path} (${f.error})`);
     if (!report.ok || unsaved.length) {
-      const why = report.error ?? (report.destinations.map((d) => d.error).filter(Boolean).join('; ') || `cannot read ${unsaved.join(', ')}`);
+      const why =
+        report.error ??
+        (report.destinations
+          .map((d) => d.error)
+          .filter(Boolean)
+          .join('; ') ||
+          `cannot read ${unsaved.join(', ')}`);
       throw new SafetyBackupFailedError(
         `The safety backup before the restore failed: ${why}; nothing was changed`,
         'Fix the cause and run again, or pass --no-safety-backup if the current data may be lost.',

@@ -32,7 +32,7 @@ describe('checkLoadedRows', () => {
     expect(countRows).not.toHaveBeenCalled();
   });
 
-  it("counts the loaded database when the load acknowledged nothing, and names what differs", async () => {
+  it('counts the loaded database when the load acknowledged nothing, and names what differs', async () => {
     const { loader } = loaderCounting({ a: 1, b: 3 });
     const checks = await checkLoadedRows(loader, db, { a: 1, b: 2 }, undefined);
     expect(checks.map((c) => c.ok)).toEqual([true, false]);

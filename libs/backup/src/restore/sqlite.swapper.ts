@@ -23,7 +23,9 @@ export async function copyModeAndOwner(live: string, staged: string): Promise<st
   const mine = await stat(staged);
   if (mine.uid !== s.uid || mine.gid !== s.gid) {
     await chown(staged, s.uid, s.gid).catch((err: Error) =>
-      warnings.push(`${live} was owned by ${s.uid}:${s.gid}; the restored file could not be given that owner (${err.message}) and is owned by ${mine.uid}:${mine.gid}.`),
+      warnings.push(
+        `${live} was owned by ${s.uid}:${s.gid}; the restored file could not be given that owner (${err.message}) and is owned by ${mine.uid}:${mine.gid}.`,
+      ),
     );
   }
   return warnings;

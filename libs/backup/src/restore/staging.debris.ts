@@ -50,13 +50,20 @@ async function removeDeadMysql(server: ConnectionInfo, live: string, lockWaitSec
       const [lock] = await rows<{ got: number | null }>(c, 'SELECT GET_LOCK(?, 0) AS got', [mysqlGuardName(l.hex)]);
       if (lock?.got !== 1) continue;
       try {
-        if (!schemas.includes(l.name) || !(await rows(c, 'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [l.name])).length) continue;
+        if (
+          !schemas.includes(l.name) ||
+          !(await rows(c, 'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [l.name])).length
+        )
+          continue;
         if (l.kind === 'restore') {
           await c.query(`DROP DATABASE IF EXISTS ${quoteMysql(l.name)}`);
           done.push(`Dropped "${l.name}", the staging copy of a restore that did not finish.`);
           continue;
         }
-        const journal = await rows(c, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [l.name, MYSQL_SWAP_JOURNAL]);
+        const journal = await rows(c, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
+          l.name,
+          MYSQL_SWAP_JOURNAL,
+        ]);
         if (journal.length) {
           const how = await recoverMysqlSwap(c, l.name);
           done.push(
@@ -94,7 +101,10 @@ async function removeDeadPostgres(server: ConnectionInfo, live: string): Promise
   const done: string[] = [];
   try {
     const { rows: dbs } = await client.query<{ name: string }>('SELECT datname AS name FROM pg_database');
-    for (const l of leftoversOf(dbs.map((d) => d.name), live)) {
+    for (const l of leftoversOf(
+      dbs.map((d) => d.name),
+      live,
+    )) {
       // PostgreSQL's swap is one transaction: an `_old_` database is only ever a kept one.
       if (l.kind === 'old') continue;
       const { rows: got } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', pgGuardKey(l.hex));

@@ -28,11 +28,15 @@ function randomCase(rand: () => number, index: number): Case {
   for (let i = 0; i < count; i++) {
     const pick = rand();
     let t: number;
-    if (pick < 0.1) t = keepAllStart; // exactly on the keep-all boundary
-    else if (pick < 0.12) t = now.getTime() + int(0, FUTURE_DATE_ALLOWANCE_MS); // clock skew within the allowance
-    else if (pick < 0.15) t = now.getTime() + FUTURE_DATE_ALLOWANCE_MS + int(1, 3 * DAY); // dated in the future: set aside
+    if (pick < 0.1)
+      t = keepAllStart; // exactly on the keep-all boundary
+    else if (pick < 0.12)
+      t = now.getTime() + int(0, FUTURE_DATE_ALLOWANCE_MS); // clock skew within the allowance
+    else if (pick < 0.15)
+      t = now.getTime() + FUTURE_DATE_ALLOWANCE_MS + int(1, 3 * DAY); // dated in the future: set aside
     else if (pick < 0.3) t = now.getTime() - int(0, options.keepAllDays * DAY);
-    else if (pick < 0.35 && backups.length) t = backups[int(0, backups.length - 1)].date.getTime(); // same second
+    else if (pick < 0.35 && backups.length)
+      t = backups[int(0, backups.length - 1)].date.getTime(); // same second
     else t = now.getTime() - int(0, 8 * 365) * DAY - int(0, DAY - 1);
     backups.push({ key: `app/case${index}-${i}.zip`, date: new Date(t), size: int(0, 3 * MIB) });
   }
@@ -41,7 +45,9 @@ function randomCase(rand: () => number, index: number): Case {
 
 /** The newest backup that is not dated beyond the clock-skew allowance. */
 function newestOf(backups: RetentionCandidate[], now: Date): RetentionCandidate | undefined {
-  return [...backups.filter((b) => b.date.getTime() <= now.getTime() + FUTURE_DATE_ALLOWANCE_MS)].sort((a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : -1))[0];
+  return [...backups.filter((b) => b.date.getTime() <= now.getTime() + FUTURE_DATE_ALLOWANCE_MS)].sort(
+    (a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : -1),
+  )[0];
 }
 
 const CASES = 400;
@@ -124,7 +130,11 @@ describe('planRetention: properties over seeded random backup sets', () => {
     for (const c of cases) {
       const plan = planRetention(c.backups, c.now, c.options);
       const kept = new Set(plan.keep);
-      const again = planRetention(c.backups.filter((b) => kept.has(b.key)), c.now, c.options);
+      const again = planRetention(
+        c.backups.filter((b) => kept.has(b.key)),
+        c.now,
+        c.options,
+      );
       expect(again.delete).toEqual([]);
     }
   });

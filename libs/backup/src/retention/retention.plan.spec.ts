@@ -5,7 +5,7 @@ import { planRetention } from './retention.plan';
 import { RetentionCandidate, RetentionOptions } from './retention.types';
 import { at, DAY, HOUR, MIB, NO_PERIODS, SPATIE_DEFAULTS } from './retention.test-fixtures';
 
-describe('planRetention: the scenario from spatie/laravel-backup\'s test suite', () => {
+describe("planRetention: the scenario from spatie/laravel-backup's test suite", () => {
   const now = new Date('2016-01-01T22:00:00Z');
   const backups: RetentionCandidate[] = [];
   for (let n = 1; n <= 1000; n++) {
@@ -19,22 +19,54 @@ describe('planRetention: the scenario from spatie/laravel-backup\'s test suite',
     const midnight = (d: string) => `${d}T00:00:00.000Z`;
     const expected = [
       // all 14 backups from 2015-12-25 on (the keep-all window and its boundary)
-      midnight('2016-01-01'), z('2015-12-31'), midnight('2015-12-31'), z('2015-12-30'),
-      midnight('2015-12-30'), z('2015-12-29'), midnight('2015-12-29'), z('2015-12-28'),
-      midnight('2015-12-28'), z('2015-12-27'), midnight('2015-12-27'), z('2015-12-26'),
-      midnight('2015-12-26'), z('2015-12-25'),
+      midnight('2016-01-01'),
+      z('2015-12-31'),
+      midnight('2015-12-31'),
+      z('2015-12-30'),
+      midnight('2015-12-30'),
+      z('2015-12-29'),
+      midnight('2015-12-29'),
+      z('2015-12-28'),
+      midnight('2015-12-28'),
+      z('2015-12-27'),
+      midnight('2015-12-27'),
+      z('2015-12-26'),
+      midnight('2015-12-26'),
+      z('2015-12-25'),
       // 16 daily: the 22:00 backup of 2015-12-24 … 2015-12-09
-      z('2015-12-24'), z('2015-12-23'), z('2015-12-22'), z('2015-12-21'), z('2015-12-20'),
-      z('2015-12-19'), z('2015-12-18'), z('2015-12-17'), z('2015-12-16'), z('2015-12-15'),
-      z('2015-12-14'), z('2015-12-13'), z('2015-12-12'), z('2015-12-11'), z('2015-12-10'),
+      z('2015-12-24'),
+      z('2015-12-23'),
+      z('2015-12-22'),
+      z('2015-12-21'),
+      z('2015-12-20'),
+      z('2015-12-19'),
+      z('2015-12-18'),
+      z('2015-12-17'),
+      z('2015-12-16'),
+      z('2015-12-15'),
+      z('2015-12-14'),
+      z('2015-12-13'),
+      z('2015-12-12'),
+      z('2015-12-11'),
+      z('2015-12-10'),
       z('2015-12-09'),
       // 8 weekly: the Sundays 2015-12-06 … 2015-10-18
-      z('2015-12-06'), z('2015-11-29'), z('2015-11-22'), z('2015-11-15'), z('2015-11-08'),
-      z('2015-11-01'), z('2015-10-25'), z('2015-10-18'),
+      z('2015-12-06'),
+      z('2015-11-29'),
+      z('2015-11-22'),
+      z('2015-11-15'),
+      z('2015-11-08'),
+      z('2015-11-01'),
+      z('2015-10-25'),
+      z('2015-10-18'),
       // 4 monthly: newest of September … June 2015
-      z('2015-09-30'), z('2015-08-31'), z('2015-07-31'), z('2015-06-30'),
+      z('2015-09-30'),
+      z('2015-08-31'),
+      z('2015-07-31'),
+      z('2015-06-30'),
       // 2 yearly: newest of 2014 and 2013
-      z('2014-12-31'), z('2013-12-31'),
+      z('2014-12-31'),
+      z('2013-12-31'),
     ];
     expect(plan.keep).toEqual(expected);
     expect(plan.delete).toHaveLength(2000 - 44);
@@ -46,9 +78,7 @@ describe('planRetention: the scenario from spatie/laravel-backup\'s test suite',
     expect(plan.delete).toContain('2015-10-14T22:00:00.000Z');
     expect(plan.reasons['2015-10-14T22:00:00.000Z']).toMatch(/^weekly period .*2015-W42 \(kept 2015-10-18T22:00:00\.000Z\)/);
     expect(plan.reasons['2015-12-24T00:00:00.000Z']).toMatch(/^daily period .*day 2015-12-24/);
-    expect(plan.reasons['2013-04-06T22:00:00.000Z']).toBe(
-      'older than the end of the yearly period (2013-06-14T22:00:00.000Z)',
-    );
+    expect(plan.reasons['2013-04-06T22:00:00.000Z']).toBe('older than the end of the yearly period (2013-06-14T22:00:00.000Z)');
     expect(plan.reasons['2016-01-01T00:00:00.000Z']).toBe('newest backup: never deleted');
     expect(plan.reasons['2015-12-06T22:00:00.000Z']).toMatch(/newest of ISO week 2015-W49 in the weekly period/);
     for (const key of [...plan.keep, ...plan.delete]) expect(plan.reasons[key]).toBeTruthy();
@@ -90,11 +120,7 @@ describe('planRetention: boundaries', () => {
   it('keeps one backup for an ISO week that spans New Year (2020-12-31 and 2021-01-01 are both 2020-W53)', () => {
     const now = new Date('2021-01-20T00:00:00Z');
     const options = { ...NO_PERIODS, keepWeeklyWeeks: 4 }; // weekly period 2020-12-23 … 2021-01-20
-    const plan = planRetention(
-      [at('2021-01-19T00:00:00Z'), at('2021-01-01T10:00:00Z'), at('2020-12-31T10:00:00Z')],
-      now,
-      options,
-    );
+    const plan = planRetention([at('2021-01-19T00:00:00Z'), at('2021-01-01T10:00:00Z'), at('2020-12-31T10:00:00Z')], now, options);
     expect(plan.keep).toEqual(['2021-01-19T00:00:00Z', '2021-01-01T10:00:00Z']);
     expect(plan.delete).toEqual(['2020-12-31T10:00:00Z']);
     expect(plan.reasons['2020-12-31T10:00:00Z']).toMatch(/not the newest of ISO week 2020-W53/);
@@ -110,9 +136,7 @@ describe('planRetention: boundaries', () => {
     );
     // 2021-02-28 22:00 is the monthly end itself: kept as the newest of February.
     expect(plan2021.keep).toEqual(['2021-03-31T22:00:00Z', '2021-02-28T22:00:00Z']);
-    expect(plan2021.reasons['2021-02-28T21:59:59Z']).toBe(
-      'older than the end of the yearly period (2021-02-28T22:00:00.000Z)',
-    );
+    expect(plan2021.reasons['2021-02-28T21:59:59Z']).toBe('older than the end of the yearly period (2021-02-28T22:00:00.000Z)');
 
     const plan2024 = planRetention(
       [at('2024-03-31T22:00:00Z'), at('2024-03-02T00:00:00Z'), at('2024-02-29T22:00:00Z'), at('2024-02-29T21:00:00Z')],
@@ -155,11 +179,7 @@ describe('planRetention: size cap', () => {
   });
 
   it('no cap when unset', () => {
-    const plan = planRetention(
-      [at('2016-01-07T00:00:00Z', 50_000 * MIB), at('2016-01-06T00:00:00Z', 50_000 * MIB)],
-      now,
-      SPATIE_DEFAULTS,
-    );
+    const plan = planRetention([at('2016-01-07T00:00:00Z', 50_000 * MIB), at('2016-01-06T00:00:00Z', 50_000 * MIB)], now, SPATIE_DEFAULTS);
     expect(plan.delete).toEqual([]);
   });
 });
@@ -172,9 +192,7 @@ describe('planRetention: max count (BACKUP_MAX_COUNT)', () => {
     const plan = planRetention(five, now, { ...SPATIE_DEFAULTS, maxCount: 3 });
     expect(plan.keep).toEqual(['2016-01-07T00:00:00Z', '2016-01-06T00:00:00Z', '2016-01-05T00:00:00Z']);
     expect(plan.delete).toEqual(['2016-01-04T00:00:00Z', '2016-01-03T00:00:00Z']);
-    expect(plan.reasons['2016-01-03T00:00:00Z']).toBe(
-      'max count: 5 backups remained, at most 3 allowed; oldest deleted first',
-    );
+    expect(plan.reasons['2016-01-03T00:00:00Z']).toBe('max count: 5 backups remained, at most 3 allowed; oldest deleted first');
   });
 
   it('counts what the periods and the cap already deleted, and never deletes the newest', () => {
@@ -254,9 +272,7 @@ describe('planRetention: input', () => {
     expect(() => planRetention([{ key: 'a.zip', date: new Date('nope'), size: 1 }], now, DEFAULT_RETENTION)).toThrow(
       'Backup a.zip has no valid date.',
     );
-    expect(() => planRetention([at('2016-01-01T00:00:00Z'), at('2016-01-01T00:00:00Z')], now, DEFAULT_RETENTION)).toThrow(
-      /listed twice/,
-    );
+    expect(() => planRetention([at('2016-01-01T00:00:00Z'), at('2016-01-01T00:00:00Z')], now, DEFAULT_RETENTION)).toThrow(/listed twice/);
   });
 });
 

@@ -1,15 +1,7 @@
 import { RetentionConfigError } from './retention.error';
 import { FUTURE_DATE_ALLOWANCE_MS, isFutureDated } from './retention.constants';
 import { RetentionCandidate, RetentionOptions, RetentionPlan } from './retention.types';
-import {
-  isoWeekKey,
-  subtractDaysUtc,
-  subtractMonthsUtc,
-  subtractYearsUtc,
-  utcDayKey,
-  utcMonthKey,
-  utcYearKey,
-} from './utc-calendar';
+import { isoWeekKey, subtractDaysUtc, subtractMonthsUtc, subtractYearsUtc, utcDayKey, utcMonthKey, utcYearKey } from './utc-calendar';
 
 // Framework-free on purpose: the strategy is tested and reused without Nest.
 
@@ -47,17 +39,11 @@ const iso = (d: Date) => d.toISOString();
  *
  * @example planRetention(backups, new Date(), DEFAULT_RETENTION).delete
  */
-export function planRetention(
-  backups: RetentionCandidate[],
-  now: Date,
-  options: RetentionOptions,
-): RetentionPlan {
+export function planRetention(backups: RetentionCandidate[], now: Date, options: RetentionOptions): RetentionPlan {
   validateRetentionOptions(options);
   validateInput(backups, now);
 
-  const all = [...backups].sort(
-    (a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0),
-  );
+  const all = [...backups].sort((a, b) => b.date.getTime() - a.date.getTime() || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
   const reasons: Record<string, string> = {};
   // A 3-byte "2099-…" object would otherwise be the newest (never deleted) and push the real
   // backups out under BACKUP_MAX_COUNT.
@@ -113,7 +99,8 @@ export function planRetention(
     while (survivorsOldestFirst.length > 0 && survivorsOldestFirst.length + 1 > maxCount) {
       const oldest = survivorsOldestFirst.shift()!;
       deleted.add(oldest.key);
-      reasons[oldest.key] = `max count: ${survivorsOldestFirst.length + 2} backups remained, at most ${maxCount} allowed; oldest deleted first`;
+      reasons[oldest.key] =
+        `max count: ${survivorsOldestFirst.length + 2} backups remained, at most ${maxCount} allowed; oldest deleted first`;
     }
   }
 
@@ -140,12 +127,7 @@ function buildPeriods(now: Date, o: RetentionOptions): Period[] {
 }
 
 /** `newestFirst` is sorted newest first, so the first backup met per group is the one kept. */
-function applyPeriod(
-  period: Period,
-  newestFirst: RetentionCandidate[],
-  deleted: Set<string>,
-  reasons: Record<string, string>,
-): void {
+function applyPeriod(period: Period, newestFirst: RetentionCandidate[], deleted: Set<string>, reasons: Record<string, string>): void {
   const keptPerGroup = new Map<string, RetentionCandidate>();
   const range = `${iso(period.end)} … ${iso(period.start)}`;
   for (const backup of newestFirst) {
@@ -162,8 +144,7 @@ function applyPeriod(
       }
     } else if (!deleted.has(backup.key)) {
       deleted.add(backup.key);
-      reasons[backup.key] =
-        `${period.name} period (${range}): not the newest of ${period.unit} ${group} (kept ${kept.key})`;
+      reasons[backup.key] = `${period.name} period (${range}): not the newest of ${period.unit} ${group} (kept ${kept.key})`;
     }
   }
 }
@@ -210,19 +191,15 @@ function validateInput(backups: RetentionCandidate[], now: Date): void {
     if (!(b.date instanceof Date) || Number.isNaN(b.date.getTime())) {
       throw new RetentionConfigError(
         `Backup ${b.key} has no valid date.`,
-        'Date backups from their file name, or from the stored object\'s last-modified time.',
+        "Date backups from their file name, or from the stored object's last-modified time.",
       );
     }
     if (typeof b.size !== 'number' || !Number.isFinite(b.size) || b.size < 0) {
       throw new RetentionConfigError(`Backup ${b.key} has no valid size (${String(b.size)}).`, 'Pass the stored size in bytes.');
     }
     if (seen.has(b.key)) {
-      throw new RetentionConfigError(
-        `Backup ${b.key} is listed twice.`,
-        'Plan one destination at a time and pass each key once.',
-      );
+      throw new RetentionConfigError(`Backup ${b.key} is listed twice.`, 'Plan one destination at a time and pass each key once.');
     }
     seen.add(b.key);
   }
 }
-

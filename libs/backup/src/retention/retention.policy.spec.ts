@@ -28,5 +28,4 @@ describe('RetentionPolicy (Nest provider)', () => {
   it('refuses bad options when constructed', () => {
     expect(() => new RetentionPolicy({ ...DEFAULT_RETENTION, keepDailyDays: -3 })).toThrow(RetentionConfigError);
   });
-
 });

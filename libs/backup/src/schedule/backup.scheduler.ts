@@ -57,7 +57,11 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
       return;
     }
     const settings = this.options.schedules;
-    if (!settings) throw new ScheduleConfigError('Scheduling is on but the module options carry no `schedules` settings', 'Build the options with backupOptionsFromEnv / backupOptionsFromConfig, or pass `schedules: { run, clean, monitor, verify, timeZone }`.');
+    if (!settings)
+      throw new ScheduleConfigError(
+        'Scheduling is on but the module options carry no `schedules` settings',
+        'Build the options with backupOptionsFromEnv / backupOptionsFromConfig, or pass `schedules: { run, clean, monitor, verify, timeZone }`.',
+      );
     // nestjs-command's entry calls exec() right after the app is created: wait for that turn
     // (settings checked now, so a bad expression still fails the app's start).
     if (watchForACommand(this.moduleRef)) {
@@ -83,7 +87,12 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
       const expression = settings[job as keyof Omit<ScheduleSettings, 'timeZone'>];
       if (!expression) continue;
       this.check(variable, expression, settings.timeZone);
-      const cron: CronJob = Cron.from({ cronTime: expression, timeZone: settings.timeZone, start: false, onTick: () => void this.fire(job) });
+      const cron: CronJob = Cron.from({
+        cronTime: expression,
+        timeZone: settings.timeZone,
+        start: false,
+        onTick: () => void this.fire(job),
+      });
       this.jobs.set(registryName, cron);
       if (this.registry) {
         if (this.registry.doesExist('cron', registryName)) this.registry.deleteCronJob(registryName);
@@ -169,10 +178,16 @@ export class BackupScheduler implements OnApplicationBootstrap, BeforeApplicatio
   private check(variable: string, expression: string, timeZone: string): void {
     const problem = cronProblem(expression);
     if (problem) {
-      throw new ScheduleConfigError(`${variable} is not a valid cron expression: "${expression}" (${problem})`, 'Use five fields (minute hour day month weekday) such as "0 2 * * *", or "off".');
+      throw new ScheduleConfigError(
+        `${variable} is not a valid cron expression: "${expression}" (${problem})`,
+        'Use five fields (minute hour day month weekday) such as "0 2 * * *", or "off".',
+      );
     }
     if (!isTimeZone(timeZone)) {
-      throw new ScheduleConfigError(`BACKUP_TIMEZONE is not a known time zone: "${timeZone}"`, 'Use an IANA name such as "UTC" or "Europe/Berlin".');
+      throw new ScheduleConfigError(
+        `BACKUP_TIMEZONE is not a known time zone: "${timeZone}"`,
+        'Use an IANA name such as "UTC" or "Europe/Berlin".',
+      );
     }
   }
 
@@ -192,6 +207,9 @@ function loadCron(): typeof import('cron') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('cron');
   } catch {
-    throw new ScheduleConfigError('Scheduling needs @nestjs/schedule', 'npm install @nestjs/schedule (it brings the cron package), or drop `schedule: true`.');
+    throw new ScheduleConfigError(
+      'Scheduling needs @nestjs/schedule',
+      'npm install @nestjs/schedule (it brings the cron package), or drop `schedule: true`.',
+    );
   }
 }

@@ -21,8 +21,13 @@ export function cleanWithRetries(
     (a) => cleanup.clean({ ...request, disableNotifications: request.disableNotifications || a.number < a.tries }),
     {
       succeeded: (r) => r.ok,
-      describeFailure: (r) => r.destinations.filter((d) => !d.ok).map((d) => `${d.destination}: ${d.error ?? `${d.failed.length} deletion(s) failed`}`).join('; '),
-      log: (line) => (policy.tries > 1 || !line.endsWith('succeeded') ? log(`Cleanup ${line.charAt(0).toLowerCase()}${line.slice(1)}`) : undefined),
+      describeFailure: (r) =>
+        r.destinations
+          .filter((d) => !d.ok)
+          .map((d) => `${d.destination}: ${d.error ?? `${d.failed.length} deletion(s) failed`}`)
+          .join('; '),
+      log: (line) =>
+        policy.tries > 1 || !line.endsWith('succeeded') ? log(`Cleanup ${line.charAt(0).toLowerCase()}${line.slice(1)}`) : undefined,
     },
   );
 }

@@ -4,9 +4,19 @@ import { InvalidConnectionError } from './source.errors';
 describe('connectionFromTypeOrm', () => {
   it('reads host options, with default ports', () => {
     expect(connectionFromTypeOrm({ type: 'postgres', host: 'db', username: 'app', password: 'pw', database: 'main' })).toEqual({
-      name: 'default', driver: 'postgres', host: 'db', port: 5432, username: 'app', password: 'pw', database: 'main',
+      name: 'default',
+      driver: 'postgres',
+      host: 'db',
+      port: 5432,
+      username: 'app',
+      password: 'pw',
+      database: 'main',
     });
-    expect(connectionFromTypeOrm({ type: 'mariadb', host: 'db', port: '3307', database: 'm' }, 'reports')).toMatchObject({ name: 'reports', driver: 'mariadb', port: 3307 });
+    expect(connectionFromTypeOrm({ type: 'mariadb', host: 'db', port: '3307', database: 'm' }, 'reports')).toMatchObject({
+      name: 'reports',
+      driver: 'mariadb',
+      port: 3307,
+    });
   });
 
   it('parses url and lets explicit options override it, as TypeORM does', () => {
@@ -15,7 +25,11 @@ describe('connectionFromTypeOrm', () => {
   });
 
   it('maps sqlite and better-sqlite3 to a file', () => {
-    expect(connectionFromTypeOrm({ type: 'better-sqlite3', database: 'data/app.db' })).toEqual({ name: 'default', driver: 'sqlite', database: 'data/app.db' });
+    expect(connectionFromTypeOrm({ type: 'better-sqlite3', database: 'data/app.db' })).toEqual({
+      name: 'default',
+      driver: 'sqlite',
+      database: 'data/app.db',
+    });
   });
 
   it('refuses unknown types and missing databases with a clear error', () => {
@@ -29,7 +43,14 @@ describe('connectionFromUrl', () => {
   it('understands sqlite:, postgres://, mysql:// and mariadb://', () => {
     expect(connectionFromUrl('sqlite:storage/app.db')).toEqual({ name: 'default', driver: 'sqlite', database: 'storage/app.db' });
     expect(connectionFromUrl('sqlite:///var/data/app.db').database).toBe('/var/data/app.db');
-    expect(connectionFromUrl('postgresql://app@127.0.0.1/main', 'x')).toEqual({ name: 'x', driver: 'postgres', host: '127.0.0.1', port: 5432, username: 'app', database: 'main' });
+    expect(connectionFromUrl('postgresql://app@127.0.0.1/main', 'x')).toEqual({
+      name: 'x',
+      driver: 'postgres',
+      host: '127.0.0.1',
+      port: 5432,
+      username: 'app',
+      database: 'main',
+    });
     expect(connectionFromUrl('mariadb://root:s%3Acret@localhost:3306/m')).toMatchObject({ driver: 'mariadb', password: 's:cret' });
   });
 

@@ -57,7 +57,7 @@ export function connectionFromTypeOrm(options: TypeOrmConnectionOptions, name = 
     driver,
     database: options.database ?? fromUrl?.database ?? '',
     host: options.host ?? fromUrl?.host,
-    port: driver === 'sqlite' ? undefined : port ?? (driver === 'postgres' ? 5432 : 3306),
+    port: driver === 'sqlite' ? undefined : (port ?? (driver === 'postgres' ? 5432 : 3306)),
     username: options.username ?? fromUrl?.username,
     password: options.password ?? fromUrl?.password,
   };
@@ -70,7 +70,9 @@ export function connectionFromTypeOrm(options: TypeOrmConnectionOptions, name = 
   if (!info.database) {
     throw new InvalidConnectionError(
       `DataSource "${name}" (${options.type}) names no database.`,
-      driver === 'sqlite' ? 'Set its "database" option to the SQLite file path.' : 'Set its "database" option or put the name in the url path.',
+      driver === 'sqlite'
+        ? 'Set its "database" option to the SQLite file path.'
+        : 'Set its "database" option or put the name in the url path.',
     );
   }
   if (info.port !== undefined && !(Number.isInteger(info.port) && info.port > 0 && info.port < 65536)) {
@@ -109,7 +111,10 @@ export function connectionFromUrl(url: string, name = 'default'): ConnectionInfo
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!database) {
-    throw new InvalidConnectionError(`The database URL for ${driver} names no database.`, 'Put the database name in the path: …@host:port/<database>.');
+    throw new InvalidConnectionError(
+      `The database URL for ${driver} names no database.`,
+      'Put the database name in the path: …@host:port/<database>.',
+    );
   }
   const info: ConnectionInfo = {
     name,

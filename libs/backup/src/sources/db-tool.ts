@@ -44,7 +44,13 @@ let stdbufPath: string | undefined | null = null;
  * (0.5 CPU-s). stdbuf execs the tool itself (same pid, same signals). Only a tool given by a
  * path that exists is wrapped, so a missing tool is still ENOENT (ToolMissingError).
  */
-export function spawnTool(bin: string, args: string[], env: NodeJS.ProcessEnv, stdio: SpawnOptions['stdio'], buffer: 'output' | 'input'): ChildProcess {
+export function spawnTool(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdio: SpawnOptions['stdio'],
+  buffer: 'output' | 'input',
+): ChildProcess {
   if (stdbufPath === null) stdbufPath = process.platform === 'linux' ? findOnPath(['stdbuf']) : undefined;
   if (!stdbufPath || !isAbsolute(bin) || !existsSync(bin)) return spawn(bin, args, { env, stdio });
   return spawn(stdbufPath, [buffer === 'output' ? '-o1M' : '-i1M', bin, ...args], { env, stdio });
@@ -84,7 +90,11 @@ export class StderrTail {
 
 /** What the operator can do about a tool's failure, guessed from its message. */
 export function failureHint(stderr: string, where: string): string {
-  if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|connection refused|can't connect|could not connect|no such file or directory|unknown host|could not translate host|timeout expired|name or service not known/i.test(stderr)) {
+  if (
+    /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|connection refused|can't connect|could not connect|no such file or directory|unknown host|could not translate host|timeout expired|name or service not known/i.test(
+      stderr,
+    )
+  ) {
     return `Is the database server running and reachable at ${where}? Check the DataSource host and port (or DB_URL).`;
   }
   if (/password authentication failed|access denied|authentication failed|no password supplied/i.test(stderr)) {
@@ -233,7 +243,8 @@ export function holdEarlyError(sql: Readable): () => void {
   return () => {
     sql.off('error', hold);
     if (failed) throw failed;
-    if (sql.destroyed) throw new LoadFailedError('The dump stream was closed before the load began', 'Check the archive with backup:verify.');
+    if (sql.destroyed)
+      throw new LoadFailedError('The dump stream was closed before the load began', 'Check the archive with backup:verify.');
   };
 }
 
@@ -271,7 +282,10 @@ export function runToolLoad(o: ToolLoadOptions, sql: Readable): Promise<void> {
       finish(
         err instanceof DumpRefusedError
           ? err
-          : new LoadFailedError(`Reading the dump for ${o.describe} failed: ${o.redactor.redact(err.message)}`, 'Check the archive with backup:verify.'),
+          : new LoadFailedError(
+              `Reading the dump for ${o.describe} failed: ${o.redactor.redact(err.message)}`,
+              'Check the archive with backup:verify.',
+            ),
       ),
     );
     sql.pipe(child.stdin!);
@@ -279,7 +293,13 @@ export function runToolLoad(o: ToolLoadOptions, sql: Readable): Promise<void> {
       if (code === 0) return finish();
       const text = o.redactor.redact(stderr.toString());
       const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-      finish(new LoadFailedError(`${o.tool} failed to load ${o.describe} (${how}): ${text || 'no message on stderr'}`, failureHint(text, o.where), text));
+      finish(
+        new LoadFailedError(
+          `${o.tool} failed to load ${o.describe} (${how}): ${text || 'no message on stderr'}`,
+          failureHint(text, o.where),
+          text,
+        ),
+      );
     });
   });
 }

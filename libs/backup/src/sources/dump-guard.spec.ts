@@ -24,7 +24,7 @@ describe('DumpGuard (psql)', () => {
     const dump = [
       '--',
       '\\restrict AbC123',
-      "SET standard_conforming_strings = on;",
+      'SET standard_conforming_strings = on;',
       'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $_$',
       'BEGIN',
       "  RETURN E'\\\\! not a command' || '\\ also not';",
@@ -34,7 +34,7 @@ describe('DumpGuard (psql)', () => {
       '1\t\\\\! data',
       '\\N\t\\.x',
       '\\.',
-      "SELECT 'it''s', \"q\"\"\\\";",
+      'SELECT \'it\'\'s\', "q""\\";',
       '\\unrestrict AbC123',
       '',
     ].join('\n');
@@ -59,7 +59,7 @@ describe('DumpGuard (psql)', () => {
     expect(out).not.toContain(command);
   });
 
-  it('refuses a COPY that is not pg_dump\'s one-line COPY ... FROM stdin (a server file, a program)', async () => {
+  it("refuses a COPY that is not pg_dump's one-line COPY ... FROM stdin (a server file, a program)", async () => {
     for (const copy of ["COPY t FROM PROGRAM 'touch /tmp/x';", 'copy t from stdin;', 'COPY t FROM stdin; SELECT 1;']) {
       const { error } = await guard('psql', `${copy}\n1\n\\.\n`);
       expect(error?.message).toMatch(/COPY statement other than pg_dump's/);
@@ -77,7 +77,7 @@ describe('DumpGuard (mariadb)', () => {
     const dump = [
       '/*M!999999\\- enable the sandbox mode */ ',
       '/*!40101 SET NAMES utf8mb4 */;',
-      "INSERT INTO `t` VALUES (1,'x\\\\! y\\' system'),(2,\"\\\"\");",
+      'INSERT INTO `t` VALUES (1,\'x\\\\! y\\\' system\'),(2,"\\"");',
       'DELIMITER ;;',
       '/*!50003 CREATE*/ /*!50003 TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET new.a = new.a + 1; */;;',
       'DELIMITER ;',
@@ -109,7 +109,7 @@ describe('DumpGuard (mariadb)', () => {
 describe('DumpGuard (mariadb) on long INSERT lines', () => {
   it('reads strings with thousands of escapes and lines of many tuples to their end', async () => {
     const escapes = "\\\\\\'".repeat(3000); // 6,000 escapes (\\ and \'), past the regex's bound of 256: still inside the string
-    const tuples = Array(5000).fill("(1,'a;b\\'c',\"d\\\"e\",-2)").join(',');
+    const tuples = Array(5000).fill('(1,\'a;b\\\'c\',"d\\"e",-2)').join(',');
     const dump = `INSERT INTO t VALUES ('${escapes}'),${tuples};\nsystem touch /tmp/x\n`;
     const { error } = await guard('mariadb', dump, 65536);
     expect(error?.message).toContain('mariadb client command `system` at line 2');
@@ -123,14 +123,18 @@ describe('checkSqliteStatement', () => {
     ["\nATTACH DATABASE '/tmp/x.db' AS x;", /SQLite `ATTACH` statement at line 2/],
     ["VACUUM INTO '/tmp/copy.db';", /`VACUUM INTO`/],
     ['.shell touch /tmp/x\nCREATE TABLE t(a);', /dot-command `.shell` at line 1/],
-    ["SELECT \"load_extension\"('/tmp/x.so');", /load_extension/],
-    ["/* c */ -- c\n  detach x;", /`DETACH` statement at line 2/],
+    ['SELECT "load_extension"(\'/tmp/x.so\');', /load_extension/],
+    ['/* c */ -- c\n  detach x;', /`DETACH` statement at line 2/],
   ])('refuses %j', (statement, message) => {
     expect(() => checkSqliteStatement(statement, 1)).toThrow(message);
   });
 
   it('lets the words through inside strings and comments', () => {
-    for (const s of ["INSERT INTO t VALUES('ATTACH load_extension VACUUM');", "-- ATTACH\nINSERT INTO t VALUES('.x');", 'CREATE TABLE "attach"(a);']) {
+    for (const s of [
+      "INSERT INTO t VALUES('ATTACH load_extension VACUUM');",
+      "-- ATTACH\nINSERT INTO t VALUES('.x');",
+      'CREATE TABLE "attach"(a);',
+    ]) {
       expect(() => checkSqliteStatement(s, 1)).not.toThrow();
     }
   });

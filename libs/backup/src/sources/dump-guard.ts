@@ -21,8 +21,31 @@ export type DumpClient = 'psql' | 'mariadb';
  * them when one is the first word of a line and no statement is pending.
  */
 const MARIADB_COMMANDS = new Set([
-  '?', 'charset', 'clear', 'connect', 'delimiter', 'edit', 'ego', 'exit', 'go', 'help', 'nopager', 'notee',
-  'nowarning', 'pager', 'print', 'prompt', 'quit', 'rehash', 'sandbox', 'source', 'status', 'system', 'tee', 'use', 'warnings',
+  '?',
+  'charset',
+  'clear',
+  'connect',
+  'delimiter',
+  'edit',
+  'ego',
+  'exit',
+  'go',
+  'help',
+  'nopager',
+  'notee',
+  'nowarning',
+  'pager',
+  'print',
+  'prompt',
+  'quit',
+  'rehash',
+  'sandbox',
+  'source',
+  'status',
+  'system',
+  'tee',
+  'use',
+  'warnings',
 ]);
 
 /**
@@ -113,7 +136,10 @@ export class DumpGuard extends Transform {
         const before = this.state;
         const whole = this.held.length ? Buffer.concat([...this.held, chunk.subarray(0, nl + 1)]) : undefined;
         // A COPY row (millions of them) is judged on its bytes, without making a string.
-        const keep = this.state === 'copy' ? this.copyRow(whole ?? chunk.subarray(start, nl + 1)) : this.judge((whole ?? chunk.subarray(start, nl + 1)).toString('latin1'));
+        const keep =
+          this.state === 'copy'
+            ? this.copyRow(whole ?? chunk.subarray(start, nl + 1))
+            : this.judge((whole ?? chunk.subarray(start, nl + 1)).toString('latin1'));
         if (keep) {
           if (whole) {
             out.push(...this.held);
@@ -143,7 +169,16 @@ export class DumpGuard extends Transform {
 
   /** After a line: tells onMark where the output may be cut (`pending` bytes not yet in `out`). */
   private mark(before: LexState, out: Buffer[], pending: number): void {
-    const kind = before === 'copy' ? (this.state === 'code' ? 'copy-end' : undefined) : this.state === 'copy' ? 'copy-header' : this.state === 'code' && this.statementEmpty ? 'statement' : undefined;
+    const kind =
+      before === 'copy'
+        ? this.state === 'code'
+          ? 'copy-end'
+          : undefined
+        : this.state === 'copy'
+          ? 'copy-header'
+          : this.state === 'code' && this.statementEmpty
+            ? 'statement'
+            : undefined;
     if (!kind) return;
     let offset = this.emitted + pending;
     for (const part of out) offset += part.length;
@@ -187,7 +222,9 @@ export class DumpGuard extends Transform {
 
   private refuse(what: string): never {
     const tool = this.client === 'psql' ? 'pg_dump' : 'mariadb-dump';
-    throw new DumpRefusedError(`the dump contains ${what} at line ${this.line}; a dump is loaded as data only — it was not made by ${tool} or it was altered`);
+    throw new DumpRefusedError(
+      `the dump contains ${what} at line ${this.line}; a dump is loaded as data only — it was not made by ${tool} or it was altered`,
+    );
   }
 
   private metaCommand(line: string, at: number): never {
@@ -202,7 +239,8 @@ export class DumpGuard extends Transform {
       switch (this.state) {
         case 'code':
           if (ch === '\\') this.metaCommand(line, i);
-          else if (ch === '-' && line[i + 1] === '-') return; // a comment to the line's end
+          else if (ch === '-' && line[i + 1] === '-')
+            return; // a comment to the line's end
           else if (ch === '/' && line[i + 1] === '*') {
             this.state = 'block';
             this.commentDepth = 1;
@@ -263,7 +301,7 @@ export class DumpGuard extends Transform {
       this.statementEmpty = false;
       this.statementIsCopy = this.client === 'psql' && /^copy\b/i.test(line.slice(i, i + 5));
       if (this.statementIsCopy && (i !== 0 || !isPgDumpCopyLine(line))) {
-        this.refuse('a COPY statement other than pg_dump\'s `COPY ... FROM stdin;`');
+        this.refuse("a COPY statement other than pg_dump's `COPY ... FROM stdin;`");
       }
     }
     if (next) this.state = next;
@@ -343,7 +381,8 @@ export class DumpGuard extends Transform {
           body.test(line);
           i = body.lastIndex;
           if (i >= n) return;
-          if (line[i] === '\\') i--; // the regex's bound was reached: go on from this backslash
+          if (line[i] === '\\')
+            i--; // the regex's bound was reached: go on from this backslash
           else this.state = 'code';
           break;
         }
@@ -395,13 +434,19 @@ export function checkSqliteStatement(statement: string, firstLine: number): void
   const lead = /^\s*/.exec(code)![0];
   const line = firstLine + (lead.match(/\n/g)?.length ?? 0);
   const refuse = (what: string): never => {
-    throw new DumpRefusedError(`the dump contains ${what} at line ${line}; a dump is loaded as data only — it was not made by this library or it was altered`);
+    throw new DumpRefusedError(
+      `the dump contains ${what} at line ${line}; a dump is loaded as data only — it was not made by this library or it was altered`,
+    );
   };
   const rest = code.slice(lead.length);
   if (rest.startsWith('.')) refuse(`a sqlite3 dot-command \`${/^\.\S*/.exec(rest)![0]}\``);
-  const words = rest.match(/^[A-Za-z_]+(?:\s+[A-Za-z_]+)?(?:\s+[A-Za-z_]+)?/)?.[0].toUpperCase().split(/\s+/) ?? [];
+  const words =
+    rest
+      .match(/^[A-Za-z_]+(?:\s+[A-Za-z_]+)?(?:\s+[A-Za-z_]+)?/)?.[0]
+      .toUpperCase()
+      .split(/\s+/) ?? [];
   const verb = words[0] === 'EXPLAIN' ? (words[1] === 'QUERY' ? words[3] : words[1]) : words[0];
   if (verb === 'ATTACH' || verb === 'DETACH') refuse(`an SQLite \`${verb}\` statement`);
   if (verb === 'VACUUM') refuse(`an SQLite \`${/\bINTO\b/i.test(rest) ? 'VACUUM INTO' : 'VACUUM'}\` statement`);
-  if (/load_extension/i.test(rest)) refuse('a call of SQLite\'s `load_extension`');
+  if (/load_extension/i.test(rest)) refuse("a call of SQLite's `load_extension`");
 }

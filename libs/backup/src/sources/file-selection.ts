@@ -118,7 +118,9 @@ function fileKind(s: Stats): string {
  * @example
  * for await (const f of selectFiles({ root: process.cwd(), include: ['storage/app'], exclude: ['*.tmp'], alwaysExclude: ['storage/backups'] })) { ... }
  */
-export function selectFiles(options: FileSelectionOptions & { statFiles: false }): AsyncIterable<SelectedFile | ListedFile | UnreadableFile>;
+export function selectFiles(
+  options: FileSelectionOptions & { statFiles: false },
+): AsyncIterable<SelectedFile | ListedFile | UnreadableFile>;
 export function selectFiles(options: FileSelectionOptions): AsyncIterable<SelectedFile | UnreadableFile>;
 export async function* selectFiles(options: FileSelectionOptions): AsyncIterable<SelectedFile | ListedFile | UnreadableFile> {
   const root = resolve(options.root);
@@ -212,7 +214,12 @@ export async function* selectFiles(options: FileSelectionOptions): AsyncIterable
   }
 
   /** A file (not a folder) met by the walk: yielded when the include selects it, with `info` when it was stat-ed. */
-  async function* file(path: string, inc: IncludeRoot, index: number, info?: Stats): AsyncGenerator<SelectedFile | ListedFile | UnreadableFile> {
+  async function* file(
+    path: string,
+    inc: IncludeRoot,
+    index: number,
+    info?: Stats,
+  ): AsyncGenerator<SelectedFile | ListedFile | UnreadableFile> {
     if (inc.matches && !inc.matches(path)) return;
     if (coveredBefore(index, path)) return;
     if (info && !info.isFile()) {
@@ -250,7 +257,10 @@ export async function* selectListedFiles(root: string, paths: string[]): AsyncIt
       continue;
     }
     if (!info.isFile()) {
-      yield unreadable(path, new BackupError(`${path} is ${info.isSymbolicLink() ? 'a symbolic link' : fileKind(info)}, which cannot be backed up.`));
+      yield unreadable(
+        path,
+        new BackupError(`${path} is ${info.isSymbolicLink() ? 'a symbolic link' : fileKind(info)}, which cannot be backed up.`),
+      );
       continue;
     }
     yield { absolutePath: path, archivePath: archivePathFor(base, path), size: info.size, mtime: info.mtime, mode: info.mode & 0o7777 };

@@ -29,7 +29,17 @@ describe('MysqlInsertCounter', () => {
   });
 
   it('counts row-per-line inserts (mariadb-dump 10.11) with newlines inside values', async () => {
-    const dump = ['CREATE TABLE `we``ird` (', ');', 'INSERT INTO `we``ird` VALUES', "(1,'a\\nb'),", "(2,'line\nbreak;(')", ',(3,"q")', ';', 'UNLOCK TABLES;', ''].join('\n');
+    const dump = [
+      'CREATE TABLE `we``ird` (',
+      ');',
+      'INSERT INTO `we``ird` VALUES',
+      "(1,'a\\nb'),",
+      "(2,'line\nbreak;(')",
+      ',(3,"q")',
+      ';',
+      'UNLOCK TABLES;',
+      '',
+    ].join('\n');
     expect(await count(dump, 3)).toEqual({ 'we`ird': 3 });
   });
 });

@@ -22,7 +22,9 @@ function clientKnowsSandbox(bin: string): Promise<boolean> {
   let known = sandboxes.get(bin);
   if (!known) {
     known = new Promise((resolve) =>
-      execFile(bin, ['--no-defaults', '--help'], { env: toolEnv(), timeout: 15000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => resolve(!err && /^\s*--sandbox\b/m.test(stdout))),
+      execFile(bin, ['--no-defaults', '--help'], { env: toolEnv(), timeout: 15000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) =>
+        resolve(!err && /^\s*--sandbox\b/m.test(stdout)),
+      ),
     );
     sandboxes.set(bin, known);
   }
@@ -99,7 +101,8 @@ export class MysqlLoader implements DatabaseLoader {
       checkEarlyError();
       // --unbuffered: each result (the sessions' markers) is printed as soon as it is there.
       const args = await mysqlLoadArgs(bin, defaults.path, connection.database, ['--skip-column-names', '--unbuffered']);
-      for (let i = 0; i < jobs; i++) sessions.push(new ClientSession({ tool, bin, args, env: toolEnv(), describe, where: mysqlWhere(connection), redactor }));
+      for (let i = 0; i < jobs; i++)
+        sessions.push(new ClientSession({ tool, bin, args, env: toolEnv(), describe, where: mysqlWhere(connection), redactor }));
       const sink = new ParallelMysqlLoad(sessions);
       await loadOverSessions(sessions, () => pipeline(sql, new DumpGuard('mariadb', sink.onMark), sink), sql, describe, redactor);
     } finally {
@@ -115,7 +118,9 @@ export class MysqlLoader implements DatabaseLoader {
   }
 
   async dropDatabase(connection: ConnectionInfo, name: string): Promise<void> {
-    await this.withConnection(connection, undefined, `drop database "${name}"`, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`));
+    await this.withConnection(connection, undefined, `drop database "${name}"`, (c) =>
+      c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`),
+    );
   }
 
   async databaseExists(connection: ConnectionInfo, name: string): Promise<boolean> {
@@ -141,7 +146,12 @@ export class MysqlLoader implements DatabaseLoader {
     });
   }
 
-  private async withConnection<T>(connection: ConnectionInfo, database: string | undefined, what: string, fn: (c: Connection) => Promise<T>): Promise<T> {
+  private async withConnection<T>(
+    connection: ConnectionInfo,
+    database: string | undefined,
+    what: string,
+    fn: (c: Connection) => Promise<T>,
+  ): Promise<T> {
     const { createConnection } = loadMysql('Working with a MySQL/MariaDB database');
     let c: Connection | undefined;
     try {

@@ -5,7 +5,7 @@ describe('PgCopyCounter', () => {
     const dump = [
       'CREATE TABLE public.users (id integer);',
       'COPY public.users (id, name) FROM stdin;',
-      '1\tO\\\'Brien\\nline',
+      "1\tO\\'Brien\\nline",
       '2\t\\N',
       '3\t\\\\.',
       '\\.',

@@ -30,7 +30,11 @@ export function sqlLiteral(value: unknown): string {
   if (typeof value === 'string') {
     if (value.includes('\0')) return `CAST(X'${Buffer.from(value, 'utf8').toString('hex')}' AS TEXT)`;
     // The sqlite3 shell drops a '\r' before a line end, so carriage returns go in as char(13).
-    if (value.includes('\r')) return `(${value.split('\r').map((p) => `'${p.replace(/'/g, "''")}'`).join('||char(13)||')})`;
+    if (value.includes('\r'))
+      return `(${value
+        .split('\r')
+        .map((p) => `'${p.replace(/'/g, "''")}'`)
+        .join('||char(13)||')})`;
     return `'${value.replace(/'/g, "''")}'`;
   }
   if (Buffer.isBuffer(value)) return `X'${value.toString('hex')}'`;
@@ -60,7 +64,10 @@ export function* sqliteSqlDump(db: Database, counts: Record<string, number>, chu
       .filter((c) => c.hidden === 0)
       .map((c) => quoteIdent(c.name));
     const prefix = `INSERT INTO ${quoteIdent(table.name)}(${columns.join(',')}) VALUES(`;
-    const rows = db.prepare(`SELECT ${columns.join(',')} FROM ${quoteIdent(table.name)}`).raw(true).safeIntegers(true);
+    const rows = db
+      .prepare(`SELECT ${columns.join(',')} FROM ${quoteIdent(table.name)}`)
+      .raw(true)
+      .safeIntegers(true);
     for (const row of rows.iterate() as IterableIterator<unknown[]>) {
       buf += prefix + row.map(sqlLiteral).join(',') + ');\n';
       counts[table.name]++;
@@ -72,7 +79,9 @@ export function* sqliteSqlDump(db: Database, counts: Record<string, number>, chu
   }
   if (schema.some((r) => r.name === 'sqlite_sequence')) {
     buf += 'DELETE FROM sqlite_sequence;\n';
-    for (const row of db.prepare('SELECT name, seq FROM sqlite_sequence').raw(true).safeIntegers(true).iterate() as IterableIterator<unknown[]>) {
+    for (const row of db.prepare('SELECT name, seq FROM sqlite_sequence').raw(true).safeIntegers(true).iterate() as IterableIterator<
+      unknown[]
+    >) {
       buf += `INSERT INTO sqlite_sequence(name,seq) VALUES(${row.map(sqlLiteral).join(',')});\n`;
     }
   }

@@ -128,7 +128,13 @@ export class SqliteLoader implements DatabaseLoader {
         .pluck()
         .all() as string[];
       const counts: Record<string, number> = {};
-      for (const t of tables) counts[t] = Number(db.prepare(`SELECT count(*) FROM ${quoteIdent(t)}`).pluck().get());
+      for (const t of tables)
+        counts[t] = Number(
+          db
+            .prepare(`SELECT count(*) FROM ${quoteIdent(t)}`)
+            .pluck()
+            .get(),
+        );
       return counts;
     } finally {
       db.close();

@@ -38,12 +38,19 @@ export function commonRoot(paths: string[]): string {
 export function chooseFilesPrefix(paths: string[], params: { appRoot: string; inPlace: boolean; stripPrefix?: string }): FilesPrefix {
   if (params.stripPrefix !== undefined) {
     if (params.stripPrefix.split(/[\\/]+/).includes('..')) {
-      throw new RestoreRequestError(`--strip-prefix "${params.stripPrefix}" contains a ".." segment; nothing was changed`, 'Name a folder as the archive lists it, e.g. var/www/app/.');
+      throw new RestoreRequestError(
+        `--strip-prefix "${params.stripPrefix}" contains a ".." segment; nothing was changed`,
+        'Name a folder as the archive lists it, e.g. var/www/app/.',
+      );
     }
     const prefix = normalPrefix(params.stripPrefix);
     const outside = paths.filter((p) => !p.startsWith(prefix) || p === prefix);
     if (outside.length) {
-      const shown = outside.slice(0, 5).map((p) => `"${p}"`).join(', ') + (outside.length > 5 ? ` and ${outside.length - 5} more` : '');
+      const shown =
+        outside
+          .slice(0, 5)
+          .map((p) => `"${p}"`)
+          .join(', ') + (outside.length > 5 ? ` and ${outside.length - 5} more` : '');
       throw new RestoreRequestError(
         `--strip-prefix "${prefix}": ${outside.length} file(s) of the archive are not below it (${shown}); nothing was changed`,
         `Name a shorter prefix; the files' common root is "${commonRoot(paths) || '(none)'}".`,

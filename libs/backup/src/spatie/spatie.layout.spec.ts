@@ -4,8 +4,14 @@ import { chooseFilesPrefix, commonRoot, normalPrefix } from './files.prefix';
 import { isSpatieLayout, parseDumpName, readSpatieLayout } from './spatie.layout';
 
 const entry = (name: string, size = 10): ZipEntryInfo => ({
-  name, size, compressedSize: name.endsWith('/') ? 0 : size + 28, encrypted: !name.endsWith('/'), winZipAes: !name.endsWith('/'),
-  method: 8, mtime: new Date(0), ...(name.endsWith('/') ? { folder: true, size: 0 } : {}),
+  name,
+  size,
+  compressedSize: name.endsWith('/') ? 0 : size + 28,
+  encrypted: !name.endsWith('/'),
+  winZipAes: !name.endsWith('/'),
+  method: 8,
+  mtime: new Date(0),
+  ...(name.endsWith('/') ? { folder: true, size: 0 } : {}),
 });
 
 describe('spatie/laravel-backup layout', () => {
@@ -34,12 +40,21 @@ describe('spatie/laravel-backup layout', () => {
 
   it('sorts entries into dumps and files; folder entries are neither', () => {
     const layout = readSpatieLayout([
-      entry('db-dumps/'), entry('db-dumps/pgsql-shop.sql.gz', 50), entry('db-dumps/mongodb-x.archive'),
-      entry('var/'), entry('var/www/app/storage/app/a.txt', 3), entry('var/www/app/db-dumps/mysql-x.sql', 4),
+      entry('db-dumps/'),
+      entry('db-dumps/pgsql-shop.sql.gz', 50),
+      entry('db-dumps/mongodb-x.archive'),
+      entry('var/'),
+      entry('var/www/app/storage/app/a.txt', 3),
+      entry('var/www/app/db-dumps/mysql-x.sql', 4),
     ]);
-    expect(layout.dumps).toEqual([{ entry: 'db-dumps/pgsql-shop.sql.gz', driver: 'postgres', database: 'shop', compression: 'gzip', size: 50 }]);
+    expect(layout.dumps).toEqual([
+      { entry: 'db-dumps/pgsql-shop.sql.gz', driver: 'postgres', database: 'shop', compression: 'gzip', size: 50 },
+    ]);
     expect(layout.skippedDumps.map((s) => s.entry)).toEqual(['db-dumps/mongodb-x.archive']);
-    expect(layout.files).toEqual([{ entry: 'var/www/app/storage/app/a.txt', size: 3 }, { entry: 'var/www/app/db-dumps/mysql-x.sql', size: 4 }]);
+    expect(layout.files).toEqual([
+      { entry: 'var/www/app/storage/app/a.txt', size: 3 },
+      { entry: 'var/www/app/db-dumps/mysql-x.sql', size: 4 },
+    ]);
   });
 });
 
@@ -59,8 +74,13 @@ describe('the prefix cut off spatie file entries', () => {
   });
 
   it('takes --strip-prefix first and refuses files outside it or a ".." in it', () => {
-    expect(chooseFilesPrefix(files, { appRoot: '/srv/app', inPlace: true, stripPrefix: '/var/www/app' })).toEqual({ prefix: 'var/www/app/', how: 'flag' });
-    expect(() => chooseFilesPrefix(files, { appRoot: '/srv/app', inPlace: true, stripPrefix: 'var/www/app/storage' })).toThrow(/1 file\(s\) of the archive are not below it .*public\/logo\.png/);
+    expect(chooseFilesPrefix(files, { appRoot: '/srv/app', inPlace: true, stripPrefix: '/var/www/app' })).toEqual({
+      prefix: 'var/www/app/',
+      how: 'flag',
+    });
+    expect(() => chooseFilesPrefix(files, { appRoot: '/srv/app', inPlace: true, stripPrefix: 'var/www/app/storage' })).toThrow(
+      /1 file\(s\) of the archive are not below it .*public\/logo\.png/,
+    );
     expect(() => chooseFilesPrefix(files, { appRoot: '/srv/app', inPlace: true, stripPrefix: 'var/../etc' })).toThrow(RestoreRequestError);
   });
 
@@ -70,8 +90,13 @@ describe('the prefix cut off spatie file entries', () => {
 
   it('takes the common root for --files-to, but asks for --strip-prefix in place rather than guess', () => {
     expect(chooseFilesPrefix(files, { appRoot: '/srv/app', inPlace: false })).toEqual({ prefix: 'var/www/app/', how: 'common-root' });
-    expect(() => chooseFilesPrefix(files, { appRoot: '/srv/app', inPlace: true })).toThrow(/under "var\/www\/app\/", not under this app's root \/srv\/app[\s\S]*--strip-prefix/);
+    expect(() => chooseFilesPrefix(files, { appRoot: '/srv/app', inPlace: true })).toThrow(
+      /under "var\/www\/app\/", not under this app's root \/srv\/app[\s\S]*--strip-prefix/,
+    );
     // Entries relative to the app (spatie's relative_path) share no root: in place as they are.
-    expect(chooseFilesPrefix(['storage/app/a', 'public/b'], { appRoot: '/srv/app', inPlace: true })).toEqual({ prefix: '', how: 'common-root' });
+    expect(chooseFilesPrefix(['storage/app/a', 'public/b'], { appRoot: '/srv/app', inPlace: true })).toEqual({
+      prefix: '',
+      how: 'common-root',
+    });
   });
 });

@@ -33,7 +33,13 @@ export interface SpatieLayout {
 }
 
 /** spatie's dumper names (and Laravel's connection driver names) → the engines restored here. */
-const DRIVERS: Record<string, DatabaseDriver> = { mysql: 'mysql', mariadb: 'mariadb', postgresql: 'postgres', pgsql: 'postgres', sqlite: 'sqlite' };
+const DRIVERS: Record<string, DatabaseDriver> = {
+  mysql: 'mysql',
+  mariadb: 'mariadb',
+  postgresql: 'postgres',
+  pgsql: 'postgres',
+  sqlite: 'sqlite',
+};
 
 /** An archive without manifest.json is read as spatie's: that is the layout such archives have in the wild. */
 export function isSpatieLayout(entries: ZipEntryInfo[]): boolean {

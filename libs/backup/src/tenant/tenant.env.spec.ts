@@ -5,7 +5,12 @@ describe('BACKUP_TENANT_* variables', () => {
   const base = { BACKUP_ENCRYPTION: 'none', BACKUP_NAME: 'shop' };
 
   it('become the tenant option', () => {
-    const options = backupOptionsFromEnv({ ...base, BACKUP_TENANT_ENTITY: 'Tenant', BACKUP_TENANT_COLUMN: 'org_id', BACKUP_TENANT_FILES: 'storage/app/tenants/{tenant}/**,uploads/{tenant}' });
+    const options = backupOptionsFromEnv({
+      ...base,
+      BACKUP_TENANT_ENTITY: 'Tenant',
+      BACKUP_TENANT_COLUMN: 'org_id',
+      BACKUP_TENANT_FILES: 'storage/app/tenants/{tenant}/**,uploads/{tenant}',
+    });
     expect(options.tenant).toEqual({ entity: 'Tenant', column: 'org_id', files: ['storage/app/tenants/{tenant}/**', 'uploads/{tenant}'] });
   });
 

@@ -20,7 +20,13 @@ export function scratchName(database: string): string {
 }
 
 function scratchBase(database: string): string {
-  return basename(database).replace(/\.(sqlite3?|db)$/i, '').replace(/[^A-Za-z0-9_]+/g, '_').toLowerCase().slice(0, 40) || 'db';
+  return (
+    basename(database)
+      .replace(/\.(sqlite3?|db)$/i, '')
+      .replace(/[^A-Za-z0-9_]+/g, '_')
+      .toLowerCase()
+      .slice(0, 40) || 'db'
+  );
 }
 
 /** Ends the scratch's life: held by its creator (in the server's session) until it is dropped. */

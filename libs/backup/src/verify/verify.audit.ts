@@ -6,7 +6,10 @@ import { joinOrNull, outcomeOf, sum } from '../audit/audit.facts';
 export function verifyFacts(result: VerifyResult): AuditFacts {
   const errors = result.backups
     .filter((b) => !b.ok)
-    .map((b) => `${b.backupName}: ${b.error ?? [...b.faults.map((f) => f.message), ...(b.testRestore ?? []).filter((t) => !t.ok).map((t) => t.error ?? `row counts of ${t.database} differ`)].join('; ')}`);
+    .map(
+      (b) =>
+        `${b.backupName}: ${b.error ?? [...b.faults.map((f) => f.message), ...(b.testRestore ?? []).filter((t) => !t.ok).map((t) => t.error ?? `row counts of ${t.database} differ`)].join('; ')}`,
+    );
   const restored = result.backups.flatMap((b) => b.testRestore ?? []);
   return {
     outcome: outcomeOf(result.backups.map((b) => b.ok)),

@@ -51,7 +51,10 @@ export class VerifyService {
 
   async verify(request: VerifyRequest = {}): Promise<VerifyResult> {
     const run = () => this.verifyAll(request).finally(() => (verifyInterruption.by ? new Promise<never>(() => undefined) : undefined));
-    return audited(this.audit, 'verify', run, verifyFacts, { destination: request.disk ?? this.options.disks[0], backupName: request.name });
+    return audited(this.audit, 'verify', run, verifyFacts, {
+      destination: request.disk ?? this.options.disks[0],
+      backupName: request.name,
+    });
   }
 
   private async verifyAll(request: VerifyRequest): Promise<VerifyResult> {
@@ -74,7 +77,12 @@ export class VerifyService {
     return { ok: backups.every((b) => b.ok), destination: disk.name, backups, durationMs: Date.now() - started };
   }
 
-  private async verifyOne(disk: BackupDestination, backup: LocatedBackup, testRestore: boolean, allowUnencrypted: boolean): Promise<BackupVerification> {
+  private async verifyOne(
+    disk: BackupDestination,
+    backup: LocatedBackup,
+    testRestore: boolean,
+    allowUnencrypted: boolean,
+  ): Promise<BackupVerification> {
     const started = Date.now();
     const result: BackupVerification = {
       appName: this.options.appName,
@@ -92,7 +100,11 @@ export class VerifyService {
     let zip: ZipReader | undefined;
     try {
       // The same door as a restore: a plain archive is refused before its entries (or dumps) are read.
-      const opened = await openTrusted(disk, backup, { password: this.options.archive.password, allowUnencrypted, threads: this.options.archive.threads });
+      const opened = await openTrusted(disk, backup, {
+        password: this.options.archive.password,
+        allowUnencrypted,
+        threads: this.options.archive.threads,
+      });
       zip = opened.zip;
       if (opened.unencrypted.length) result.warning = unencryptedWarning(opened.unencrypted);
       const report = await zip.verify();
@@ -133,7 +145,15 @@ export class VerifyService {
   private async testRestoreOne(zip: ZipReader, dump: ArchivedDump): Promise<TestRestoreResult> {
     const started = Date.now();
     const { driver, database } = dump.facts;
-    const result: TestRestoreResult = { driver, database, scratchDatabase: '', scratchDropped: false, ok: false, tables: [], durationMs: 0 };
+    const result: TestRestoreResult = {
+      driver,
+      database,
+      scratchDatabase: '',
+      scratchDropped: false,
+      ok: false,
+      tables: [],
+      durationMs: 0,
+    };
     const server = this.serverFor(driver);
     if (!server) {
       result.error = `No configured ${driver} connection to create a scratch database on`;
@@ -145,7 +165,9 @@ export class VerifyService {
       scratch = await createScratch(server, database);
       result.scratchDatabase = scratch.connection.database;
       const loader = loaderFor(server.driver);
-      const acknowledged = await loader.load(scratch.connection, await openDump(zip, dump.entry, dump.compression), { jobs: this.options.restore?.jobs });
+      const acknowledged = await loader.load(scratch.connection, await openDump(zip, dump.entry, dump.compression), {
+        jobs: this.options.restore?.jobs,
+      });
       result.tables = await checkLoadedRows(loader, scratch.connection, dump.noRowCounts ? undefined : dump.facts.tables, acknowledged);
       result.ok = result.tables.every((t) => t.ok);
     } catch (err) {
@@ -172,7 +194,9 @@ export class VerifyService {
           this.logger.warn(`Removed scratch database "${dropped}", left by an interrupted verify or tenant restore`);
         }
       } catch (err) {
-        this.logger.warn(`Could not look for scratch databases left by interrupted verifies: ${this.redactor.redact(firstLine(err instanceof Error ? err.message : String(err)))}`);
+        this.logger.warn(
+          `Could not look for scratch databases left by interrupted verifies: ${this.redactor.redact(firstLine(err instanceof Error ? err.message : String(err)))}`,
+        );
       }
     }
   }

@@ -6,7 +6,14 @@ import { BackupError } from '../../common/backup.error';
 import { JobLock } from '../../lock/job.lock';
 import { TenantExportService } from '../../tenant/export/tenant-export.service';
 import { VerifyService } from '../../verify/verify.service';
-import { AdminJobOutcome, AdminJobReporter, AdminJobRequest, RunJobParams, TenantExportJobParams, VerifyJobParams } from './admin-job.types';
+import {
+  AdminJobOutcome,
+  AdminJobReporter,
+  AdminJobRequest,
+  RunJobParams,
+  TenantExportJobParams,
+  VerifyJobParams,
+} from './admin-job.types';
 
 /**
  * The work of each job kind: the same service calls as the CLI commands (backup:run,
@@ -51,7 +58,8 @@ export class AdminJobRunner {
         onProgress: (bytes, uploaded) => reporter.progress({ bytes, uploaded: uploaded ?? [] }),
       }),
     );
-    if (!outcome.ran) throw new BackupError(`Backup not started: ${outcome.reason}`, 'It is running elsewhere; try again when it has finished.');
+    if (!outcome.ran)
+      throw new BackupError(`Backup not started: ${outcome.reason}`, 'It is running elsewhere; try again when it has finished.');
     reporter.progress({ step: outcome.value.ok ? 'done' : 'failed' });
     return { ok: outcome.value.ok, result: outcome.value };
   }

@@ -31,15 +31,40 @@ describe('a queued job as the admin API shows it', () => {
       result: { ok: true, key: 'app/x.zip' },
       error: null,
     });
-    expect(toAdminJob({ ...base, returnValue: { ok: false, result: { ok: false, error: 'disk full' } } })).toMatchObject({ state: 'failed', result: { error: 'disk full' }, error: null });
-    expect(toAdminJob({ ...base, state: 'failed', returnValue: null, failedReason: 'Backup not started' })).toMatchObject({ state: 'failed', error: 'Backup not started', result: null });
-    expect(toAdminJob({ ...base, state: 'running', returnValue: null, progress: 0 })).toMatchObject({ state: 'running', finishedAt: null, progress: { step: null, bytes: null } });
-    expect(toAdminJob({ ...base, state: 'queued', returnValue: null, startedAt: null })).toMatchObject({ state: 'queued', startedAt: null });
+    expect(toAdminJob({ ...base, returnValue: { ok: false, result: { ok: false, error: 'disk full' } } })).toMatchObject({
+      state: 'failed',
+      result: { error: 'disk full' },
+      error: null,
+    });
+    expect(toAdminJob({ ...base, state: 'failed', returnValue: null, failedReason: 'Backup not started' })).toMatchObject({
+      state: 'failed',
+      error: 'Backup not started',
+      result: null,
+    });
+    expect(toAdminJob({ ...base, state: 'running', returnValue: null, progress: 0 })).toMatchObject({
+      state: 'running',
+      finishedAt: null,
+      progress: { step: null, bytes: null },
+    });
+    expect(toAdminJob({ ...base, state: 'queued', returnValue: null, startedAt: null })).toMatchObject({
+      state: 'queued',
+      startedAt: null,
+    });
   });
 
   it('shows the tenants of a queued --each-tenant as tenant-export jobs, and no job of another name', () => {
-    const tenant = { ...base, name: 'each-tenant', data: { tenantId: '3', disk: 'local', now: '2026-01-01T00:00:00.000Z' }, returnValue: { ok: true, result: { tenantId: '3', ok: true } } };
-    expect(toAdminJob(tenant)).toMatchObject({ kind: 'tenant-export', params: { tenantId: '3', disk: 'local' }, caller: 'backup:run --each-tenant', state: 'succeeded' });
+    const tenant = {
+      ...base,
+      name: 'each-tenant',
+      data: { tenantId: '3', disk: 'local', now: '2026-01-01T00:00:00.000Z' },
+      returnValue: { ok: true, result: { tenantId: '3', ok: true } },
+    };
+    expect(toAdminJob(tenant)).toMatchObject({
+      kind: 'tenant-export',
+      params: { tenantId: '3', disk: 'local' },
+      caller: 'backup:run --each-tenant',
+      state: 'succeeded',
+    });
     expect(toAdminJob({ ...base, name: 'something-else' })).toBeUndefined();
   });
 });

@@ -19,7 +19,19 @@ export class BullMqJobQueue implements AdminJobQueue {
   async enqueue(request: AdminJobRequest): Promise<AdminJob> {
     const id = await this.queue.add(request.kind, { kind: request.kind, params: request.params, caller: request.caller });
     const job = await this.queue.get(id);
-    return job ? toAdminJob(job)! : { ...request, id, state: 'queued', createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, progress: NO_PROGRESS, result: null, error: null };
+    return job
+      ? toAdminJob(job)!
+      : {
+          ...request,
+          id,
+          state: 'queued',
+          createdAt: new Date().toISOString(),
+          startedAt: null,
+          finishedAt: null,
+          progress: NO_PROGRESS,
+          result: null,
+          error: null,
+        };
   }
 
   async get(id: string): Promise<AdminJob | undefined> {
@@ -44,8 +56,16 @@ export function toAdminJob(job: QueuedJob): AdminJob | undefined {
     return undefined;
   }
   const outcome = job.returnValue as AdminJobOutcome | null;
-  const state = job.state === 'queued' ? 'queued' : job.state === 'running' ? 'running' : job.state === 'completed' && outcome?.ok ? 'succeeded' : 'failed';
-  const progress = job.progress && typeof job.progress === 'object' ? { ...NO_PROGRESS, ...(job.progress as Partial<AdminJobProgress>) } : NO_PROGRESS;
+  const state =
+    job.state === 'queued'
+      ? 'queued'
+      : job.state === 'running'
+        ? 'running'
+        : job.state === 'completed' && outcome?.ok
+          ? 'succeeded'
+          : 'failed';
+  const progress =
+    job.progress && typeof job.progress === 'object' ? { ...NO_PROGRESS, ...(job.progress as Partial<AdminJobProgress>) } : NO_PROGRESS;
   const iso = (t: number | null) => (t ? new Date(t).toISOString() : null);
   return {
     kind: request.kind,

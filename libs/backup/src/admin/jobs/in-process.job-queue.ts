@@ -61,7 +61,10 @@ export class InProcessJobQueue implements AdminJobQueue, BeforeApplicationShutdo
     this.logger.warn(`Stopping ${running.length} admin job(s) (${signal ?? 'shutdown'})`);
     for (const r of running) r.controller.abort(new BackupCancelledError(`${signal ?? 'the app'} is shutting down`));
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(running.map((r) => r.done)), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    await Promise.race([
+      Promise.all(running.map((r) => r.done)),
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS))),
+    ]);
     clearTimeout(timer);
   }
 

@@ -10,7 +10,8 @@ function declaredOptions(): Array<{ command: string; parser: string; flags: stri
     const proto = type.prototype as Record<string, unknown>;
     return Object.getOwnPropertyNames(proto).flatMap((parser) => {
       const value = Object.getOwnPropertyDescriptor(proto, parser)?.value as object | undefined;
-      const declared = typeof value === 'function' ? (Reflect.getMetadata(OPTION_DECLARATION, value) as OptionDeclaration | undefined) : undefined;
+      const declared =
+        typeof value === 'function' ? (Reflect.getMetadata(OPTION_DECLARATION, value) as OptionDeclaration | undefined) : undefined;
       return declared ? [{ command: type.name, parser, flags: declared.flags }] : [];
     });
   });
@@ -43,7 +44,13 @@ describe('the command declarations read without nest-commander', () => {
       Reflect.defineMetadata(OPTION_DECLARATION, { flags }, Probe.prototype.parse);
       const [spec] = readCommandSpec(Probe).options;
       const commander = new CommanderOption(flags);
-      expect([flags, spec.long, spec.short, spec.attribute, spec.negate]).toEqual([flags, commander.long!.slice(2), commander.short?.slice(1), commander.attributeName(), commander.negate]);
+      expect([flags, spec.long, spec.short, spec.attribute, spec.negate]).toEqual([
+        flags,
+        commander.long!.slice(2),
+        commander.short?.slice(1),
+        commander.attributeName(),
+        commander.negate,
+      ]);
     }
   });
 });

@@ -52,7 +52,6 @@ export function readCommandSpec(type: Type): CommandSpec {
   };
 }
 
-
 function optionMethods(type: Type): Array<{ method: string; meta: OptionDeclaration }> {
   const proto = type.prototype as Record<string, unknown>;
   return Object.getOwnPropertyNames(proto)

@@ -59,7 +59,10 @@ describe('command options read by yargs', () => {
       params: ['a', 'b', 'c'],
       flags: { disk: 'LOCAL', level: true, check: false },
     });
-    expect(parse(FlagsCommand as never, ['demo:flags', '2026', '--level', '3'])).toEqual({ params: ['2026'], flags: { level: 3, check: true } });
+    expect(parse(FlagsCommand as never, ['demo:flags', '2026', '--level', '3'])).toEqual({
+      params: ['2026'],
+      flags: { level: 3, check: true },
+    });
   });
 
   it('repeatable options fold through the parser per occurrence; values stay strings for the parser', () => {
@@ -72,8 +75,14 @@ describe('command options read by yargs', () => {
   });
 
   it('backup:restore: the file name positional and --no-safety-backup (safetyBackup true unless given)', () => {
-    expect(parse(RestoreCommand as never, ['backup:restore', 'x.zip', '--disk', 's3'])).toEqual({ params: ['x.zip'], flags: { disk: 's3', safetyBackup: true } });
-    expect(parse(RestoreCommand as never, ['backup:restore', '--latest', '--no-safety-backup']).flags).toEqual({ latest: true, safetyBackup: false });
+    expect(parse(RestoreCommand as never, ['backup:restore', 'x.zip', '--disk', 's3'])).toEqual({
+      params: ['x.zip'],
+      flags: { disk: 's3', safetyBackup: true },
+    });
+    expect(parse(RestoreCommand as never, ['backup:restore', '--latest', '--no-safety-backup']).flags).toEqual({
+      latest: true,
+      safetyBackup: false,
+    });
   });
 
   it('a required value left out is refused, as commander refuses it', () => {

@@ -57,7 +57,11 @@ type Parsers = Record<string, unknown>;
  * occurrence (value, previous), boolean flags true without calling it, `--no-x` false and
  * true by default, defaults kept unparsed.
  */
-export function commanderInputs(spec: CommandSpec, argv: Record<string, unknown>, instance: Parsers): { params: string[]; flags: Record<string, unknown> } {
+export function commanderInputs(
+  spec: CommandSpec,
+  argv: Record<string, unknown>,
+  instance: Parsers,
+): { params: string[]; flags: Record<string, unknown> } {
   const params = spec.args.flatMap((a) => {
     const v = argv[a.name];
     return v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];

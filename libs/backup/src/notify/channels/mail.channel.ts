@@ -36,9 +36,7 @@ export class MailChannel implements NotificationChannel {
   private readonly to: string[];
 
   constructor(private readonly options: MailChannelOptions) {
-    this.to = (Array.isArray(options.to) ? options.to : options.to.split(','))
-      .map((a) => a.trim())
-      .filter(Boolean);
+    this.to = (Array.isArray(options.to) ? options.to : options.to.split(',')).map((a) => a.trim()).filter(Boolean);
   }
 
   async send(message: NotificationMessage, options?: SendOptions): Promise<void> {
@@ -87,8 +85,7 @@ function mailError(err: any, server: string): ChannelDeliveryError {
     return new ChannelDeliveryError('mail', `no answer from SMTP server ${server} before the timeout`, true);
   }
   const responseCode: number | undefined = err?.responseCode;
-  const permanent =
-    code === 'EAUTH' || code === 'EENVELOPE' || code === 'ECONFIG' || (responseCode !== undefined && responseCode >= 500);
+  const permanent = code === 'EAUTH' || code === 'EENVELOPE' || code === 'ECONFIG' || (responseCode !== undefined && responseCode >= 500);
   const hint =
     code === 'EAUTH'
       ? 'Check MAIL_USERNAME and MAIL_PASSWORD.'

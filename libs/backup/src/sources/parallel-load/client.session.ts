@@ -54,9 +54,20 @@ export class ClientSession {
         if (code !== 0) {
           const text = o.redactor.redact(this.stderr.toString());
           const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-          this.fail(new LoadFailedError(`${o.tool} failed to load ${o.describe} (${how}): ${text || 'no message on stderr'}`, failureHint(text, o.where), text));
+          this.fail(
+            new LoadFailedError(
+              `${o.tool} failed to load ${o.describe} (${how}): ${text || 'no message on stderr'}`,
+              failureHint(text, o.where),
+              text,
+            ),
+          );
         } else if (this.pending.length) {
-          this.fail(new LoadFailedError(`${o.tool} ended before the load of ${o.describe} was complete`, 'Run the restore again; check the server log if it recurs.'));
+          this.fail(
+            new LoadFailedError(
+              `${o.tool} ended before the load of ${o.describe} was complete`,
+              'Run the restore again; check the server log if it recurs.',
+            ),
+          );
         }
         resolve();
       });
@@ -153,7 +164,13 @@ export class ClientSession {
  * rejects with the error that matters: the dump's refusal or a load failure as it is, else the
  * first client that stopped on its own (the others were killed for it), else the dump stream's.
  */
-export async function loadOverSessions(sessions: ClientSession[], load: () => Promise<void>, sql: Readable, describe: string, redactor: Redactor): Promise<void> {
+export async function loadOverSessions(
+  sessions: ClientSession[],
+  load: () => Promise<void>,
+  sql: Readable,
+  describe: string,
+  redactor: Redactor,
+): Promise<void> {
   try {
     await load();
     await Promise.all(sessions.map((s) => s.end()));
@@ -163,6 +180,9 @@ export async function loadOverSessions(sessions: ClientSession[], load: () => Pr
     const first = sessions.map((s) => s.error).find((e) => e && !/was killed by SIGTERM/.test(e.message));
     if (err instanceof DumpRefusedError || err instanceof LoadFailedError) throw err;
     if (first && !(err instanceof Error && sql.errored)) throw first;
-    throw new LoadFailedError(`Reading the dump for ${describe} failed: ${redactor.redact((err as Error).message)}`, 'Check the archive with backup:verify.');
+    throw new LoadFailedError(
+      `Reading the dump for ${describe} failed: ${redactor.redact((err as Error).message)}`,
+      'Check the archive with backup:verify.',
+    );
   }
 }

@@ -69,14 +69,22 @@ async function load(sessions: number, chunk = 4096) {
 describe('DumpGuard marks', () => {
   it('marks statement ends, COPY headers and COPY ends only where psql would see them', async () => {
     const marks: GuardMark[] = [];
-    const dump = ['SET a = 1;', 'CREATE FUNCTION f() AS $$', 'x;', '$$;', 'COPY t (a) FROM stdin;', '1;', '\\.', "SELECT ';';", ''].join('\n');
+    const dump = ['SET a = 1;', 'CREATE FUNCTION f() AS $$', 'x;', '$$;', 'COPY t (a) FROM stdin;', '1;', '\\.', "SELECT ';';", ''].join(
+      '\n',
+    );
     let out = '';
     const g = new DumpGuard('psql', (m) => marks.push(m));
     g.on('data', (c: Buffer) => (out += c));
     const bytes = Buffer.from(dump);
     await pipeline(Readable.from([bytes.subarray(0, 5), bytes.subarray(5, 31), bytes.subarray(31)]), g);
     const cuts = marks.map((m) => `${m.kind}@${JSON.stringify(out.slice(0, m.offset).split('\n').slice(-2)[0])}`);
-    expect(cuts).toEqual(['statement@"SET a = 1;"', 'statement@"$$;"', 'copy-header@"COPY t (a) FROM stdin;"', 'copy-end@"\\\\."', 'statement@"SELECT \';\';"']);
+    expect(cuts).toEqual([
+      'statement@"SET a = 1;"',
+      'statement@"$$;"',
+      'copy-header@"COPY t (a) FROM stdin;"',
+      'copy-end@"\\\\."',
+      'statement@"SELECT \';\';"',
+    ]);
   });
 });
 
@@ -90,14 +98,16 @@ describe('statementKind and splitConstraintIndex', () => {
     expect(statementKind("COMMENT ON INDEX public.i IS 'CREATE INDEX';")).toBe('other');
     expect(statementKind('ALTER INDEX public.p_pkey ATTACH PARTITION public.c_pkey;')).toBe('other');
     expect(statementKind("SELECT pg_catalog.setval('public.s', 1, true);")).toBe('sequence-value');
-    expect(statementKind('SET default_tablespace = \'\';')).toBe('setting');
+    expect(statementKind("SET default_tablespace = '';")).toBe('setting');
   });
 
-  it('builds a plain table\'s constraint index first, and keeps every other form as it is', () => {
+  it("builds a plain table's constraint index first, and keeps every other form as it is", () => {
     expect(splitConstraintIndex('ALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id, "Odd Name");', plain)).toBe(
       'CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id, "Odd Name");\nALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_pkey;\n',
     );
-    expect(splitConstraintIndex('ALTER TABLE ONLY public.t ADD CONSTRAINT t_a UNIQUE (a);', plain)).toMatch(/^CREATE UNIQUE INDEX t_a ON public\.t .*\n.* UNIQUE USING INDEX t_a;/);
+    expect(splitConstraintIndex('ALTER TABLE ONLY public.t ADD CONSTRAINT t_a UNIQUE (a);', plain)).toMatch(
+      /^CREATE UNIQUE INDEX t_a ON public\.t .*\n.* UNIQUE USING INDEX t_a;/,
+    );
     for (const kept of [
       'ALTER TABLE ONLY public.t ADD CONSTRAINT t_a UNIQUE (a) DEFERRABLE;',
       'ALTER TABLE ONLY public.t ADD CONSTRAINT t_a UNIQUE NULLS NOT DISTINCT (a);',
@@ -109,11 +119,15 @@ describe('statementKind and splitConstraintIndex', () => {
     }
   });
 
-  it('reads a wide table\'s whole CREATE TABLE: PARTITION BY or INHERITS after 4,000 characters still keeps it from the split', () => {
+  it("reads a wide table's whole CREATE TABLE: PARTITION BY or INHERITS after 4,000 characters still keeps it from the split", () => {
     const columns = Array.from({ length: 300 }, (_, i) => `    column_number_${i} integer`).join(',\n');
     const wide = (tail: string) => `--\n-- Name: w; Type: TABLE\n--\n\nCREATE TABLE public.w (\n${columns}\n)${tail};\n`;
     expect(wide('').length).toBeGreaterThan(8000);
-    for (const [tail, isPlain] of [['', true], ['\nPARTITION BY RANGE (column_number_0)', false], ['\nINHERITS (public.base)', false]] as const) {
+    for (const [tail, isPlain] of [
+      ['', true],
+      ['\nPARTITION BY RANGE (column_number_0)', false],
+      ['\nINHERITS (public.base)', false],
+    ] as const) {
       const tables = new Set<string>();
       const text = wide(tail);
       notePlainTable(text, codeOf(text)!, tables);
@@ -125,7 +139,7 @@ describe('statementKind and splitConstraintIndex', () => {
 });
 
 describe('ParallelPgLoad', () => {
-  it('runs the schema on the first session, spreads one table\'s rows over all, then builds indexes side by side', async () => {
+  it("runs the schema on the first session, spreads one table's rows over all, then builds indexes side by side", async () => {
     const { fakes, order, counts } = await load(3);
     expect(counts).toEqual({ big: ROWS, child: 0 });
     // The schema went to the first session, whole and in order, before any COPY.
@@ -139,7 +153,8 @@ describe('ParallelPgLoad', () => {
       const pieces = f.received.filter((t) => t.includes('COPY public.big'));
       expect(pieces.length).toBeGreaterThan(0);
       const first = f.received.findIndex((t) => t.includes('COPY public.big'));
-      if (f.name !== 's0') expect(f.received[first]).toMatch(/SET client_encoding = 'UTF8';\nSELECT pg_catalog\.set_config[^\n]*\nCOPY public\.big/);
+      if (f.name !== 's0')
+        expect(f.received[first]).toMatch(/SET client_encoding = 'UTF8';\nSELECT pg_catalog\.set_config[^\n]*\nCOPY public\.big/);
       for (const p of pieces) {
         const body = /COPY public\.big \(id, note, k\) FROM stdin;\n([\s\S]*)\\\.\n$/.exec(p);
         expect(body).not.toBeNull();
@@ -153,7 +168,9 @@ describe('ParallelPgLoad', () => {
     const firstIndex = order.findIndex((l) => /CREATE (UNIQUE )?INDEX/.test(l));
     expect(firstIndex).toBeGreaterThan(lastPiece);
     const all = fakes.flatMap((f) => f.received).join('');
-    expect(all).toContain('CREATE UNIQUE INDEX big_pkey ON public.big USING btree (id);\nALTER TABLE ONLY public.big ADD CONSTRAINT big_pkey PRIMARY KEY USING INDEX big_pkey;');
+    expect(all).toContain(
+      'CREATE UNIQUE INDEX big_pkey ON public.big USING btree (id);\nALTER TABLE ONLY public.big ADD CONSTRAINT big_pkey PRIMARY KEY USING INDEX big_pkey;',
+    );
     expect(all).toContain('ALTER TABLE ONLY public.child\n    ADD CONSTRAINT child_pkey PRIMARY KEY (id);');
     const fk = order.findIndex((l) => l.includes('FOREIGN KEY'));
     expect(order[fk]).toMatch(/^s0: /);

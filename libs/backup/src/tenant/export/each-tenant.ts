@@ -95,7 +95,11 @@ export interface TenantRunJob {
  * A failed export throws (the queue retries the job); a failed cleanup after a stored export is
  * a result with ok false (retrying would export the tenant twice).
  */
-export async function exportAndCleanTenant(deps: EachTenantDeps, job: TenantRunJob, onStep: (step: string) => void = () => undefined): Promise<TenantRunResult> {
+export async function exportAndCleanTenant(
+  deps: EachTenantDeps,
+  job: TenantRunJob,
+  onStep: (step: string) => void = () => undefined,
+): Promise<TenantRunResult> {
   validateRetentionOptions(deps.retention);
   const now = new Date(job.now);
   const report = await deps.exportOne({ tenantId: job.tenantId, disk: deps.disk, now, onStep });

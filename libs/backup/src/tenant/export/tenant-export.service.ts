@@ -11,7 +11,16 @@ import { DestinationUpload } from '../../destinations/destination.interface';
 import { fanOut } from '../../destinations/fan-out';
 import { DestinationRegistry } from '../../destinations/destination.registry';
 import { CleanupService } from '../../cleanup/cleanup.service';
-import { EachTenantDeps, EachTenantReport, EachTenantRequest, exportAndCleanTenant, exportEachTenant, TenantRunJob, TenantRunResult, tenantIds } from './each-tenant';
+import {
+  EachTenantDeps,
+  EachTenantReport,
+  EachTenantRequest,
+  exportAndCleanTenant,
+  exportEachTenant,
+  TenantRunJob,
+  TenantRunResult,
+  tenantIds,
+} from './each-tenant';
 import { openSession } from '../sessions/open-session';
 import { SqlSession } from '../sessions/sql.session';
 import { TenantExportFacts, TenantExportReport, TenantExportRequest, tenantDataEntry, tenantExportFolder } from './tenant-export.types';
@@ -108,12 +117,26 @@ export class TenantExportService {
 
       await disk.checkReachable();
       upload = await disk.openUpload(key);
-      const writer = new ZipWriter({ encryption, password, level: this.options.archive.compressionLevel, appName: this.options.appName, threads: this.options.archive.threads });
+      const writer = new ZipWriter({
+        encryption,
+        password,
+        level: this.options.archive.compressionLevel,
+        appName: this.options.appName,
+        threads: this.options.archive.threads,
+      });
       const delivery = fanOut(writer.output, [upload]);
       delivery.catch(() => undefined); // looked at below; a failure meanwhile is not unhandled
       const facts: TenantExportFacts = {
-        formatVersion: 1, tenantId: String(id), tenantTable: scope.key.table, keyColumn: scope.key.column, column: scope.column, driver: connection.driver,
-        tables: [], files: 0, sharedTables: scope.shared, unplacedTables: scope.unplaced.map((u) => u.table),
+        formatVersion: 1,
+        tenantId: String(id),
+        tenantTable: scope.key.table,
+        keyColumn: scope.key.column,
+        column: scope.column,
+        driver: connection.driver,
+        tables: [],
+        files: 0,
+        sharedTables: scope.shared,
+        unplacedTables: scope.unplaced.map((u) => u.table),
       };
       let bytes = 0;
       try {
@@ -124,10 +147,15 @@ export class TenantExportService {
             const exported = columns.get(table)!.filter((c) => !c.generated);
             const counter = { rows: 0 };
             const entry = tenantDataEntry(table);
-            return writer.addEntry(entry, Readable.from(tenantJsonLines(session, scope, table, exported, id, counter)), { kind: 'tenant-data', mtime: new Date() }).then(() => {
-              facts.tables.push({ table, entry, rows: counter.rows, columns: exported.map((c) => c.name) });
-              step(`${table}: ${counter.rows} row(s)`);
-            });
+            return writer
+              .addEntry(entry, Readable.from(tenantJsonLines(session, scope, table, exported, id, counter)), {
+                kind: 'tenant-data',
+                mtime: new Date(),
+              })
+              .then(() => {
+                facts.tables.push({ table, entry, rows: counter.rows, columns: exported.map((c) => c.name) });
+                step(`${table}: ${counter.rows} row(s)`);
+              });
           }),
         );
         // As in a backup: small files read and encoded whole on the worker threads, a few queued
@@ -135,12 +163,18 @@ export class TenantExportService {
         // be read fails the export (a tenant's export is all of its files or nothing).
         const inFlight = new Set<Promise<void>>();
         for (const f of files) {
-          const source = f.size <= WHOLE_FILE_BYTES ? new SmallFileSource(f.absolutePath) : (await openListedFile(f.absolutePath, false)).createReadStream();
+          const source =
+            f.size <= WHOLE_FILE_BYTES
+              ? new SmallFileSource(f.absolutePath)
+              : (await openListedFile(f.absolutePath, false)).createReadStream();
           const written = writer.addEntry(f.archivePath, source, { kind: 'file', mtime: f.mtime, mode: f.mode }).then(() => {
             facts.files++;
           });
           inFlight.add(written);
-          void written.then(() => inFlight.delete(written), () => undefined);
+          void written.then(
+            () => inFlight.delete(written),
+            () => undefined,
+          );
           while (inFlight.size >= TENANT_FILES_IN_FLIGHT) await Promise.race(inFlight);
         }
         await Promise.all(inFlight);
@@ -161,13 +195,22 @@ export class TenantExportService {
       await session.commit();
       // No "exported" step here: every caller prints the returned report, so it would say it twice.
       return {
-        tenantId: String(id), disk: disk.name, key, bytes, encrypted: encryption === 'aes256',
-        tables: Object.fromEntries(facts.tables.map((t) => [t.table, t.rows])), files: facts.files, durationMs: Date.now() - started,
+        tenantId: String(id),
+        disk: disk.name,
+        key,
+        bytes,
+        encrypted: encryption === 'aes256',
+        tables: Object.fromEntries(facts.tables.map((t) => [t.table, t.rows])),
+        files: facts.files,
+        durationMs: Date.now() - started,
       };
     } catch (err) {
       await upload?.abort(err).catch(() => undefined);
       if (err instanceof BackupError) throw err;
-      throw new TenantExportFailedError(`The export of tenant ${id} failed: ${redactor.redact(err instanceof Error ? err.message : String(err))}`, 'Nothing was stored under the export\'s name; fix the cause and run it again.');
+      throw new TenantExportFailedError(
+        `The export of tenant ${id} failed: ${redactor.redact(err instanceof Error ? err.message : String(err))}`,
+        "Nothing was stored under the export's name; fix the cause and run it again.",
+      );
     } finally {
       await session.rollback().catch(() => undefined);
       await session.close().catch(() => undefined);

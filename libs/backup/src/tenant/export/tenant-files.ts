@@ -15,10 +15,21 @@ export function tenantFileMatcher(patterns: string[], tenantId: string | number)
 }
 
 /** The tenant's files on disk now (unreadable ones are reported, never skipped silently). */
-export async function liveTenantFiles(root: string, patterns: string[], tenantId: string | number, alwaysExclude: string[]): Promise<SelectedFile[]> {
+export async function liveTenantFiles(
+  root: string,
+  patterns: string[],
+  tenantId: string | number,
+  alwaysExclude: string[],
+): Promise<SelectedFile[]> {
   const out: SelectedFile[] = [];
   if (patterns.length === 0) return out;
-  for await (const f of selectFiles({ root, include: tenantPatterns(patterns, tenantId), exclude: [], followSymlinks: false, alwaysExclude })) {
+  for await (const f of selectFiles({
+    root,
+    include: tenantPatterns(patterns, tenantId),
+    exclude: [],
+    followSymlinks: false,
+    alwaysExclude,
+  })) {
     if ('unreadable' in f) {
       // A tenant without a folder simply has no files; anything else unreadable is an error.
       if ((f.error as NodeJS.ErrnoException).code === 'ENOENT') continue;

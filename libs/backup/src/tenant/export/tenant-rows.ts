@@ -7,9 +7,15 @@ import { TenantScope } from '../scope/tenant.scope';
 /** Rejects an id with no row in the tenant table (the error names the tenant table). */
 export async function assertTenantExists(session: SqlSession, scope: TenantScope, id: unknown, where: string): Promise<void> {
   const { table, column } = scope.key;
-  const rows = await session.query(`SELECT 1 AS found FROM ${session.quote(table)} WHERE ${session.quote(column)} = ${session.placeholder(1)}`, [id]);
+  const rows = await session.query(
+    `SELECT 1 AS found FROM ${session.quote(table)} WHERE ${session.quote(column)} = ${session.placeholder(1)}`,
+    [id],
+  );
   if (rows.length === 0) {
-    throw new UnknownTenantError(`There is no tenant ${JSON.stringify(String(id))} in ${table}.${column} of ${where}`, 'Check the id (backup:tenants lists the scoped tables); nothing was changed.');
+    throw new UnknownTenantError(
+      `There is no tenant ${JSON.stringify(String(id))} in ${table}.${column} of ${where}`,
+      'Check the id (backup:tenants lists the scoped tables); nothing was changed.',
+    );
   }
 }
 
@@ -21,7 +27,10 @@ export async function liveColumns(session: SqlSession, scope: TenantScope): Prom
   for (const table of tables) {
     const columns = all?.get(table) ?? (await session.columns(table));
     if (columns.length === 0) {
-      throw new TenantConfigError(`The tenant-scoped table "${table}" is in the entity metadata but not in the database`, 'Run the migrations, or fix the entities.');
+      throw new TenantConfigError(
+        `The tenant-scoped table "${table}" is in the entity metadata but not in the database`,
+        'Run the migrations, or fix the entities.',
+      );
     }
     out.set(table, columns);
   }
@@ -29,7 +38,13 @@ export async function liveColumns(session: SqlSession, scope: TenantScope): Prom
 }
 
 /** One tenant's rows of `table` (the selected columns), streamed. */
-export function selectTenantRows(session: SqlSession, scope: TenantScope, table: string, columns: string[], id: unknown): AsyncIterable<Record<string, unknown>> {
+export function selectTenantRows(
+  session: SqlSession,
+  scope: TenantScope,
+  table: string,
+  columns: string[],
+  id: unknown,
+): AsyncIterable<Record<string, unknown>> {
   const list = columns.map((c) => `${session.quote(table)}.${session.quote(c)}`).join(', ');
   return session.stream(`SELECT ${list} FROM ${session.quote(table)} WHERE ${tenantCondition(scope, table, session)}`, [id]);
 }
@@ -39,9 +54,22 @@ export function selectTenantRows(session: SqlSession, scope: TenantScope, table:
  * can (PostgreSQL, see SqlSession.jsonLines), else row by row with encodeRow. `counter.rows`
  * is final when the stream has ended.
  */
-export async function* tenantJsonLines(session: SqlSession, scope: TenantScope, table: string, columns: LiveColumn[], id: unknown, counter: { rows: number }): AsyncIterable<Buffer> {
+export async function* tenantJsonLines(
+  session: SqlSession,
+  scope: TenantScope,
+  table: string,
+  columns: LiveColumn[],
+  id: unknown,
+  counter: { rows: number },
+): AsyncIterable<Buffer> {
   const names = columns.map((c) => c.name);
-  const server = await session.jsonLines?.(table, columns, (param) => tenantCondition(scope, table, { quote: (n) => session.quote(n), placeholder: () => param }), id as string | number, scope.key.type);
+  const server = await session.jsonLines?.(
+    table,
+    columns,
+    (param) => tenantCondition(scope, table, { quote: (n) => session.quote(n), placeholder: () => param }),
+    id as string | number,
+    scope.key.type,
+  );
   if (server) {
     for await (const chunk of server as AsyncIterable<Buffer>) {
       for (let at = chunk.indexOf(NL); at >= 0; at = chunk.indexOf(NL, at + 1)) counter.rows++;
@@ -64,7 +92,9 @@ export async function* tenantJsonLines(session: SqlSession, scope: TenantScope, 
 const NL = 0x0a;
 
 export async function countTenantRows(session: SqlSession, scope: TenantScope, table: string, id: unknown): Promise<number> {
-  const [row] = await session.query(`SELECT COUNT(*) AS n FROM ${session.quote(table)} WHERE ${tenantCondition(scope, table, session)}`, [id]);
+  const [row] = await session.query(`SELECT COUNT(*) AS n FROM ${session.quote(table)} WHERE ${tenantCondition(scope, table, session)}`, [
+    id,
+  ]);
   return Number(row.n);
 }
 

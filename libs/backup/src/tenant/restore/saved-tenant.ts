@@ -31,7 +31,11 @@ export async function* jsonLinesRows(zip: ZipReader, entry: string): AsyncIterab
 }
 
 /** The tenant's tables as they are in a (scratch) database reached through `session`. */
-export async function tablesFromDatabase(session: SqlSession, scope: TenantScope, id: unknown): Promise<Array<SavedTable | { table: string; missing: true }>> {
+export async function tablesFromDatabase(
+  session: SqlSession,
+  scope: TenantScope,
+  id: unknown,
+): Promise<Array<SavedTable | { table: string; missing: true }>> {
   const out: Array<SavedTable | { table: string; missing: true }> = [];
   for (const { table } of scope.tables) {
     const columns = (await session.columns(table)).filter((c) => !c.generated).map((c) => c.name);

@@ -65,7 +65,11 @@ export class TenantRestoreService {
   ) {}
 
   async restore(request: TenantRestoreRequest): Promise<TenantRestoreReport> {
-    const context = { destination: request.disk ?? this.options.disks[0], backupName: request.fromExport ?? request.fromBackup, secrets: [request.password] };
+    const context = {
+      destination: request.disk ?? this.options.disks[0],
+      backupName: request.fromExport ?? request.fromBackup,
+      secrets: [request.password],
+    };
     return audited(this.audit, 'tenant-restore', () => this.restoreNow(request), tenantRestoreFacts, context);
   }
 
@@ -73,7 +77,10 @@ export class TenantRestoreService {
     const started = Date.now();
     const step = request.onStep ?? ((m: string) => this.logger.log(m));
     if (!!request.fromExport === !!request.fromBackup) {
-      throw new TenantRestoreFailedError('Name exactly one source: --from-export <name> or --from-backup <name>', 'Use "latest" for the newest one.');
+      throw new TenantRestoreFailedError(
+        'Name exactly one source: --from-export <name> or --from-backup <name>',
+        'Use "latest" for the newest one.',
+      );
     }
     const scope = await this.scopes.scope();
     const id = parseTenantId(request.tenantId, scope.key);
@@ -82,14 +89,21 @@ export class TenantRestoreService {
     const redactor = new Redactor([...secretsOf(this.options), request.password]);
 
     const kind = request.fromExport ? 'export' : 'backup';
-    const located = request.fromExport ? await this.locateExport(disk, id, request.fromExport) : await this.locateBackup(disk, request.fromBackup!);
+    const located = request.fromExport
+      ? await this.locateExport(disk, id, request.fromExport)
+      : await this.locateBackup(disk, request.fromBackup!);
     step(`Verifying ${located.key} on ${disk.name}...`);
     const password = kind === 'export' ? (request.password ?? this.options.archive.password) : this.options.archive.password;
-    const archive = await openVerified(disk, located, { password, allowUnencrypted: request.allowUnencrypted, threads: this.options.archive.threads });
+    const archive = await openVerified(disk, located, {
+      password,
+      allowUnencrypted: request.allowUnencrypted,
+      threads: this.options.archive.threads,
+    });
     if (archive.unencrypted.length) step(unencryptedWarning(archive.unencrypted));
     try {
       // Another app's archive is refused like a restore does; the dump's engine is matched by dumpFor.
-      for (const warning of checkBinding(archive.manifest, [], { appName: this.options.appName, allowOtherApp: request.allowOtherApp })) step(warning);
+      for (const warning of checkBinding(archive.manifest, [], { appName: this.options.appName, allowOtherApp: request.allowOtherApp }))
+        step(warning);
     } catch (err) {
       await archive.zip.close();
       throw err;
@@ -107,8 +121,12 @@ export class TenantRestoreService {
       const liveFiles = await liveTenantFiles(this.options.appRoot, patterns, id, this.destinations.localRoots());
       const keep = new Set(saved.files.map((f) => f.target));
       const report: TenantRestoreReport = {
-        tenantId: String(id), dryRun: !!request.dryRun, source: { kind, disk: disk.name, key: located.key }, tables: plan,
-        files: { write: saved.files.length, delete: liveFiles.filter((f) => !keep.has(f.absolutePath)).length }, durationMs: 0,
+        tenantId: String(id),
+        dryRun: !!request.dryRun,
+        source: { kind, disk: disk.name, key: located.key },
+        tables: plan,
+        files: { write: saved.files.length, delete: liveFiles.filter((f) => !keep.has(f.absolutePath)).length },
+        durationMs: 0,
       };
       if (request.dryRun) {
         report.durationMs = Date.now() - started;
@@ -123,7 +141,9 @@ export class TenantRestoreService {
       }
       if (!request.noSafetyExport && plan.find((p) => p.table === scope.key.table)!.delete > 0) {
         step(`Taking a safety export of tenant ${id} first...`);
-        report.safetyExport = (await this.exports.export({ tenantId: String(id), disk: disk.name, prefix: 'pre-restore-', onStep: () => undefined })).key;
+        report.safetyExport = (
+          await this.exports.export({ tenantId: String(id), disk: disk.name, prefix: 'pre-restore-', onStep: () => undefined })
+        ).key;
         step(`Safety export stored on ${disk.name}: ${report.safetyExport}`);
       }
 
@@ -154,7 +174,9 @@ export class TenantRestoreService {
     const folder = tenantExportFolder(this.options.appName, id);
     if (name === 'latest') {
       const found: LocatedBackup[] = [];
-      for await (const o of disk.list(folder)) if (o.key.endsWith('.zip') && !o.key.slice(folder.length).includes('/') && !o.key.slice(folder.length).startsWith('pre-restore-')) found.push(o);
+      for await (const o of disk.list(folder))
+        if (o.key.endsWith('.zip') && !o.key.slice(folder.length).includes('/') && !o.key.slice(folder.length).startsWith('pre-restore-'))
+          found.push(o);
       found.sort((a, b) => (a.key < b.key ? 1 : -1));
       if (!found[0]) throw new BackupNotFoundError(`${folder}<newest>`, disk.name, []);
       return found[0];
@@ -174,22 +196,46 @@ export class TenantRestoreService {
   private async fromExport(archive: VerifiedArchive, scope: TenantScope, id: string | number): Promise<SavedTenant> {
     const facts = archive.manifest.tenant as TenantExportFacts | undefined;
     if (!facts || !Array.isArray(facts.tables)) {
-      throw new TenantExportMismatchError('This archive is not a tenant export (its manifest has no "tenant" section)', 'Use --from-backup for a full backup.');
+      throw new TenantExportMismatchError(
+        'This archive is not a tenant export (its manifest has no "tenant" section)',
+        'Use --from-backup for a full backup.',
+      );
     }
     if (facts.tenantId !== String(id)) {
-      throw new TenantExportMismatchError(`This export holds tenant ${facts.tenantId}, not tenant ${id}; nothing was changed`, `Pick an export under ${tenantExportFolder(this.options.appName, id)}.`);
+      throw new TenantExportMismatchError(
+        `This export holds tenant ${facts.tenantId}, not tenant ${id}; nothing was changed`,
+        `Pick an export under ${tenantExportFolder(this.options.appName, id)}.`,
+      );
     }
     if (facts.tenantTable !== scope.key.table) {
-      throw new TenantSchemaChangedError(`The export's tenant table is "${facts.tenantTable}" but the app's is now "${scope.key.table}"`, 'The schema changed since the export; nothing was changed.');
+      throw new TenantSchemaChangedError(
+        `The export's tenant table is "${facts.tenantTable}" but the app's is now "${scope.key.table}"`,
+        'The schema changed since the export; nothing was changed.',
+      );
     }
-    const tables: SavedTable[] = facts.tables.map((t) => ({ table: t.table, columns: t.columns, rows: t.rows, read: () => jsonLinesRows(archive.zip, t.entry) }));
+    const tables: SavedTable[] = facts.tables.map((t) => ({
+      table: t.table,
+      columns: t.columns,
+      rows: t.rows,
+      read: () => jsonLinesRows(archive.zip, t.entry),
+    }));
     const files = await planFiles(archive.zip, manifestFiles(archive.manifest), this.options.appRoot);
     return { describe: 'the export', tables, files, close: async () => undefined };
   }
 
-  private async fromBackup(archive: VerifiedArchive, scope: TenantScope, id: string | number, connection: ConnectionInfo, step: (m: string) => void): Promise<SavedTenant> {
+  private async fromBackup(
+    archive: VerifiedArchive,
+    scope: TenantScope,
+    id: string | number,
+    connection: ConnectionInfo,
+    step: (m: string) => void,
+  ): Promise<SavedTenant> {
     const dump = dumpFor(connection, archivedDumps(archive.manifest));
-    if (!dump) throw new TenantRestoreFailedError(`The backup holds no dump of ${connection.driver} "${connection.database}"`, 'Pick another backup.');
+    if (!dump)
+      throw new TenantRestoreFailedError(
+        `The backup holds no dump of ${connection.driver} "${connection.database}"`,
+        'Pick another backup.',
+      );
     const scratch = await createScratch(connection, connection.database);
     let session: SqlSession | undefined;
     const close = async () => {
@@ -209,13 +255,26 @@ export class TenantRestoreService {
       }
       session = await openSession(scratch.connection);
       await session.begin('read');
-      const [row] = await session.query(`SELECT COUNT(*) AS n FROM ${session.quote(scope.key.table)} WHERE ${session.quote(scope.key.column)} = ${session.placeholder(1)}`, [id]);
-      if (Number(row.n) === 0) throw new UnknownTenantError(`The backup holds no tenant ${id} (${scope.key.table}.${scope.key.column})`, 'Check the id and the backup; nothing was changed.');
+      const [row] = await session.query(
+        `SELECT COUNT(*) AS n FROM ${session.quote(scope.key.table)} WHERE ${session.quote(scope.key.column)} = ${session.placeholder(1)}`,
+        [id],
+      );
+      if (Number(row.n) === 0)
+        throw new UnknownTenantError(
+          `The backup holds no tenant ${id} (${scope.key.table}.${scope.key.column})`,
+          'Check the id and the backup; nothing was changed.',
+        );
       const tables = await tablesFromDatabase(session, scope, id);
       const missing = tables.find((t) => 'missing' in t);
-      if (missing) throw new TenantSchemaChangedError(`The backup has no table "${missing.table}"`, 'The schema changed since the backup; nothing was changed.');
+      if (missing)
+        throw new TenantSchemaChangedError(
+          `The backup has no table "${missing.table}"`,
+          'The schema changed since the backup; nothing was changed.',
+        );
       const matches = tenantFileMatcher(this.scopes.tenantOptions.files ?? [], id);
-      const files = (await planFiles(archive.zip, manifestFiles(archive.manifest), this.options.appRoot)).filter((f) => matches(f.relativePath));
+      const files = (await planFiles(archive.zip, manifestFiles(archive.manifest), this.options.appRoot)).filter((f) =>
+        matches(f.relativePath),
+      );
       return { describe: 'the backup', tables: tables as SavedTable[], files, close };
     } catch (err) {
       await close();
@@ -228,7 +287,8 @@ export class TenantRestoreService {
 function checkSchema(scope: TenantScope, saved: SavedTenant, live: Map<string, LiveColumn[]>, source: string): void {
   const problems: string[] = [];
   const savedNames = new Set(saved.tables.map((t) => t.table));
-  for (const { table } of scope.tables) if (!savedNames.has(table)) problems.push(`table "${table}" is tenant-scoped now but not in ${source}`);
+  for (const { table } of scope.tables)
+    if (!savedNames.has(table)) problems.push(`table "${table}" is tenant-scoped now but not in ${source}`);
   for (const t of saved.tables) {
     const columns = live.get(t.table);
     if (!columns) {
@@ -238,16 +298,27 @@ function checkSchema(scope: TenantScope, saved: SavedTenant, live: Map<string, L
     const names = new Set(columns.map((c) => c.name));
     for (const c of t.columns) if (!names.has(c)) problems.push(`column ${t.table}.${c} no longer exists`);
     for (const c of columns) {
-      if (!t.columns.includes(c.name) && !c.nullable && !c.hasDefault && !c.generated) problems.push(`new column ${t.table}.${c.name} is required and has no saved value`);
+      if (!t.columns.includes(c.name) && !c.nullable && !c.hasDefault && !c.generated)
+        problems.push(`new column ${t.table}.${c.name} is required and has no saved value`);
     }
   }
   if (problems.length) {
-    throw new TenantSchemaChangedError(`The schema changed since ${source} was made: ${problems.join('; ')}`, 'Restore it beside the app with backup:restore --to-database and move the rows by hand; nothing was changed.');
+    throw new TenantSchemaChangedError(
+      `The schema changed since ${source} was made: ${problems.join('; ')}`,
+      'Restore it beside the app with backup:restore --to-database and move the rows by hand; nothing was changed.',
+    );
   }
 }
 
 /** The transaction: delete children first, insert parents first, check the other tenants, commit. */
-async function replaceRows(session: SqlSession, scope: TenantScope, id: unknown, tables: SavedTable[], live: Map<string, LiveColumn[]>, plan: TenantTablePlan[]): Promise<void> {
+async function replaceRows(
+  session: SqlSession,
+  scope: TenantScope,
+  id: unknown,
+  tables: SavedTable[],
+  live: Map<string, LiveColumn[]>,
+  plan: TenantTablePlan[],
+): Promise<void> {
   const order = scope.tables.map((t) => t.table);
   const byTable = new Map(tables.map((t) => [t.table, t]));
   await session.begin('write');
@@ -264,10 +335,17 @@ async function replaceRows(session: SqlSession, scope: TenantScope, id: unknown,
     for (const table of order) {
       const mine = await countTenantRows(session, scope, table, id);
       const expected = plan.find((p) => p.table === table)!.insert;
-      if (mine !== expected) throw new TenantRestoreFailedError(`${table}: ${mine} row(s) of the tenant after the restore, ${expected} saved`, 'Saved rows fall outside the tenant (a foreign key pointing at another tenant?).');
+      if (mine !== expected)
+        throw new TenantRestoreFailedError(
+          `${table}: ${mine} row(s) of the tenant after the restore, ${expected} saved`,
+          'Saved rows fall outside the tenant (a foreign key pointing at another tenant?).',
+        );
       const otherNow = (await countAllRows(session, table)) - mine;
       if (otherNow !== others.get(table)) {
-        throw new TenantRestoreFailedError(`${table}: other tenants' rows would change (${others.get(table)} → ${otherNow})`, 'A foreign-key cascade reaches other tenants; fix the data before restoring one tenant.');
+        throw new TenantRestoreFailedError(
+          `${table}: other tenants' rows would change (${others.get(table)} → ${otherNow})`,
+          'A foreign-key cascade reaches other tenants; fix the data before restoring one tenant.',
+        );
       }
     }
     await session.commit();

@@ -2,7 +2,10 @@ import { TenantScope } from './tenant.scope';
 
 /** The lines `backup:tenants` prints; with `explain`, why each table is (or is not) scoped. */
 export function describeScope(scope: TenantScope, explain: boolean): string {
-  const lines = [`Tenant key: ${scope.key.table}.${scope.key.column} (${scope.key.type}); tenant column: ${scope.column}`, `Tenant-scoped tables (${scope.tables.length}, parents first):`];
+  const lines = [
+    `Tenant key: ${scope.key.table}.${scope.key.column} (${scope.key.type}); tenant column: ${scope.column}`,
+    `Tenant-scoped tables (${scope.tables.length}, parents first):`,
+  ];
   for (const t of scope.tables) lines.push(explain ? `  ${t.table}: ${t.reason}` : `  ${t.table}`);
   if (scope.shared.length) lines.push(`Shared tables (declared, never exported): ${scope.shared.join(', ')}`);
   if (scope.unplaced.length) {

@@ -6,7 +6,13 @@ import { TenantScope } from './tenant.scope';
  * name (so it works in SELECT and DELETE on every driver). The tenant id is the one bound
  * parameter (placeholder 1); parent tables are reached with EXISTS over their foreign keys.
  */
-export function tenantCondition(scope: TenantScope, table: string, sql: Pick<SqlSession, 'quote' | 'placeholder'>, qualifier = sql.quote(table), depth = 1): string {
+export function tenantCondition(
+  scope: TenantScope,
+  table: string,
+  sql: Pick<SqlSession, 'quote' | 'placeholder'>,
+  qualifier = sql.quote(table),
+  depth = 1,
+): string {
   const scoped = scope.tables.find((t) => t.table === table);
   if (!scoped) throw new Error(`"${table}" is not a tenant-scoped table`);
   const p = scoped.placement;

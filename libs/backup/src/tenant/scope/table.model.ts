@@ -41,7 +41,12 @@ interface TypeOrmEntity {
   tablePath?: string;
   tableType: string;
   columns: TypeOrmColumn[];
-  foreignKeys: Array<{ columnNames: string[]; referencedTablePath: string; referencedColumnNames: string[]; referencedEntityMetadata?: { tableName: string } }>;
+  foreignKeys: Array<{
+    columnNames: string[];
+    referencedTablePath: string;
+    referencedColumnNames: string[];
+    referencedEntityMetadata?: { tableName: string };
+  }>;
 }
 
 /** Maps TypeORM column types (a JS constructor or a database type name) onto a few families. */
@@ -64,11 +69,23 @@ export function tableModelsFromTypeOrm(metadatas: readonly TypeOrmEntity[]): Tab
   for (const m of metadatas) {
     if (m.tableType === 'view') continue;
     const name = m.tableName;
-    const model = byName.get(name) ?? { name, entityName: m.name, target: m.target, columns: [], foreignKeys: [], junction: m.tableType === 'junction' };
+    const model = byName.get(name) ?? {
+      name,
+      entityName: m.name,
+      target: m.target,
+      columns: [],
+      foreignKeys: [],
+      junction: m.tableType === 'junction',
+    };
     for (const c of m.columns) {
       if (model.columns.some((x) => x.name === c.databaseName)) continue;
       const length = c.length === undefined || c.length === '' ? undefined : Number(c.length);
-      model.columns.push({ name: c.databaseName, type: normalizeColumnType(c.type), length: Number.isFinite(length) ? length : undefined, primary: !!c.isPrimary });
+      model.columns.push({
+        name: c.databaseName,
+        type: normalizeColumnType(c.type),
+        length: Number.isFinite(length) ? length : undefined,
+        primary: !!c.isPrimary,
+      });
     }
     for (const fk of m.foreignKeys) {
       const table = fk.referencedEntityMetadata?.tableName ?? fk.referencedTablePath;

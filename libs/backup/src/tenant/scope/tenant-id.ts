@@ -29,7 +29,10 @@ export function parseTenantId(raw: string, key: TenantKey): string | number {
     if (key.length !== undefined && id.length > key.length) throw invalid(raw, where, `at most ${key.length} characters`);
     return id;
   }
-  throw new InvalidTenantIdError(`Tenant keys of type "${key.type}" (${where}) are not supported`, 'Use an integer, bigint, uuid or string key column.');
+  throw new InvalidTenantIdError(
+    `Tenant keys of type "${key.type}" (${where}) are not supported`,
+    'Use an integer, bigint, uuid or string key column.',
+  );
 }
 
 function invalid(raw: string, where: string, expected: string): InvalidTenantIdError {

@@ -57,7 +57,8 @@ export class TenantScopeService {
       );
     }
     if (ds.entityMetadatas.length === 0 && !ds.isInitialized && typeof ds.buildMetadatas === 'function') await ds.buildMetadatas();
-    if (ds.entityMetadatas.length === 0) throw new TenantConfigError(`The DataSource "${this.dataSourceName}" has no entities`, 'List the entities in its options.');
+    if (ds.entityMetadatas.length === 0)
+      throw new TenantConfigError(`The DataSource "${this.dataSourceName}" has no entities`, 'List the entities in its options.');
     return buildTenantScope(tableModelsFromTypeOrm(ds.entityMetadatas as never), this.tenantOptions);
   }
 

@@ -10,13 +10,26 @@ const fk = (columns: string[], table: string, referencedColumns = ['id']) => ({ 
 /** The demo schema plus a many-to-many join table, a shared lookup table and a log table nobody placed. */
 const models: TableModel[] = [
   { name: 'tenants', entityName: 'Tenant', columns: [int('id', true), { name: 'name', type: 'string' }], foreignKeys: [] },
-  { name: 'users', columns: [int('id', true), int('tenant_id'), int('role_id')], foreignKeys: [fk(['tenant_id'], 'tenants'), fk(['role_id'], 'roles')] },
+  {
+    name: 'users',
+    columns: [int('id', true), int('tenant_id'), int('role_id')],
+    foreignKeys: [fk(['tenant_id'], 'tenants'), fk(['role_id'], 'roles')],
+  },
   { name: 'roles', columns: [int('id', true)], foreignKeys: [] },
   { name: 'clinics', columns: [int('id', true), int('tenant_id')], foreignKeys: [fk(['tenant_id'], 'tenants')] },
-  { name: 'queues', columns: [int('id', true), int('tenant_id'), int('clinic_id')], foreignKeys: [fk(['tenant_id'], 'tenants'), fk(['clinic_id'], 'clinics')] },
+  {
+    name: 'queues',
+    columns: [int('id', true), int('tenant_id'), int('clinic_id')],
+    foreignKeys: [fk(['tenant_id'], 'tenants'), fk(['clinic_id'], 'clinics')],
+  },
   { name: 'sub_queues', columns: [int('id', true), int('queue_id')], foreignKeys: [fk(['queue_id'], 'queues')] },
   { name: 'sub_queue_notes', columns: [int('id', true), int('sub_queue_id')], foreignKeys: [fk(['sub_queue_id'], 'sub_queues')] },
-  { name: 'users_clinics', junction: true, columns: [int('user_id', true), int('clinic_id', true)], foreignKeys: [fk(['user_id'], 'users'), fk(['clinic_id'], 'clinics')] },
+  {
+    name: 'users_clinics',
+    junction: true,
+    columns: [int('user_id', true), int('clinic_id', true)],
+    foreignKeys: [fk(['user_id'], 'users'), fk(['clinic_id'], 'clinics')],
+  },
   { name: 'audit_log', columns: [int('id', true)], foreignKeys: [] },
 ];
 
@@ -28,10 +41,17 @@ describe('buildTenantScope', () => {
   });
 
   it('places tables with the column, tables reaching one through foreign keys (two hops), and join tables', () => {
-    const placed = Object.fromEntries(scope.tables.map((t) => [t.table, t.placement.kind === 'parent' ? `via ${t.placement.parent}` : t.placement.kind]));
+    const placed = Object.fromEntries(
+      scope.tables.map((t) => [t.table, t.placement.kind === 'parent' ? `via ${t.placement.parent}` : t.placement.kind]),
+    );
     expect(placed).toEqual({
-      tenants: 'tenant', users: 'column', clinics: 'column', queues: 'column',
-      sub_queues: 'via queues', sub_queue_notes: 'via sub_queues', users_clinics: 'via users', // the first foreign key to a scoped table wins
+      tenants: 'tenant',
+      users: 'column',
+      clinics: 'column',
+      queues: 'column',
+      sub_queues: 'via queues',
+      sub_queue_notes: 'via sub_queues',
+      users_clinics: 'via users', // the first foreign key to a scoped table wins
     });
     expect(scope.tables.find((t) => t.table === 'users_clinics')!.reason).toMatch(/^join table/);
   });
@@ -72,9 +92,18 @@ describe('parseTenantId', () => {
   it('accepts ids of the key type and refuses the rest, SQL included', () => {
     expect(parseTenantId(' 42 ', { table: 't', column: 'id', type: 'integer' })).toBe(42);
     expect(parseTenantId('9223372036854775807', { table: 't', column: 'id', type: 'bigint' })).toBe('9223372036854775807');
-    expect(parseTenantId('3F2A6C1E-8D0B-4B8E-9A57-2F9E1C0D7A11', { table: 't', column: 'id', type: 'uuid' })).toBe('3f2a6c1e-8d0b-4b8e-9a57-2f9e1c0d7a11');
+    expect(parseTenantId('3F2A6C1E-8D0B-4B8E-9A57-2F9E1C0D7A11', { table: 't', column: 'id', type: 'uuid' })).toBe(
+      '3f2a6c1e-8d0b-4b8e-9a57-2f9e1c0d7a11',
+    );
     expect(parseTenantId('acme-clinic', { table: 't', column: 'slug', type: 'string', length: 20 })).toBe('acme-clinic');
-    for (const [raw, type] of [['1 OR 1=1', 'integer'], ['3;DROP TABLE x', 'integer'], ['2147483648', 'integer'], ['x', 'uuid'], ["a' OR 'a'='a", 'string'], ['../etc', 'string']]) {
+    for (const [raw, type] of [
+      ['1 OR 1=1', 'integer'],
+      ['3;DROP TABLE x', 'integer'],
+      ['2147483648', 'integer'],
+      ['x', 'uuid'],
+      ["a' OR 'a'='a", 'string'],
+      ['../etc', 'string'],
+    ]) {
       expect(() => parseTenantId(raw, { table: 't', column: 'id', type })).toThrow(InvalidTenantIdError);
     }
   });

@@ -51,14 +51,20 @@ export function buildTenantScope(models: TableModel[], options: TenantOptions = 
   const keyModel = tenantTable.columns.find((c) => c.name === keyColumn)!;
   const shared = new Set(options.sharedTables ?? []);
   for (const s of shared) {
-    if (!models.some((m) => m.name === s)) throw new TenantConfigError(`The shared table "${s}" is not in the entity metadata`, 'Fix tenant.sharedTables.');
+    if (!models.some((m) => m.name === s))
+      throw new TenantConfigError(`The shared table "${s}" is not in the entity metadata`, 'Fix tenant.sharedTables.');
   }
 
   const placed = new Map<string, ScopedTable>();
-  placed.set(tenantTable.name, { table: tenantTable.name, placement: { kind: 'tenant', column: keyColumn }, reason: `the tenant table (${keyColumn} = tenant id)` });
+  placed.set(tenantTable.name, {
+    table: tenantTable.name,
+    placement: { kind: 'tenant', column: keyColumn },
+    reason: `the tenant table (${keyColumn} = tenant id)`,
+  });
   for (const m of models) {
     if (placed.has(m.name) || shared.has(m.name)) continue;
-    if (m.columns.some((c) => c.name === column)) placed.set(m.name, { table: m.name, placement: { kind: 'column', column }, reason: `has the tenant column ${column}` });
+    if (m.columns.some((c) => c.name === column))
+      placed.set(m.name, { table: m.name, placement: { kind: 'column', column }, reason: `has the tenant column ${column}` });
   }
   for (;;) {
     const level: ScopedTable[] = [];
@@ -90,7 +96,14 @@ export function buildTenantScope(models: TableModel[], options: TenantOptions = 
       };
     });
   const { ordered, cycles } = parentsFirst([...placed.values()], models);
-  return { key: { table: tenantTable.name, column: keyColumn, type: keyModel.type, length: keyModel.length }, column, tables: ordered, shared: [...shared].sort(), unplaced, cycles };
+  return {
+    key: { table: tenantTable.name, column: keyColumn, type: keyModel.type, length: keyModel.length },
+    column,
+    tables: ordered,
+    shared: [...shared].sort(),
+    unplaced,
+    cycles,
+  };
 }
 
 function byName(a: { name: string }, b: { name: string }): number {
@@ -103,11 +116,16 @@ function findTenantTable(models: TableModel[], options: TenantOptions, column: s
     const found = models.find((m) => (typeof wanted === 'function' ? m.target === wanted : m.entityName === wanted || m.name === wanted));
     if (!found) {
       const name = typeof wanted === 'function' ? wanted.name : wanted;
-      throw new TenantConfigError(`The tenant entity "${name}" is not among the DataSource's entities`, `Known: ${models.map((m) => m.entityName ?? m.name).join(', ')}. Fix tenant.entity (BACKUP_TENANT_ENTITY).`);
+      throw new TenantConfigError(
+        `The tenant entity "${name}" is not among the DataSource's entities`,
+        `Known: ${models.map((m) => m.entityName ?? m.name).join(', ')}. Fix tenant.entity (BACKUP_TENANT_ENTITY).`,
+      );
     }
     return found;
   }
-  const referenced = new Set(models.flatMap((m) => m.foreignKeys.filter((f) => f.columns.length === 1 && f.columns[0] === column).map((f) => f.table)));
+  const referenced = new Set(
+    models.flatMap((m) => m.foreignKeys.filter((f) => f.columns.length === 1 && f.columns[0] === column).map((f) => f.table)),
+  );
   if (referenced.size === 1) return models.find((m) => m.name === [...referenced][0])!;
   const named = models.find((m) => m.name === 'tenants' || m.name === 'tenant');
   if (named) return named;
@@ -124,7 +142,10 @@ function tenantKeyColumn(models: TableModel[], tenant: TableModel, column: strin
   }
   const primary = tenant.columns.filter((c) => c.primary);
   if (primary.length !== 1) {
-    throw new TenantConfigError(`The tenant table "${tenant.name}" needs a single-column primary key (it has ${primary.length})`, 'Point tenant.entity at the entity whose id is the tenant id.');
+    throw new TenantConfigError(
+      `The tenant table "${tenant.name}" needs a single-column primary key (it has ${primary.length})`,
+      'Point tenant.entity at the entity whose id is the tenant id.',
+    );
   }
   return primary[0].name;
 }

@@ -17,8 +17,16 @@ export class MysqlSession implements SqlSession {
     // Dates as the server's text, big numbers as strings: values round-trip unchanged.
     const { createConnection } = optionalDriver<typeof import('mysql2')>('mysql2', 'Tenant export and restore on MySQL/MariaDB');
     const conn = createConnection({
-      host: c.host, port: c.port, user: c.username, password: c.password, database: c.database,
-      charset: 'utf8mb4', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: false,
+      host: c.host,
+      port: c.port,
+      user: c.username,
+      password: c.password,
+      database: c.database,
+      charset: 'utf8mb4',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
     });
     await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
     return new MysqlSession(conn, c.driver === 'mysql' ? 'mysql' : 'mariadb');
@@ -34,13 +42,17 @@ export class MysqlSession implements SqlSession {
 
   query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
     return new Promise((resolve, reject) =>
-      this.conn.query(sql, params, (err, rows) => (err ? reject(err) : resolve(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []))),
+      this.conn.query(sql, params, (err, rows) =>
+        err ? reject(err) : resolve(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []),
+      ),
     );
   }
 
   execute(sql: string, params: unknown[] = []): Promise<number> {
     return new Promise((resolve, reject) =>
-      this.conn.query(sql, params, (err, result) => (err ? reject(err) : resolve(Number((result as { affectedRows?: number }).affectedRows ?? 0)))),
+      this.conn.query(sql, params, (err, result) =>
+        err ? reject(err) : resolve(Number((result as { affectedRows?: number }).affectedRows ?? 0)),
+      ),
     );
   }
 

@@ -44,7 +44,12 @@ const ENCODERS: Record<string, (x: string) => string> = {
  * own names) where `condition` holds, or undefined when a column's type is not in ENCODERS.
  * `condition` is written against the table's own (quoted) name, as tenantCondition writes it.
  */
-export function jsonRowsSelect(table: string, columns: LiveColumn[], condition: string, quote: (name: string) => string): string | undefined {
+export function jsonRowsSelect(
+  table: string,
+  columns: LiveColumn[],
+  condition: string,
+  quote: (name: string) => string,
+): string | undefined {
   const fields: string[] = [];
   for (const c of columns) {
     const encode = ENCODERS[c.dataType];

@@ -12,7 +12,8 @@ const KEY_TYPES: Record<string, string> = { integer: 'integer', bigint: 'bigint'
 // Dates and times travel as the server's own text, so nothing shifts with the process's time zone.
 const RAW_TEXT = new Set([1082, 1083, 1114, 1184, 1266, 20, 1700]);
 const typeParsers = (types: ReturnType<typeof loadPg>['types']) => ({
-  getTypeParser: ((oid: number, format?: string) => (RAW_TEXT.has(oid) ? (v: string) => v : types.getTypeParser(oid, format as 'text'))) as typeof types.getTypeParser,
+  getTypeParser: ((oid: number, format?: string) =>
+    RAW_TEXT.has(oid) ? (v: string) => v : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
 });
 
 /** The application_name of a tenant export's or restore's PostgreSQL session. */
@@ -131,7 +132,13 @@ export class PostgresSession implements SqlSession {
    * with a delimiter and a quote JSON text never holds raw (control characters are escaped in
    * JSON) leaves each line exactly the JSON the server wrote.
    */
-  async jsonLines(table: string, columns: LiveColumn[], condition: (tenantId: string) => string, id: string | number, keyType: string): Promise<Readable | undefined> {
+  async jsonLines(
+    table: string,
+    columns: LiveColumn[],
+    condition: (tenantId: string) => string,
+    id: string | number,
+    keyType: string,
+  ): Promise<Readable | undefined> {
     const cast = KEY_TYPES[keyType];
     if (!cast) return undefined;
     const select = jsonRowsSelect(table, columns, condition(`current_setting('${TENANT_SETTING}')::${cast}`), (n) => this.quote(n));

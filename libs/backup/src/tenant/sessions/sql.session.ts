@@ -44,6 +44,12 @@ export interface SqlSession {
    * `condition` gets the SQL expression that stands for the tenant id. Resolves with undefined
    * when a column's type has no server-side encoding; the caller then streams rows itself.
    */
-  jsonLines?(table: string, columns: LiveColumn[], condition: (tenantId: string) => string, id: string | number, keyType: string): Promise<Readable | undefined>;
+  jsonLines?(
+    table: string,
+    columns: LiveColumn[],
+    condition: (tenantId: string) => string,
+    id: string | number,
+    keyType: string,
+  ): Promise<Readable | undefined>;
   close(): Promise<void>;
 }

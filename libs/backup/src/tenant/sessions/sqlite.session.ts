@@ -14,7 +14,10 @@ export class SqliteSession implements SqlSession {
     try {
       db = new (loadSqlite('Tenant export and restore on SQLite'))(c.database, { fileMustExist: true, timeout: 10_000 });
     } catch (err) {
-      throw new TenantConfigError(`Cannot open the SQLite database ${c.database}: ${err instanceof Error ? err.message : err}`, 'Check the DataSource path.');
+      throw new TenantConfigError(
+        `Cannot open the SQLite database ${c.database}: ${err instanceof Error ? err.message : err}`,
+        'Check the DataSource path.',
+      );
     }
     db.pragma('foreign_keys = ON');
     return new SqliteSession(db);
@@ -29,7 +32,10 @@ export class SqliteSession implements SqlSession {
   }
 
   async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    return this.db.prepare(sql).safeIntegers(true).all(...params.map(bindable)) as Record<string, unknown>[];
+    return this.db
+      .prepare(sql)
+      .safeIntegers(true)
+      .all(...params.map(bindable)) as Record<string, unknown>[];
   }
 
   async execute(sql: string, params: unknown[] = []): Promise<number> {
@@ -38,7 +44,10 @@ export class SqliteSession implements SqlSession {
 
   async *stream(sql: string, params: unknown[] = []): AsyncIterable<Record<string, unknown>> {
     // Integers as BigInt, so ids beyond 2^53 are not rounded.
-    yield* this.db.prepare(sql).safeIntegers(true).iterate(...params.map(bindable)) as Iterable<Record<string, unknown>>;
+    yield* this.db
+      .prepare(sql)
+      .safeIntegers(true)
+      .iterate(...params.map(bindable)) as Iterable<Record<string, unknown>>;
   }
 
   async begin(mode: 'read' | 'write'): Promise<void> {
@@ -54,7 +63,14 @@ export class SqliteSession implements SqlSession {
   }
 
   async columns(table: string): Promise<LiveColumn[]> {
-    const rows = this.db.prepare(`SELECT * FROM pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)`).all(table) as Array<{ name: string; notnull: number; dflt_value: unknown; pk: number; type: string; hidden: number }>;
+    const rows = this.db.prepare(`SELECT * FROM pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)`).all(table) as Array<{
+      name: string;
+      notnull: number;
+      dflt_value: unknown;
+      pk: number;
+      type: string;
+      hidden: number;
+    }>;
     const integerKey = rows.filter((r) => r.pk > 0).length === 1 && rows.some((r) => r.pk > 0 && /^integer$/i.test(r.type));
     return rows.map((r) => ({
       name: r.name,

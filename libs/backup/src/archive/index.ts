@@ -5,7 +5,7 @@ export { MANIFEST_NAME } from './manifest';
 export type { EntryKind, EntryRecord, Manifest } from './manifest';
 export { fileSource } from './random-access.source';
 export type { RandomAccessSource } from './random-access.source';
-export { openListedFile, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES } from './small-file.source';
+export { SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES } from './small-file.source';
 export { ArchiveClosedError, ZipWriter } from './zip.writer';
 export type { ArchiveSummary, EntryMeta, ZipWriterOptions } from './zip.writer';
 export { EntryNotFoundError, isEmptyFolder, ZipReader } from './zip.reader';

@@ -118,8 +118,8 @@ export function readSmallFileSync(source: SmallFileSource, into?: Buffer): Small
 /**
  * Opens a listed file for reading on this thread's event loop, as the worker does: without
  * blocking on a FIFO, without following a link unless links are followed; a failure is an
- * UnreadableSourceError (the file is left out and reported). For the small files read here and
- * for the larger ones the backup and the tenant export stream.
+ * UnreadableSourceError (the file is left out and reported). For the files read whole here and
+ * for those the producer streams when they are larger than WHOLE_FILE_BYTES.
  */
 export async function openListedFile(path: string, followSymlinks: boolean): Promise<FileHandle> {
   try {

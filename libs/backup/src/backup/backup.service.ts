@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import * as fs from 'node:fs';
-import { Readable, Transform } from 'node:stream';
-import { openListedFile, SmallFileSource, UnreadableSourceError, WHOLE_FILE_BYTES, ZipWriter } from '../archive';
+import { Transform } from 'node:stream';
+import { SmallFileSource, UnreadableSourceError, ZipWriter } from '../archive';
 import { BackupError } from '../common/backup.error';
 import { Redactor } from '../common/redact';
 import { BackupModuleOptions } from '../config/backup-options.interface';
@@ -326,7 +325,7 @@ export class BackupService {
       report.unreadableFiles.push({ path, error: this.message(err) });
       this.logger.warn(`Cannot read ${path}: ${this.message(err)} (listed in the manifest as unreadable)`);
     };
-    const add = (file: { absolutePath: string; archivePath: string; mtime?: Date; mode?: number }, source: Readable | SmallFileSource) => {
+    const add = (file: { absolutePath: string; archivePath: string; mtime?: Date; mode?: number }, source: SmallFileSource) => {
       const written: Promise<void> = writer.addEntry(file.archivePath, source, { kind: 'file', mtime: file.mtime, mode: file.mode }).then(
         () => {
           report.files++;
@@ -361,22 +360,10 @@ export class BackupService {
         unreadableFile(file.absolutePath, file.error);
         continue;
       }
-      if ('listedOnly' in file || file.size <= WHOLE_FILE_BYTES) {
-        // Read by the archive when it encodes the entry (on a worker thread, without a round trip
-        // here); streamed by it when it turns out larger than WHOLE_FILE_BYTES.
-        add(file, new SmallFileSource(file.absolutePath, files.followSymlinks));
-      } else {
-        // Open before adding, so a file that vanished since the walk is reported, not fatal.
-        let handle: fs.promises.FileHandle;
-        try {
-          handle = await openListedFile(file.absolutePath, files.followSymlinks);
-        } catch (err) {
-          if (!(err instanceof UnreadableSourceError)) throw err;
-          unreadableFile(file.absolutePath, err.reason);
-          continue;
-        }
-        add(file, handle.createReadStream());
-      }
+      // Opened by the archive (on a worker thread for most, without a round trip here): read
+      // whole up to WHOLE_FILE_BYTES, streamed when larger; one that cannot be opened any more is
+      // left out and reported below.
+      add(file, new SmallFileSource(file.absolutePath, files.followSymlinks));
       while (inFlight.size >= FILES_IN_FLIGHT) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { openListedFile, SmallFileSource, WHOLE_FILE_BYTES, ZipWriter } from '../../archive';
+import { SmallFileSource, ZipWriter } from '../../archive';
 import { backupFileName } from '../../catalog/backup-key';
 import { BACKUP_OPTIONS } from '../../config/backup-options.token';
 import { secretsOf } from '../../config/secrets';
@@ -163,13 +163,12 @@ export class TenantExportService {
         // be read fails the export (a tenant's export is all of its files or nothing).
         const inFlight = new Set<Promise<void>>();
         for (const f of files) {
-          const source =
-            f.size <= WHOLE_FILE_BYTES
-              ? new SmallFileSource(f.absolutePath)
-              : (await openListedFile(f.absolutePath, false)).createReadStream();
-          const written = writer.addEntry(f.archivePath, source, { kind: 'file', mtime: f.mtime, mode: f.mode }).then(() => {
-            facts.files++;
-          });
+          // Read whole or streamed by the archive, as its size is when it is opened.
+          const written = writer
+            .addEntry(f.archivePath, new SmallFileSource(f.absolutePath), { kind: 'file', mtime: f.mtime, mode: f.mode })
+            .then(() => {
+              facts.files++;
+            });
           inFlight.add(written);
           void written.then(
             () => inFlight.delete(written),
